@@ -1,0 +1,192 @@
+// Benchmarks of the domain core without a store: identity lookup, link and
+// merge, and ingest into an existing and into a new conversation, with one
+// tenant of 1M customers loaded (OMNIROUTE_BENCH_CUSTOMERS overrides).
+//
+//   build/release/benchmarks/omniroute_core_benchmark
+//
+// Results and the machine they were measured on: benchmarks/README.md.
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "benchmark/benchmark.h"
+#include "core/tenant_core.h"
+#include "omniroute/clock.h"
+
+namespace omniroute {
+namespace {
+
+using core::Events;
+using core::TenantCore;
+
+size_t CustomerCount() {
+  const char* env = std::getenv("OMNIROUTE_BENCH_CUSTOMERS");
+  return env != nullptr ? std::strtoull(env, nullptr, 10) : 1'000'000;
+}
+
+std::string EmailOf(size_t i) { return absl::StrCat("customer", i, "@example.com"); }
+
+// Decides, stamps and applies one command; aborts on error (a benchmark
+// measures the path that works).
+template <typename Decide>
+void Run(TenantCore& core, absl::Time now, Events& events, Decide decide) {
+  events.clear();
+  auto result = decide(events);
+  if (!result.ok()) {
+    std::fprintf(stderr, "benchmark command failed: %s\n", result.status().ToString().c_str());
+    std::abort();
+  }
+  core.Stamp(absl::MakeSpan(events), now);
+  if (absl::Status s = core.Apply(events); !s.ok()) std::abort();
+}
+
+// One tenant with N customers, each with an email identity and one open
+// conversation of one message. Built once and shared by every benchmark.
+struct World {
+  ManualClock clock;
+  TenantCore core{"bench"};
+  size_t customers = CustomerCount();
+  std::vector<Identity> identities;
+  uint64_t next_external_id = 0;
+
+  World() {
+    Events events;
+    TenantOptions options;
+    options.default_continuity_window = absl::Hours(24 * 365);
+    Run(core, clock.Now(), events, [&](Events& e) {
+      return absl::StatusOr<bool>(core.DecideConfigure(options, &e).ok());
+    });
+    identities.reserve(customers);
+    for (size_t i = 0; i < customers; ++i) {
+      InboundMessage m;
+      m.channel = v1::CHANNEL_EMAIL;
+      m.sender = {v1::IDENTITY_KIND_EMAIL, "", EmailOf(i)};
+      m.external_id = absl::StrCat("seed-", i);
+      m.body = "My order has not arrived.";
+      Run(core, clock.Now(), events, [&](Events& e) { return core.DecideIngest(m, clock.Now(), &e); });
+      identities.push_back({v1::IDENTITY_KIND_EMAIL, "", EmailOf(i)});
+    }
+  }
+};
+
+World& TheWorld() {
+  static World* world = new World();
+  return *world;
+}
+
+void BM_IdentityLookup(benchmark::State& state) {
+  World& w = TheWorld();
+  absl::BitGen gen;
+  // Random order over the whole population, so that the lookups miss caches
+  // as they would in production.
+  std::vector<uint32_t> order(1 << 16);
+  for (auto& i : order) i = absl::Uniform<uint32_t>(gen, 0, w.customers);
+  size_t k = 0;
+  for (auto _ : state) {
+    const CustomerId owner = w.core.state().OwnerOf(w.identities[order[k++ & 0xffff]]);
+    benchmark::DoNotOptimize(owner);
+  }
+  state.counters["customers"] = static_cast<double>(w.customers);
+}
+BENCHMARK(BM_IdentityLookup);
+
+void BM_NormalizeAndLookup(benchmark::State& state) {
+  World& w = TheWorld();
+  absl::BitGen gen;
+  std::vector<RawIdentity> raws(1 << 12);
+  for (auto& raw : raws) {
+    raw = {v1::IDENTITY_KIND_EMAIL, "",
+           absl::StrCat("  Customer", absl::Uniform<uint32_t>(gen, 0, w.customers),
+                        "@Example.com ")};
+  }
+  size_t k = 0;
+  for (auto _ : state) {
+    absl::StatusOr<Identity> id = NormalizeIdentity(raws[k++ & 0xfff], "");
+    benchmark::DoNotOptimize(w.core.state().OwnerOf(*id));
+  }
+}
+BENCHMARK(BM_NormalizeAndLookup);
+
+void BM_LinkNewIdentity(benchmark::State& state) {
+  World& w = TheWorld();
+  absl::BitGen gen;
+  Events events;
+  uint64_t n = 0;
+  for (auto _ : state) {
+    const CustomerId customer(absl::Uniform<uint64_t>(gen, 1, w.customers + 1));
+    const RawIdentity phone{v1::IDENTITY_KIND_PHONE, "", absl::StrCat("+1", 2000000000 + n++)};
+    Run(w.core, w.clock.Now(), events, [&](Events& e) {
+      return w.core.DecideLink(customer, phone, Actor::System(), LinkMode::kExplicit,
+                               w.clock.Now(), &e);
+    });
+  }
+}
+BENCHMARK(BM_LinkNewIdentity);
+
+// Each iteration links the email of one customer to another: a merge of two
+// customers with their conversations (threads joined).
+void BM_LinkThatMerges(benchmark::State& state) {
+  World& w = TheWorld();
+  Events events;
+  static size_t next = 0;  // Customers already merged stay merged across runs.
+  for (auto _ : state) {
+    if (next + 1 >= w.customers) {
+      state.SkipWithError("ran out of unmerged customers");
+      break;
+    }
+    const CustomerId survivor(next + 1);
+    const RawIdentity other{v1::IDENTITY_KIND_EMAIL, "", EmailOf(next + 1)};
+    next += 2;
+    Run(w.core, w.clock.Now(), events, [&](Events& e) {
+      return w.core.DecideLink(survivor, other, Actor::Agent("a1"), LinkMode::kExplicit,
+                               w.clock.Now(), &e);
+    });
+  }
+}
+BENCHMARK(BM_LinkThatMerges)->Iterations(200'000);
+
+void BM_IngestIntoExistingConversation(benchmark::State& state) {
+  World& w = TheWorld();
+  absl::BitGen gen;
+  Events events;
+  InboundMessage m;
+  m.channel = v1::CHANNEL_EMAIL;
+  m.body = "Any news about my order? It still has not arrived.";
+  m.sender.kind = v1::IDENTITY_KIND_EMAIL;
+  for (auto _ : state) {
+    m.sender.value = EmailOf(absl::Uniform<size_t>(gen, 0, w.customers));
+    m.external_id = absl::StrCat("x-", w.next_external_id++);
+    Run(w.core, w.clock.Now(), events,
+        [&](Events& e) { return w.core.DecideIngest(m, w.clock.Now(), &e); });
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_IngestIntoExistingConversation);
+
+void BM_IngestIntoNewConversation(benchmark::State& state) {
+  World& w = TheWorld();
+  Events events;
+  InboundMessage m;
+  m.channel = v1::CHANNEL_PUBLIC_SOCIAL;
+  m.body = "Your support never answers. Three weeks without my order!";
+  m.sender.kind = v1::IDENTITY_KIND_SOCIAL_HANDLE;
+  m.sender.network = "x";
+  for (auto _ : state) {
+    const uint64_t n = w.next_external_id++;
+    m.sender.value = absl::StrCat("newcomer", n);
+    m.external_id = absl::StrCat("p-", n);
+    Run(w.core, w.clock.Now(), events,
+        [&](Events& e) { return w.core.DecideIngest(m, w.clock.Now(), &e); });
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_IngestIntoNewConversation);
+
+}  // namespace
+}  // namespace omniroute
+
+BENCHMARK_MAIN();

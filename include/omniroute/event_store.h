@@ -1,0 +1,56 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// Where a tenant's events are kept. The engine appends a command's events
+// here before it applies them and answers, and rebuilds tenants from here at
+// start-up.
+
+#ifndef OMNIROUTE_EVENT_STORE_H_
+#define OMNIROUTE_EVENT_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "omniroute/v1/events.pb.h"
+
+namespace omniroute {
+
+// An append-only log of events per tenant.
+//
+// Thread-safety: all methods may be called concurrently; appends to one
+// tenant are expected to come from one caller at a time (the engine
+// serializes each tenant's commands).
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+
+  // Appends `events`, whose sequence numbers must continue the tenant's log
+  // without a gap (the first event of a tenant has sequence 1). All of them
+  // are stored or none. Returns FAILED_PRECONDITION on a sequence gap or
+  // overlap, UNAVAILABLE or INTERNAL when the medium fails.
+  virtual absl::Status Append(absl::string_view tenant_id,
+                              absl::Span<const ::omniroute::v1::Event> events) = 0;
+
+  // Calls `visitor` with the tenant's events whose sequence is at least
+  // `from_sequence`, in order, until it returns false. An unknown tenant has
+  // no events.
+  virtual absl::Status Read(
+      absl::string_view tenant_id, uint64_t from_sequence,
+      const std::function<bool(const ::omniroute::v1::Event&)>& visitor) const = 0;
+
+  // The tenants that have at least one event, sorted.
+  virtual absl::StatusOr<std::vector<std::string>> ListTenants() const = 0;
+};
+
+// A store in memory: for tests and for running without durability.
+std::unique_ptr<EventStore> NewMemoryEventStore();
+
+}  // namespace omniroute
+
+#endif  // OMNIROUTE_EVENT_STORE_H_

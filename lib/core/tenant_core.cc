@@ -1,0 +1,78 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+
+#include "core/tenant_core.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "core/proto_convert.h"
+
+namespace omniroute::core {
+
+absl::Status RenameField(const absl::Status& status, absl::string_view from,
+                         absl::string_view to) {
+  absl::string_view message = status.message();
+  if (!absl::ConsumePrefix(&message, from)) return status;
+  return absl::Status(status.code(), absl::StrCat(to, message));
+}
+
+absl::Status ValidateTenantOptions(const TenantOptions& options) {
+  const std::string& code = options.default_country_code;
+  if (code.size() > 3 || !std::all_of(code.begin(), code.end(), absl::ascii_isdigit) ||
+      (!code.empty() && code[0] == '0')) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "default_country_code: \"", code, "\" is not a country calling code (1 to 3 digits, "
+        "no '+', not starting with 0)"));
+  }
+  if (options.default_continuity_window < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("default_continuity_window: must not be negative");
+  }
+  for (const auto& [channel, window] : options.continuity_windows) {
+    if (window <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "continuity_windows[", ChannelName(channel), "]: must be positive"));
+    }
+  }
+  for (const auto& [channel, target] : options.first_response_targets) {
+    if (target <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "first_response_targets[", ChannelName(channel), "]: must be positive"));
+    }
+  }
+  if (options.thread_merge_window < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("thread_merge_window: must not be negative");
+  }
+  if (options.max_body_bytes == 0 || options.max_body_bytes > kMaxBodyBytesCeiling) {
+    return absl::InvalidArgumentError(absl::StrCat("max_body_bytes: ", options.max_body_bytes,
+                                                   " is outside 1..", kMaxBodyBytesCeiling));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TenantCore::DecideConfigure(const TenantOptions& options, Events* events) const {
+  if (state_.configured()) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("tenant_id: \"", state_.tenant_id(), "\" already exists"));
+  }
+  if (absl::Status s = ValidateTenantOptions(options); !s.ok()) return s;
+  ToProto(options, events->emplace_back().mutable_tenant_configured()->mutable_settings());
+  return absl::OkStatus();
+}
+
+void TenantCore::Stamp(absl::Span<::omniroute::v1::Event> events, absl::Time now) const {
+  uint64_t sequence = state_.last_sequence();
+  for (::omniroute::v1::Event& event : events) {
+    event.set_sequence(++sequence);
+    ToProto(now, event.mutable_time());
+    event.set_tenant_id(state_.tenant_id());
+  }
+}
+
+absl::Status TenantCore::Apply(absl::Span<const ::omniroute::v1::Event> events) {
+  for (const ::omniroute::v1::Event& event : events) {
+    if (absl::Status s = state_.Apply(event); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace omniroute::core

@@ -1,0 +1,92 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// The command side of a tenant: each Decide* call validates a command against
+// the current state and appends the events that carry it out. Nothing changes
+// until the events are stamped and applied, so a rejected command leaves no
+// trace and an accepted one can be stored before it takes effect.
+//
+// Thread-compatible: the owner serializes access.
+
+#ifndef OMNIROUTE_LIB_CORE_TENANT_CORE_H_
+#define OMNIROUTE_LIB_CORE_TENANT_CORE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "core/tenant_state.h"
+#include "omniroute/conversation.h"
+#include "omniroute/engine.h"
+#include "omniroute/identity.h"
+#include "omniroute/tenant_options.h"
+#include "omniroute/v1/events.pb.h"
+
+namespace omniroute::core {
+
+using Events = std::vector<::omniroute::v1::Event>;
+
+// `status` with its leading field name `from` ("identity.") replaced by `to`
+// ("sender."), so that errors name the field of the caller's request.
+absl::Status RenameField(const absl::Status& status, absl::string_view from,
+                         absl::string_view to);
+
+// Validates tenant options; INVALID_ARGUMENT naming the field otherwise.
+absl::Status ValidateTenantOptions(const TenantOptions& options);
+
+class TenantCore {
+ public:
+  explicit TenantCore(std::string tenant_id) : state_(std::move(tenant_id)) {}
+
+  const TenantState& state() const { return state_; }
+
+  // The Decide* calls append to `*events` and change nothing. On error
+  // `*events` is left as it was given.
+  absl::Status DecideConfigure(const TenantOptions& options, Events* events) const;
+  absl::StatusOr<IngestResult> DecideIngest(const InboundMessage& message, absl::Time now,
+                                            Events* events) const;
+  absl::StatusOr<MessageId> DecideOutbound(const OutboundMessage& message,
+                                           Events* events) const;
+  absl::StatusOr<LinkResult> DecideLink(CustomerId customer, const RawIdentity& raw,
+                                        const Actor& actor, LinkMode mode, absl::Time now,
+                                        Events* events) const;
+  absl::StatusOr<LinkResult> DecideMerge(CustomerId a, CustomerId b, const Actor& actor,
+                                         absl::Time now, Events* events) const;
+  absl::Status DecideUnmerge(CustomerId customer, const Actor& actor, Events* events) const;
+  absl::Status DecideHandoff(ConversationId conversation, Channel to_channel,
+                             absl::string_view reason, const Actor& actor,
+                             Events* events) const;
+  absl::Status DecideStatus(ConversationId conversation, ConversationStatus status,
+                            const Actor& actor, Events* events) const;
+  absl::Status DecideMergeConversations(ConversationId target, ConversationId source,
+                                        const Actor& actor, Events* events) const;
+  absl::StatusOr<ConversationId> DecideSplit(ConversationId source,
+                                             absl::Span<const MessageId> messages,
+                                             const Actor& actor, Events* events) const;
+
+  // Gives `events` their sequence numbers (continuing the log), time and
+  // tenant.
+  void Stamp(absl::Span<::omniroute::v1::Event> events, absl::Time now) const;
+
+  // Applies stamped events in order. Events from Decide* always apply; an
+  // error (DATA_LOSS) means a foreign or damaged log, and the events before
+  // the failing one stay applied.
+  absl::Status Apply(absl::Span<const ::omniroute::v1::Event> events);
+
+ private:
+  // A live conversation for a command, or the reason it cannot be used.
+  absl::StatusOr<const ConversationState*> LiveConversation(ConversationId id,
+                                                            absl::string_view field) const;
+  // The events that merge two distinct active customers.
+  LinkResult AppendCustomerMerge(const CustomerState& a, const CustomerState& b,
+                                 const Actor& actor, const Identity* linked_identity,
+                                 absl::Time now, Events* events) const;
+
+  TenantState state_;
+};
+
+}  // namespace omniroute::core
+
+#endif  // OMNIROUTE_LIB_CORE_TENANT_CORE_H_

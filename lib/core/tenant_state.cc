@@ -1,0 +1,471 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+
+#include "core/tenant_state.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "core/proto_convert.h"
+
+namespace omniroute::core {
+namespace {
+
+using ::omniroute::v1::Event;
+
+absl::Status Misfit(const Event& event, absl::string_view why) {
+  return absl::DataLossError(absl::StrCat("event ", event.sequence(), " (",
+                                          Event::descriptor()
+                                              ->FindFieldByNumber(event.payload_case())
+                                              ->name(),
+                                          ") does not fit the state: ", why));
+}
+
+template <typename T>
+void EraseValue(std::vector<T>& v, const T& value) {
+  v.erase(std::remove(v.begin(), v.end(), value), v.end());
+}
+
+}  // namespace
+
+size_t TenantState::ChannelKeyHash::Hash(Channel c, absl::string_view v) {
+  return absl::Hash<std::pair<int, absl::string_view>>{}({static_cast<int>(c), v});
+}
+
+TenantState::TenantState(std::string tenant_id) : tenant_id_(std::move(tenant_id)) {}
+
+const CustomerState* TenantState::customer(CustomerId id) const {
+  if (id.value() == 0 || id.value() > customers_.size()) return nullptr;
+  return &customers_[id.value() - 1];
+}
+
+const ConversationState* TenantState::conversation(ConversationId id) const {
+  if (id.value() == 0 || id.value() > conversations_.size()) return nullptr;
+  return &conversations_[id.value() - 1];
+}
+
+const MessageState* TenantState::message(MessageId id) const {
+  if (id.value() == 0 || id.value() > messages_.size()) return nullptr;
+  return &messages_[id.value() - 1];
+}
+
+const MergeRecord* TenantState::active_merge(CustomerId absorbed) const {
+  auto it = active_merges_.find(absorbed);
+  return it == active_merges_.end() ? nullptr : &it->second;
+}
+
+CustomerId TenantState::OwnerOf(const Identity& identity) const {
+  auto it = identity_owner_.find(identity);
+  return it == identity_owner_.end() ? CustomerId() : it->second;
+}
+
+MessageId TenantState::MessageByExternalId(Channel channel,
+                                           absl::string_view external_id) const {
+  auto it = by_external_id_.find(ChannelKeyView{channel, external_id});
+  return it == by_external_id_.end() ? MessageId() : it->second;
+}
+
+ConversationId TenantState::ConversationByThreadKey(Channel channel,
+                                                    absl::string_view thread_key) const {
+  auto it = by_thread_key_.find(ChannelKeyView{channel, thread_key});
+  if (it == by_thread_key_.end()) return ConversationId();
+  return message(it->second)->conversation;
+}
+
+CustomerId TenantState::Resolve(CustomerId id) const {
+  const CustomerState* c = customer(id);
+  while (c != nullptr && c->merged_into.valid()) c = customer(c->merged_into);
+  return c == nullptr ? CustomerId() : c->id;
+}
+
+ConversationId TenantState::ResolveConversation(ConversationId id) const {
+  const ConversationState* c = conversation(id);
+  while (c != nullptr && c->merged_into.valid()) c = conversation(c->merged_into);
+  return c == nullptr ? ConversationId() : c->id;
+}
+
+absl::Time TenantState::LastActivity(const ConversationState& conversation) const {
+  if (conversation.messages.empty()) return conversation.opened_at;
+  return message(conversation.messages.back())->recorded_at;
+}
+
+absl::Status TenantState::Apply(const Event& event) {
+  if (absl::Status s = Check(event); !s.ok()) return s;
+  ApplyChecked(event, FromProto(event.time()));
+  last_sequence_ = event.sequence();
+  return absl::OkStatus();
+}
+
+// Everything an event needs is verified here, before anything changes, so
+// that Apply() is all or nothing.
+absl::Status TenantState::Check(const Event& event) const {
+  if (event.sequence() != last_sequence_ + 1) {
+    return absl::DataLossError(absl::StrCat("event sequence ", event.sequence(),
+                                            " does not follow ", last_sequence_,
+                                            " in tenant ", tenant_id_));
+  }
+  if (event.payload_case() == Event::PAYLOAD_NOT_SET) {
+    return absl::DataLossError(
+        absl::StrCat("event ", event.sequence(), " has no payload (unknown event type?)"));
+  }
+  if (!configured_ && !event.has_tenant_configured()) {
+    return Misfit(event, "the tenant is not configured yet");
+  }
+  auto active_customer = [&](uint64_t id) {
+    const CustomerState* c = customer(CustomerId(id));
+    return c != nullptr && !c->merged_into.valid();
+  };
+  auto live_conversation = [&](uint64_t id) {
+    const ConversationState* c = conversation(ConversationId(id));
+    return c != nullptr && c->IsLive();
+  };
+  auto messages_in = [&](const auto& ids, uint64_t conversation_id) {
+    for (uint64_t id : ids) {
+      const MessageState* m = message(MessageId(id));
+      if (m == nullptr || m->conversation.value() != conversation_id) return false;
+    }
+    return true;
+  };
+
+  switch (event.payload_case()) {
+    case Event::kTenantConfigured:
+      if (configured_) return Misfit(event, "the tenant is already configured");
+      return absl::OkStatus();
+    case Event::kCustomerCreated:
+      if (event.customer_created().customer_id() != customers_.size() + 1) {
+        return Misfit(event, "customer ids must be consecutive");
+      }
+      return absl::OkStatus();
+    case Event::kIdentityLinked: {
+      const auto& e = event.identity_linked();
+      if (!active_customer(e.customer_id())) return Misfit(event, "unknown customer");
+      if (OwnerOf(FromProto(e.identity())).valid()) {
+        return Misfit(event, "identity already linked");
+      }
+      return absl::OkStatus();
+    }
+    case Event::kCustomersMerged: {
+      const auto& e = event.customers_merged();
+      if (!active_customer(e.survivor_id()) || !active_customer(e.absorbed_id()) ||
+          e.survivor_id() == e.absorbed_id()) {
+        return Misfit(event, "survivor and absorbed must be two active customers");
+      }
+      for (const auto& identity : e.moved_identities()) {
+        if (OwnerOf(FromProto(identity)).value() != e.absorbed_id()) {
+          return Misfit(event, "moved identity not owned by the absorbed customer");
+        }
+      }
+      for (uint64_t id : e.moved_conversation_ids()) {
+        const ConversationState* c = conversation(ConversationId(id));
+        if (c == nullptr || c->customer.value() != e.absorbed_id()) {
+          return Misfit(event, "moved conversation not owned by the absorbed customer");
+        }
+      }
+      for (const auto& t : e.thread_merges()) {
+        if (!live_conversation(t.target_conversation_id()) ||
+            !live_conversation(t.source_conversation_id()) ||
+            t.target_conversation_id() == t.source_conversation_id() ||
+            !messages_in(t.message_ids(), t.source_conversation_id())) {
+          return Misfit(event, "thread merge does not match the conversations");
+        }
+      }
+      return absl::OkStatus();
+    }
+    case Event::kCustomerUnmerged: {
+      const auto& e = event.customer_unmerged();
+      if (active_merge(CustomerId(e.customer_id())) == nullptr) {
+        return Misfit(event, "the customer is not merged");
+      }
+      if (!active_customer(e.from_customer_id())) return Misfit(event, "unknown holder");
+      for (const auto& identity : e.restored_identities()) {
+        if (OwnerOf(FromProto(identity)).value() != e.from_customer_id()) {
+          return Misfit(event, "restored identity not held by the holder");
+        }
+      }
+      for (uint64_t id : e.restored_conversation_ids()) {
+        const ConversationState* c = conversation(ConversationId(id));
+        if (c == nullptr || c->customer.value() != e.from_customer_id()) {
+          return Misfit(event, "restored conversation not held by the holder");
+        }
+      }
+      for (const auto& t : e.restored_threads()) {
+        const ConversationState* source = conversation(ConversationId(t.source_conversation_id()));
+        if (source == nullptr || source->merged_into.value() != t.target_conversation_id() ||
+            !messages_in(t.message_ids(), t.target_conversation_id())) {
+          return Misfit(event, "restored thread does not match the conversations");
+        }
+      }
+      return absl::OkStatus();
+    }
+    case Event::kConversationOpened: {
+      const auto& e = event.conversation_opened();
+      if (e.conversation_id() != conversations_.size() + 1) {
+        return Misfit(event, "conversation ids must be consecutive");
+      }
+      if (!active_customer(e.customer_id())) return Misfit(event, "unknown customer");
+      return absl::OkStatus();
+    }
+    case Event::kMessageRecorded: {
+      const auto& e = event.message_recorded();
+      if (e.message_id() != messages_.size() + 1) {
+        return Misfit(event, "message ids must be consecutive");
+      }
+      if (!live_conversation(e.conversation_id())) return Misfit(event, "conversation not live");
+      if (!e.external_id().empty() && MessageByExternalId(e.channel(), e.external_id()).valid()) {
+        return Misfit(event, "external id already stored");
+      }
+      return absl::OkStatus();
+    }
+    case Event::kHandoffRecorded: {
+      const auto& e = event.handoff_recorded();
+      if (!live_conversation(e.conversation_id())) return Misfit(event, "conversation not live");
+      if (conversation(ConversationId(e.conversation_id()))->channel != e.from_channel()) {
+        return Misfit(event, "handoff from a channel the conversation is not on");
+      }
+      return absl::OkStatus();
+    }
+    case Event::kConversationStatusChanged: {
+      const auto& e = event.conversation_status_changed();
+      const ConversationState* c = conversation(ConversationId(e.conversation_id()));
+      if (c == nullptr || c->status != e.from_status()) {
+        return Misfit(event, "status change from a status the conversation is not in");
+      }
+      return absl::OkStatus();
+    }
+    case Event::kConversationsMerged: {
+      const auto& e = event.conversations_merged();
+      if (!live_conversation(e.target_conversation_id()) ||
+          !live_conversation(e.source_conversation_id()) ||
+          e.target_conversation_id() == e.source_conversation_id() ||
+          !messages_in(e.message_ids(), e.source_conversation_id())) {
+        return Misfit(event, "conversation merge does not match the conversations");
+      }
+      return absl::OkStatus();
+    }
+    case Event::kConversationSplit: {
+      const auto& e = event.conversation_split();
+      if (!live_conversation(e.target_conversation_id()) ||
+          !live_conversation(e.source_conversation_id()) ||
+          !messages_in(e.message_ids(), e.source_conversation_id())) {
+        return Misfit(event, "split does not match the conversations");
+      }
+      return absl::OkStatus();
+    }
+    case Event::PAYLOAD_NOT_SET:
+      break;
+  }
+  return Misfit(event, "unknown event type");
+}
+
+void TenantState::ApplyChecked(const Event& event, absl::Time at) {
+  switch (event.payload_case()) {
+    case Event::kTenantConfigured:
+      options_ = FromProto(event.tenant_configured().settings());
+      configured_ = true;
+      return;
+
+    case Event::kCustomerCreated: {
+      const auto& e = event.customer_created();
+      CustomerState& c = customers_.emplace_back();
+      c.id = CustomerId(e.customer_id());
+      c.display_name = e.display_name();
+      c.language = e.language();
+      c.tier = e.tier();
+      c.reach = e.reach();
+      c.created_at = at;
+      return;
+    }
+
+    case Event::kIdentityLinked: {
+      const auto& e = event.identity_linked();
+      Identity identity = FromProto(e.identity());
+      identity_owner_.emplace(identity, CustomerId(e.customer_id()));
+      mutable_customer(e.customer_id()).identities.push_back(std::move(identity));
+      return;
+    }
+
+    case Event::kCustomersMerged: {
+      const auto& e = event.customers_merged();
+      CustomerState& survivor = mutable_customer(e.survivor_id());
+      CustomerState& absorbed = mutable_customer(e.absorbed_id());
+      MergeRecord record;
+      record.survivor = survivor.id;
+      record.absorbed = absorbed.id;
+      for (const auto& proto : e.moved_identities()) {
+        Identity identity = FromProto(proto);
+        identity_owner_[identity] = survivor.id;
+        EraseValue(absorbed.identities, identity);
+        survivor.identities.push_back(identity);
+        record.identities.push_back(std::move(identity));
+      }
+      for (uint64_t id : e.moved_conversation_ids()) {
+        ConversationState& c = mutable_conversation(id);
+        c.customer = survivor.id;
+        EraseValue(absorbed.conversations, c.id);
+        survivor.conversations.push_back(c.id);
+        record.conversations.push_back(c.id);
+      }
+      for (const auto& t : e.thread_merges()) {
+        ConversationState& target = mutable_conversation(t.target_conversation_id());
+        ConversationState& source = mutable_conversation(t.source_conversation_id());
+        MoveMessages(source, target, t.message_ids());
+        source.status_before_merge = source.status;
+        source.status = ::omniroute::v1::CONVERSATION_STATUS_MERGED;
+        source.merged_into = target.id;
+        target.absorbed.push_back(source.id);
+        record.threads.push_back(
+            {target.id, source.id, {t.message_ids().begin(), t.message_ids().end()}});
+      }
+      absorbed.merged_into = survivor.id;
+      active_merges_[absorbed.id] = std::move(record);
+      return;
+    }
+
+    case Event::kCustomerUnmerged: {
+      const auto& e = event.customer_unmerged();
+      CustomerState& restored = mutable_customer(e.customer_id());
+      CustomerState& holder = mutable_customer(e.from_customer_id());
+      // Threads first, while the conversations still belong to the holder.
+      for (const auto& t : e.restored_threads()) {
+        ConversationState& target = mutable_conversation(t.target_conversation_id());
+        ConversationState& source = mutable_conversation(t.source_conversation_id());
+        MoveMessages(target, source, t.message_ids());
+        source.status = source.status_before_merge;
+        source.merged_into = ConversationId();
+        EraseValue(target.absorbed, source.id);
+      }
+      for (const auto& proto : e.restored_identities()) {
+        Identity identity = FromProto(proto);
+        identity_owner_[identity] = restored.id;
+        EraseValue(holder.identities, identity);
+        restored.identities.push_back(std::move(identity));
+      }
+      for (uint64_t id : e.restored_conversation_ids()) {
+        ConversationState& c = mutable_conversation(id);
+        c.customer = restored.id;
+        EraseValue(holder.conversations, c.id);
+        restored.conversations.push_back(c.id);
+      }
+      restored.merged_into = CustomerId();
+      active_merges_.erase(restored.id);
+      return;
+    }
+
+    case Event::kConversationOpened: {
+      const auto& e = event.conversation_opened();
+      ConversationState& c = conversations_.emplace_back();
+      c.id = ConversationId(e.conversation_id());
+      c.customer = CustomerId(e.customer_id());
+      c.first_channel = e.channel();
+      c.channel = e.channel();
+      c.opened_at = at;
+      c.first_response_due = FromProto(e.first_response_due());
+      mutable_customer(e.customer_id()).conversations.push_back(c.id);
+      return;
+    }
+
+    case Event::kMessageRecorded: {
+      const auto& e = event.message_recorded();
+      MessageState& m = messages_.emplace_back();
+      m.id = MessageId(e.message_id());
+      m.conversation = ConversationId(e.conversation_id());
+      m.channel = e.channel();
+      m.direction = e.direction();
+      m.visibility = e.visibility();
+      m.external_id = e.external_id();
+      m.thread_key = e.thread_key();
+      m.references.assign(e.references().begin(), e.references().end());
+      m.body = e.body();
+      if (e.has_sender()) m.sender = FromProto(e.sender());
+      m.agent_id = e.agent_id();
+      m.recorded_at = at;
+      m.outcome = e.outcome();
+      if (!m.external_id.empty()) by_external_id_.emplace(ChannelKey{m.channel, m.external_id}, m.id);
+      if (!m.thread_key.empty()) by_thread_key_[ChannelKey{m.channel, m.thread_key}] = m.id;
+
+      ConversationState& c = mutable_conversation(e.conversation_id());
+      if (c.messages.empty()) {
+        c.began_in_public = m.visibility == ::omniroute::v1::VISIBILITY_PUBLIC;
+      }
+      const bool in_order =
+          c.messages.empty() || message(c.messages.back())->recorded_at <= m.recorded_at;
+      c.messages.push_back(m.id);
+      if (!in_order) SortTimeline(c);
+      if (m.direction == ::omniroute::v1::DIRECTION_OUTBOUND && at < c.first_responded_at) {
+        c.first_responded_at = at;
+      }
+      return;
+    }
+
+    case Event::kHandoffRecorded: {
+      const auto& e = event.handoff_recorded();
+      ConversationState& c = mutable_conversation(e.conversation_id());
+      c.channel = e.to_channel();
+      c.handoffs.push_back({e.from_channel(), e.to_channel(), e.reason(), FromProto(e.actor()), at});
+      return;
+    }
+
+    case Event::kConversationStatusChanged: {
+      const auto& e = event.conversation_status_changed();
+      ConversationState& c = mutable_conversation(e.conversation_id());
+      c.status = e.to_status();
+      if (c.status == ::omniroute::v1::CONVERSATION_STATUS_RESOLVED) {
+        c.resolved_at = at;
+      } else if (c.status != ::omniroute::v1::CONVERSATION_STATUS_CLOSED) {
+        c.resolved_at = absl::InfiniteFuture();
+      }
+      return;
+    }
+
+    case Event::kConversationsMerged: {
+      const auto& e = event.conversations_merged();
+      ConversationState& target = mutable_conversation(e.target_conversation_id());
+      ConversationState& source = mutable_conversation(e.source_conversation_id());
+      MoveMessages(source, target, e.message_ids());
+      source.status_before_merge = source.status;
+      source.status = ::omniroute::v1::CONVERSATION_STATUS_MERGED;
+      source.merged_into = target.id;
+      target.absorbed.push_back(source.id);
+      return;
+    }
+
+    case Event::kConversationSplit: {
+      const auto& e = event.conversation_split();
+      MoveMessages(mutable_conversation(e.source_conversation_id()),
+                   mutable_conversation(e.target_conversation_id()), e.message_ids());
+      return;
+    }
+
+    case Event::PAYLOAD_NOT_SET:
+      return;
+  }
+}
+
+void TenantState::MoveMessages(ConversationState& from, ConversationState& to,
+                               const google::protobuf::RepeatedField<uint64_t>& ids) {
+  if (ids.empty()) return;
+  absl::flat_hash_set<MessageId> moving;
+  moving.reserve(ids.size());
+  for (uint64_t id : ids) {
+    moving.insert(MessageId(id));
+    messages_[id - 1].conversation = to.id;
+    to.messages.push_back(MessageId(id));
+  }
+  from.messages.erase(std::remove_if(from.messages.begin(), from.messages.end(),
+                                     [&](MessageId id) { return moving.contains(id); }),
+                      from.messages.end());
+  SortTimeline(to);
+}
+
+void TenantState::SortTimeline(ConversationState& conversation) {
+  std::stable_sort(conversation.messages.begin(), conversation.messages.end(),
+                   [&](MessageId a, MessageId b) {
+                     const absl::Time ta = messages_[a.value() - 1].recorded_at;
+                     const absl::Time tb = messages_[b.value() - 1].recorded_at;
+                     return ta != tb ? ta < tb : a < b;
+                   });
+}
+
+}  // namespace omniroute::core

@@ -1,0 +1,205 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// A tenant's state and the fold that builds it from events. Apply() is the
+// only way the state changes, so replaying a tenant's log rebuilds it exactly.
+//
+// Thread-compatible: the owner serializes access.
+
+#ifndef OMNIROUTE_LIB_CORE_TENANT_STATE_H_
+#define OMNIROUTE_LIB_CORE_TENANT_STATE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "omniroute/conversation.h"
+#include "omniroute/identity.h"
+#include "omniroute/ids.h"
+#include "omniroute/tenant_options.h"
+#include "omniroute/types.h"
+#include "omniroute/v1/events.pb.h"
+
+namespace omniroute::core {
+
+struct CustomerState {
+  CustomerId id;
+  std::string display_name;
+  std::string language;
+  int32_t tier = 0;
+  int64_t reach = 0;
+  absl::Time created_at;
+  std::vector<Identity> identities;
+  std::vector<ConversationId> conversations;
+  // Valid while this customer is merged into another one.
+  CustomerId merged_into;
+};
+
+// What a merge moved, kept so that unmerge can put it back.
+struct MergeRecord {
+  CustomerId survivor;
+  CustomerId absorbed;
+  std::vector<Identity> identities;
+  std::vector<ConversationId> conversations;
+  struct Thread {
+    ConversationId target;
+    ConversationId source;
+    std::vector<MessageId> messages;
+  };
+  std::vector<Thread> threads;
+};
+
+struct MessageState {
+  MessageId id;
+  ConversationId conversation;
+  Channel channel;
+  Direction direction;
+  Visibility visibility;
+  std::string external_id;
+  std::string thread_key;
+  std::vector<std::string> references;
+  std::string body;
+  Identity sender;
+  std::string agent_id;
+  absl::Time recorded_at;
+  ThreadOutcome outcome = ::omniroute::v1::THREAD_OUTCOME_UNSPECIFIED;
+};
+
+struct ConversationState {
+  ConversationId id;
+  CustomerId customer;
+  ConversationStatus status = ::omniroute::v1::CONVERSATION_STATUS_OPEN;
+  Channel first_channel;
+  Channel channel;
+  std::vector<Channel> channels_used;
+  // The conversation's own clocks. A conversation that absorbed others (see
+  // `absorbed`) shows the earliest of them all (views.cc), and gets its own
+  // back when a merge is undone.
+  absl::Time opened_at;
+  absl::Time first_response_due;
+  absl::Time first_responded_at = absl::InfiniteFuture();
+  absl::Time resolved_at = absl::InfiniteFuture();
+  // Ordered by (recorded_at, id): the timeline order.
+  std::vector<MessageId> messages;
+  std::vector<HandoffView> handoffs;
+  // Conversations merged into this one, in merge order.
+  std::vector<ConversationId> absorbed;
+  ConversationId merged_into;
+  // Its first message was public.
+  bool began_in_public = false;
+  // Before it was merged (restored when a customer merge is undone).
+  ConversationStatus status_before_merge = ::omniroute::v1::CONVERSATION_STATUS_OPEN;
+
+  bool IsLive() const {
+    return status != ::omniroute::v1::CONVERSATION_STATUS_CLOSED &&
+           status != ::omniroute::v1::CONVERSATION_STATUS_MERGED;
+  }
+};
+
+class TenantState {
+ public:
+  explicit TenantState(std::string tenant_id);
+
+  // Applies one event. The event must follow the last one (sequence + 1) and
+  // be consistent with the state: events produced by TenantCore always are.
+  // Returns DATA_LOSS, and leaves the state as it was, for an event that
+  // does not fit (a corrupt or foreign log).
+  absl::Status Apply(const ::omniroute::v1::Event& event);
+
+  const std::string& tenant_id() const { return tenant_id_; }
+  uint64_t last_sequence() const { return last_sequence_; }
+  bool configured() const { return configured_; }
+  const TenantOptions& options() const { return options_; }
+
+  // Lookups return nullptr for an id that is not valid in this tenant.
+  const CustomerState* customer(CustomerId id) const;
+  const ConversationState* conversation(ConversationId id) const;
+  const MessageState* message(MessageId id) const;
+  const MergeRecord* active_merge(CustomerId absorbed) const;
+
+  // The active customer owning a normalized identity; invalid if none.
+  CustomerId OwnerOf(const Identity& identity) const;
+  // The stored message with this channel and external id; invalid if none.
+  MessageId MessageByExternalId(Channel channel, absl::string_view external_id) const;
+  // The conversation of the latest message with this thread key.
+  ConversationId ConversationByThreadKey(Channel channel, absl::string_view thread_key) const;
+  // Follows merged_into to the active customer.
+  CustomerId Resolve(CustomerId id) const;
+  // Follows merged_into to the conversation that holds the messages now.
+  ConversationId ResolveConversation(ConversationId id) const;
+  // When the conversation's latest message was recorded (opened_at if none).
+  absl::Time LastActivity(const ConversationState& conversation) const;
+
+  size_t customer_count() const { return customers_.size(); }
+  size_t conversation_count() const { return conversations_.size(); }
+  size_t message_count() const { return messages_.size(); }
+
+  CustomerId NextCustomerId() const { return CustomerId(customers_.size() + 1); }
+  ConversationId NextConversationId() const {
+    return ConversationId(conversations_.size() + 1);
+  }
+  MessageId NextMessageId() const { return MessageId(messages_.size() + 1); }
+
+  const std::vector<CustomerState>& customers() const { return customers_; }
+  const std::vector<ConversationState>& conversations() const { return conversations_; }
+  const std::vector<MessageState>& messages() const { return messages_; }
+  const absl::flat_hash_map<CustomerId, MergeRecord>& active_merges() const {
+    return active_merges_;
+  }
+
+ private:
+  // Keys of the lookup indexes: (channel, external id) and identities.
+  struct ChannelKey {
+    Channel channel;
+    std::string value;
+    friend bool operator==(const ChannelKey&, const ChannelKey&) = default;
+  };
+  struct ChannelKeyView {
+    Channel channel;
+    absl::string_view value;
+  };
+  struct ChannelKeyHash {
+    using is_transparent = void;
+    size_t operator()(const ChannelKey& k) const { return Hash(k.channel, k.value); }
+    size_t operator()(const ChannelKeyView& k) const { return Hash(k.channel, k.value); }
+    static size_t Hash(Channel c, absl::string_view v);
+  };
+  struct ChannelKeyEq {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return a.channel == b.channel && absl::string_view(a.value) == absl::string_view(b.value);
+    }
+  };
+
+  absl::Status Check(const ::omniroute::v1::Event& event) const;
+  void ApplyChecked(const ::omniroute::v1::Event& event, absl::Time at);
+
+  CustomerState& mutable_customer(uint64_t id) { return customers_[id - 1]; }
+  ConversationState& mutable_conversation(uint64_t id) { return conversations_[id - 1]; }
+
+  void MoveMessages(ConversationState& from, ConversationState& to,
+                    const google::protobuf::RepeatedField<uint64_t>& ids);
+  void SortTimeline(ConversationState& conversation);
+
+  std::string tenant_id_;
+  uint64_t last_sequence_ = 0;
+  bool configured_ = false;
+  TenantOptions options_;
+
+  std::vector<CustomerState> customers_;
+  std::vector<ConversationState> conversations_;
+  std::vector<MessageState> messages_;
+  absl::flat_hash_map<Identity, CustomerId> identity_owner_;
+  absl::flat_hash_map<ChannelKey, MessageId, ChannelKeyHash, ChannelKeyEq> by_external_id_;
+  // Thread key → its latest message (whose conversation is current).
+  absl::flat_hash_map<ChannelKey, MessageId, ChannelKeyHash, ChannelKeyEq> by_thread_key_;
+  absl::flat_hash_map<CustomerId, MergeRecord> active_merges_;
+};
+
+}  // namespace omniroute::core
+
+#endif  // OMNIROUTE_LIB_CORE_TENANT_STATE_H_

@@ -1,0 +1,33 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// Copies of the state for readers (include/omniroute/conversation.h), and a
+// canonical dump of a whole tenant.
+
+#ifndef OMNIROUTE_LIB_CORE_VIEWS_H_
+#define OMNIROUTE_LIB_CORE_VIEWS_H_
+
+#include <string>
+#include <vector>
+
+#include "core/tenant_state.h"
+#include "omniroute/conversation.h"
+
+namespace omniroute::core {
+
+CustomerView ToView(const CustomerState& customer);
+MessageView ToView(const MessageState& message);
+// A conversation that absorbed others shows the earliest clocks and every
+// handoff of them all.
+ConversationView ToView(const TenantState& state, const ConversationState& conversation);
+// Messages and handoffs, oldest first (a message before a handoff at the same
+// instant).
+std::vector<TimelineEntry> Timeline(const TenantState& state,
+                                    const ConversationState& conversation);
+
+// Every customer, identity, merge record, conversation and message in id
+// order, one per line; equal states give equal text.
+std::string DumpState(const TenantState& state);
+
+}  // namespace omniroute::core
+
+#endif  // OMNIROUTE_LIB_CORE_VIEWS_H_

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages omniroute needs to build, test and run,
+# and only those that are missing. Safe to run any number of times: when
+# everything is there it changes nothing and does not touch the network.
+#
+#   bash tools/install-deps.sh
+set -euo pipefail
+
+# Every package the project needs, from Debian's own archive. Add new ones here.
+PACKAGES=(
+  # toolchain
+  build-essential
+  cmake
+  ninja-build
+  ccache
+  pkg-config
+  git
+  # libraries and code generators
+  libabsl-dev
+  libprotobuf-dev
+  protobuf-compiler
+  libgrpc++-dev
+  protobuf-compiler-grpc
+  libsqlite3-dev
+  sqlite3
+  libpq-dev
+  postgresql
+  # tests and benchmarks
+  libgtest-dev
+  libgmock-dev
+  libbenchmark-dev
+  # Python client
+  python3-grpcio
+  python3-protobuf
+)
+
+is_installed() {
+  local status
+  status="$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" || return 1
+  [[ "${status}" == ii* ]]
+}
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  if ! is_installed "${package}"; then
+    missing+=("${package}")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages are installed"
+  exit 0
+fi
+
+sudo=()
+if [[ "$(id -u)" -ne 0 ]]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "install-deps: missing packages (${missing[*]}) and not root, and sudo is not available" >&2
+    exit 1
+  fi
+  sudo=(sudo)
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y --no-install-recommends "${missing[@]}"
+
+# Check that apt did what it said.
+still_missing=()
+for package in "${missing[@]}"; do
+  if ! is_installed "${package}"; then
+    still_missing+=("${package}")
+  fi
+done
+if [[ ${#still_missing[@]} -ne 0 ]]; then
+  echo "install-deps: still missing after apt-get install: ${still_missing[*]}" >&2
+  exit 1
+fi
+echo "install-deps: done"

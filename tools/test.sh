@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, builds a preset (ci by default),
+# runs its tests with ctest, then checks that the installed package works from
+# an outside CMake project (tools/check-install.sh). Exits non-zero on any
+# failure.
+#
+#   bash tools/test.sh [preset]     # preset: ci (default), dev
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+preset="${1:-ci}"
+build_dir="build/${preset}"
+
+bash tools/build.sh "${preset}"
+
+if ctest --list-presets 2>/dev/null | grep -q "\"${preset}\""; then
+  ctest --preset "${preset}"
+else
+  ctest --test-dir "${build_dir}" --output-on-failure -j 2 --no-tests=error
+fi
+
+bash tools/check-install.sh "${build_dir}"
