@@ -52,6 +52,8 @@ endif()
 if(NOT DEFINED OMNIROUTE_EXPORT_NEEDS_SQLITE)
   set(OMNIROUTE_EXPORT_NEEDS_SQLITE OFF)
 endif()
+# The SQLite event store (lib/store/sqlite_*.cc) links omniroute to SQLite3.
+set(OMNIROUTE_EXPORT_NEEDS_SQLITE ON)
 
 configure_package_config_file(
   ${CMAKE_CURRENT_LIST_DIR}/omniroute-config.cmake.in

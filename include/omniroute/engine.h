@@ -49,6 +49,10 @@ struct EngineOptions {
   // Where events are kept. Not owned; must outlive the engine. Default: none,
   // and events are applied without being kept.
   EventStore* store = nullptr;
+  // After this many events since a tenant's last snapshot, the engine saves a
+  // new one to the store, so that start-up replays only the tail. Default 0:
+  // never (TakeSnapshot still works).
+  uint64_t snapshot_every_events = 0;
 };
 
 // How a link that would merge two customers is treated.
@@ -62,9 +66,10 @@ enum class LinkMode {
 
 class Engine {
  public:
-  // Opens an engine and rebuilds every tenant found in `options.store`.
-  // Returns the store's error, or DATA_LOSS if a stored event cannot be
-  // applied.
+  // Opens an engine and rebuilds every tenant found in `options.store`: from
+  // its latest snapshot and the events after it, or from all its events when
+  // it has no usable snapshot. Returns the store's error, or DATA_LOSS if a
+  // stored event cannot be applied.
   static absl::StatusOr<std::unique_ptr<Engine>> Open(const EngineOptions& options);
 
   ~Engine();
@@ -95,14 +100,17 @@ class Engine {
                                           const RawIdentity& identity, const Actor& actor,
                                           LinkMode mode = LinkMode::kExplicit);
 
-  // Merges two customers; the older survives. FAILED_PRECONDITION when they
-  // are the same customer or one is already merged.
+  // Merges two customers; the older survives. An absorbed customer's id
+  // stands for the customer it was merged into. FAILED_PRECONDITION when both
+  // ids are, or already stand for, the same customer.
   absl::StatusOr<LinkResult> MergeCustomers(absl::string_view tenant_id, CustomerId a,
                                             CustomerId b, const Actor& actor);
 
   // Undoes the merge that absorbed `customer`: it is active again with its
-  // own identities, conversations and messages. FAILED_PRECONDITION if it is
-  // not merged into another customer.
+  // own identities, its conversations (and those its identities alone opened
+  // since), and the messages of threads the merge joined, including what its
+  // identities wrote into them while merged. FAILED_PRECONDITION if it is not
+  // merged into another customer.
   absl::Status UnmergeCustomer(absl::string_view tenant_id, CustomerId customer,
                                const Actor& actor);
 
@@ -147,6 +155,10 @@ class Engine {
   // states (used to check that a replay rebuilds the same state).
   absl::StatusOr<std::string> DumpState(absl::string_view tenant_id) const;
   std::vector<std::string> ListTenants() const;
+
+  // Saves the tenant's state as a snapshot in the store.
+  // FAILED_PRECONDITION without a store.
+  absl::Status TakeSnapshot(absl::string_view tenant_id);
 
  private:
   class Impl;

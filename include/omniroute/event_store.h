@@ -44,8 +44,24 @@ class EventStore {
       absl::string_view tenant_id, uint64_t from_sequence,
       const std::function<bool(const ::omniroute::v1::Event&)>& visitor) const = 0;
 
+  // The sequence number of the tenant's last stored event; 0 if none.
+  virtual absl::StatusOr<uint64_t> LastSequence(absl::string_view tenant_id) const = 0;
+
   // The tenants that have at least one event, sorted.
   virtual absl::StatusOr<std::vector<std::string>> ListTenants() const = 0;
+
+  // Keeps `state` (an opaque serialized tenant state) as the tenant's state
+  // after event `sequence`, replacing any older snapshot. INVALID_ARGUMENT if
+  // `sequence` is beyond the tenant's last event.
+  virtual absl::Status SaveSnapshot(absl::string_view tenant_id, uint64_t sequence,
+                                    absl::string_view state) = 0;
+
+  // The tenant's latest snapshot, or NOT_FOUND if it has none.
+  struct Snapshot {
+    uint64_t sequence = 0;
+    std::string state;
+  };
+  virtual absl::StatusOr<Snapshot> LoadSnapshot(absl::string_view tenant_id) const = 0;
 };
 
 // A store in memory: for tests and for running without durability.

@@ -328,12 +328,12 @@ absl::Status TenantCore::DecideStatus(ConversationId conversation, ConversationS
 
 absl::Status TenantCore::DecideMergeConversations(ConversationId target, ConversationId source,
                                                   const Actor& actor, Events* events) const {
+  absl::StatusOr<const ConversationState*> t = LiveConversation(target, "target");
+  if (!t.ok()) return t.status();
   if (target == source) {
     return absl::FailedPreconditionError(
         absl::StrCat("source: ", ToString(source), " cannot be merged with itself"));
   }
-  absl::StatusOr<const ConversationState*> t = LiveConversation(target, "target");
-  if (!t.ok()) return t.status();
   absl::StatusOr<const ConversationState*> s = LiveConversation(source, "source");
   if (!s.ok()) return s.status();
   if (state_.Resolve((*t)->customer) != state_.Resolve((*s)->customer)) {
@@ -361,7 +361,11 @@ absl::StatusOr<ConversationId> TenantCore::DecideSplit(ConversationId source,
   const MessageState* earliest = nullptr;
   for (size_t i = 0; i < messages.size(); ++i) {
     const MessageState* m = state_.message(messages[i]);
-    if (m == nullptr || m->conversation != source) {
+    if (m == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("messages[", i, "]: ", ToString(messages[i]), " not found"));
+    }
+    if (m->conversation != source) {
       return absl::InvalidArgumentError(absl::StrCat("messages[", i, "]: ", ToString(messages[i]),
                                                      " is not in ", ToString(source)));
     }

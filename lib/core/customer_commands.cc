@@ -172,17 +172,32 @@ absl::Status TenantCore::DecideUnmerge(CustomerId customer, const Actor& actor,
     ToProto(identity, e->add_restored_identities());
     restored_identities.insert(identity);
   }
-  // The threads this merge joined, with the messages still in them.
+  // The threads this merge joined, with the messages still in them, and, when
+  // the restored customer's conversation was the one absorbed, what its
+  // identities wrote into the joined thread since: those messages came from it.
+  absl::flat_hash_set<MessageId> given_back;  // A message goes back to one thread only.
   for (const MergeRecord::Thread& thread : record->threads) {
     const ConversationState* source = state_.conversation(thread.source);
     if (source->merged_into != thread.target) continue;
-    const ConversationState& target = *state_.conversation(thread.target);
-    absl::flat_hash_set<MessageId> still_there(target.messages.begin(), target.messages.end());
+    // Later merges may have carried the joined thread further.
+    const ConversationState& target =
+        *state_.conversation(state_.ResolveConversation(thread.target));
+    const bool source_is_restored =
+        std::find(record->conversations.begin(), record->conversations.end(), thread.source) !=
+        record->conversations.end();
+    absl::flat_hash_set<MessageId> listed(thread.messages.begin(), thread.messages.end());
     auto* t = e->add_restored_threads();
-    t->set_target_conversation_id(thread.target.value());
+    t->set_target_conversation_id(target.id.value());
     t->set_source_conversation_id(thread.source.value());
-    for (MessageId id : thread.messages) {
-      if (still_there.contains(id)) t->add_message_ids(id.value());
+    for (MessageId id : target.messages) {
+      const MessageState& m = *state_.message(id);
+      const bool written_since = source_is_restored &&
+                                 (m.origin == thread.target || m.origin == target.id) &&
+                                 m.direction == ::omniroute::v1::DIRECTION_INBOUND &&
+                                 restored_identities.contains(m.sender);
+      if ((listed.contains(id) || written_since) && given_back.insert(id).second) {
+        t->add_message_ids(id.value());
+      }
     }
   }
   // Its conversations, and those opened since the merge by its identities

@@ -1,8 +1,8 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
-// Normalization runs on every inbound message, so it scans each input once,
-// writes the result in place and allocates only the strings it returns; the
-// error paths, which are rare, are free to build rich messages.
+// Normalization runs on every inbound message, so it works on views of the
+// input, writes the result in place and allocates only the strings it
+// returns; the error paths, which are rare, are free to build rich messages.
 
 #include "omniroute/identity.h"
 
@@ -89,8 +89,8 @@ bool IsControl(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
 // Unicode spaces other than U+0020: a no-break space pasted from a web page
 // looks like a space and must be treated as one.
 bool IsUnicodeSpace(char32_t c) {
-  return c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
-         c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+  return c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+         c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
 // `s` in double quotes for an error message: truncated, with control
@@ -199,18 +199,17 @@ absl::Status NormalizeNetwork(absl::string_view network, std::string* out) {
   for (size_t i = 0; i < network.size(); ++i) {
     const char c = absl::ascii_tolower(network[i]);
     if (!IsNetworkChar(c)) {
-      return Invalid(kNetworkField,
-                     absl::StrCat(Quote(network), " has ", DescribeChar(network, i),
-                                  "; only a-z, 0-9, '_', '.' and '-' are allowed"));
+      return Invalid(kNetworkField, absl::StrCat(Quote(network), " has ", DescribeChar(network, i),
+                                                 "; only a-z, 0-9, '_', '.' and '-' are allowed"));
     }
     (*out)[i] = c;
   }
   // Checked after the characters, which are all ASCII by now, so the count is
   // in characters.
   if (network.size() > kMaxNetworkChars) {
-    return Invalid(kNetworkField, absl::StrCat(Quote(network), " is ", network.size(),
-                                               " characters long; at most ",
-                                               kMaxNetworkChars, " are allowed"));
+    return Invalid(kNetworkField,
+                   absl::StrCat(Quote(network), " is ", network.size(),
+                                " characters long; at most ", kMaxNetworkChars, " are allowed"));
   }
   return absl::OkStatus();
 }
@@ -220,8 +219,8 @@ absl::Status NormalizeEmail(absl::string_view email, std::string* out) {
     return Invalid(kValueField, absl::StrCat("email ", Quote(email), " ", reason));
   };
   if (email.size() > kMaxEmailBytes) {
-    return fail(absl::StrCat("is ", email.size(), " bytes long; at most ", kMaxEmailBytes,
-                             " are allowed"));
+    return fail(
+        absl::StrCat("is ", email.size(), " bytes long; at most ", kMaxEmailBytes, " are allowed"));
   }
   if (const size_t space = FindSpace(email); space != absl::string_view::npos) {
     return fail(absl::StrCat("contains whitespace (", DescribeChar(email, space), ")"));
@@ -296,10 +295,9 @@ absl::Status NormalizePhone(absl::string_view phone, absl::string_view default_c
     skip = 2;
   } else {
     if (default_country_code.empty()) {
-      return Invalid(kValueField,
-                     absl::StrCat("national phone number ", Quote(phone),
-                                  " needs a country code and the tenant has no "
-                                  "default_country_code"));
+      return Invalid(kValueField, absl::StrCat("national phone number ", Quote(phone),
+                                               " needs a country code and the tenant has no "
+                                               "default_country_code"));
     }
     // Tenant options are validated when the tenant is created; this guards
     // direct callers of the library function.
@@ -337,16 +335,16 @@ absl::Status NormalizeHandle(absl::string_view value, std::string* out) {
   for (size_t i = 0; i < handle.size(); ++i) {
     const char c = absl::ascii_tolower(handle[i]);
     if (!IsHandleChar(c)) {
-      return Invalid(kValueField, absl::StrCat("handle ", Quote(value), " has ",
-                                               DescribeChar(handle, i),
-                                               "; only a-z, 0-9, '_' and '.' are allowed"));
+      return Invalid(kValueField,
+                     absl::StrCat("handle ", Quote(value), " has ", DescribeChar(handle, i),
+                                  "; only a-z, 0-9, '_' and '.' are allowed"));
     }
     (*out)[i] = c;
   }
   if (handle.size() > kMaxHandleChars) {
-    return Invalid(kValueField, absl::StrCat("handle ", Quote(value), " is ", handle.size(),
-                                             " characters long; at most ", kMaxHandleChars,
-                                             " are allowed"));
+    return Invalid(kValueField,
+                   absl::StrCat("handle ", Quote(value), " is ", handle.size(),
+                                " characters long; at most ", kMaxHandleChars, " are allowed"));
   }
   return absl::OkStatus();
 }
@@ -374,8 +372,7 @@ absl::StatusOr<Identity> NormalizeIdentity(const RawIdentity& raw,
       const absl::string_view network = absl::StripAsciiWhitespace(raw.network);
       if (network.empty()) {
         if (network_required) {
-          return Invalid(kNetworkField,
-                         absl::StrCat("required for ", IdentityKindName(raw.kind)));
+          return Invalid(kNetworkField, absl::StrCat("required for ", IdentityKindName(raw.kind)));
         }
         break;
       }
@@ -392,9 +389,9 @@ absl::StatusOr<Identity> NormalizeIdentity(const RawIdentity& raw,
   const absl::string_view value = absl::StripAsciiWhitespace(raw.value);
   if (value.empty()) return Invalid(kValueField, "empty");
   if (value.size() > kMaxIdentityValueBytes) {
-    return Invalid(kValueField, absl::StrCat(Quote(value), " is ", value.size(),
-                                             " bytes long; at most ", kMaxIdentityValueBytes,
-                                             " are allowed"));
+    return Invalid(kValueField,
+                   absl::StrCat(Quote(value), " is ", value.size(), " bytes long; at most ",
+                                kMaxIdentityValueBytes, " are allowed"));
   }
   if (absl::Status s = CheckText(kValueField, value); !s.ok()) return s;
 
@@ -412,9 +409,9 @@ absl::StatusOr<Identity> NormalizeIdentity(const RawIdentity& raw,
     case IDENTITY_KIND_SOCIAL_ID:
       // Platform ids are case-sensitive on some networks: kept as sent.
       if (const size_t space = FindSpace(value); space != absl::string_view::npos) {
-        return Invalid(kValueField, absl::StrCat("social id ", Quote(value),
-                                                 " contains whitespace (",
-                                                 DescribeChar(value, space), ")"));
+        return Invalid(kValueField,
+                       absl::StrCat("social id ", Quote(value), " contains whitespace (",
+                                    DescribeChar(value, space), ")"));
       }
       identity.value.assign(value.data(), value.size());
       break;

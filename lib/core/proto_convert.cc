@@ -54,7 +54,9 @@ TenantOptions FromProto(const ::omniroute::v1::TenantSettings& proto) {
     const absl::Duration window = FromProto(c.continuity_window());
     const absl::Duration target = FromProto(c.first_response_target());
     if (c.channel() == ::omniroute::v1::CHANNEL_UNSPECIFIED) {
-      if (window > absl::ZeroDuration()) options.default_continuity_window = window;
+      // The default window is always written (see ToProto), and zero is a
+      // valid default ("never join by continuity").
+      if (c.has_continuity_window()) options.default_continuity_window = window;
       continue;
     }
     if (window > absl::ZeroDuration()) options.continuity_windows[c.channel()] = window;

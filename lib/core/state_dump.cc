@@ -46,7 +46,7 @@ std::string DumpState(const TenantState& state) {
                     Ids(r.conversations), "]");
     for (const MergeRecord::Thread& t : r.threads) {
       absl::StrAppend(&out, " thread ", t.source.value(), "->", t.target.value(), " [",
-                      Ids(t.messages), "]");
+                      Ids(t.messages), "] was_on=", ChannelName(t.target_channel_before));
     }
     out += "\n";
   }
@@ -68,6 +68,7 @@ std::string DumpState(const TenantState& state) {
   }
   for (const MessageState& m : state.messages()) {
     absl::StrAppend(&out, "message ", m.id.value(), " conversation=", m.conversation.value(),
+                    " origin=", m.origin.value(),
                     " ", ChannelName(m.channel), " dir=", static_cast<int>(m.direction),
                     " vis=", static_cast<int>(m.visibility), " ext=", m.external_id,
                     " key=", m.thread_key, " refs=[", absl::StrJoin(m.references, ","),

@@ -27,13 +27,25 @@ absl::Status ValidateTenantOptions(const TenantOptions& options) {
   if (options.default_continuity_window < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("default_continuity_window: must not be negative");
   }
+  // Keys must be real channels: an entry for an unknown or unspecified one
+  // would be dropped silently when the options are stored.
+  const auto check_channel = [](Channel channel, absl::string_view field) {
+    if (channel != ::omniroute::v1::CHANNEL_UNSPECIFIED &&
+        ::omniroute::v1::Channel_IsValid(channel)) {
+      return absl::OkStatus();
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, "[", static_cast<int>(channel), "]: not a known channel"));
+  };
   for (const auto& [channel, window] : options.continuity_windows) {
+    if (absl::Status s = check_channel(channel, "continuity_windows"); !s.ok()) return s;
     if (window <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "continuity_windows[", ChannelName(channel), "]: must be positive"));
     }
   }
   for (const auto& [channel, target] : options.first_response_targets) {
+    if (absl::Status s = check_channel(channel, "first_response_targets"); !s.ok()) return s;
     if (target <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "first_response_targets[", ChannelName(channel), "]: must be positive"));

@@ -39,6 +39,8 @@ absl::Status ValidateTenantOptions(const TenantOptions& options);
 class TenantCore {
  public:
   explicit TenantCore(std::string tenant_id) : state_(std::move(tenant_id)) {}
+  // Continues from a recovered state (a snapshot).
+  explicit TenantCore(TenantState state) : state_(std::move(state)) {}
 
   const TenantState& state() const { return state_; }
 

@@ -86,11 +86,6 @@ ConversationId TenantState::ResolveConversation(ConversationId id) const {
   return c == nullptr ? ConversationId() : c->id;
 }
 
-absl::Time TenantState::LastActivity(const ConversationState& conversation) const {
-  if (conversation.messages.empty()) return conversation.opened_at;
-  return message(conversation.messages.back())->recorded_at;
-}
-
 absl::Status TenantState::Apply(const Event& event) {
   if (absl::Status s = Check(event); !s.ok()) return s;
   ApplyChecked(event, FromProto(event.time()));
@@ -121,10 +116,15 @@ absl::Status TenantState::Check(const Event& event) const {
     const ConversationState* c = conversation(ConversationId(id));
     return c != nullptr && c->IsLive();
   };
+  // Every listed message exists, is in the conversation, and is listed once
+  // (a repeated id would be moved twice: a duplicate in the timeline).
   auto messages_in = [&](const auto& ids, uint64_t conversation_id) {
+    absl::flat_hash_set<uint64_t> listed;
+    listed.reserve(ids.size());
     for (uint64_t id : ids) {
       const MessageState* m = message(MessageId(id));
       if (m == nullptr || m->conversation.value() != conversation_id) return false;
+      if (!listed.insert(id).second) return false;
     }
     return true;
   };
@@ -163,10 +163,17 @@ absl::Status TenantState::Check(const Event& event) const {
           return Misfit(event, "moved conversation not owned by the absorbed customer");
         }
       }
+      // Each source joins one target once, and no source is also a target:
+      // otherwise messages would be moved twice or into a merged thread.
+      absl::flat_hash_set<uint64_t> sources;
+      for (const auto& t : e.thread_merges()) sources.insert(t.source_conversation_id());
+      if (sources.size() != static_cast<size_t>(e.thread_merges_size())) {
+        return Misfit(event, "thread merge lists a source twice");
+      }
       for (const auto& t : e.thread_merges()) {
         if (!live_conversation(t.target_conversation_id()) ||
             !live_conversation(t.source_conversation_id()) ||
-            t.target_conversation_id() == t.source_conversation_id() ||
+            sources.contains(t.target_conversation_id()) ||
             !messages_in(t.message_ids(), t.source_conversation_id())) {
           return Misfit(event, "thread merge does not match the conversations");
         }
@@ -190,11 +197,24 @@ absl::Status TenantState::Check(const Event& event) const {
           return Misfit(event, "restored conversation not held by the holder");
         }
       }
+      // Each message goes back to one conversation: listed in two restored
+      // threads it would end up in both.
+      absl::flat_hash_set<uint64_t> restored_messages;
+      absl::flat_hash_set<uint64_t> restored_sources;
       for (const auto& t : e.restored_threads()) {
         const ConversationState* source = conversation(ConversationId(t.source_conversation_id()));
-        if (source == nullptr || source->merged_into.value() != t.target_conversation_id() ||
-            !messages_in(t.message_ids(), t.target_conversation_id())) {
+        // The target is where the source's messages are now: the conversation
+        // it merged into, or the one that one merged into since.
+        if (source == nullptr || !source->merged_into.valid() ||
+            ResolveConversation(source->id).value() != t.target_conversation_id() ||
+            !messages_in(t.message_ids(), t.target_conversation_id()) ||
+            !restored_sources.insert(t.source_conversation_id()).second) {
           return Misfit(event, "restored thread does not match the conversations");
+        }
+        for (uint64_t id : t.message_ids()) {
+          if (!restored_messages.insert(id).second) {
+            return Misfit(event, "a message is restored to two conversations");
+          }
         }
       }
       return absl::OkStatus();
@@ -248,6 +268,7 @@ absl::Status TenantState::Check(const Event& event) const {
       const auto& e = event.conversation_split();
       if (!live_conversation(e.target_conversation_id()) ||
           !live_conversation(e.source_conversation_id()) ||
+          e.target_conversation_id() == e.source_conversation_id() ||
           !messages_in(e.message_ids(), e.source_conversation_id())) {
         return Misfit(event, "split does not match the conversations");
       }
@@ -310,13 +331,17 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
       for (const auto& t : e.thread_merges()) {
         ConversationState& target = mutable_conversation(t.target_conversation_id());
         ConversationState& source = mutable_conversation(t.source_conversation_id());
+        const Channel target_channel = target.channel;
+        FollowLatestChannel(source, target);
         MoveMessages(source, target, t.message_ids());
         source.status_before_merge = source.status;
         source.status = ::omniroute::v1::CONVERSATION_STATUS_MERGED;
         source.merged_into = target.id;
         target.absorbed.push_back(source.id);
-        record.threads.push_back(
-            {target.id, source.id, {t.message_ids().begin(), t.message_ids().end()}});
+        record.threads.push_back({target.id,
+                                  source.id,
+                                  {t.message_ids().begin(), t.message_ids().end()},
+                                  target_channel});
       }
       absorbed.merged_into = survivor.id;
       active_merges_[absorbed.id] = std::move(record);
@@ -328,13 +353,25 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
       CustomerState& restored = mutable_customer(e.customer_id());
       CustomerState& holder = mutable_customer(e.from_customer_id());
       // Threads first, while the conversations still belong to the holder.
+      const MergeRecord& record = active_merges_.at(restored.id);
+      absl::flat_hash_set<MessageId> restored_messages;
       for (const auto& t : e.restored_threads()) {
-        ConversationState& target = mutable_conversation(t.target_conversation_id());
+        ConversationState& holder_thread = mutable_conversation(t.target_conversation_id());
         ConversationState& source = mutable_conversation(t.source_conversation_id());
-        MoveMessages(target, source, t.message_ids());
+        ConversationState& parent = mutable_conversation(source.merged_into.value());
+        // The joined thread followed the source's channel; unless it moved on
+        // since, it goes back to its own.
+        for (const MergeRecord::Thread& thread : record.threads) {
+          if (thread.source == source.id && thread.target == parent.id &&
+              parent.channel == source.channel) {
+            parent.channel = thread.target_channel_before;
+          }
+        }
+        MoveMessages(holder_thread, source, t.message_ids());
+        for (uint64_t id : t.message_ids()) restored_messages.insert(MessageId(id));
         source.status = source.status_before_merge;
         source.merged_into = ConversationId();
-        EraseValue(target.absorbed, source.id);
+        EraseValue(parent.absorbed, source.id);
       }
       for (const auto& proto : e.restored_identities()) {
         Identity identity = FromProto(proto);
@@ -348,8 +385,31 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
         EraseValue(holder.conversations, c.id);
         restored.conversations.push_back(c.id);
       }
+      // The customers it was carried into: B and C when A merged into B and B
+      // into C.
+      absl::flat_hash_set<CustomerId> carriers;
+      for (CustomerId c = restored.merged_into; c.valid(); c = customers_[c.value() - 1].merged_into) {
+        carriers.insert(c);
+      }
       restored.merged_into = CustomerId();
       active_merges_.erase(restored.id);
+      // The merges of those carriers recorded what this customer brought
+      // them; it has left, so undoing them must not take its things along.
+      absl::flat_hash_set<Identity> gone_identities;
+      for (const auto& proto : e.restored_identities()) gone_identities.insert(FromProto(proto));
+      absl::flat_hash_set<ConversationId> gone_conversations;
+      for (uint64_t id : e.restored_conversation_ids()) gone_conversations.insert(ConversationId(id));
+      for (auto& [absorbed_id, other] : active_merges_) {
+        if (!carriers.contains(absorbed_id)) continue;
+        std::erase_if(other.identities,
+                      [&](const Identity& i) { return gone_identities.contains(i); });
+        std::erase_if(other.conversations,
+                      [&](ConversationId c) { return gone_conversations.contains(c); });
+        for (MergeRecord::Thread& thread : other.threads) {
+          std::erase_if(thread.messages,
+                        [&](MessageId m) { return restored_messages.contains(m); });
+        }
+      }
       return;
     }
 
@@ -361,6 +421,7 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
       c.first_channel = e.channel();
       c.channel = e.channel();
       c.opened_at = at;
+      c.last_activity_at = at;
       c.first_response_due = FromProto(e.first_response_due());
       mutable_customer(e.customer_id()).conversations.push_back(c.id);
       return;
@@ -371,6 +432,7 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
       MessageState& m = messages_.emplace_back();
       m.id = MessageId(e.message_id());
       m.conversation = ConversationId(e.conversation_id());
+      m.origin = m.conversation;
       m.channel = e.channel();
       m.direction = e.direction();
       m.visibility = e.visibility();
@@ -389,10 +451,13 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
       if (c.messages.empty()) {
         c.began_in_public = m.visibility == ::omniroute::v1::VISIBILITY_PUBLIC;
       }
-      const bool in_order =
-          c.messages.empty() || message(c.messages.back())->recorded_at <= m.recorded_at;
+      const bool in_order = c.messages.empty() || c.last_activity_at <= m.recorded_at;
       c.messages.push_back(m.id);
-      if (!in_order) SortTimeline(c);
+      if (in_order) {
+        c.last_activity_at = m.recorded_at;
+      } else {
+        SortTimeline(c);
+      }
       if (m.direction == ::omniroute::v1::DIRECTION_OUTBOUND && at < c.first_responded_at) {
         c.first_responded_at = at;
       }
@@ -423,6 +488,7 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
       const auto& e = event.conversations_merged();
       ConversationState& target = mutable_conversation(e.target_conversation_id());
       ConversationState& source = mutable_conversation(e.source_conversation_id());
+      FollowLatestChannel(source, target);
       MoveMessages(source, target, e.message_ids());
       source.status_before_merge = source.status;
       source.status = ::omniroute::v1::CONVERSATION_STATUS_MERGED;
@@ -433,8 +499,12 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
 
     case Event::kConversationSplit: {
       const auto& e = event.conversation_split();
-      MoveMessages(mutable_conversation(e.source_conversation_id()),
-                   mutable_conversation(e.target_conversation_id()), e.message_ids());
+      ConversationState& source = mutable_conversation(e.source_conversation_id());
+      ConversationState& target = mutable_conversation(e.target_conversation_id());
+      MoveMessages(source, target, e.message_ids());
+      // Each part began where its first message did.
+      UpdateBeganInPublic(source);
+      UpdateBeganInPublic(target);
       return;
     }
 
@@ -448,6 +518,7 @@ void TenantState::MoveMessages(ConversationState& from, ConversationState& to,
   if (ids.empty()) return;
   absl::flat_hash_set<MessageId> moving;
   moving.reserve(ids.size());
+  const size_t old_size = to.messages.size();
   for (uint64_t id : ids) {
     moving.insert(MessageId(id));
     messages_[id - 1].conversation = to.id;
@@ -456,16 +527,47 @@ void TenantState::MoveMessages(ConversationState& from, ConversationState& to,
   from.messages.erase(std::remove_if(from.messages.begin(), from.messages.end(),
                                      [&](MessageId id) { return moving.contains(id); }),
                       from.messages.end());
-  SortTimeline(to);
+  // Both timelines stay sorted: what remains in `from` keeps its order, and
+  // the moved messages (in any order the event lists them) merge into `to`.
+  auto before = [&](MessageId a, MessageId b) { return TimelineBefore(a, b); };
+  auto middle = to.messages.begin() + static_cast<std::ptrdiff_t>(old_size);
+  if (!std::is_sorted(middle, to.messages.end(), before)) std::sort(middle, to.messages.end(), before);
+  std::inplace_merge(to.messages.begin(), middle, to.messages.end(), before);
+  UpdateLastActivity(from);
+  UpdateLastActivity(to);
+}
+
+void TenantState::FollowLatestChannel(const ConversationState& source,
+                                      ConversationState& target) {
+  // The joined thread continues where the customer spoke last: an agent
+  // answers on the channel the customer is using, not on an older one.
+  if (source.last_activity_at > target.last_activity_at) target.channel = source.channel;
+}
+
+void TenantState::UpdateBeganInPublic(ConversationState& conversation) const {
+  conversation.began_in_public =
+      !conversation.messages.empty() &&
+      messages_[conversation.messages.front().value() - 1].visibility ==
+          ::omniroute::v1::VISIBILITY_PUBLIC;
+}
+
+bool TenantState::TimelineBefore(MessageId a, MessageId b) const {
+  const absl::Time ta = messages_[a.value() - 1].recorded_at;
+  const absl::Time tb = messages_[b.value() - 1].recorded_at;
+  return ta != tb ? ta < tb : a < b;
 }
 
 void TenantState::SortTimeline(ConversationState& conversation) {
-  std::stable_sort(conversation.messages.begin(), conversation.messages.end(),
-                   [&](MessageId a, MessageId b) {
-                     const absl::Time ta = messages_[a.value() - 1].recorded_at;
-                     const absl::Time tb = messages_[b.value() - 1].recorded_at;
-                     return ta != tb ? ta < tb : a < b;
-                   });
+  std::sort(conversation.messages.begin(), conversation.messages.end(),
+            [&](MessageId a, MessageId b) { return TimelineBefore(a, b); });
+  UpdateLastActivity(conversation);
+}
+
+void TenantState::UpdateLastActivity(ConversationState& conversation) const {
+  conversation.last_activity_at =
+      conversation.messages.empty()
+          ? conversation.opened_at
+          : messages_[conversation.messages.back().value() - 1].recorded_at;
 }
 
 }  // namespace omniroute::core

@@ -14,14 +14,17 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "core/chunked_vector.h"
 #include "omniroute/conversation.h"
 #include "omniroute/identity.h"
 #include "omniroute/ids.h"
 #include "omniroute/tenant_options.h"
 #include "omniroute/types.h"
 #include "omniroute/v1/events.pb.h"
+#include "omniroute/v1/snapshot.pb.h"
 
 namespace omniroute::core {
 
@@ -48,6 +51,9 @@ struct MergeRecord {
     ConversationId target;
     ConversationId source;
     std::vector<MessageId> messages;
+    // The target's channel before the merge (the thread follows the channel
+    // the customer used last).
+    Channel target_channel_before = ::omniroute::v1::CHANNEL_UNSPECIFIED;
   };
   std::vector<Thread> threads;
 };
@@ -55,6 +61,8 @@ struct MergeRecord {
 struct MessageState {
   MessageId id;
   ConversationId conversation;
+  // The conversation it was recorded in; merges and splits move it, not this.
+  ConversationId origin;
   Channel channel;
   Direction direction;
   Visibility visibility;
@@ -79,6 +87,8 @@ struct ConversationState {
   // `absorbed`) shows the earliest of them all (views.cc), and gets its own
   // back when a merge is undone.
   absl::Time opened_at;
+  // When its latest message was recorded (opened_at while it has none).
+  absl::Time last_activity_at;
   absl::Time first_response_due;
   absl::Time first_responded_at = absl::InfiniteFuture();
   absl::Time resolved_at = absl::InfiniteFuture();
@@ -109,6 +119,13 @@ class TenantState {
   // does not fit (a corrupt or foreign log).
   absl::Status Apply(const ::omniroute::v1::Event& event);
 
+  // The whole state as a snapshot (lib/core/snapshot.cc).
+  void ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const;
+  // Rebuilds a state from a snapshot, indexes included. DATA_LOSS if the
+  // snapshot is inconsistent (ids out of order or dangling), FAILED_PRECONDITION
+  // for a format version this build does not know.
+  static absl::StatusOr<TenantState> FromSnapshot(const ::omniroute::v1::TenantSnapshot& snapshot);
+
   const std::string& tenant_id() const { return tenant_id_; }
   uint64_t last_sequence() const { return last_sequence_; }
   bool configured() const { return configured_; }
@@ -131,7 +148,9 @@ class TenantState {
   // Follows merged_into to the conversation that holds the messages now.
   ConversationId ResolveConversation(ConversationId id) const;
   // When the conversation's latest message was recorded (opened_at if none).
-  absl::Time LastActivity(const ConversationState& conversation) const;
+  absl::Time LastActivity(const ConversationState& conversation) const {
+    return conversation.last_activity_at;
+  }
 
   size_t customer_count() const { return customers_.size(); }
   size_t conversation_count() const { return conversations_.size(); }
@@ -143,9 +162,9 @@ class TenantState {
   }
   MessageId NextMessageId() const { return MessageId(messages_.size() + 1); }
 
-  const std::vector<CustomerState>& customers() const { return customers_; }
-  const std::vector<ConversationState>& conversations() const { return conversations_; }
-  const std::vector<MessageState>& messages() const { return messages_; }
+  const ChunkedVector<CustomerState>& customers() const { return customers_; }
+  const ChunkedVector<ConversationState>& conversations() const { return conversations_; }
+  const ChunkedVector<MessageState>& messages() const { return messages_; }
   const absl::flat_hash_map<CustomerId, MergeRecord>& active_merges() const {
     return active_merges_;
   }
@@ -183,16 +202,22 @@ class TenantState {
 
   void MoveMessages(ConversationState& from, ConversationState& to,
                     const google::protobuf::RepeatedField<uint64_t>& ids);
+  // Timeline order: by recorded_at, then by id.
+  bool TimelineBefore(MessageId a, MessageId b) const;
+  // Restores timeline order and last_activity_at.
   void SortTimeline(ConversationState& conversation);
+  void UpdateLastActivity(ConversationState& conversation) const;
+  void UpdateBeganInPublic(ConversationState& conversation) const;
+  static void FollowLatestChannel(const ConversationState& source, ConversationState& target);
 
   std::string tenant_id_;
   uint64_t last_sequence_ = 0;
   bool configured_ = false;
   TenantOptions options_;
 
-  std::vector<CustomerState> customers_;
-  std::vector<ConversationState> conversations_;
-  std::vector<MessageState> messages_;
+  ChunkedVector<CustomerState> customers_;
+  ChunkedVector<ConversationState> conversations_;
+  ChunkedVector<MessageState> messages_;
   absl::flat_hash_map<Identity, CustomerId> identity_owner_;
   absl::flat_hash_map<ChannelKey, MessageId, ChannelKeyHash, ChannelKeyEq> by_external_id_;
   // Thread key → its latest message (whose conversation is current).

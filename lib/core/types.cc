@@ -19,7 +19,8 @@ constexpr ChannelMode kSync = ChannelMode::kSynchronous;
 constexpr ChannelMode kAsync = ChannelMode::kAsynchronous;
 
 // Indexed by Channel value. VOICE costs 4 because a call takes the agent's
-// full attention; CHAT costs 2 because an agent can hold about two chats.
+// full attention; CHAT costs 2 because a live customer waits on every reply,
+// while the asynchronous channels can be worked between other tasks.
 constexpr ChannelTraits kTraits[] = {
     /*UNSPECIFIED*/ {VISIBILITY_PRIVATE, kAsync, absl::Hours(24), 1},
     /*PUBLIC_SOCIAL*/ {VISIBILITY_PUBLIC, kAsync, absl::Hours(1), 1},

@@ -4,14 +4,23 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
+
 namespace omniroute::core {
 namespace {
 
-// The conversation and, recursively, those merged into it.
+// The conversation and, recursively, those merged into it that still have
+// messages here: a split that took all of an absorbed conversation's messages
+// away takes its clocks and handoffs with them.
 void CollectFamily(const TenantState& state, const ConversationState& c,
+                   const absl::flat_hash_set<ConversationId>& origins,
                    std::vector<const ConversationState*>* out) {
   out->push_back(&c);
-  for (ConversationId id : c.absorbed) CollectFamily(state, *state.conversation(id), out);
+  for (ConversationId id : c.absorbed) {
+    const ConversationState& absorbed = *state.conversation(id);
+    if (!origins.contains(id) && absorbed.absorbed.empty()) continue;
+    CollectFamily(state, absorbed, origins, out);
+  }
 }
 
 }  // namespace
@@ -46,8 +55,10 @@ ConversationView ToView(const TenantState& state, const ConversationState& c) {
   view.message_count = static_cast<int>(c.messages.size());
   if (c.merged_into.valid()) view.merged_into = c.merged_into;
 
+  absl::flat_hash_set<ConversationId> origins;
+  for (MessageId id : c.messages) origins.insert(state.message(id)->origin);
   std::vector<const ConversationState*> family;
-  CollectFamily(state, c, &family);
+  CollectFamily(state, c, origins, &family);
   const ConversationState* earliest = &c;
   absl::Time first_response_due = c.first_response_due;
   absl::Time first_responded_at = c.first_responded_at;

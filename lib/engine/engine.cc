@@ -40,13 +40,15 @@ struct Tenant {
   explicit Tenant(std::string id) : core(std::move(id)) {}
   mutable absl::Mutex mu;
   TenantCore core ABSL_GUARDED_BY(mu);
+  uint64_t snapshot_sequence ABSL_GUARDED_BY(mu) = 0;
 };
 
 class Engine::Impl {
  public:
   explicit Impl(const EngineOptions& options)
       : clock_(options.clock != nullptr ? options.clock : &SystemClock()),
-        store_(options.store) {}
+        store_(options.store),
+        snapshot_every_events_(options.snapshot_every_events) {}
 
   absl::Status Recover() {
     if (store_ == nullptr) return absl::OkStatus();
@@ -54,16 +56,51 @@ class Engine::Impl {
     if (!tenants.ok()) return tenants.status();
     for (const std::string& id : *tenants) {
       auto tenant = std::make_unique<Tenant>(id);
-      absl::Status applied = absl::OkStatus();
-      absl::Status read = store_->Read(id, 1, [&](const ::omniroute::v1::Event& event) {
-        applied = tenant->core.Apply({&event, 1});
-        return applied.ok();
-      });
-      if (!read.ok()) return read;
-      if (!applied.ok()) return applied;
+      absl::MutexLock lock(&tenant->mu);
+      if (absl::Status s = RecoverTenant(*tenant); !s.ok()) return s;
+      absl::MutexLock engine_lock(&mu_);
       tenants_[id] = std::move(tenant);
     }
     return absl::OkStatus();
+  }
+
+  // The latest usable snapshot, then every event after it.
+  absl::Status RecoverTenant(Tenant& tenant) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
+    const std::string& id = tenant.core.state().tenant_id();
+    absl::StatusOr<EventStore::Snapshot> snapshot = store_->LoadSnapshot(id);
+    if (snapshot.ok()) {
+      ::omniroute::v1::TenantSnapshot proto;
+      // A snapshot is only a shortcut: one that cannot be used (unknown
+      // format, damaged) costs a full replay, never the tenant.
+      if (proto.ParseFromString(snapshot->state) && proto.tenant_id() == id &&
+          proto.sequence() == snapshot->sequence) {
+        absl::StatusOr<core::TenantState> state = core::TenantState::FromSnapshot(proto);
+        if (state.ok()) {
+          tenant.core = TenantCore(*std::move(state));
+          tenant.snapshot_sequence = snapshot->sequence;
+        }
+      }
+    } else if (!absl::IsNotFound(snapshot.status())) {
+      return snapshot.status();
+    }
+    absl::Status applied = absl::OkStatus();
+    absl::Status read = store_->Read(
+        id, tenant.core.state().last_sequence() + 1, [&](const ::omniroute::v1::Event& event) {
+          applied = tenant.core.Apply({&event, 1});
+          return applied.ok();
+        });
+    if (!read.ok()) return read;
+    return applied;
+  }
+
+  absl::Status TakeSnapshot(absl::string_view tenant_id) {
+    if (store_ == nullptr) {
+      return absl::FailedPreconditionError("the engine has no store to keep snapshots in");
+    }
+    absl::StatusOr<Tenant*> tenant = Find(tenant_id);
+    if (!tenant.ok()) return tenant.status();
+    absl::MutexLock lock(&(*tenant)->mu);
+    return SaveSnapshot(**tenant);
   }
 
   absl::Status CreateTenant(absl::string_view tenant_id, const TenantOptions& options) {
@@ -136,11 +173,34 @@ class Engine::Impl {
       // input; say so rather than answer as if it were the caller's fault.
       return absl::InternalError(absl::StrCat("applying decided events: ", applied.message()));
     }
+    if (snapshot_every_events_ > 0 && store_ != nullptr &&
+        tenant.core.state().last_sequence() - tenant.snapshot_sequence >= snapshot_every_events_) {
+      // The command is durable already; a failed snapshot only means a
+      // longer replay at the next start, so it does not fail the command.
+      (void)SaveSnapshot(tenant);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status SaveSnapshot(Tenant& tenant) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
+    ::omniroute::v1::TenantSnapshot proto;
+    tenant.core.state().ToSnapshot(&proto);
+    std::string bytes;
+    if (!proto.SerializeToString(&bytes)) {
+      return absl::InternalError("snapshot: the tenant state could not be serialized");
+    }
+    const uint64_t sequence = tenant.core.state().last_sequence();
+    if (absl::Status s = store_->SaveSnapshot(tenant.core.state().tenant_id(), sequence, bytes);
+        !s.ok()) {
+      return s;
+    }
+    tenant.snapshot_sequence = sequence;
     return absl::OkStatus();
   }
 
   Clock* clock_;
   EventStore* store_;
+  const uint64_t snapshot_every_events_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_ ABSL_GUARDED_BY(mu_);
 };
@@ -337,5 +397,9 @@ absl::StatusOr<std::string> Engine::DumpState(absl::string_view tenant_id) const
 }
 
 std::vector<std::string> Engine::ListTenants() const { return impl_->ListTenants(); }
+
+absl::Status Engine::TakeSnapshot(absl::string_view tenant_id) {
+  return impl_->TakeSnapshot(tenant_id);
+}
 
 }  // namespace omniroute

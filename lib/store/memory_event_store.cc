@@ -36,7 +36,7 @@ class MemoryEventStore final : public EventStore {
     std::vector<::omniroute::v1::Event> range;
     {
       absl::MutexLock lock(&mu_);
-      auto it = logs_.find(std::string(tenant_id));
+      auto it = logs_.find(tenant_id);
       if (it == logs_.end()) return absl::OkStatus();
       const uint64_t first = from_sequence == 0 ? 0 : from_sequence - 1;
       if (first < it->second.size()) range.assign(it->second.begin() + first, it->second.end());
@@ -45,6 +45,34 @@ class MemoryEventStore final : public EventStore {
       if (!visitor(event)) break;
     }
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<uint64_t> LastSequence(absl::string_view tenant_id) const override {
+    absl::MutexLock lock(&mu_);
+    auto it = logs_.find(tenant_id);
+    return it == logs_.end() ? 0 : it->second.size();
+  }
+
+  absl::Status SaveSnapshot(absl::string_view tenant_id, uint64_t sequence,
+                            absl::string_view state) override {
+    absl::MutexLock lock(&mu_);
+    auto it = logs_.find(tenant_id);
+    const uint64_t last = it == logs_.end() ? 0 : it->second.size();
+    if (sequence > last) {
+      return absl::InvalidArgumentError(absl::StrCat("sequence: ", sequence,
+                                                     " is beyond the tenant's last event ", last));
+    }
+    snapshots_[std::string(tenant_id)] = Snapshot{sequence, std::string(state)};
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<Snapshot> LoadSnapshot(absl::string_view tenant_id) const override {
+    absl::MutexLock lock(&mu_);
+    auto it = snapshots_.find(tenant_id);
+    if (it == snapshots_.end()) {
+      return absl::NotFoundError(absl::StrCat("tenant ", tenant_id, " has no snapshot"));
+    }
+    return it->second;
   }
 
   absl::StatusOr<std::vector<std::string>> ListTenants() const override {
@@ -59,6 +87,7 @@ class MemoryEventStore final : public EventStore {
  private:
   mutable absl::Mutex mu_;
   std::map<std::string, std::vector<::omniroute::v1::Event>, std::less<>> logs_;
+  std::map<std::string, Snapshot, std::less<>> snapshots_;
 };
 
 }  // namespace

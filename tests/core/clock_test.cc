@@ -14,8 +14,8 @@ namespace {
 
 TEST(ManualClockTest, StartsAtTheFixedDefault) {
   ManualClock clock;
-  EXPECT_EQ(clock.Now(), absl::FromCivil(absl::CivilSecond(2026, 1, 1, 0, 0, 0),
-                                         absl::UTCTimeZone()));
+  EXPECT_EQ(clock.Now(),
+            absl::FromCivil(absl::CivilSecond(2026, 1, 1, 0, 0, 0), absl::UTCTimeZone()));
 }
 
 TEST(ManualClockTest, StartsWhereToldToTheNanosecond) {

@@ -49,11 +49,13 @@ struct ValidCase {
 };
 
 std::vector<ValidCase> ValidCases() {
+  // clang-format off
   return {
       // Email.
       {"EmailTrimmedAndLowerCased", {kEmail, "", "  Ann.Smith@Example.COM \t"}, "33",
        {kEmail, "", "ann.smith@example.com"}},
-      {"EmailTrailingCrLfTrimmed", {kEmail, "", "ann@example.com\r\n"}, "", {kEmail, "", "ann@example.com"}},
+      {"EmailTrailingCrLfTrimmed", {kEmail, "", "ann@example.com\r\n"}, "",
+       {kEmail, "", "ann@example.com"}},
       {"EmailPlusTagAndSubdomainsKept", {kEmail, "", "Ann+Support@Mail.Example.co.UK"}, "",
        {kEmail, "", "ann+support@mail.example.co.uk"}},
       {"EmailNetworkIgnored", {kEmail, "Not A Network!", "ann@example.com"}, "",
@@ -63,27 +65,37 @@ std::vector<ValidCase> ValidCases() {
       {"Email254Bytes", {kEmail, "", Repeat('a', 242) + "@example.com"}, "",
        {kEmail, "", Repeat('a', 242) + "@example.com"}},
       // Phone.
-      {"PhoneInternationalSpaces", {kPhone, "", "+33 6 12 34 56 78"}, "33", {kPhone, "", "+33612345678"}},
+      {"PhoneInternationalSpaces", {kPhone, "", "+33 6 12 34 56 78"}, "33",
+       {kPhone, "", "+33612345678"}},
       {"PhoneInternationalWithoutDefaultCountry", {kPhone, "", "+33 6 12 34 56 78"}, "",
        {kPhone, "", "+33612345678"}},
-      {"PhoneDoubleZeroIsPlus", {kPhone, "", "0033 6 12 34 56 78"}, "", {kPhone, "", "+33612345678"}},
-      {"PhoneNationalLosesTrunkZero", {kPhone, "", "06 12 34 56 78"}, "33", {kPhone, "", "+33612345678"}},
-      {"PhoneNationalWithoutTrunkZero", {kPhone, "", "612345678"}, "33", {kPhone, "", "+33612345678"}},
-      {"PhoneSeparatorsDropped", {kPhone, "", " (06) 12-34.56/78 "}, "33", {kPhone, "", "+33612345678"}},
+      {"PhoneDoubleZeroIsPlus", {kPhone, "", "0033 6 12 34 56 78"}, "",
+       {kPhone, "", "+33612345678"}},
+      {"PhoneNationalLosesTrunkZero", {kPhone, "", "06 12 34 56 78"}, "33",
+       {kPhone, "", "+33612345678"}},
+      {"PhoneNationalWithoutTrunkZero", {kPhone, "", "612345678"}, "33",
+       {kPhone, "", "+33612345678"}},
+      {"PhoneSeparatorsDropped", {kPhone, "", " (06) 12-34.56/78 "}, "33",
+       {kPhone, "", "+33612345678"}},
       {"PhoneBracketedTrunkZeroDropped", {kPhone, "", "+44 (0)20 7946 0958"}, "",
        {kPhone, "", "+442079460958"}},
       {"PhoneDoubleZeroBracketedTrunkZeroDropped", {kPhone, "", "0044 (0)20 7946 0958"}, "",
        {kPhone, "", "+442079460958"}},
-      {"PhonePlusInsideBrackets", {kPhone, "", "(+33) 6 12 34 56 78"}, "", {kPhone, "", "+33612345678"}},
-      {"PhoneNorthAmericanNational", {kPhone, "", "(415) 555-2671"}, "1", {kPhone, "", "+14155552671"}},
-      {"PhoneThreeDigitCountryCode", {kPhone, "", "0712 345 678"}, "254", {kPhone, "", "+254712345678"}},
-      {"PhoneNetworkIgnored", {kPhone, "whatsapp", "+33612345678"}, "", {kPhone, "", "+33612345678"}},
+      {"PhonePlusInsideBrackets", {kPhone, "", "(+33) 6 12 34 56 78"}, "",
+       {kPhone, "", "+33612345678"}},
+      {"PhoneNorthAmericanNational", {kPhone, "", "(415) 555-2671"}, "1",
+       {kPhone, "", "+14155552671"}},
+      {"PhoneThreeDigitCountryCode", {kPhone, "", "0712 345 678"}, "254",
+       {kPhone, "", "+254712345678"}},
+      {"PhoneNetworkIgnored", {kPhone, "whatsapp", "+33612345678"}, "",
+       {kPhone, "", "+33612345678"}},
       {"Phone8Digits", {kPhone, "", "+1234 5678"}, "", {kPhone, "", "+12345678"}},
       {"Phone15Digits", {kPhone, "", "+123 456 789 012 345"}, "", {kPhone, "", "+123456789012345"}},
       {"PhoneNational15DigitsWithCountryCode", {kPhone, "", "0 1234 5678 9012"}, "123",
        {kPhone, "", "+123123456789012"}},
       // Social handles.
-      {"HandleAtDroppedLowerCased", {kHandle, " X ", " @Ann_Smith.99 "}, "", {kHandle, "x", "ann_smith.99"}},
+      {"HandleAtDroppedLowerCased", {kHandle, " X ", " @Ann_Smith.99 "}, "",
+       {kHandle, "x", "ann_smith.99"}},
       {"HandleWithoutAt", {kHandle, "instagram", "ann"}, "", {kHandle, "instagram", "ann"}},
       {"Handle64Chars", {kHandle, "x", "@" + Repeat('A', 64)}, "", {kHandle, "x", Repeat('a', 64)}},
       {"NetworkDotsDashesUnderscores", {kHandle, "Mastodon.Social-EU_1", "ann"}, "",
@@ -93,14 +105,17 @@ std::vector<ValidCase> ValidCases() {
       {"SocialIdTrimmedCaseKept", {kSocialId, "Facebook", " 10234AbC "}, "",
        {kSocialId, "facebook", "10234AbC"}},
       {"CrmIdWithoutNetwork", {kCrm, "   ", " CUST-001 "}, "", {kCrm, "", "CUST-001"}},
-      {"CrmIdWithNetwork", {kCrm, "Salesforce", "0035g00000ABC"}, "", {kCrm, "salesforce", "0035g00000ABC"}},
+      {"CrmIdWithNetwork", {kCrm, "Salesforce", "0035g00000ABC"}, "",
+       {kCrm, "salesforce", "0035g00000ABC"}},
       {"CrmIdInnerSpaceKept", {kCrm, "", "ACME 42"}, "", {kCrm, "", "ACME 42"}},
       {"CustomUnicodeKept", {kCustom, "loyalty", "Café-42"}, "", {kCustom, "loyalty", "Café-42"}},
       {"Custom320Bytes", {kCustom, "ns", Repeat('x', kMaxIdentityValueBytes)}, "",
        {kCustom, "ns", Repeat('x', kMaxIdentityValueBytes)}},
-      {"Custom320BytesAfterTrimming", {kCustom, "ns", "  " + Repeat('x', kMaxIdentityValueBytes) + "\n"}, "",
+      {"Custom320BytesAfterTrimming",
+       {kCustom, "ns", "  " + Repeat('x', kMaxIdentityValueBytes) + "\n"}, "",
        {kCustom, "ns", Repeat('x', kMaxIdentityValueBytes)}},
   };
+  // clang-format on
 }
 
 // Failures print the case's name rather than its bytes.
@@ -145,15 +160,18 @@ std::vector<InvalidCase> InvalidCases() {
   const std::string value = "identity.value: ";
   const std::string network = "identity.network: ";
   const std::string kind = "identity.kind: ";
+  // clang-format off
   return {
       // Kind.
-      {"KindUnspecified", {IDENTITY_KIND_UNSPECIFIED, "", "ann@example.com"}, "", kind, "unspecified"},
+      {"KindUnspecified", {IDENTITY_KIND_UNSPECIFIED, "", "ann@example.com"}, "",
+       kind, "unspecified"},
       {"KindUnknown", {static_cast<IdentityKind>(42), "", "ann@example.com"}, "", kind, "42"},
       // Value, every kind.
       {"ValueEmpty", {kEmail, "", ""}, "", value, "empty"},
       {"ValueOnlyWhitespace", {kPhone, "", " \t\r\n "}, "33", value, "empty"},
       {"CrmIdEmpty", {kCrm, "salesforce", ""}, "", value, "empty"},
-      {"Custom321Bytes", {kCustom, "ns", Repeat('x', kMaxIdentityValueBytes + 1)}, "", value, "321 bytes"},
+      {"Custom321Bytes", {kCustom, "ns", Repeat('x', kMaxIdentityValueBytes + 1)}, "",
+       value, "321 bytes"},
       {"CrmIdTab", {kCrm, "", "CUST\t01"}, "", value, "control character U+0009"},
       {"CustomDel", {kCustom, "ns", "ab\x7f"}, "", value, "control character U+007F"},
       {"CustomInvalidUtf8", {kCustom, "ns", "ab\xff"}, "", value, "UTF-8"},
@@ -163,15 +181,20 @@ std::vector<InvalidCase> InvalidCases() {
       {"EmailNoLocalPart", {kEmail, "", "@example.com"}, "", value, "nothing before"},
       {"EmailNoDomain", {kEmail, "", "ann@"}, "", value, "no domain"},
       {"EmailDomainWithoutDot", {kEmail, "", "ann@localhost"}, "", value, "without a dot"},
-      {"EmailDomainLeadingDot", {kEmail, "", "ann@.example.com"}, "", value, "starts or ends with a dot"},
-      {"EmailDomainTrailingDot", {kEmail, "", "ann@example.com."}, "", value, "starts or ends with a dot"},
+      {"EmailDomainLeadingDot", {kEmail, "", "ann@.example.com"}, "",
+       value, "starts or ends with a dot"},
+      {"EmailDomainTrailingDot", {kEmail, "", "ann@example.com."}, "",
+       value, "starts or ends with a dot"},
       {"EmailDomainEmptyLabel", {kEmail, "", "ann@example..com"}, "", value, "'..'"},
       {"EmailInnerSpace", {kEmail, "", "ann smith@example.com"}, "", value, "whitespace"},
       {"EmailNoBreakSpace", {kEmail, "", "ann\u00a0smith@example.com"}, "", value, "U+00A0"},
       {"EmailIdeographicSpace", {kEmail, "", "ann@exa\u3000mple.com"}, "", value, "U+3000"},
-      {"EmailControlChar", {kEmail, "", "ann\x01@example.com"}, "", value, "control character U+0001"},
-      {"EmailInnerNewline", {kEmail, "", "ann\n@example.com"}, "", value, "control character U+000A"},
-      {"EmailC1Control", {kEmail, "", "ann\xc2\x85@example.com"}, "", value, "control character U+0085"},
+      {"EmailControlChar", {kEmail, "", "ann\x01@example.com"}, "",
+       value, "control character U+0001"},
+      {"EmailInnerNewline", {kEmail, "", "ann\n@example.com"}, "",
+       value, "control character U+000A"},
+      {"EmailC1Control", {kEmail, "", "ann\xc2\x85@example.com"}, "",
+       value, "control character U+0085"},
       {"EmailInvalidUtf8", {kEmail, "", "ann\xff@example.com"}, "", value, "UTF-8"},
       {"EmailOverlongUtf8", {kEmail, "", "ann\xc0\xaf@example.com"}, "", value, "UTF-8"},
       {"EmailSurrogateUtf8", {kEmail, "", "ann\xed\xa0\x80@example.com"}, "", value, "UTF-8"},
@@ -179,16 +202,17 @@ std::vector<InvalidCase> InvalidCases() {
       {"Email255Bytes", {kEmail, "", Repeat('a', 243) + "@example.com"}, "", value, "255 bytes"},
       // Phone.
       {"PhoneTooShort", {kPhone, "", "+33 6 12"}, "", value, "has 5 digits; E.164 needs 8 to 15"},
-      {"PhoneNationalTooShort", {kPhone, "", "06 12"}, "33", value, "has 5 digits with country code 33"},
+      {"PhoneNationalTooShort", {kPhone, "", "06 12"}, "33",
+       value, "has 5 digits with country code 33"},
       {"Phone7Digits", {kPhone, "", "+123 4567"}, "", value, "has 7 digits"},
       {"Phone16Digits", {kPhone, "", "+1234 5678 9012 3456"}, "", value, "has 16 digits"},
-      {"PhoneNational16DigitsWithCountryCode", {kPhone, "", "0 1234 5678 90123"}, "123", value,
-       "has 16 digits"},
+      {"PhoneNational16DigitsWithCountryCode", {kPhone, "", "0 1234 5678 90123"}, "123",
+       value, "has 16 digits"},
       // 33 and forty 9s: no trunk zero to drop.
-      {"PhoneManyDigits", {kPhone, "", Repeat('9', 40)}, "33", value,
-       "has 42 digits with country code 33"},
-      {"PhoneNationalWithoutCountryCode", {kPhone, "", "06 12 34 56 78"}, "", value,
-       "needs a country code and the tenant has no default_country_code"},
+      {"PhoneManyDigits", {kPhone, "", Repeat('9', 40)}, "33",
+       value, "has 42 digits with country code 33"},
+      {"PhoneNationalWithoutCountryCode", {kPhone, "", "06 12 34 56 78"}, "",
+       value, "needs a country code and the tenant has no default_country_code"},
       {"PhoneLetters", {kPhone, "", "+33 6 CALL ME"}, "", value, "'C'"},
       {"PhoneVanityNumber", {kPhone, "", "1-800-FLOWERS"}, "1", value, "'F'"},
       {"PhoneExtension", {kPhone, "", "+33 6 12 34 56 78 ext 12"}, "", value, "'e'"},
@@ -196,15 +220,17 @@ std::vector<InvalidCase> InvalidCases() {
       {"PhonePlusInMiddle", {kPhone, "", "+33 6+12 34 56 78"}, "", value, "'+'"},
       {"PhoneDoublePlus", {kPhone, "", "++33612345678"}, "", value, "'+'"},
       {"PhoneNoDigits", {kPhone, "", "+() -"}, "", value, "no digits"},
-      {"PhoneCountryCodeStartsWithZero", {kPhone, "", "+06 12 34 56 78"}, "", value, "starting with 0"},
-      {"PhoneRawTooLong", {kPhone, "", "+33" + Repeat(' ', 315) + "612345678"}, "", value, "327 bytes"},
+      {"PhoneCountryCodeStartsWithZero", {kPhone, "", "+06 12 34 56 78"}, "",
+       value, "starting with 0"},
+      {"PhoneRawTooLong", {kPhone, "", "+33" + Repeat(' ', 315) + "612345678"}, "",
+       value, "327 bytes"},
       // Phone, the tenant's country code.
-      {"CountryCodeWithLetter", {kPhone, "", "06 12 34 56 78"}, "3a", "default_country_code: ",
-       "not a country calling code"},
-      {"CountryCodeFourDigits", {kPhone, "", "06 12 34 56 78"}, "1234", "default_country_code: ",
-       "not a country calling code"},
-      {"CountryCodeWithPlus", {kPhone, "", "06 12 34 56 78"}, "+33", "default_country_code: ",
-       "no '+'"},
+      {"CountryCodeWithLetter", {kPhone, "", "06 12 34 56 78"}, "3a",
+       "default_country_code: ", "not a country calling code"},
+      {"CountryCodeFourDigits", {kPhone, "", "06 12 34 56 78"}, "1234",
+       "default_country_code: ", "not a country calling code"},
+      {"CountryCodeWithPlus", {kPhone, "", "06 12 34 56 78"}, "+33",
+       "default_country_code: ", "no '+'"},
       // Networks.
       {"HandleNoNetwork", {kHandle, "", "ann"}, "", network, "required for SOCIAL_HANDLE"},
       {"HandleBlankNetwork", {kHandle, " \t ", "ann"}, "", network, "required for SOCIAL_HANDLE"},
@@ -227,6 +253,7 @@ std::vector<InvalidCase> InvalidCases() {
       // Platform ids.
       {"SocialIdSpace", {kSocialId, "facebook", "123 456"}, "", value, "whitespace"},
   };
+  // clang-format on
 }
 
 void PrintTo(const InvalidCase& c, std::ostream* os) { *os << c.name; }
@@ -238,7 +265,8 @@ TEST_P(NormalizeInvalidTest, IsRejectedNamingFieldAndReason) {
   absl::StatusOr<Identity> identity = NormalizeIdentity(c.raw, c.country_code);
   ASSERT_FALSE(identity.ok()) << "normalized to " << ToString(*identity);
   EXPECT_EQ(identity.status().code(), absl::StatusCode::kInvalidArgument) << identity.status();
-  EXPECT_THAT(std::string(identity.status().message()), AllOf(StartsWith(c.field), HasSubstr(c.reason)));
+  EXPECT_THAT(std::string(identity.status().message()),
+              AllOf(StartsWith(c.field), HasSubstr(c.reason)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, NormalizeInvalidTest, ::testing::ValuesIn(InvalidCases()),
@@ -248,8 +276,7 @@ INSTANTIATE_TEST_SUITE_P(Table, NormalizeInvalidTest, ::testing::ValuesIn(Invali
 
 TEST(NormalizeIdentityTest, MessageQuotesTheInput) {
   absl::StatusOr<Identity> identity = NormalizeIdentity({kEmail, "", "ann.example.com"}, "");
-  EXPECT_EQ(identity.status().message(),
-            "identity.value: email \"ann.example.com\" has no '@'");
+  EXPECT_EQ(identity.status().message(), "identity.value: email \"ann.example.com\" has no '@'");
 }
 
 TEST(NormalizeIdentityTest, MessageForNationalNumberWithoutCountryCode) {

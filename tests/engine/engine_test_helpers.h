@@ -24,16 +24,6 @@ namespace omniroute::testing_internal {
 
 namespace v1 = ::omniroute::v1;
 
-// Unwraps a StatusOr in a test, failing the test (and aborting it) on error.
-#define OR_ASSERT_OK_AND_ASSIGN(lhs, expr) \
-  OR_ASSERT_OK_AND_ASSIGN_IMPL(OR_CONCAT(status_or_, __LINE__), lhs, expr)
-#define OR_CONCAT_INNER(a, b) a##b
-#define OR_CONCAT(a, b) OR_CONCAT_INNER(a, b)
-#define OR_ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                                 \
-  ASSERT_TRUE(tmp.ok()) << tmp.status();             \
-  lhs = *std::move(tmp)
-
 inline RawIdentity Handle(absl::string_view network, absl::string_view handle) {
   return {v1::IDENTITY_KIND_SOCIAL_HANDLE, std::string(network), std::string(handle)};
 }

@@ -1,0 +1,249 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// TenantState <-> TenantSnapshot. A snapshot holds what the fold built; the
+// lookup indexes are rebuilt from it on restore rather than stored twice.
+
+#include "absl/strings/str_cat.h"
+#include "core/proto_convert.h"
+#include "core/tenant_state.h"
+
+namespace omniroute::core {
+namespace {
+
+constexpr uint32_t kSnapshotFormatVersion = 1;
+
+template <typename Ids>
+void AddIds(const Ids& ids, google::protobuf::RepeatedField<uint64_t>* out) {
+  out->Reserve(static_cast<int>(ids.size()));
+  for (auto id : ids) out->Add(id.value());
+}
+
+}  // namespace
+
+void TenantState::ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const {
+  snapshot->set_format_version(kSnapshotFormatVersion);
+  snapshot->set_tenant_id(tenant_id_);
+  snapshot->set_sequence(last_sequence_);
+  if (configured_) ToProto(options_, snapshot->mutable_settings());
+  for (const CustomerState& c : customers_) {
+    auto* r = snapshot->add_customers();
+    r->set_id(c.id.value());
+    r->set_display_name(c.display_name);
+    r->set_language(c.language);
+    r->set_tier(c.tier);
+    r->set_reach(c.reach);
+    ToProto(c.created_at, r->mutable_created_at());
+    for (const Identity& identity : c.identities) ToProto(identity, r->add_identities());
+    AddIds(c.conversations, r->mutable_conversation_ids());
+    r->set_merged_into(c.merged_into.value());
+  }
+  for (const ConversationState& c : conversations_) {
+    auto* r = snapshot->add_conversations();
+    r->set_id(c.id.value());
+    r->set_customer_id(c.customer.value());
+    r->set_status(c.status);
+    r->set_first_channel(c.first_channel);
+    r->set_channel(c.channel);
+    ToProto(c.opened_at, r->mutable_opened_at());
+    ToProto(c.last_activity_at, r->mutable_last_activity_at());
+    ToProto(c.first_response_due, r->mutable_first_response_due());
+    // Unset means never.
+    if (c.first_responded_at != absl::InfiniteFuture()) {
+      ToProto(c.first_responded_at, r->mutable_first_responded_at());
+    }
+    if (c.resolved_at != absl::InfiniteFuture()) ToProto(c.resolved_at, r->mutable_resolved_at());
+    AddIds(c.messages, r->mutable_message_ids());
+    for (const HandoffView& h : c.handoffs) {
+      auto* hr = r->add_handoffs();
+      hr->set_from_channel(h.from_channel);
+      hr->set_to_channel(h.to_channel);
+      hr->set_reason(h.reason);
+      ToProto(h.actor, hr->mutable_actor());
+      ToProto(h.at, hr->mutable_at());
+    }
+    AddIds(c.absorbed, r->mutable_absorbed_ids());
+    r->set_merged_into(c.merged_into.value());
+    r->set_began_in_public(c.began_in_public);
+    r->set_status_before_merge(c.status_before_merge);
+  }
+  for (const MessageState& m : messages_) {
+    auto* r = snapshot->add_messages();
+    r->set_id(m.id.value());
+    r->set_conversation_id(m.conversation.value());
+    r->set_channel(m.channel);
+    r->set_direction(m.direction);
+    r->set_visibility(m.visibility);
+    r->set_external_id(m.external_id);
+    r->set_thread_key(m.thread_key);
+    for (const std::string& reference : m.references) r->add_references(reference);
+    r->set_body(m.body);
+    if (m.sender.kind != ::omniroute::v1::IDENTITY_KIND_UNSPECIFIED) {
+      ToProto(m.sender, r->mutable_sender());
+    }
+    r->set_agent_id(m.agent_id);
+    ToProto(m.recorded_at, r->mutable_recorded_at());
+    r->set_outcome(m.outcome);
+    r->set_origin_conversation_id(m.origin.value());
+  }
+  // Sorted by absorbed id so that equal states give equal bytes.
+  std::vector<CustomerId> absorbed;
+  for (const auto& [id, record] : active_merges_) absorbed.push_back(id);
+  std::sort(absorbed.begin(), absorbed.end());
+  for (CustomerId id : absorbed) {
+    const MergeRecord& record = active_merges_.at(id);
+    auto* r = snapshot->add_merges();
+    r->set_survivor_id(record.survivor.value());
+    r->set_absorbed_id(record.absorbed.value());
+    for (const Identity& identity : record.identities) ToProto(identity, r->add_identities());
+    AddIds(record.conversations, r->mutable_conversation_ids());
+    for (const MergeRecord::Thread& t : record.threads) {
+      auto* tr = r->add_threads();
+      tr->set_target_conversation_id(t.target.value());
+      tr->set_source_conversation_id(t.source.value());
+      AddIds(t.messages, tr->mutable_message_ids());
+      tr->set_target_channel_before(t.target_channel_before);
+    }
+  }
+}
+
+absl::StatusOr<TenantState> TenantState::FromSnapshot(
+    const ::omniroute::v1::TenantSnapshot& snapshot) {
+  if (snapshot.format_version() != kSnapshotFormatVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("snapshot of tenant ", snapshot.tenant_id(), " has format version ",
+                     snapshot.format_version(), "; this build reads version ",
+                     kSnapshotFormatVersion));
+  }
+  auto corrupt = [&](absl::string_view why) {
+    return absl::DataLossError(
+        absl::StrCat("snapshot of tenant ", snapshot.tenant_id(), " at sequence ",
+                     snapshot.sequence(), " is inconsistent: ", why));
+  };
+  TenantState state(snapshot.tenant_id());
+  state.last_sequence_ = snapshot.sequence();
+  state.configured_ = snapshot.has_settings();
+  if (state.configured_) state.options_ = FromProto(snapshot.settings());
+
+  const uint64_t customer_count = snapshot.customers_size();
+  const uint64_t conversation_count = snapshot.conversations_size();
+  const uint64_t message_count = snapshot.messages_size();
+  auto valid = [](uint64_t id, uint64_t count) { return id >= 1 && id <= count; };
+  auto optional_valid = [](uint64_t id, uint64_t count) { return id <= count; };
+
+  for (int i = 0; i < snapshot.customers_size(); ++i) {
+    const auto& r = snapshot.customers(i);
+    if (r.id() != static_cast<uint64_t>(i) + 1) return corrupt("customer ids out of order");
+    if (!optional_valid(r.merged_into(), customer_count)) return corrupt("dangling merged_into");
+    CustomerState& c = state.customers_.emplace_back();
+    c.id = CustomerId(r.id());
+    c.display_name = r.display_name();
+    c.language = r.language();
+    c.tier = r.tier();
+    c.reach = r.reach();
+    c.created_at = FromProto(r.created_at());
+    for (const auto& identity : r.identities()) {
+      c.identities.push_back(FromProto(identity));
+      if (!state.identity_owner_.emplace(c.identities.back(), c.id).second) {
+        return corrupt("an identity belongs to two customers");
+      }
+    }
+    for (uint64_t id : r.conversation_ids()) {
+      if (!valid(id, conversation_count)) return corrupt("dangling conversation id");
+      c.conversations.push_back(ConversationId(id));
+    }
+    c.merged_into = CustomerId(r.merged_into());
+  }
+  for (int i = 0; i < snapshot.conversations_size(); ++i) {
+    const auto& r = snapshot.conversations(i);
+    if (r.id() != static_cast<uint64_t>(i) + 1) return corrupt("conversation ids out of order");
+    if (!valid(r.customer_id(), customer_count) ||
+        !optional_valid(r.merged_into(), conversation_count)) {
+      return corrupt("dangling id in a conversation");
+    }
+    ConversationState& c = state.conversations_.emplace_back();
+    c.id = ConversationId(r.id());
+    c.customer = CustomerId(r.customer_id());
+    c.status = r.status();
+    c.first_channel = r.first_channel();
+    c.channel = r.channel();
+    c.opened_at = FromProto(r.opened_at());
+    c.last_activity_at = FromProto(r.last_activity_at());
+    c.first_response_due = FromProto(r.first_response_due());
+    if (r.has_first_responded_at()) c.first_responded_at = FromProto(r.first_responded_at());
+    if (r.has_resolved_at()) c.resolved_at = FromProto(r.resolved_at());
+    for (uint64_t id : r.message_ids()) {
+      if (!valid(id, message_count)) return corrupt("dangling message id");
+      c.messages.push_back(MessageId(id));
+    }
+    for (const auto& h : r.handoffs()) {
+      c.handoffs.push_back({h.from_channel(), h.to_channel(), h.reason(), FromProto(h.actor()),
+                            FromProto(h.at())});
+    }
+    for (uint64_t id : r.absorbed_ids()) {
+      if (!valid(id, conversation_count)) return corrupt("dangling absorbed id");
+      c.absorbed.push_back(ConversationId(id));
+    }
+    c.merged_into = ConversationId(r.merged_into());
+    c.began_in_public = r.began_in_public();
+    c.status_before_merge = r.status_before_merge();
+  }
+  for (int i = 0; i < snapshot.messages_size(); ++i) {
+    const auto& r = snapshot.messages(i);
+    if (r.id() != static_cast<uint64_t>(i) + 1) return corrupt("message ids out of order");
+    if (!valid(r.conversation_id(), conversation_count) ||
+        !valid(r.origin_conversation_id(), conversation_count)) {
+      return corrupt("dangling conversation");
+    }
+    MessageState& m = state.messages_.emplace_back();
+    m.id = MessageId(r.id());
+    m.conversation = ConversationId(r.conversation_id());
+    m.channel = r.channel();
+    m.direction = r.direction();
+    m.visibility = r.visibility();
+    m.external_id = r.external_id();
+    m.thread_key = r.thread_key();
+    m.references.assign(r.references().begin(), r.references().end());
+    m.body = r.body();
+    if (r.has_sender()) m.sender = FromProto(r.sender());
+    m.agent_id = r.agent_id();
+    m.recorded_at = FromProto(r.recorded_at());
+    m.outcome = r.outcome();
+    m.origin = ConversationId(r.origin_conversation_id());
+    if (!m.external_id.empty()) {
+      state.by_external_id_.emplace(ChannelKey{m.channel, m.external_id}, m.id);
+    }
+    if (!m.thread_key.empty()) state.by_thread_key_[ChannelKey{m.channel, m.thread_key}] = m.id;
+  }
+  for (const auto& r : snapshot.merges()) {
+    if (!valid(r.survivor_id(), customer_count) || !valid(r.absorbed_id(), customer_count)) {
+      return corrupt("dangling customer in a merge record");
+    }
+    MergeRecord record;
+    record.survivor = CustomerId(r.survivor_id());
+    record.absorbed = CustomerId(r.absorbed_id());
+    for (const auto& identity : r.identities()) record.identities.push_back(FromProto(identity));
+    for (uint64_t id : r.conversation_ids()) {
+      if (!valid(id, conversation_count)) return corrupt("dangling conversation in a merge");
+      record.conversations.push_back(ConversationId(id));
+    }
+    for (const auto& t : r.threads()) {
+      if (!valid(t.target_conversation_id(), conversation_count) ||
+          !valid(t.source_conversation_id(), conversation_count)) {
+        return corrupt("dangling thread in a merge");
+      }
+      MergeRecord::Thread thread{ConversationId(t.target_conversation_id()),
+                                 ConversationId(t.source_conversation_id()),
+                                 {},
+                                 t.target_channel_before()};
+      for (uint64_t id : t.message_ids()) {
+        if (!valid(id, message_count)) return corrupt("dangling message in a merge");
+        thread.messages.push_back(MessageId(id));
+      }
+      record.threads.push_back(std::move(thread));
+    }
+    state.active_merges_[record.absorbed] = std::move(record);
+  }
+  return state;
+}
+
+}  // namespace omniroute::core

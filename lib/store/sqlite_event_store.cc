@@ -1,0 +1,359 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// The SQLite event store's writes: opening, and group commit on the one
+// writer connection. Reads are in sqlite_event_store_reads.cc, the file
+// format in sqlite_schema.h, the design in sqlite_event_store_internal.h.
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "omniroute/sqlite_event_store.h"
+#include "store/crc32c.h"
+#include "store/sqlite_connection.h"
+#include "store/sqlite_event_store_internal.h"
+#include "store/sqlite_schema.h"
+
+namespace omniroute {
+namespace store {
+namespace {
+
+using ::omniroute::v1::Event;
+
+constexpr char kInsertEvent[] =
+    "INSERT INTO events (tenant, sequence, payload, crc) VALUES (?1, ?2, ?3, ?4)";
+constexpr char kSaveSnapshot[] =
+    "INSERT OR REPLACE INTO snapshots (tenant, sequence, state, crc) VALUES (?1, ?2, ?3, ?4)";
+
+}  // namespace
+
+// One queued Append or SaveSnapshot. Lives on its caller's stack until the
+// call returns; the caller's arguments outlive it.
+struct SqliteEventStore::Write {
+  enum class Kind { kAppend, kSnapshot };
+
+  Kind kind = Kind::kAppend;
+  absl::string_view tenant;
+  // kAppend: the first event's sequence; kSnapshot: the snapshot's.
+  uint64_t sequence = 0;
+  // kAppend: the serialized events back to back (serialized by the caller's
+  // thread, not the leader's), and for each the end of its bytes and its
+  // CRC-32C.
+  std::string payloads;
+  std::vector<std::pair<size_t, uint32_t>> rows;
+  // kSnapshot.
+  absl::string_view state;
+  uint32_t state_crc = 0;
+
+  // What the write weighs against max_batch_bytes.
+  int64_t bytes = 0;
+
+  // Set by the leader that committed it (or by its own thread if it led).
+  absl::Status status;
+  bool done = false;
+  absl::CondVar done_cv;
+};
+
+absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
+    const SqliteStoreOptions& options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("path: must name the database file");
+  }
+  if (options.path == ":memory:") {
+    // Each connection would get its own empty database: readers would never
+    // see a write.
+    return absl::InvalidArgumentError(
+        "path: \":memory:\" is not supported; use NewMemoryEventStore()");
+  }
+  if (options.max_batch_bytes <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_batch_bytes: must be positive, got ", options.max_batch_bytes));
+  }
+  if (options.group_commit_window < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "group_commit_window: must not be negative, got ",
+                     absl::FormatDuration(options.group_commit_window)));
+  }
+  if (options.busy_timeout < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("busy_timeout: must not be negative, got ",
+                     absl::FormatDuration(options.busy_timeout)));
+  }
+  const char* synchronous = nullptr;
+  switch (options.durability) {
+    case Durability::kSyncEachCommit:
+      synchronous = "PRAGMA synchronous = FULL";
+      break;
+    case Durability::kSyncPeriodically:
+      synchronous = "PRAGMA synchronous = NORMAL";
+      break;
+    case Durability::kNoSync:
+      synchronous = "PRAGMA synchronous = OFF";
+      break;
+  }
+  if (synchronous == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "durability: unknown value ", static_cast<int>(options.durability)));
+  }
+
+  const int flags = SQLITE_OPEN_READWRITE | (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> writer =
+      SqliteConnection::Open(options.path, flags, options.busy_timeout);
+  if (!writer.ok()) return writer.status();
+  if (absl::Status s = PrepareSqliteSchema(**writer, options.path, options.create_if_missing);
+      !s.ok()) {
+    return s;
+  }
+  // Per connection, so only the writer's matters.
+  if (absl::Status s = (*writer)->ExecuteScript(synchronous, "setting the durability");
+      !s.ok()) {
+    return s;
+  }
+  if (options.verify_on_open) {
+    absl::StatusOr<std::string> verdict =
+        (*writer)->QueryText("PRAGMA quick_check", "checking the file");
+    if (!verdict.ok()) {
+      if (verdict.status().code() != absl::StatusCode::kDataLoss) return verdict.status();
+      return absl::DataLossError(absl::StrCat("the event store ", options.path,
+                                              " is damaged: ", verdict.status().message()));
+    }
+    if (*verdict != "ok") {
+      return absl::DataLossError(
+          absl::StrCat("the event store ", options.path, " is damaged: ", *verdict));
+    }
+  }
+
+  // One reader now, so that a file readers cannot open fails the open rather
+  // than the first read.
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = OpenReader(options);
+  if (!reader.ok()) return reader.status();
+  return std::unique_ptr<SqliteEventStore>(
+      new SqliteEventStore(options, *std::move(writer), *std::move(reader)));
+}
+
+SqliteEventStore::SqliteEventStore(const SqliteStoreOptions& options,
+                                   std::unique_ptr<SqliteConnection> writer,
+                                   std::unique_ptr<SqliteConnection> first_reader)
+    : options_(options), writer_(std::move(writer)) {
+  idle_readers_.push_back(std::move(first_reader));
+}
+
+// Readers close before the writer (members go in reverse order), so the
+// writer is the last connection: closing it checkpoints the write-ahead log
+// into the main file and removes it.
+SqliteEventStore::~SqliteEventStore() = default;
+
+absl::Status SqliteEventStore::Append(absl::string_view tenant_id,
+                                      absl::Span<const Event> events) {
+  if (events.empty()) return absl::OkStatus();
+  // The batch's own continuity is checked here, without the queue; only its
+  // start against the stored log needs the transaction.
+  const uint64_t first = events.front().sequence();
+  for (size_t i = 1; i < events.size(); ++i) {
+    if (events[i].sequence() != first + i) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "events: sequence ", events[i].sequence(), " does not follow ",
+          events[i - 1].sequence(), " in the batch for tenant ", tenant_id));
+    }
+  }
+  if (events.back().sequence() > kMaxStorableSequence) {
+    return absl::InvalidArgumentError(absl::StrCat("events: sequence ", events.back().sequence(),
+                                                   " is beyond what the store can hold"));
+  }
+
+  Write write;
+  write.kind = Write::Kind::kAppend;
+  write.tenant = tenant_id;
+  write.sequence = first;
+  write.rows.reserve(events.size());
+  for (const Event& event : events) {
+    const size_t begin = write.payloads.size();
+    if (!event.AppendToString(&write.payloads)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("events: event ", event.sequence(), " cannot be serialized"));
+    }
+    const absl::string_view payload = absl::string_view(write.payloads).substr(begin);
+    write.rows.emplace_back(write.payloads.size(), Crc32c(payload));
+  }
+  write.bytes = static_cast<int64_t>(write.payloads.size());
+  return Submit(write);
+}
+
+absl::Status SqliteEventStore::SaveSnapshot(absl::string_view tenant_id, uint64_t sequence,
+                                            absl::string_view state) {
+  Write write;
+  write.kind = Write::Kind::kSnapshot;
+  write.tenant = tenant_id;
+  write.sequence = sequence;
+  write.state = state;
+  write.state_crc = Crc32c(state);
+  write.bytes = static_cast<int64_t>(state.size());
+  return Submit(write);
+}
+
+bool SqliteEventStore::HoldReleased() const {
+  return queue_.size() >= static_cast<size_t>(hold_leader_until_);
+}
+
+bool SqliteEventStore::BatchFull() const { return queued_bytes_ >= options_.max_batch_bytes; }
+
+absl::Status SqliteEventStore::Submit(Write& write) {
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(&write);
+  queued_bytes_ += write.bytes;
+  ++(write.kind == Write::Kind::kAppend ? stats_.appends : stats_.snapshots);
+  while (!write.done && queue_.front() != &write) write.done_cv.Wait(&mu_);
+  if (write.done) return write.status;  // A leader committed it.
+
+  // This thread leads the next commit.
+  if (hold_leader_until_ > 0) {
+    mu_.Await(absl::Condition(this, &SqliteEventStore::HoldReleased));
+    hold_leader_until_ = 0;
+  }
+  if (options_.group_commit_window > absl::ZeroDuration()) {
+    mu_.AwaitWithTimeout(absl::Condition(this, &SqliteEventStore::BatchFull),
+                         options_.group_commit_window);
+  }
+  std::vector<Write*> group;
+  int64_t group_bytes = 0;
+  for (Write* queued : queue_) {
+    if (!group.empty() && group_bytes + queued->bytes > options_.max_batch_bytes) break;
+    group.push_back(queued);
+    group_bytes += queued->bytes;
+  }
+
+  // The group stays at the front of the queue while it is written, so later
+  // writers queue behind it and none of them leads before this commit ends.
+  mu_.Unlock();
+  const bool committed = CommitGroup(group);
+  mu_.Lock();
+
+  if (committed) ++stats_.commits;
+  stats_.largest_group = std::max<int64_t>(stats_.largest_group, group.size());
+  for (Write* member : group) {
+    queue_.pop_front();
+    queued_bytes_ -= member->bytes;
+    if (member != &write) {
+      member->done = true;
+      member->done_cv.Signal();
+    }
+  }
+  if (!queue_.empty()) queue_.front()->done_cv.Signal();  // The next leader.
+  return write.status;
+}
+
+bool SqliteEventStore::CommitGroup(absl::Span<Write* const> group) {
+  SqliteConnection& db = *writer_;
+  // After a failure that spoils the transaction: every write of the group
+  // that has no error of its own gets `status` (the earlier ones are rolled
+  // back with the rest).
+  auto fail_all = [&](const absl::Status& status) {
+    if (sqlite3_get_autocommit(db.db()) == 0) (void)db.Execute("ROLLBACK");
+    for (Write* write : group) {
+      if (write->status.ok()) write->status = status;
+    }
+    return false;
+  };
+
+  // IMMEDIATE: take the write lock now (waiting up to busy_timeout for
+  // another process) rather than fail at the first insert.
+  if (absl::Status s = db.Execute("BEGIN IMMEDIATE"); !s.ok()) return fail_all(s);
+  for (Write* write : group) {
+    if (absl::Status s = db.Execute("SAVEPOINT write"); !s.ok()) return fail_all(s);
+    absl::Status status = ApplyWrite(*write);
+    if (status.ok()) {
+      if (absl::Status s = db.Execute("RELEASE write"); !s.ok()) return fail_all(s);
+      continue;
+    }
+    // Some failures (a full disk, an I/O error) make SQLite roll back the
+    // whole transaction itself; then the group's earlier writes are gone too.
+    if (sqlite3_get_autocommit(db.db()) != 0) return fail_all(status);
+    if (absl::Status s = db.Execute("ROLLBACK TO write"); !s.ok()) return fail_all(s);
+    if (absl::Status s = db.Execute("RELEASE write"); !s.ok()) return fail_all(s);
+    write->status = std::move(status);
+  }
+  if (absl::Status s = db.Execute("COMMIT"); !s.ok()) return fail_all(s);
+  return true;
+}
+
+absl::Status SqliteEventStore::ApplyWrite(const Write& write) {
+  SqliteConnection& db = *writer_;
+  // Read inside the transaction, so it sees the group's earlier writes and
+  // any other process's commits.
+  absl::StatusOr<uint64_t> last = LastSequenceOn(db, write.tenant);
+  if (!last.ok()) return last.status();
+
+  if (write.kind == Write::Kind::kSnapshot) {
+    if (write.sequence > *last) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "sequence: ", write.sequence, " is beyond the tenant's last event ", *last));
+    }
+    absl::StatusOr<sqlite3_stmt*> statement = db.Prepare(kSaveSnapshot);
+    if (!statement.ok()) return statement.status();
+    ScopedReset reset(*statement);
+    BindText(*statement, 1, write.tenant);
+    sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(write.sequence));
+    BindBlob(*statement, 3, write.state);
+    sqlite3_bind_int64(*statement, 4, write.state_crc);
+    if (const int rc = sqlite3_step(*statement); rc != SQLITE_DONE) {
+      return db.Error(rc, absl::StrCat("saving the snapshot of tenant ", write.tenant));
+    }
+    return absl::OkStatus();
+  }
+
+  if (write.sequence != *last + 1) {
+    return absl::FailedPreconditionError(absl::StrCat("events: sequence ", write.sequence,
+                                                      " does not continue tenant ", write.tenant,
+                                                      "'s log at ", *last));
+  }
+  absl::StatusOr<sqlite3_stmt*> statement = db.Prepare(kInsertEvent);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  BindText(*statement, 1, write.tenant);
+  uint64_t sequence = write.sequence;
+  size_t begin = 0;
+  for (const auto& [end, crc] : write.rows) {
+    sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(sequence));
+    BindBlob(*statement, 3, absl::string_view(write.payloads).substr(begin, end - begin));
+    sqlite3_bind_int64(*statement, 4, crc);
+    if (const int rc = sqlite3_step(*statement); rc != SQLITE_DONE) {
+      return db.Error(rc, absl::StrCat("appending event ", sequence, " of tenant ", write.tenant));
+    }
+    sqlite3_reset(*statement);  // Keeps the bindings: the tenant stays bound.
+    begin = end;
+    ++sequence;
+  }
+  return absl::OkStatus();
+}
+
+SqliteStoreStats SqliteEventStore::Stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+void SqliteEventStore::HoldNextLeaderForTesting(int writes) {
+  absl::MutexLock lock(&mu_);
+  hold_leader_until_ = writes;
+}
+
+}  // namespace store
+
+absl::StatusOr<std::unique_ptr<EventStore>> OpenSqliteEventStore(
+    const SqliteStoreOptions& options) {
+  absl::StatusOr<std::unique_ptr<store::SqliteEventStore>> store =
+      store::SqliteEventStore::Open(options);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<EventStore>(*std::move(store));
+}
+
+}  // namespace omniroute

@@ -1,0 +1,146 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// The concrete SQLite event store behind OpenSqliteEventStore, visible to the
+// library's tests and benchmarks for its counters and its test hook. Users go
+// through omniroute/sqlite_event_store.h.
+//
+// Group commit. Writes (Append, SaveSnapshot) are queued in arrival order.
+// The thread whose write is first in the queue is the leader: it takes every
+// queued write (up to max_batch_bytes), runs them in one transaction on the
+// writer connection, each under its own SAVEPOINT so that a write that fails
+// its check is rolled back alone, commits once (one sync), and then hands
+// each follower its own result and the lead to the next queued write. Writes
+// that arrive during a commit wait for the next one; this is what forms the
+// groups. Only the leader of the moment uses the writer connection, and it
+// does so without holding the queue's mutex, so that writers can queue
+// meanwhile.
+//
+// Reads take a connection from a pool (opening one when all are busy), run
+// their query, and give it back before calling any visitor.
+
+#ifndef OMNIROUTE_LIB_STORE_SQLITE_EVENT_STORE_INTERNAL_H_
+#define OMNIROUTE_LIB_STORE_SQLITE_EVENT_STORE_INTERNAL_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
+#include "omniroute/event_store.h"
+#include "omniroute/sqlite_event_store.h"
+#include "omniroute/v1/events.pb.h"
+
+namespace omniroute::store {
+
+class SqliteConnection;
+
+// The largest sequence SQLite's INTEGER holds.
+inline constexpr uint64_t kMaxStorableSequence =
+    static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+
+// The sequence of `tenant`'s last event as `connection` sees it (inside its
+// transaction, if one is open); 0 if none.
+absl::StatusOr<uint64_t> LastSequenceOn(SqliteConnection& connection, absl::string_view tenant);
+
+// Counters of the commit queue since the store was opened.
+struct SqliteStoreStats {
+  // Append calls with at least one event that reached the queue.
+  int64_t appends = 0;
+  // SaveSnapshot calls that reached the queue.
+  int64_t snapshots = 0;
+  // Transactions committed by leaders. Under kSyncEachCommit each is one
+  // sync of the write-ahead log, so appends + snapshots - commits is the
+  // number of syncs that group commit saved.
+  int64_t commits = 0;
+  // The most writes that one transaction carried.
+  int64_t largest_group = 0;
+};
+
+class SqliteEventStore final : public EventStore {
+ public:
+  // See OpenSqliteEventStore.
+  static absl::StatusOr<std::unique_ptr<SqliteEventStore>> Open(
+      const SqliteStoreOptions& options);
+
+  ~SqliteEventStore() override;
+
+  absl::Status Append(absl::string_view tenant_id,
+                      absl::Span<const ::omniroute::v1::Event> events) override;
+  absl::Status Read(absl::string_view tenant_id, uint64_t from_sequence,
+                    const std::function<bool(const ::omniroute::v1::Event&)>& visitor)
+      const override;
+  absl::StatusOr<uint64_t> LastSequence(absl::string_view tenant_id) const override;
+  absl::StatusOr<std::vector<std::string>> ListTenants() const override;
+  absl::Status SaveSnapshot(absl::string_view tenant_id, uint64_t sequence,
+                            absl::string_view state) override;
+  absl::StatusOr<Snapshot> LoadSnapshot(absl::string_view tenant_id) const override;
+
+  SqliteStoreStats Stats() const;
+
+  // Test hook: the next leader waits, before it takes its group, until at
+  // least `writes` writes (its own included) are queued, so that a test can
+  // make a group of a known size without sleeping. Applies to one leader.
+  void HoldNextLeaderForTesting(int writes);
+
+ private:
+  struct Write;
+  class ReaderLease;
+
+  SqliteEventStore(const SqliteStoreOptions& options, std::unique_ptr<SqliteConnection> writer,
+                   std::unique_ptr<SqliteConnection> first_reader);
+
+  // Queues `write`, waits until it is committed (leading a commit if its
+  // turn comes), and returns its result.
+  absl::Status Submit(Write& write);
+
+  // The leader's work: runs `group` in one transaction and sets each write's
+  // status. Uses the writer connection; called without mu_. Returns whether
+  // the transaction committed.
+  bool CommitGroup(absl::Span<Write* const> group);
+
+  // Runs one write inside the open transaction.
+  absl::Status ApplyWrite(const Write& write);
+
+  // Conditions of the leader's waits.
+  bool HoldReleased() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  bool BatchFull() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  // A new read connection, which refuses writes.
+  static absl::StatusOr<std::unique_ptr<SqliteConnection>> OpenReader(
+      const SqliteStoreOptions& options);
+  // A connection from the pool (a new one if none is idle), to be given back.
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> AcquireReader() const;
+  void ReleaseReader(std::unique_ptr<SqliteConnection> reader) const;
+
+  const SqliteStoreOptions options_;
+
+  // Used by the leader of the moment only; the queue makes leaders take
+  // turns, so it needs no lock of its own.
+  const std::unique_ptr<SqliteConnection> writer_;
+
+  mutable absl::Mutex mu_;
+  // Writes waiting or being committed, in arrival order; the front one's
+  // thread is the leader. The writes live on their callers' stacks.
+  std::deque<Write*> queue_ ABSL_GUARDED_BY(mu_);
+  int64_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  int hold_leader_until_ ABSL_GUARDED_BY(mu_) = 0;
+  SqliteStoreStats stats_ ABSL_GUARDED_BY(mu_);
+
+  mutable absl::Mutex readers_mu_;
+  // Idle read connections.
+  mutable std::vector<std::unique_ptr<SqliteConnection>> idle_readers_
+      ABSL_GUARDED_BY(readers_mu_);
+};
+
+}  // namespace omniroute::store
+
+#endif  // OMNIROUTE_LIB_STORE_SQLITE_EVENT_STORE_INTERNAL_H_

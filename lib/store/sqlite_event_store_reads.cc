@@ -1,0 +1,255 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// The SQLite event store's reads, on a pool of read connections: each read
+// borrows a connection for its query and gives it back before it calls any
+// visitor, so readers never wait for a commit or for each other.
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "store/crc32c.h"
+#include "store/sqlite_connection.h"
+#include "store/sqlite_event_store_internal.h"
+
+namespace omniroute::store {
+namespace {
+
+using ::omniroute::v1::Event;
+
+constexpr char kLastSequence[] =
+    "SELECT sequence FROM events WHERE tenant = ?1 ORDER BY sequence DESC LIMIT 1";
+constexpr char kReadEvents[] =
+    "SELECT sequence, payload, crc FROM events WHERE tenant = ?1 AND sequence >= ?2 "
+    "ORDER BY sequence LIMIT ?3";
+// One index seek per tenant instead of a scan of every event.
+constexpr char kListTenants[] =
+    "WITH RECURSIVE tenants(name) AS ("
+    "  SELECT min(tenant) FROM events"
+    "  UNION ALL"
+    "  SELECT (SELECT min(tenant) FROM events WHERE tenant > name) FROM tenants"
+    "  WHERE name IS NOT NULL) "
+    "SELECT name FROM tenants WHERE name IS NOT NULL";
+constexpr char kLoadSnapshot[] = "SELECT sequence, state, crc FROM snapshots WHERE tenant = ?1";
+
+// Rows a Read fetches per visit of the read connection. Bounds the memory of
+// a replay and how long one read transaction pins the write-ahead log (a
+// checkpoint cannot pass an open read).
+constexpr int kReadChunkRows = 512;
+
+// Idle read connections kept for reuse; more are opened when more threads
+// read at once, and closed again when given back.
+constexpr size_t kMaxIdleReaders = 8;
+
+absl::Status DamagedEvent(absl::string_view tenant, uint64_t sequence, absl::string_view what) {
+  return absl::DataLossError(
+      absl::StrCat("events: tenant ", tenant, ", sequence ", sequence, ": ", what));
+}
+
+
+}  // namespace
+
+absl::StatusOr<uint64_t> LastSequenceOn(SqliteConnection& connection,
+                                        absl::string_view tenant) {
+  absl::StatusOr<sqlite3_stmt*> statement = connection.Prepare(kLastSequence);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  BindText(*statement, 1, tenant);
+  const int rc = sqlite3_step(*statement);
+  if (rc == SQLITE_ROW) return static_cast<uint64_t>(sqlite3_column_int64(*statement, 0));
+  if (rc == SQLITE_DONE) return 0;
+  return connection.Error(rc, absl::StrCat("reading the last sequence of tenant ", tenant));
+}
+
+
+// A read connection borrowed from the pool, given back when the lease ends.
+class SqliteEventStore::ReaderLease {
+ public:
+  ReaderLease(const SqliteEventStore& store, std::unique_ptr<SqliteConnection> connection)
+      : store_(store), connection_(std::move(connection)) {}
+  ReaderLease(ReaderLease&&) = default;
+  ~ReaderLease() {
+    if (connection_ != nullptr) store_.ReleaseReader(std::move(connection_));
+  }
+  SqliteConnection& operator*() const { return *connection_; }
+  SqliteConnection* operator->() const { return connection_.get(); }
+
+ private:
+  const SqliteEventStore& store_;
+  std::unique_ptr<SqliteConnection> connection_;
+};
+
+
+absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteEventStore::OpenReader(
+    const SqliteStoreOptions& options) {
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> reader =
+      SqliteConnection::Open(options.path, SQLITE_OPEN_READWRITE, options.busy_timeout);
+  if (!reader.ok()) return reader.status();
+  // Reads only, whatever a future bug asks of it.
+  if (absl::Status s = (*reader)->ExecuteScript("PRAGMA query_only = 1", "opening a reader");
+      !s.ok()) {
+    return s;
+  }
+  return reader;
+}
+
+absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteEventStore::AcquireReader() const {
+  {
+    absl::MutexLock lock(&readers_mu_);
+    if (!idle_readers_.empty()) {
+      std::unique_ptr<SqliteConnection> reader = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return reader;
+    }
+  }
+  return OpenReader(options_);
+}
+
+void SqliteEventStore::ReleaseReader(std::unique_ptr<SqliteConnection> reader) const {
+  absl::MutexLock lock(&readers_mu_);
+  if (idle_readers_.size() < kMaxIdleReaders) idle_readers_.push_back(std::move(reader));
+  // Otherwise it closes here; closing a reader is cheap.
+}
+
+absl::Status SqliteEventStore::Read(absl::string_view tenant_id, uint64_t from_sequence,
+                                    const std::function<bool(const Event&)>& visitor) const {
+  // Events are parsed into reused messages: a replay allocates per chunk
+  // size, not per event.
+  std::vector<Event> chunk;
+  uint64_t next = std::max<uint64_t>(from_sequence, 1);
+  for (;;) {
+    size_t count = 0;
+    absl::Status damage;  // Found while filling the chunk; reported after it.
+    bool last_chunk = true;
+    {
+      absl::StatusOr<std::unique_ptr<SqliteConnection>> connection = AcquireReader();
+      if (!connection.ok()) return connection.status();
+      ReaderLease reader(*this, *std::move(connection));
+      absl::StatusOr<sqlite3_stmt*> statement = reader->Prepare(kReadEvents);
+      if (!statement.ok()) return statement.status();
+      ScopedReset reset(*statement);
+      BindText(*statement, 1, tenant_id);
+      sqlite3_bind_int64(*statement, 2,
+                         static_cast<int64_t>(std::min(next, kMaxStorableSequence)));
+      sqlite3_bind_int(*statement, 3, kReadChunkRows);
+      int rc;
+      while ((rc = sqlite3_step(*statement)) == SQLITE_ROW) {
+        const uint64_t expected = next + count;
+        const auto sequence = static_cast<uint64_t>(sqlite3_column_int64(*statement, 0));
+        const absl::string_view payload = ColumnBytes(*statement, 1);
+        const auto stored_crc = static_cast<uint64_t>(sqlite3_column_int64(*statement, 2));
+        // A log starts at 1 and has no holes, so the first row at or after
+        // `next` is `next` itself unless rows were lost.
+        if (sequence != expected) {
+          damage = DamagedEvent(tenant_id, expected,
+                                absl::StrCat("missing from the store (the next stored event is ",
+                                             sequence, ")"));
+          break;
+        }
+        if (const uint32_t crc = Crc32c(payload); crc != stored_crc) {
+          damage = DamagedEvent(
+              tenant_id, sequence,
+              absl::StrFormat("the stored payload does not match its checksum (stored 0x%08x, "
+                              "computed 0x%08x)",
+                              stored_crc, crc));
+          break;
+        }
+        if (count == chunk.size()) chunk.emplace_back();
+        Event& event = chunk[count];
+        if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+          damage = DamagedEvent(tenant_id, sequence, "the stored payload is not an Event");
+          break;
+        }
+        // The checksum covers the bytes, not where they are; this catches a
+        // payload stored under another sequence.
+        if (event.sequence() != sequence) {
+          damage = DamagedEvent(tenant_id, sequence,
+                                absl::StrCat("the stored payload is event ", event.sequence()));
+          break;
+        }
+        ++count;
+      }
+      if (damage.ok()) {
+        if (rc != SQLITE_DONE) {
+          damage = reader->Error(rc, absl::StrCat("reading tenant ", tenant_id,
+                                                  " at sequence ", next + count));
+        } else {
+          last_chunk = count < static_cast<size_t>(kReadChunkRows);
+        }
+      }
+    }
+    // No lock and no connection held here: the visitor may call the store.
+    for (size_t i = 0; i < count; ++i) {
+      if (!visitor(chunk[i])) return absl::OkStatus();
+    }
+    if (!damage.ok()) return damage;
+    if (last_chunk) return absl::OkStatus();
+    next += count;
+  }
+}
+
+absl::StatusOr<uint64_t> SqliteEventStore::LastSequence(absl::string_view tenant_id) const {
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> connection = AcquireReader();
+  if (!connection.ok()) return connection.status();
+  ReaderLease reader(*this, *std::move(connection));
+  return LastSequenceOn(*reader, tenant_id);
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteEventStore::ListTenants() const {
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> connection = AcquireReader();
+  if (!connection.ok()) return connection.status();
+  ReaderLease reader(*this, *std::move(connection));
+  absl::StatusOr<sqlite3_stmt*> statement = reader->Prepare(kListTenants);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  std::vector<std::string> tenants;
+  int rc;
+  while ((rc = sqlite3_step(*statement)) == SQLITE_ROW) {
+    tenants.emplace_back(ColumnBytes(*statement, 0));
+  }
+  if (rc != SQLITE_DONE) return reader->Error(rc, "listing the tenants");
+  return tenants;
+}
+
+absl::StatusOr<EventStore::Snapshot> SqliteEventStore::LoadSnapshot(
+    absl::string_view tenant_id) const {
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> connection = AcquireReader();
+  if (!connection.ok()) return connection.status();
+  ReaderLease reader(*this, *std::move(connection));
+  absl::StatusOr<sqlite3_stmt*> statement = reader->Prepare(kLoadSnapshot);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  BindText(*statement, 1, tenant_id);
+  const int rc = sqlite3_step(*statement);
+  if (rc == SQLITE_DONE) {
+    return absl::NotFoundError(absl::StrCat("tenant ", tenant_id, " has no snapshot"));
+  }
+  if (rc != SQLITE_ROW) {
+    return reader->Error(rc, absl::StrCat("reading the snapshot of tenant ", tenant_id));
+  }
+  Snapshot snapshot;
+  snapshot.sequence = static_cast<uint64_t>(sqlite3_column_int64(*statement, 0));
+  const absl::string_view state = ColumnBytes(*statement, 1);
+  const auto stored_crc = static_cast<uint64_t>(sqlite3_column_int64(*statement, 2));
+  if (const uint32_t crc = Crc32c(state); crc != stored_crc) {
+    return absl::DataLossError(absl::StrFormat(
+        "snapshots: tenant %s, sequence %d: the stored state does not match its checksum "
+        "(stored 0x%08x, computed 0x%08x)",
+        tenant_id, snapshot.sequence, stored_crc, crc));
+  }
+  snapshot.state = std::string(state);
+  return snapshot;
+}
+
+
+}  // namespace omniroute::store

@@ -1,0 +1,184 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+
+#include "store/sqlite_schema.h"
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace omniroute::store {
+namespace {
+
+constexpr char kCreateSchema[] = R"sql(
+CREATE TABLE events (
+  tenant TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  payload BLOB NOT NULL,
+  crc INTEGER NOT NULL,
+  PRIMARY KEY (tenant, sequence)
+) WITHOUT ROWID;
+CREATE TABLE snapshots (
+  tenant TEXT NOT NULL PRIMARY KEY,
+  sequence INTEGER NOT NULL,
+  state BLOB NOT NULL,
+  crc INTEGER NOT NULL
+);
+)sql";
+
+// What the header and the schema table of a database say about it.
+struct Identity {
+  int64_t application_id = 0;
+  int64_t schema_version = 0;
+  int64_t schema_objects = 0;  // Tables, indexes, views, triggers.
+  int64_t store_tables = 0;    // How many of "events" and "snapshots" exist.
+};
+
+// Reads the identity of the database. These are the first reads of the file,
+// so this is where a file that is not a database, or a damaged one, shows.
+absl::StatusOr<Identity> ReadIdentity(SqliteConnection& connection, absl::string_view path) {
+  Identity identity;
+  constexpr absl::string_view context = "reading the database header";
+  absl::StatusOr<int64_t> value = connection.QueryInt64("PRAGMA application_id", context);
+  if (value.ok()) {
+    identity.application_id = *value;
+    value = connection.QueryInt64("PRAGMA user_version", context);
+  }
+  if (value.ok()) {
+    identity.schema_version = *value;
+    value = connection.QueryInt64("SELECT count(*) FROM sqlite_schema", context);
+  }
+  if (value.ok()) {
+    identity.schema_objects = *value;
+    value = connection.QueryInt64(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('events', "
+        "'snapshots')",
+        context);
+  }
+  if (!value.ok()) {
+    if ((connection.last_error() & 0xFF) == SQLITE_NOTADB) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, " is not an omniroute event store: it is not a SQLite database (",
+                       value.status().message(), ")"));
+    }
+    if (value.status().code() == absl::StatusCode::kDataLoss) {
+      return absl::DataLossError(absl::StrCat("the event store ", path, " is damaged: ",
+                                              value.status().message()));
+    }
+    return value.status();
+  }
+  identity.store_tables = *value;
+  return identity;
+}
+
+// OK if `identity` is a store this build can use.
+absl::Status CheckStore(const Identity& identity, absl::string_view path) {
+  if (identity.schema_version > kSqliteSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " was written by a newer omniroute (store schema version ",
+        identity.schema_version, "; this build reads version ", kSqliteSchemaVersion,
+        "): open it with that omniroute or a newer one"));
+  }
+  if (identity.schema_version != kSqliteSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " has an unknown omniroute store schema version ",
+                     identity.schema_version, " (this build reads version ",
+                     kSqliteSchemaVersion, ")"));
+  }
+  if (identity.store_tables != 2) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " is marked as an omniroute event store but lacks its tables (",
+        identity.store_tables, " of events, snapshots)"));
+  }
+  return absl::OkStatus();
+}
+
+bool IsEmpty(const Identity& identity) {
+  return identity.application_id == 0 && identity.schema_version == 0 &&
+         identity.schema_objects == 0;
+}
+
+absl::Status NotAStore(const Identity& identity, absl::string_view path) {
+  return absl::FailedPreconditionError(absl::StrFormat(
+      "%s is not an omniroute event store: it is a SQLite database with application_id "
+      "0x%08x (omniroute's is 0x%08x) and %d schema objects",
+      path, static_cast<uint32_t>(identity.application_id),
+      static_cast<uint32_t>(kSqliteApplicationId), identity.schema_objects));
+}
+
+// Switches to WAL mode: readers then never block the writer nor it them, and
+// a commit is one append to the log (one sync) instead of a rollback journal
+// dance. Persistent in the file, so usually a no-op.
+absl::Status UseWal(SqliteConnection& connection, absl::string_view path) {
+  absl::StatusOr<std::string> mode =
+      connection.QueryText("PRAGMA journal_mode = WAL", absl::StrCat("switching ", path, " to WAL"));
+  if (!mode.ok()) return mode.status();
+  if (absl::AsciiStrToLower(*mode) != "wal") {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot use write-ahead logging for ", path, " (the journal mode stays ", *mode,
+        "; WAL needs shared memory, so not a network file system)"));
+  }
+  return absl::OkStatus();
+}
+
+// Creates the schema in the empty database of `connection`, unless another
+// connection did meanwhile; either way the result is checked.
+absl::Status CreateSchema(SqliteConnection& connection, absl::string_view path) {
+  // Outside any transaction: SQLite cannot change the journal mode inside one.
+  if (absl::Status s = UseWal(connection, path); !s.ok()) return s;
+  const std::string context = absl::StrCat("creating the store schema in ", path);
+  if (absl::Status s = connection.ExecuteScript("BEGIN IMMEDIATE", context); !s.ok()) return s;
+  // Under the write lock now: look again, another process may have won.
+  absl::StatusOr<Identity> identity = ReadIdentity(connection, path);
+  absl::Status status = identity.status();
+  if (status.ok() && IsEmpty(*identity)) {
+    status = connection.ExecuteScript(kCreateSchema, context);
+    if (status.ok()) {
+      // Header fields, written in the same transaction as the tables, so that
+      // a crash leaves either an empty file or a whole store.
+      status = connection.ExecuteScript(
+          absl::StrCat("PRAGMA application_id = ", kSqliteApplicationId,
+                       "; PRAGMA user_version = ", kSqliteSchemaVersion, ";")
+              .c_str(),
+          context);
+    }
+    if (status.ok()) status = connection.ExecuteScript("COMMIT", context);
+  }
+  if (!status.ok()) {
+    if (sqlite3_get_autocommit(connection.db()) == 0) {
+      (void)connection.ExecuteScript("ROLLBACK", context);
+    }
+    return status;
+  }
+  if (!IsEmpty(*identity)) {
+    (void)connection.ExecuteScript("ROLLBACK", context);
+    if (identity->application_id != kSqliteApplicationId) return NotAStore(*identity, path);
+    return CheckStore(*identity, path);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status PrepareSqliteSchema(SqliteConnection& connection, absl::string_view path,
+                                 bool create) {
+  absl::StatusOr<Identity> identity = ReadIdentity(connection, path);
+  if (!identity.ok()) return identity.status();
+  if (identity->application_id == kSqliteApplicationId) {
+    if (absl::Status s = CheckStore(*identity, path); !s.ok()) return s;
+    return UseWal(connection, path);
+  }
+  if (!IsEmpty(*identity)) return NotAStore(*identity, path);
+  if (!create) {
+    return absl::NotFoundError(absl::StrCat(path, " holds no event store (an empty database)"));
+  }
+  return CreateSchema(connection, path);
+}
+
+}  // namespace omniroute::store

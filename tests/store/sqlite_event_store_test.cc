@@ -1,0 +1,881 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// The SQLite event store: the EventStore contract (run against the memory
+// store as well, so that both behave alike), durability across reopen, group
+// commit under concurrency, and what it does with damaged, foreign and newer
+// files: a clear status, never a crash, never a rewrite.
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "omniroute/event_store.h"
+#include "omniroute/sqlite_event_store.h"
+#include "omniroute/v1/events.pb.h"
+#include "store/crc32c.h"
+#include "store/sqlite_event_store_internal.h"
+#include "store/sqlite_schema.h"
+
+namespace omniroute {
+namespace {
+
+using ::omniroute::v1::Event;
+using ::testing::AllOf;
+using ::testing::AnyOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using store::SqliteEventStore;
+using store::SqliteStoreStats;
+
+// A fresh directory under the test's temporary directory, removed with
+// everything in it when the object goes.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern =
+        (std::filesystem::path(testing::TempDir()) / "omniroute-sqlite-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      ADD_FAILURE() << "mkdtemp(" << pattern << ") failed";
+    }
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  std::string File(absl::string_view name) const { return (path_ / std::string(name)).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// An event with `sequence` whose payload records which one it is, so reads
+// can be checked by content.
+Event MakeEvent(absl::string_view tenant, uint64_t sequence) {
+  Event event;
+  event.set_sequence(sequence);
+  event.set_tenant_id(std::string(tenant));
+  event.mutable_time()->set_seconds(static_cast<int64_t>(1767225600 + sequence));
+  event.mutable_customer_created()->set_customer_id(sequence);
+  event.mutable_customer_created()->set_display_name(absl::StrCat(tenant, "#", sequence));
+  return event;
+}
+
+std::vector<Event> MakeEvents(absl::string_view tenant, uint64_t first, uint64_t last) {
+  std::vector<Event> events;
+  for (uint64_t s = first; s <= last; ++s) events.push_back(MakeEvent(tenant, s));
+  return events;
+}
+
+std::vector<Event> ReadAll(const EventStore& store, absl::string_view tenant, uint64_t from = 1) {
+  std::vector<Event> out;
+  absl::Status s = store.Read(tenant, from, [&](const Event& e) {
+    out.push_back(e);
+    return true;
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  return out;
+}
+
+std::vector<uint64_t> Sequences(const std::vector<Event>& events) {
+  std::vector<uint64_t> out;
+  for (const Event& e : events) out.push_back(e.sequence());
+  return out;
+}
+
+std::string FileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void WriteFile(const std::string& path, absl::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Runs `sql` on the file at `path` through SQLite directly, as a tool (or a
+// disk) that damages the store would.
+void ExecSql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+            SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << (error != nullptr ? error : "");
+  sqlite3_free(error);
+  sqlite3_close_v2(db);
+}
+
+// Flips one bit in the middle of the stored payload of (tenant, sequence),
+// keeping its checksum.
+void FlipPayloadByte(const std::string& path, absl::string_view tenant, uint64_t sequence) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  sqlite3_stmt* select = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT payload FROM events WHERE tenant = ?1 AND sequence = ?2",
+                               -1, &select, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_text(select, 1, tenant.data(), static_cast<int>(tenant.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int64(select, 2, static_cast<int64_t>(sequence));
+  ASSERT_EQ(sqlite3_step(select), SQLITE_ROW);
+  std::string payload(static_cast<const char*>(sqlite3_column_blob(select, 0)),
+                      static_cast<size_t>(sqlite3_column_bytes(select, 0)));
+  sqlite3_finalize(select);
+  ASSERT_FALSE(payload.empty());
+  payload[payload.size() / 2] ^= 0x04;
+
+  sqlite3_stmt* update = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "UPDATE events SET payload = ?3 WHERE tenant = ?1 AND sequence = ?2",
+                               -1, &update, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_text(update, 1, tenant.data(), static_cast<int>(tenant.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int64(update, 2, static_cast<int64_t>(sequence));
+  sqlite3_bind_blob(update, 3, payload.data(), static_cast<int>(payload.size()), SQLITE_TRANSIENT);
+  EXPECT_EQ(sqlite3_step(update), SQLITE_DONE);
+  EXPECT_EQ(sqlite3_changes(db), 1);
+  sqlite3_finalize(update);
+  sqlite3_close_v2(db);
+}
+
+SqliteStoreOptions OptionsAt(const std::string& path,
+                             Durability durability = Durability::kSyncEachCommit) {
+  SqliteStoreOptions options;
+  options.path = path;
+  options.durability = durability;
+  return options;
+}
+
+std::unique_ptr<SqliteEventStore> MustOpen(const SqliteStoreOptions& options) {
+  absl::StatusOr<std::unique_ptr<SqliteEventStore>> store = SqliteEventStore::Open(options);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? *std::move(store) : nullptr;
+}
+
+// ---------------------------------------------------------------- contract
+
+enum class StoreKind { kMemory, kSqliteSyncEachCommit, kSqliteNoSync };
+
+std::string KindName(const testing::TestParamInfo<StoreKind>& info) {
+  switch (info.param) {
+    case StoreKind::kMemory:
+      return "Memory";
+    case StoreKind::kSqliteSyncEachCommit:
+      return "SqliteSyncEachCommit";
+    case StoreKind::kSqliteNoSync:
+      return "SqliteNoSync";
+  }
+  return "Unknown";
+}
+
+// The EventStore contract, for every store.
+class EventStoreContractTest : public testing::TestWithParam<StoreKind> {
+ protected:
+  void SetUp() override {
+    switch (GetParam()) {
+      case StoreKind::kMemory:
+        store_ = NewMemoryEventStore();
+        break;
+      case StoreKind::kSqliteSyncEachCommit:
+      case StoreKind::kSqliteNoSync: {
+        absl::StatusOr<std::unique_ptr<EventStore>> store = OpenSqliteEventStore(OptionsAt(
+            dir_.File("events.db"), GetParam() == StoreKind::kSqliteNoSync
+                                        ? Durability::kNoSync
+                                        : Durability::kSyncEachCommit));
+        ASSERT_TRUE(store.ok()) << store.status();
+        store_ = *std::move(store);
+        break;
+      }
+    }
+  }
+
+  ScratchDir dir_;
+  std::unique_ptr<EventStore> store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(AllStores, EventStoreContractTest,
+                         testing::Values(StoreKind::kMemory, StoreKind::kSqliteSyncEachCommit,
+                                         StoreKind::kSqliteNoSync),
+                         KindName);
+
+TEST_P(EventStoreContractTest, AppendsContiguousBatchesAndReadsThemBackInOrder) {
+  ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", 1, 3)).ok());
+  ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", 4, 4)).ok());
+  ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", 5, 7)).ok());
+
+  std::vector<Event> events = ReadAll(*store_, "acme");
+  EXPECT_THAT(Sequences(events), ElementsAre(1, 2, 3, 4, 5, 6, 7));
+  for (const Event& e : events) {
+    EXPECT_EQ(e.SerializeAsString(), MakeEvent("acme", e.sequence()).SerializeAsString());
+  }
+}
+
+TEST_P(EventStoreContractTest, AnEmptyAppendIsAcceptedAndStoresNothing) {
+  EXPECT_TRUE(store_->Append("acme", {}).ok());
+  EXPECT_THAT(ReadAll(*store_, "acme"), IsEmpty());
+  absl::StatusOr<std::vector<std::string>> tenants = store_->ListTenants();
+  ASSERT_TRUE(tenants.ok()) << tenants.status();
+  EXPECT_THAT(*tenants, IsEmpty());
+}
+
+TEST_P(EventStoreContractTest, TheFirstEventOfATenantMustHaveSequenceOne) {
+  absl::Status s = store_->Append("acme", MakeEvents("acme", 2, 3));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  s = store_->Append("acme", MakeEvents("acme", 0, 0));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(ReadAll(*store_, "acme"), IsEmpty());
+  EXPECT_THAT(*store_->ListTenants(), IsEmpty());
+}
+
+TEST_P(EventStoreContractTest, RejectsAGapAndAppendsNothing) {
+  ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", 1, 3)).ok());
+  absl::Status s = store_->Append("acme", MakeEvents("acme", 5, 6));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("acme"));
+  // Starts right, with a hole in the middle: the valid first event is not
+  // kept either.
+  std::vector<Event> holed = {MakeEvent("acme", 4), MakeEvent("acme", 5), MakeEvent("acme", 7)};
+  s = store_->Append("acme", holed);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+
+  EXPECT_THAT(Sequences(ReadAll(*store_, "acme")), ElementsAre(1, 2, 3));
+  EXPECT_TRUE(store_->Append("acme", MakeEvents("acme", 4, 5)).ok());
+  EXPECT_THAT(Sequences(ReadAll(*store_, "acme")), ElementsAre(1, 2, 3, 4, 5));
+}
+
+TEST_P(EventStoreContractTest, RejectsAnOverlapAndAppendsNothing) {
+  ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", 1, 3)).ok());
+  absl::Status s = store_->Append("acme", MakeEvents("acme", 3, 3));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  s = store_->Append("acme", MakeEvents("acme", 2, 5));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  std::vector<Event> repeated = {MakeEvent("acme", 4), MakeEvent("acme", 4)};
+  s = store_->Append("acme", repeated);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  std::vector<Event> swapped = {MakeEvent("acme", 5), MakeEvent("acme", 4)};
+  s = store_->Append("acme", swapped);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+
+  std::vector<Event> events = ReadAll(*store_, "acme");
+  EXPECT_THAT(Sequences(events), ElementsAre(1, 2, 3));
+  EXPECT_EQ(events[2].customer_created().display_name(), "acme#3");
+}
+
+TEST_P(EventStoreContractTest, ReadsFromAGivenSequence) {
+  ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", 1, 6)).ok());
+  EXPECT_THAT(Sequences(ReadAll(*store_, "acme", 1)), ElementsAre(1, 2, 3, 4, 5, 6));
+  EXPECT_THAT(Sequences(ReadAll(*store_, "acme", 4)), ElementsAre(4, 5, 6));
+  EXPECT_THAT(Sequences(ReadAll(*store_, "acme", 6)), ElementsAre(6));
+  EXPECT_THAT(ReadAll(*store_, "acme", 7), IsEmpty());
+  EXPECT_THAT(ReadAll(*store_, "acme", 1000), IsEmpty());
+  EXPECT_THAT(ReadAll(*store_, "acme", UINT64_MAX), IsEmpty());
+  EXPECT_THAT(Sequences(ReadAll(*store_, "acme", 0)), ElementsAre(1, 2, 3, 4, 5, 6));
+}
+
+TEST_P(EventStoreContractTest, ReadsALogLongerThanOneChunk) {
+  // The SQLite store reads 512 rows at a time; the seams must not show.
+  for (uint64_t first = 1; first <= 1500; first += 100) {
+    ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", first, first + 99)).ok());
+  }
+  std::vector<Event> events = ReadAll(*store_, "acme", 7);
+  ASSERT_EQ(events.size(), 1494u);
+  for (size_t i = 0; i < events.size(); ++i) ASSERT_EQ(events[i].sequence(), i + 7);
+
+  std::vector<uint64_t> seen;
+  ASSERT_TRUE(store_->Read("acme", 510, [&](const Event& e) {
+                      seen.push_back(e.sequence());
+                      return e.sequence() < 1030;
+                    }).ok());
+  ASSERT_EQ(seen.size(), 521u);
+  EXPECT_EQ(seen.front(), 510u);
+  EXPECT_EQ(seen.back(), 1030u);
+}
+
+TEST_P(EventStoreContractTest, AnUnknownTenantHasNoEvents) {
+  ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", 1, 2)).ok());
+  int calls = 0;
+  absl::Status s = store_->Read("globex", 1, [&](const Event&) {
+    ++calls;
+    return true;
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(calls, 0);
+  absl::StatusOr<uint64_t> last = store_->LastSequence("globex");
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_EQ(*last, 0u);
+}
+
+TEST_P(EventStoreContractTest, TheVisitorStopsTheReadByReturningFalse) {
+  ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", 1, 10)).ok());
+  std::vector<uint64_t> seen;
+  absl::Status s = store_->Read("acme", 2, [&](const Event& e) {
+    seen.push_back(e.sequence());
+    return e.sequence() < 4;
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_THAT(seen, ElementsAre(2, 3, 4));
+
+  seen.clear();
+  s = store_->Read("acme", 1, [&](const Event& e) {
+    seen.push_back(e.sequence());
+    return false;
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_THAT(seen, ElementsAre(1));
+}
+
+TEST_P(EventStoreContractTest, TheVisitorMayCallBackIntoTheStore) {
+  ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", 1, 2)).ok());
+  std::vector<uint64_t> seen;
+  absl::Status s = store_->Read("acme", 1, [&](const Event& e) {
+    seen.push_back(e.sequence());
+    EXPECT_TRUE(store_->Append("copy", {&e, 1}).ok());
+    // Reads nested in a read as well.
+    EXPECT_EQ(ReadAll(*store_, "acme").size(), 2u);
+    EXPECT_TRUE(store_->LastSequence("copy").ok());
+    return true;
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_THAT(seen, ElementsAre(1, 2));
+  EXPECT_THAT(Sequences(ReadAll(*store_, "copy")), ElementsAre(1, 2));
+}
+
+TEST_P(EventStoreContractTest, ListsTenantsWithEventsSorted) {
+  for (const char* tenant : {"zeta", "acme", "mid-tenant", "beta_2", "beta"}) {
+    ASSERT_TRUE(store_->Append(tenant, MakeEvents(tenant, 1, 2)).ok());
+  }
+  EXPECT_FALSE(store_->Append("ghost", MakeEvents("ghost", 2, 2)).ok());
+  absl::StatusOr<std::vector<std::string>> tenants = store_->ListTenants();
+  ASSERT_TRUE(tenants.ok()) << tenants.status();
+  EXPECT_THAT(*tenants, ElementsAre("acme", "beta", "beta_2", "mid-tenant", "zeta"));
+}
+
+TEST_P(EventStoreContractTest, TenantsHaveIndependentLogs) {
+  ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", 1, 3)).ok());
+  ASSERT_TRUE(store_->Append("globex", MakeEvents("globex", 1, 2)).ok());
+  EXPECT_EQ(store_->Append("globex", MakeEvents("globex", 4, 4)).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Sequences(ReadAll(*store_, "acme")), ElementsAre(1, 2, 3));
+  EXPECT_THAT(Sequences(ReadAll(*store_, "globex")), ElementsAre(1, 2));
+  // A tenant whose name is a prefix of another's is another tenant.
+  ASSERT_TRUE(store_->Append("acm", MakeEvents("acm", 1, 1)).ok());
+  EXPECT_THAT(Sequences(ReadAll(*store_, "acm")), ElementsAre(1));
+}
+
+TEST_P(EventStoreContractTest, LastSequenceFollowsTheLog) {
+  EXPECT_EQ(*store_->LastSequence("acme"), 0u);
+  ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", 1, 3)).ok());
+  EXPECT_EQ(*store_->LastSequence("acme"), 3u);
+  EXPECT_FALSE(store_->Append("acme", MakeEvents("acme", 5, 5)).ok());
+  EXPECT_EQ(*store_->LastSequence("acme"), 3u);
+  ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", 4, 9)).ok());
+  EXPECT_EQ(*store_->LastSequence("acme"), 9u);
+}
+
+TEST_P(EventStoreContractTest, SnapshotsReplaceOlderOnes) {
+  EXPECT_EQ(store_->LoadSnapshot("acme").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", 1, 10)).ok());
+  ASSERT_TRUE(store_->SaveSnapshot("acme", 4, "state after 4").ok());
+  ASSERT_TRUE(store_->SaveSnapshot("acme", 10, std::string("state\0after 10", 14)).ok());
+
+  absl::StatusOr<EventStore::Snapshot> snapshot = store_->LoadSnapshot("acme");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_EQ(snapshot->sequence, 10u);
+  EXPECT_EQ(snapshot->state, std::string("state\0after 10", 14));
+  // Snapshots are per tenant.
+  EXPECT_EQ(store_->LoadSnapshot("globex").status().code(), absl::StatusCode::kNotFound);
+  // An empty state and the state before the first event are valid.
+  ASSERT_TRUE(store_->SaveSnapshot("acme", 0, "").ok());
+  snapshot = store_->LoadSnapshot("acme");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_EQ(snapshot->sequence, 0u);
+  EXPECT_EQ(snapshot->state, "");
+}
+
+TEST_P(EventStoreContractTest, ASnapshotBeyondTheLastEventIsInvalid) {
+  ASSERT_TRUE(store_->Append("acme", MakeEvents("acme", 1, 3)).ok());
+  ASSERT_TRUE(store_->SaveSnapshot("acme", 2, "two").ok());
+  absl::Status s = store_->SaveSnapshot("acme", 4, "four");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  s = store_->SaveSnapshot("nobody", 1, "one");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  // The refused snapshot did not replace the kept one.
+  EXPECT_EQ(store_->LoadSnapshot("acme")->state, "two");
+  EXPECT_EQ(store_->LoadSnapshot("nobody").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(EventStoreContractTest, ConcurrentRacingAppendsToOneTenantNeverLeaveAGap) {
+  constexpr int kThreads = 4;
+  constexpr uint64_t kTotal = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (;;) {
+        absl::StatusOr<uint64_t> last = store_->LastSequence("shared");
+        EXPECT_TRUE(last.ok()) << last.status();
+        if (!last.ok() || *last >= kTotal) return;
+        // May lose the race to another thread; then it retries.
+        (void)store_->Append("shared", MakeEvents("shared", *last + 1, *last + 2));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::vector<Event> events = ReadAll(*store_, "shared");
+  ASSERT_GE(events.size(), kTotal);
+  for (size_t i = 0; i < events.size(); ++i) ASSERT_EQ(events[i].sequence(), i + 1);
+}
+
+// ---------------------------------------------------------------- SQLite
+
+class SqliteEventStoreTest : public testing::Test {
+ protected:
+  std::string Path() const { return dir_.File("events.db"); }
+
+  ScratchDir dir_;
+};
+
+TEST(Crc32cTest, MatchesTheStandardCheckValueOnEveryImplementation) {
+  EXPECT_EQ(store::Crc32c("123456789"), 0xE3069283u);
+  EXPECT_EQ(store::ExtendCrc32cPortable(0, "123456789"), 0xE3069283u);
+  EXPECT_EQ(store::Crc32c(""), 0u);
+  std::string bytes;
+  for (int i = 0; i < 1000; ++i) bytes.push_back(static_cast<char>(i * 131 + 7));
+  for (size_t cut : {0u, 1u, 7u, 8u, 9u, 500u, 999u}) {
+    const absl::string_view head = absl::string_view(bytes).substr(0, cut);
+    const absl::string_view tail = absl::string_view(bytes).substr(cut);
+    EXPECT_EQ(store::ExtendCrc32c(store::Crc32c(head), tail), store::Crc32c(bytes)) << cut;
+    EXPECT_EQ(store::ExtendCrc32cPortable(store::ExtendCrc32cPortable(0, head), tail),
+              store::Crc32c(bytes))
+        << cut;
+  }
+}
+
+TEST_F(SqliteEventStoreTest, RefusesBadOptions) {
+  SqliteStoreOptions options = OptionsAt("");
+  EXPECT_EQ(SqliteEventStore::Open(options).status().code(), absl::StatusCode::kInvalidArgument);
+  options = OptionsAt(":memory:");
+  EXPECT_EQ(SqliteEventStore::Open(options).status().code(), absl::StatusCode::kInvalidArgument);
+  options = OptionsAt(Path());
+  options.max_batch_bytes = 0;
+  absl::Status s = SqliteEventStore::Open(options).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("max_batch_bytes"));
+  options = OptionsAt(Path());
+  options.group_commit_window = absl::Milliseconds(-1);
+  s = SqliteEventStore::Open(options).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("group_commit_window"));
+  EXPECT_FALSE(std::filesystem::exists(Path()));
+}
+
+TEST_F(SqliteEventStoreTest, OpensWithoutCreatingWhenAsked) {
+  SqliteStoreOptions options = OptionsAt(Path());
+  options.create_if_missing = false;
+  absl::Status s = SqliteEventStore::Open(options).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  EXPECT_FALSE(std::filesystem::exists(Path()));
+
+  // A directory that does not exist cannot hold a store.
+  s = SqliteEventStore::Open(OptionsAt(dir_.File("missing/events.db"))).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+
+  options.create_if_missing = true;
+  ASSERT_NE(MustOpen(options), nullptr);
+  options.create_if_missing = false;
+  EXPECT_NE(MustOpen(options), nullptr);
+}
+
+TEST_F(SqliteEventStoreTest, DataSurvivesCloseAndReopen) {
+  {
+    std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append("acme", MakeEvents("acme", 1, 5)).ok());
+    ASSERT_TRUE(store->Append("globex", MakeEvents("globex", 1, 2)).ok());
+    ASSERT_TRUE(store->SaveSnapshot("acme", 5, "acme at 5").ok());
+  }
+  for (Durability durability :
+       {Durability::kSyncEachCommit, Durability::kSyncPeriodically, Durability::kNoSync}) {
+    std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path(), durability));
+    ASSERT_NE(store, nullptr);
+    std::vector<Event> acme = ReadAll(*store, "acme");
+    ASSERT_THAT(Sequences(acme), ElementsAre(1, 2, 3, 4, 5));
+    EXPECT_EQ(acme[4].SerializeAsString(), MakeEvent("acme", 5).SerializeAsString());
+    EXPECT_THAT(*store->ListTenants(), ElementsAre("acme", "globex"));
+    EXPECT_EQ(*store->LastSequence("globex"), 2u);
+    absl::StatusOr<EventStore::Snapshot> snapshot = store->LoadSnapshot("acme");
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+    EXPECT_EQ(snapshot->sequence, 5u);
+    EXPECT_EQ(snapshot->state, "acme at 5");
+    // The reopened log continues where it was, and refuses what it refused.
+    EXPECT_EQ(store->Append("acme", MakeEvents("acme", 5, 5)).code(),
+              absl::StatusCode::kFailedPrecondition);
+  }
+  std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+  ASSERT_TRUE(store->Append("acme", MakeEvents("acme", 6, 6)).ok());
+  store.reset();
+  store = MustOpen(OptionsAt(Path()));
+  EXPECT_THAT(Sequences(ReadAll(*store, "acme")), ElementsAre(1, 2, 3, 4, 5, 6));
+}
+
+TEST_F(SqliteEventStoreTest, SixteenConcurrentAppendersLandExactlyOnceAndInOrder) {
+  std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 16;
+  constexpr uint64_t kBatches = 40;
+  constexpr uint64_t kBatchSize = 3;
+
+  std::vector<int> failures(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string tenant = absl::StrCat("tenant-", t < 10 ? "0" : "", t);
+      uint64_t next = 1;
+      for (uint64_t b = 0; b < kBatches; ++b) {
+        if (!store->Append(tenant, MakeEvents(tenant, next, next + kBatchSize - 1)).ok()) {
+          ++failures[t];
+        }
+        next += kBatchSize;
+        // Reads run alongside the commits and see every acknowledged write.
+        absl::StatusOr<uint64_t> last = store->LastSequence(tenant);
+        if (!last.ok() || *last != next - 1) ++failures[t];
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  std::vector<std::string> expected_tenants;
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(failures[t], 0) << "thread " << t;
+    const std::string tenant = absl::StrCat("tenant-", t < 10 ? "0" : "", t);
+    expected_tenants.push_back(tenant);
+    std::vector<Event> events = ReadAll(*store, tenant);
+    ASSERT_EQ(events.size(), kBatches * kBatchSize) << tenant;
+    for (size_t i = 0; i < events.size(); ++i) {
+      ASSERT_EQ(events[i].sequence(), i + 1) << tenant;
+      ASSERT_EQ(events[i].customer_created().display_name(), absl::StrCat(tenant, "#", i + 1));
+    }
+  }
+  EXPECT_EQ(*store->ListTenants(), expected_tenants);
+  const SqliteStoreStats stats = store->Stats();
+  EXPECT_EQ(stats.appends, kThreads * static_cast<int64_t>(kBatches));
+  EXPECT_LE(stats.commits, stats.appends);
+  EXPECT_GE(stats.commits, 1);
+}
+
+TEST_F(SqliteEventStoreTest, QueuedWritesShareOneCommitAndKeepTheirOwnResults) {
+  std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Append("seen", MakeEvents("seen", 1, 1)).ok());
+  const SqliteStoreStats before = store->Stats();
+
+  // The leader waits until all eight writes are queued, then takes them all.
+  constexpr int kWrites = 8;
+  store->HoldNextLeaderForTesting(kWrites);
+  std::vector<absl::Status> results(kWrites);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWrites; ++i) {
+    threads.emplace_back([&, i] {
+      const std::string tenant = absl::StrCat("t", i);
+      if (i < 5) {
+        results[i] = store->Append(tenant, MakeEvents(tenant, 1, 3));
+      } else if (i == 5) {
+        results[i] = store->Append(tenant, MakeEvents(tenant, 2, 3));  // A gap.
+      } else if (i == 6) {
+        results[i] = store->SaveSnapshot("seen", 2, "beyond");  // Past the last event.
+      } else {
+        results[i] = store->SaveSnapshot("seen", 1, "fine");
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(results[i].ok()) << i << ": " << results[i];
+  EXPECT_EQ(results[5].code(), absl::StatusCode::kFailedPrecondition) << results[5];
+  EXPECT_EQ(results[6].code(), absl::StatusCode::kInvalidArgument) << results[6];
+  EXPECT_TRUE(results[7].ok()) << results[7];
+
+  const SqliteStoreStats after = store->Stats();
+  EXPECT_EQ(after.appends - before.appends, 6);
+  EXPECT_EQ(after.snapshots - before.snapshots, 2);
+  EXPECT_EQ(after.commits - before.commits, 1);  // Eight writes, one sync.
+  EXPECT_EQ(after.largest_group, kWrites);
+
+  for (int i = 0; i < 5; ++i) {
+    const std::string tenant = absl::StrCat("t", i);
+    EXPECT_THAT(Sequences(ReadAll(*store, tenant)), ElementsAre(1, 2, 3)) << tenant;
+  }
+  EXPECT_THAT(ReadAll(*store, "t5"), IsEmpty());
+  EXPECT_EQ(store->LoadSnapshot("seen")->state, "fine");
+  EXPECT_THAT(*store->ListTenants(), ElementsAre("seen", "t0", "t1", "t2", "t3", "t4"));
+}
+
+TEST_F(SqliteEventStoreTest, RacingBatchesForOneTenantInOneCommitLandOnce) {
+  std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(store, nullptr);
+  store->HoldNextLeaderForTesting(2);
+  absl::Status first;
+  absl::Status second;
+  std::thread a([&] { first = store->Append("dup", MakeEvents("dup", 1, 3)); });
+  std::thread b([&] { second = store->Append("dup", MakeEvents("dup", 1, 3)); });
+  a.join();
+  b.join();
+  // The later of the two sees the earlier one inside the shared transaction.
+  EXPECT_NE(first.ok(), second.ok()) << first << " / " << second;
+  EXPECT_THAT(std::vector<absl::StatusCode>({first.code(), second.code()}),
+              testing::UnorderedElementsAre(absl::StatusCode::kOk,
+                                            absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(store->Stats().commits, 1);
+  EXPECT_THAT(Sequences(ReadAll(*store, "dup")), ElementsAre(1, 2, 3));
+}
+
+// The bytes an Append of `events` weighs in the commit queue.
+int64_t BatchBytes(const std::vector<Event>& events) {
+  int64_t bytes = 0;
+  for (const Event& e : events) bytes += static_cast<int64_t>(e.ByteSizeLong());
+  return bytes;
+}
+
+TEST_F(SqliteEventStoreTest, AWindowGathersWritesUntilMaxBatchBytes) {
+  constexpr int kWriters = 4;
+  // Tenants "w0".."w3": every batch has the same size.
+  const int64_t batch_bytes = BatchBytes(MakeEvents("w0", 1, 3));
+  SqliteStoreOptions options = OptionsAt(Path());
+  // Long enough never to expire here: the leader stops waiting because the
+  // queue is full, which is what the test shows.
+  options.group_commit_window = absl::Seconds(120);
+  options.max_batch_bytes = kWriters * batch_bytes;
+  std::unique_ptr<SqliteEventStore> store = MustOpen(options);
+  ASSERT_NE(store, nullptr);
+
+  std::vector<std::thread> threads;
+  std::vector<absl::Status> results(kWriters);
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      const std::string tenant = absl::StrCat("w", i);
+      results[i] = store->Append(tenant, MakeEvents(tenant, 1, 3));
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const absl::Status& s : results) EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(store->Stats().commits, 1);
+  EXPECT_EQ(store->Stats().largest_group, kWriters);
+}
+
+TEST_F(SqliteEventStoreTest, MaxBatchBytesSplitsAGroup) {
+  const int64_t batch_bytes = BatchBytes(MakeEvents("w0", 1, 3));
+  SqliteStoreOptions options = OptionsAt(Path());
+  options.max_batch_bytes = 2 * batch_bytes;
+  std::unique_ptr<SqliteEventStore> store = MustOpen(options);
+  ASSERT_NE(store, nullptr);
+
+  store->HoldNextLeaderForTesting(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      const std::string tenant = absl::StrCat("w", i);
+      EXPECT_TRUE(store->Append(tenant, MakeEvents(tenant, 1, 3)).ok());
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(store->Stats().commits, 2);
+  EXPECT_EQ(store->Stats().largest_group, 2);
+
+  // A write bigger than the limit goes alone rather than being refused.
+  ASSERT_TRUE(store->Append("big", MakeEvents("big", 1, 50)).ok());
+  EXPECT_EQ(*store->LastSequence("big"), 50u);
+}
+
+TEST_F(SqliteEventStoreTest, AFlippedPayloadByteIsDataLossNamingTenantAndSequence) {
+  std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Append("acme", MakeEvents("acme", 1, 6)).ok());
+  ASSERT_TRUE(store->Append("globex", MakeEvents("globex", 1, 6)).ok());
+
+  // Damaged behind the open store's back, as a disk would.
+  FlipPayloadByte(Path(), "acme", 4);
+
+  std::vector<uint64_t> seen;
+  absl::Status s = store->Read("acme", 1, [&](const Event& e) {
+    seen.push_back(e.sequence());
+    return true;
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_THAT(std::string(s.message()), AllOf(HasSubstr("acme"), HasSubstr("sequence 4"),
+                                 HasSubstr("checksum")));
+  EXPECT_THAT(seen, ElementsAre(1, 2, 3));  // What precedes the damage is served.
+  // Reading past the damage works; other tenants are unaffected.
+  EXPECT_THAT(Sequences(ReadAll(*store, "acme", 5)), ElementsAre(5, 6));
+  EXPECT_EQ(ReadAll(*store, "globex").size(), 6u);
+
+  // Still reported after a reopen: nothing repaired it silently.
+  store.reset();
+  store = MustOpen(OptionsAt(Path()));
+  s = store->Read("acme", 2, [](const Event&) { return true; });
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+}
+
+TEST_F(SqliteEventStoreTest, APayloadUnderTheWrongSequenceIsDataLoss) {
+  std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Append("acme", MakeEvents("acme", 1, 4)).ok());
+  // Event 3's bytes and checksum copied over event 2: each row is
+  // self-consistent, but not where it is.
+  ExecSql(Path(),
+          "UPDATE events SET (payload, crc) = (SELECT payload, crc FROM events WHERE tenant = "
+          "'acme' AND sequence = 3) WHERE tenant = 'acme' AND sequence = 2");
+  absl::Status s = store->Read("acme", 1, [](const Event&) { return true; });
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_THAT(std::string(s.message()), AllOf(HasSubstr("acme"), HasSubstr("sequence 2")));
+}
+
+TEST_F(SqliteEventStoreTest, AMissingEventIsDataLoss) {
+  std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Append("acme", MakeEvents("acme", 1, 5)).ok());
+  ExecSql(Path(), "DELETE FROM events WHERE tenant = 'acme' AND sequence = 3");
+  absl::Status s = store->Read("acme", 1, [](const Event&) { return true; });
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_THAT(std::string(s.message()), AllOf(HasSubstr("acme"), HasSubstr("sequence 3"), HasSubstr("missing")));
+}
+
+TEST_F(SqliteEventStoreTest, ADamagedSnapshotIsDataLoss) {
+  std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Append("acme", MakeEvents("acme", 1, 3)).ok());
+  ASSERT_TRUE(store->SaveSnapshot("acme", 3, "the state after three events").ok());
+  ExecSql(Path(), "UPDATE snapshots SET state = CAST('the state after thrEe events' AS BLOB)");
+  absl::StatusOr<EventStore::Snapshot> snapshot = store->LoadSnapshot("acme");
+  EXPECT_EQ(snapshot.status().code(), absl::StatusCode::kDataLoss) << snapshot.status();
+  EXPECT_THAT(std::string(snapshot.status().message()), AllOf(HasSubstr("acme"), HasSubstr("sequence 3")));
+}
+
+TEST_F(SqliteEventStoreTest, ATruncatedFileIsAClearErrorNotACrash) {
+  {
+    std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path(), Durability::kNoSync));
+    ASSERT_NE(store, nullptr);
+    for (uint64_t first = 1; first <= 3000; first += 100) {
+      ASSERT_TRUE(store->Append("acme", MakeEvents("acme", first, first + 99)).ok());
+    }
+  }  // Closing checkpoints the log into the main file and removes it.
+  ASSERT_FALSE(std::filesystem::exists(Path() + "-wal"));
+  const uintmax_t size = std::filesystem::file_size(Path());
+  ASSERT_GT(size, 64u * 1024);
+  std::filesystem::resize_file(Path(), size / 2);
+
+  const auto is_clear = AnyOf(absl::StatusCode::kDataLoss, absl::StatusCode::kFailedPrecondition);
+  absl::StatusOr<std::unique_ptr<SqliteEventStore>> store =
+      SqliteEventStore::Open(OptionsAt(Path()));
+  if (!store.ok()) {
+    EXPECT_THAT(store.status().code(), is_clear) << store.status();
+    EXPECT_THAT(std::string(store.status().message()), HasSubstr(Path()));
+    return;
+  }
+  // Opened (the damage is past what opening reads): the read that meets it
+  // says so.
+  absl::Status s = (*store)->Read("acme", 1, [](const Event&) { return true; });
+  EXPECT_THAT(s.code(), is_clear) << s;
+}
+
+TEST_F(SqliteEventStoreTest, VerifyOnOpenFindsDamageAnywhere) {
+  {
+    std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path(), Durability::kNoSync));
+    ASSERT_NE(store, nullptr);
+    for (uint64_t first = 1; first <= 3000; first += 100) {
+      ASSERT_TRUE(store->Append("acme", MakeEvents("acme", first, first + 99)).ok());
+    }
+  }
+  SqliteStoreOptions options = OptionsAt(Path());
+  options.verify_on_open = true;
+  ASSERT_NE(MustOpen(options), nullptr);  // A sound file passes.
+
+  // Overwrite a page in the middle of the file with garbage.
+  std::string bytes = FileBytes(Path());
+  const size_t middle = (bytes.size() / 2) / 4096 * 4096;
+  for (size_t i = middle; i < middle + 4096 && i < bytes.size(); ++i) bytes[i] = '\x5a';
+  WriteFile(Path(), bytes);
+  absl::Status s = SqliteEventStore::Open(options).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+}
+
+TEST_F(SqliteEventStoreTest, ANewerSchemaVersionIsRefusedAtOpenAndLeftAlone) {
+  {
+    std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append("acme", MakeEvents("acme", 1, 2)).ok());
+  }
+  ExecSql(Path(), absl::StrCat("PRAGMA user_version = ", store::kSqliteSchemaVersion + 1));
+  const std::string before = FileBytes(Path());
+
+  absl::Status s = SqliteEventStore::Open(OptionsAt(Path())).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(std::string(s.message()), AllOf(HasSubstr("newer"), HasSubstr("schema version 2")));
+  EXPECT_TRUE(FileBytes(Path()) == before) << "the file was changed";
+
+  ExecSql(Path(), "PRAGMA user_version = 0");
+  s = SqliteEventStore::Open(OptionsAt(Path())).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("unknown"));
+}
+
+TEST_F(SqliteEventStoreTest, AFileThatIsNotADatabaseIsRefusedAndLeftAlone) {
+  for (const std::string& content :
+       {std::string("hello"), std::string(8192, 'x'),
+        std::string("SQLite format 3") + std::string(4000, '\x01')}) {
+    WriteFile(Path(), content);
+    absl::Status s = SqliteEventStore::Open(OptionsAt(Path())).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+    EXPECT_THAT(std::string(s.message()), HasSubstr("not an omniroute event store"));
+    EXPECT_TRUE(FileBytes(Path()) == content) << "the file was changed";
+    EXPECT_FALSE(std::filesystem::exists(Path() + "-wal"));
+  }
+}
+
+TEST_F(SqliteEventStoreTest, AnotherApplicationsDatabaseIsRefusedAndLeftAlone) {
+  ExecSql(Path(), "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL);"
+                  "INSERT INTO invoices (total) VALUES (12.5);");
+  const std::string before = FileBytes(Path());
+  absl::Status s = SqliteEventStore::Open(OptionsAt(Path())).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("not an omniroute event store"));
+  EXPECT_TRUE(FileBytes(Path()) == before) << "the file was changed";
+}
+
+TEST_F(SqliteEventStoreTest, AnEmptyFileBecomesAStore) {
+  WriteFile(Path(), "");
+  std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->Append("acme", MakeEvents("acme", 1, 1)).ok());
+}
+
+TEST_F(SqliteEventStoreTest, TwoStoresOnOneFileKeepTheLogContiguous) {
+  std::unique_ptr<SqliteEventStore> a = MustOpen(OptionsAt(Path()));
+  std::unique_ptr<SqliteEventStore> b = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(a->Append("acme", MakeEvents("acme", 1, 2)).ok());
+  EXPECT_EQ(b->Append("acme", MakeEvents("acme", 1, 2)).code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(b->Append("acme", MakeEvents("acme", 3, 4)).ok());
+  EXPECT_THAT(Sequences(ReadAll(*a, "acme")), ElementsAre(1, 2, 3, 4));
+}
+
+}  // namespace
+}  // namespace omniroute
