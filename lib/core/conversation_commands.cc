@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
 #include "core/tenant_core.h"
+#include "core/text.h"
 
 namespace omniroute::core {
 namespace {
@@ -44,7 +45,7 @@ absl::Status CheckKey(absl::string_view value, absl::string_view field, bool req
                                                    " bytes; the limit is ",
                                                    kMaxExternalIdBytes));
   }
-  return absl::OkStatus();
+  return CheckUtf8(value, field);
 }
 
 absl::Status CheckReferences(const std::vector<std::string>& references) {
@@ -67,7 +68,7 @@ absl::Status CheckBody(absl::string_view body, const TenantOptions& options) {
                                                      " bytes exceeds the tenant's limit of ",
                                                      options.max_body_bytes, " bytes"));
   }
-  return absl::OkStatus();
+  return CheckUtf8(body, "body");
 }
 
 absl::Status CheckShortText(absl::string_view value, absl::string_view field, size_t limit) {
@@ -75,7 +76,7 @@ absl::Status CheckShortText(absl::string_view value, absl::string_view field, si
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": ", value.size(), " bytes; the limit is ", limit));
   }
-  return absl::OkStatus();
+  return CheckUtf8(value, field);
 }
 
 bool IsOpenForContinuity(const ConversationState& c) {
@@ -291,6 +292,7 @@ absl::StatusOr<MessageId> TenantCore::DecideOutbound(const OutboundMessage& mess
 absl::Status TenantCore::DecideHandoff(ConversationId conversation, Channel to_channel,
                                        absl::string_view reason, const Actor& actor,
                                        Events* events) const {
+  if (absl::Status s = CheckActor(actor); !s.ok()) return s;
   absl::StatusOr<const ConversationState*> c = LiveConversation(conversation, "conversation");
   if (!c.ok()) return c.status();
   if (absl::Status s = CheckChannel(to_channel, "to_channel"); !s.ok()) return s;
@@ -299,7 +301,6 @@ absl::Status TenantCore::DecideHandoff(ConversationId conversation, Channel to_c
         "to_channel: ", ToString(conversation), " is already on ", ChannelName(to_channel)));
   }
   if (absl::Status s = CheckShortText(reason, "reason", 1024); !s.ok()) return s;
-  if (absl::Status s = CheckShortText(actor.id, "actor.id", 128); !s.ok()) return s;
   auto* handoff = events->emplace_back().mutable_handoff_recorded();
   handoff->set_conversation_id(conversation.value());
   handoff->set_from_channel((*c)->channel);
@@ -311,6 +312,7 @@ absl::Status TenantCore::DecideHandoff(ConversationId conversation, Channel to_c
 
 absl::Status TenantCore::DecideStatus(ConversationId conversation, ConversationStatus status,
                                       const Actor& actor, Events* events) const {
+  if (absl::Status s = CheckActor(actor); !s.ok()) return s;
   if (status != ::omniroute::v1::CONVERSATION_STATUS_OPEN &&
       status != ::omniroute::v1::CONVERSATION_STATUS_PENDING_CUSTOMER &&
       status != ::omniroute::v1::CONVERSATION_STATUS_RESOLVED &&
@@ -328,6 +330,7 @@ absl::Status TenantCore::DecideStatus(ConversationId conversation, ConversationS
 
 absl::Status TenantCore::DecideMergeConversations(ConversationId target, ConversationId source,
                                                   const Actor& actor, Events* events) const {
+  if (absl::Status s = CheckActor(actor); !s.ok()) return s;
   absl::StatusOr<const ConversationState*> t = LiveConversation(target, "target");
   if (!t.ok()) return t.status();
   if (target == source) {
@@ -354,6 +357,7 @@ absl::StatusOr<ConversationId> TenantCore::DecideSplit(ConversationId source,
                                                        absl::Span<const MessageId> messages,
                                                        const Actor& actor,
                                                        Events* events) const {
+  if (absl::Status s = CheckActor(actor); !s.ok()) return s;
   absl::StatusOr<const ConversationState*> s = LiveConversation(source, "source");
   if (!s.ok()) return s.status();
   if (messages.empty()) return absl::InvalidArgumentError("messages: at least one is required");

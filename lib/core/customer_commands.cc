@@ -41,6 +41,7 @@ bool IsOpenForThreadMerge(const ConversationState& c) {
 absl::StatusOr<LinkResult> TenantCore::DecideLink(CustomerId customer, const RawIdentity& raw,
                                                   const Actor& actor, LinkMode mode,
                                                   absl::Time now, Events* events) const {
+  if (absl::Status s = CheckActor(actor); !s.ok()) return s;
   const CustomerState* target = state_.customer(customer);
   if (target == nullptr) {
     return absl::NotFoundError(absl::StrCat("customer: ", ToString(customer), " not found"));
@@ -75,6 +76,7 @@ absl::StatusOr<LinkResult> TenantCore::DecideLink(CustomerId customer, const Raw
 absl::StatusOr<LinkResult> TenantCore::DecideMerge(CustomerId a, CustomerId b,
                                                    const Actor& actor, absl::Time now,
                                                    Events* events) const {
+  if (absl::Status s = CheckActor(actor); !s.ok()) return s;
   const CustomerState* first = state_.customer(a);
   if (first == nullptr) {
     return absl::NotFoundError(absl::StrCat("customer_a: ", ToString(a), " not found"));
@@ -146,6 +148,7 @@ LinkResult TenantCore::AppendCustomerMerge(const CustomerState& a, const Custome
 
 absl::Status TenantCore::DecideUnmerge(CustomerId customer, const Actor& actor,
                                        Events* events) const {
+  if (absl::Status s = CheckActor(actor); !s.ok()) return s;
   const CustomerState* restored = state_.customer(customer);
   if (restored == nullptr) {
     return absl::NotFoundError(absl::StrCat("customer: ", ToString(customer), " not found"));

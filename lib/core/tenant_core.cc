@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "core/proto_convert.h"
+#include "core/text.h"
 
 namespace omniroute::core {
 
@@ -14,6 +15,19 @@ absl::Status RenameField(const absl::Status& status, absl::string_view from,
   absl::string_view message = status.message();
   if (!absl::ConsumePrefix(&message, from)) return status;
   return absl::Status(status.code(), absl::StrCat(to, message));
+}
+
+absl::Status CheckActor(const Actor& actor) {
+  if (actor.kind == ::omniroute::v1::ACTOR_KIND_UNSPECIFIED ||
+      !::omniroute::v1::ActorKind_IsValid(actor.kind)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("actor.kind: ", static_cast<int>(actor.kind), " is not a known actor kind"));
+  }
+  if (actor.id.size() > 128) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("actor.id: ", actor.id.size(), " bytes; the limit is 128"));
+  }
+  return CheckUtf8(actor.id, "actor.id");
 }
 
 absl::Status ValidateTenantOptions(const TenantOptions& options) {

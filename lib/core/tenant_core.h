@@ -33,6 +33,9 @@ using Events = std::vector<::omniroute::v1::Event>;
 absl::Status RenameField(const absl::Status& status, absl::string_view from,
                          absl::string_view to);
 
+// Validates who acts: a known kind, an id of at most 128 bytes of UTF-8.
+absl::Status CheckActor(const Actor& actor);
+
 // Validates tenant options; INVALID_ARGUMENT naming the field otherwise.
 absl::Status ValidateTenantOptions(const TenantOptions& options);
 

@@ -41,6 +41,9 @@ struct Tenant {
   mutable absl::Mutex mu;
   TenantCore core ABSL_GUARDED_BY(mu);
   uint64_t snapshot_sequence ABSL_GUARDED_BY(mu) = 0;
+  // Set when the tenant's state could not be restored after a failed write;
+  // every call then answers with it.
+  absl::Status broken ABSL_GUARDED_BY(mu);
 };
 
 class Engine::Impl {
@@ -125,6 +128,7 @@ class Engine::Impl {
     absl::StatusOr<Tenant*> tenant = Find(tenant_id);
     if (!tenant.ok()) return tenant.status();
     absl::MutexLock lock(&(*tenant)->mu);
+    if (!(*tenant)->broken.ok()) return (*tenant)->broken;
     Events events;
     absl::StatusOr<Result> result = decide((*tenant)->core, clock_->Now(), &events);
     if (!result.ok()) return result;
@@ -137,6 +141,7 @@ class Engine::Impl {
     absl::StatusOr<Tenant*> tenant = Find(tenant_id);
     if (!tenant.ok()) return tenant.status();
     absl::MutexLock lock(&(*tenant)->mu);
+    if (!(*tenant)->broken.ok()) return (*tenant)->broken;
     return read((*tenant)->core.state());
   }
 
@@ -159,19 +164,26 @@ class Engine::Impl {
     return it->second.get();
   }
 
+  // Applies a command's events, then makes them durable. Applying first means
+  // every event is checked against the state before the log keeps it, so an
+  // event that does not fit never reaches the store. If the store refuses
+  // the events, the tenant is rebuilt from the store: what it shows is
+  // exactly what was acknowledged. No reader sees the events in between: the
+  // tenant's lock is held throughout.
   absl::Status Commit(Tenant& tenant, Events& events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
     if (events.empty()) return absl::OkStatus();
     tenant.core.Stamp(absl::MakeSpan(events), clock_->Now());
+    if (absl::Status applied = tenant.core.Apply(events); !applied.ok()) {
+      // A decided event that does not fit is a bug in the core, not bad
+      // input; say so rather than answer as if it were the caller's fault.
+      Restore(tenant);
+      return absl::InternalError(absl::StrCat("applying decided events: ", applied.message()));
+    }
     if (store_ != nullptr) {
       if (absl::Status s = store_->Append(tenant.core.state().tenant_id(), events); !s.ok()) {
+        Restore(tenant);
         return s;
       }
-    }
-    absl::Status applied = tenant.core.Apply(events);
-    if (!applied.ok()) {
-      // A decided event that does not apply is a bug in the core, not bad
-      // input; say so rather than answer as if it were the caller's fault.
-      return absl::InternalError(absl::StrCat("applying decided events: ", applied.message()));
     }
     if (snapshot_every_events_ > 0 && store_ != nullptr &&
         tenant.core.state().last_sequence() - tenant.snapshot_sequence >= snapshot_every_events_) {
@@ -180,6 +192,21 @@ class Engine::Impl {
       (void)SaveSnapshot(tenant);
     }
     return absl::OkStatus();
+  }
+
+  // Puts the tenant back to what the store holds. Without a store there is
+  // nothing to go back to: a failed apply may then leave the first events of
+  // the batch applied (each event is checked before it changes anything).
+  void Restore(Tenant& tenant) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
+    if (store_ == nullptr) return;
+    const std::string id = tenant.core.state().tenant_id();
+    tenant.core = TenantCore(id);
+    tenant.snapshot_sequence = 0;
+    if (absl::Status s = RecoverTenant(tenant); !s.ok()) {
+      tenant.broken = absl::UnavailableError(absl::StrCat(
+          "tenant_id: \"", id, "\" is unavailable: after a failed write its state could not be "
+          "read back from the store (", s.ToString(), "); reopen the engine to recover it"));
+    }
   }
 
   absl::Status SaveSnapshot(Tenant& tenant) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {

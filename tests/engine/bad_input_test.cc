@@ -313,6 +313,39 @@ std::vector<Case> Cases() {
       {"IngestOversizeExternalId",
        Ingest([long_id](InboundMessage& m) { m.external_id = long_id; }),
        Code::kInvalidArgument, "external_id"},
+      // Text that is not UTF-8 could not be read back from the event log.
+      {"IngestBodyNotUtf8", Ingest([](InboundMessage& m) { m.body = "caf\xe9 au lait"; }),
+       Code::kInvalidArgument, "body"},
+      {"IngestExternalIdNotUtf8", Ingest([](InboundMessage& m) { m.external_id = "id-\xff"; }),
+       Code::kInvalidArgument, "external_id"},
+      {"IngestReferenceOverlongUtf8",
+       Ingest([](InboundMessage& m) { m.references = {"\xc0\xaf"}; }),
+       Code::kInvalidArgument, "references[0]"},
+      {"IngestDisplayNameSurrogate",
+       Ingest([](InboundMessage& m) { m.profile.display_name = "\xed\xa0\x80"; }),
+       Code::kInvalidArgument, "profile.display_name"},
+      {"OutboundBodyNotUtf8", Answer([](OutboundMessage& m, World&) { m.body = "\x80"; }),
+       Code::kInvalidArgument, "body"},
+      {"HandoffActorIdNotUtf8",
+       [](World& w) {
+         return w.engine->Handoff(kTenant, w.ann_thread, v1::CHANNEL_EMAIL, "docs",
+                                  Actor::Agent("agent-\xfe"));
+       },
+       Code::kInvalidArgument, "actor.id"},
+      {"MergeCustomersUnspecifiedActorKind",
+       [](World& w) {
+         return w.engine->MergeCustomers(kTenant, CustomerId(1), CustomerId(2),
+                                         Actor{v1::ACTOR_KIND_UNSPECIFIED, ""})
+             .status();
+       },
+       Code::kInvalidArgument, "actor.kind"},
+      {"StatusOversizeActorId",
+       [](World& w) {
+         return w.engine->SetConversationStatus(kTenant, w.ann_thread,
+                                                v1::CONVERSATION_STATUS_RESOLVED,
+                                                Actor::Agent(std::string(129, 'a')));
+       },
+       Code::kInvalidArgument, "actor.id"},
       {"IngestOversizeThreadKey",
        Ingest([long_id](InboundMessage& m) { m.thread_key = long_id; }),
        Code::kInvalidArgument, "thread_key"},

@@ -1,0 +1,129 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// The engine writes before it acknowledges: when the store refuses a
+// command's events, the command fails with the store's status and the tenant
+// shows exactly what was stored before.
+
+#include <memory>
+#include <string>
+
+#include "engine/engine_test_helpers.h"
+#include "gtest/gtest.h"
+#include "omniroute/clock.h"
+#include "omniroute/engine.h"
+#include "omniroute/event_store.h"
+
+namespace omniroute {
+namespace {
+
+using testing_internal::Email;
+using testing_internal::EmailMessage;
+using testing_internal::PublicPost;
+namespace v1 = ::omniroute::v1;
+
+// A real memory store with switches that make its appends or reads fail, as
+// a full disk or a lost connection would.
+class FlakyStore final : public EventStore {
+ public:
+  absl::Status Append(absl::string_view tenant_id,
+                      absl::Span<const v1::Event> events) override {
+    if (fail_appends) return absl::UnavailableError("disk full");
+    return inner_->Append(tenant_id, events);
+  }
+  absl::Status Read(absl::string_view tenant_id, uint64_t from_sequence,
+                    const std::function<bool(const v1::Event&)>& visitor) const override {
+    if (fail_reads) return absl::UnavailableError("device gone");
+    return inner_->Read(tenant_id, from_sequence, visitor);
+  }
+  absl::StatusOr<uint64_t> LastSequence(absl::string_view tenant_id) const override {
+    return inner_->LastSequence(tenant_id);
+  }
+  absl::StatusOr<std::vector<std::string>> ListTenants() const override {
+    return inner_->ListTenants();
+  }
+  absl::Status SaveSnapshot(absl::string_view tenant_id, uint64_t sequence,
+                            absl::string_view state) override {
+    return inner_->SaveSnapshot(tenant_id, sequence, state);
+  }
+  absl::StatusOr<Snapshot> LoadSnapshot(absl::string_view tenant_id) const override {
+    if (fail_reads) return absl::UnavailableError("device gone");
+    return inner_->LoadSnapshot(tenant_id);
+  }
+
+  bool fail_appends = false;
+  bool fail_reads = false;
+
+ private:
+  std::unique_ptr<EventStore> inner_ = NewMemoryEventStore();
+};
+
+class StoreFailureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto engine = Engine::Open({.clock = &clock_, .store = &store_});
+    ASSERT_TRUE(engine.ok());
+    engine_ = *std::move(engine);
+    ASSERT_TRUE(engine_->CreateTenant("acme", {}).ok());
+    auto post = engine_->IngestMessage("acme", PublicPost("x", "ann", "p1"));
+    ASSERT_TRUE(post.ok());
+    post_ = *post;
+  }
+
+  ManualClock clock_;
+  FlakyStore store_;
+  std::unique_ptr<Engine> engine_;
+  IngestResult post_;
+};
+
+TEST_F(StoreFailureTest, RefusedAppendFailsTheCommandAndChangesNothing) {
+  const std::string before = *engine_->DumpState("acme");
+  store_.fail_appends = true;
+  // A command of several events (new customer, identity, conversation,
+  // message) and commands of one.
+  auto ingest = engine_->IngestMessage("acme", EmailMessage("bob@example.com", "e1"));
+  EXPECT_EQ(ingest.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(ingest.status().message().find("disk full"), std::string::npos);
+  EXPECT_EQ(engine_->LinkIdentity("acme", post_.customer, Email("ann@example.com"),
+                                  Actor::Agent("a"))
+                .status()
+                .code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(engine_->Handoff("acme", post_.conversation, v1::CHANNEL_PRIVATE_SOCIAL, "dm",
+                             Actor::Agent("a"))
+                .code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(*engine_->DumpState("acme"), before);
+  EXPECT_EQ(*engine_->LastSequence("acme"), *store_.LastSequence("acme"));
+
+  // Once the store takes writes again, the same commands go through, with
+  // the ids they would have had.
+  store_.fail_appends = false;
+  auto retried = engine_->IngestMessage("acme", EmailMessage("bob@example.com", "e1"));
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->customer, CustomerId(2));
+  EXPECT_EQ(retried->conversation, ConversationId(2));
+  EXPECT_EQ(*engine_->LastSequence("acme"), *store_.LastSequence("acme"));
+}
+
+TEST_F(StoreFailureTest, TenantThatCannotBeReadBackAnswersUnavailableUntilReopened) {
+  store_.fail_appends = true;
+  store_.fail_reads = true;
+  EXPECT_EQ(engine_->IngestMessage("acme", EmailMessage("bob@example.com", "e1")).status().code(),
+            absl::StatusCode::kUnavailable);
+  // The tenant cannot prove what it holds, so it answers nothing.
+  auto read = engine_->GetConversation("acme", post_.conversation);
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(read.status().message().find("reopen"), std::string::npos);
+
+  // A reopened engine has every acknowledged event.
+  store_.fail_appends = false;
+  store_.fail_reads = false;
+  auto reopened = Engine::Open({.clock = &clock_, .store = &store_});
+  ASSERT_TRUE(reopened.ok());
+  auto conversation = (*reopened)->GetConversation("acme", post_.conversation);
+  ASSERT_TRUE(conversation.ok());
+  EXPECT_EQ(conversation->message_count, 1);
+}
+
+}  // namespace
+}  // namespace omniroute
