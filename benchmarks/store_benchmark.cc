@@ -111,8 +111,7 @@ Event RealisticEvent(absl::string_view tenant, uint64_t sequence) {
   return event;
 }
 
-std::unique_ptr<store::SqliteEventStore> OpenStore(const std::string& path,
-                                                   Durability durability) {
+std::unique_ptr<store::SqliteEventStore> OpenStore(const std::string& path, Durability durability) {
   SqliteStoreOptions options;
   options.path = path;
   options.durability = durability;
@@ -152,7 +151,8 @@ store::SqliteStoreStats g_append_baseline;
 
 void BM_DurableAppend(benchmark::State& state) {
   if (state.thread_index() == 0) {
-    g_append_path = Dir().File(absl::StrCat("append-", state.threads(), "-", g_append_runs++, ".db"));
+    g_append_path =
+        Dir().File(absl::StrCat("append-", state.threads(), "-", g_append_runs++, ".db"));
     g_append_store = OpenStore(g_append_path, Durability::kSyncEachCommit);
     WarmUp(*g_append_store);
     g_append_baseline = g_append_store->Stats();
@@ -218,8 +218,8 @@ void BM_RawSqliteInsert(benchmark::State& state) {
        "payload BLOB NOT NULL, crc INTEGER NOT NULL, PRIMARY KEY (tenant, sequence)) "
        "WITHOUT ROWID");
   sqlite3_stmt* insert = nullptr;
-  if (sqlite3_prepare_v2(db, "INSERT INTO events VALUES (?1, ?2, ?3, ?4)", -1, &insert,
-                         nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, "INSERT INTO events VALUES (?1, ?2, ?3, ?4)", -1, &insert, nullptr) !=
+      SQLITE_OK) {
     Die(sqlite3_errmsg(db));
   }
   std::vector<std::string> tenants;
@@ -232,8 +232,7 @@ void BM_RawSqliteInsert(benchmark::State& state) {
     for (int i = 0; i < 1000; ++i, ++sequence) {
       sqlite3_bind_text(insert, 1, "warm-up", -1, SQLITE_STATIC);
       sqlite3_bind_int64(insert, 2, sequence);
-      sqlite3_bind_blob(insert, 3, payload.data(), static_cast<int>(payload.size()),
-                        SQLITE_STATIC);
+      sqlite3_bind_blob(insert, 3, payload.data(), static_cast<int>(payload.size()), SQLITE_STATIC);
       sqlite3_bind_int64(insert, 4, crc);
       if (sqlite3_step(insert) != SQLITE_DONE) Die(sqlite3_errmsg(db));
       sqlite3_reset(insert);
@@ -247,8 +246,7 @@ void BM_RawSqliteInsert(benchmark::State& state) {
     Exec(db, "BEGIN");
     for (const std::string& tenant : tenants) {
       for (int i = 0; i < kEventsPerBatch; ++i) {
-        sqlite3_bind_text(insert, 1, tenant.data(), static_cast<int>(tenant.size()),
-                          SQLITE_STATIC);
+        sqlite3_bind_text(insert, 1, tenant.data(), static_cast<int>(tenant.size()), SQLITE_STATIC);
         sqlite3_bind_int64(insert, 2, next + i);
         sqlite3_bind_blob(insert, 3, payload.data(), static_cast<int>(payload.size()),
                           SQLITE_STATIC);
@@ -323,8 +321,8 @@ void BM_Replay(benchmark::State& state) {
       break;
     }
   }
-  state.counters["events/s"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * total), benchmark::Counter::kIsRate);
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(state.iterations() * total),
+                                                  benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Replay)->UseRealTime()->Unit(benchmark::kMillisecond);
 

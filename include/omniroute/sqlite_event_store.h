@@ -46,8 +46,12 @@ namespace omniroute {
 // How durable a write is once Append or SaveSnapshot has returned OK.
 //
 // Whatever the level, a commit is atomic: after any crash the file holds a
-// prefix of the acknowledged commits, each whole, and each tenant's log stays
-// contiguous (kNoSync excepted, see there).
+// prefix of the commits, each whole, and each tenant's log stays contiguous
+// (kNoSync excepted, see there). A write that failed is not in the log as
+// readers see it; but when the failure was the sync itself (UNAVAILABLE, an
+// I/O error), a crash recovery may still bring its commit back, as with any
+// fsync failure. Retrying is safe either way: a batch that did land makes its
+// retry fail with FAILED_PRECONDITION instead of storing it twice.
 enum class Durability {
   // A call returns OK only after its commit is fsync'ed to the write-ahead log
   // (SQLite synchronous=FULL in WAL mode). Acknowledged writes survive a
@@ -132,8 +136,7 @@ struct SqliteStoreOptions {
 //   UNAVAILABLE         the file cannot be opened or locked (permissions, a
 //                       missing directory, another writer holding it past
 //                       `busy_timeout`, a full disk).
-absl::StatusOr<std::unique_ptr<EventStore>> OpenSqliteEventStore(
-    const SqliteStoreOptions& options);
+absl::StatusOr<std::unique_ptr<EventStore>> OpenSqliteEventStore(const SqliteStoreOptions& options);
 
 }  // namespace omniroute
 

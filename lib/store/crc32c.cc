@@ -52,9 +52,9 @@ uint32_t ExtendPortable(uint32_t state, const uint8_t* p, size_t n) {
     const uint32_t low = LoadLittleEndian32(p) ^ state;
     const uint32_t high = LoadLittleEndian32(p + 4);
     state = kTables[7][low & 0xFFu] ^ kTables[6][(low >> 8) & 0xFFu] ^
-            kTables[5][(low >> 16) & 0xFFu] ^ kTables[4][low >> 24] ^
-            kTables[3][high & 0xFFu] ^ kTables[2][(high >> 8) & 0xFFu] ^
-            kTables[1][(high >> 16) & 0xFFu] ^ kTables[0][high >> 24];
+            kTables[5][(low >> 16) & 0xFFu] ^ kTables[4][low >> 24] ^ kTables[3][high & 0xFFu] ^
+            kTables[2][(high >> 8) & 0xFFu] ^ kTables[1][(high >> 16) & 0xFFu] ^
+            kTables[0][high >> 24];
     p += 8;
     n -= 8;
   }
@@ -65,8 +65,7 @@ uint32_t ExtendPortable(uint32_t state, const uint8_t* p, size_t n) {
 #ifdef OMNIROUTE_CRC32C_HAVE_SSE42
 // Compiled for SSE4.2 on its own, so the rest of the library keeps the
 // baseline instruction set; only called when the CPU reports the feature.
-__attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t state, const uint8_t* p,
-                                                       size_t n) {
+__attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t state, const uint8_t* p, size_t n) {
   uint64_t wide = state;
   while (n >= 8) {
     uint64_t word;

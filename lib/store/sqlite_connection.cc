@@ -17,9 +17,8 @@ namespace omniroute::store {
 absl::Status SqliteError(int rc, sqlite3* db, absl::string_view context) {
   // The connection's message is more precise ("no such table: events") than
   // the code's ("SQL logic error"), but only if it belongs to this failure.
-  const char* message = (db != nullptr && sqlite3_extended_errcode(db) == rc)
-                            ? sqlite3_errmsg(db)
-                            : sqlite3_errstr(rc);
+  const char* message = (db != nullptr && sqlite3_extended_errcode(db) == rc) ? sqlite3_errmsg(db)
+                                                                              : sqlite3_errstr(rc);
   std::string text = absl::StrCat(context, ": ", message, " (SQLite result code ", rc, ")");
   switch (rc & 0xFF) {
     case SQLITE_BUSY:

@@ -44,8 +44,7 @@ class SqliteConnection {
   // extended result codes are added) and waits up to `busy_timeout` for locks.
   // UNAVAILABLE (or NOT_FOUND, when `flags` lack SQLITE_OPEN_CREATE and the
   // file does not exist) on failure.
-  static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
-                                                                int flags,
+  static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path, int flags,
                                                                 absl::Duration busy_timeout);
 
   // Finalizes the cached statements and closes the connection; an open

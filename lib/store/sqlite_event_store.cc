@@ -4,6 +4,8 @@
 // writer connection. Reads are in sqlite_event_store_reads.cc, the file
 // format in sqlite_schema.h, the design in sqlite_event_store_internal.h.
 
+#include "omniroute/sqlite_event_store.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -18,7 +20,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "omniroute/sqlite_event_store.h"
 #include "store/crc32c.h"
 #include "store/sqlite_connection.h"
 #include "store/sqlite_event_store_internal.h"
@@ -80,14 +81,13 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
         absl::StrCat("max_batch_bytes: must be positive, got ", options.max_batch_bytes));
   }
   if (options.group_commit_window < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "group_commit_window: must not be negative, got ",
+    return absl::InvalidArgumentError(
+        absl::StrCat("group_commit_window: must not be negative, got ",
                      absl::FormatDuration(options.group_commit_window)));
   }
   if (options.busy_timeout < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("busy_timeout: must not be negative, got ",
-                     absl::FormatDuration(options.busy_timeout)));
+    return absl::InvalidArgumentError(absl::StrCat("busy_timeout: must not be negative, got ",
+                                                   absl::FormatDuration(options.busy_timeout)));
   }
   const char* synchronous = nullptr;
   switch (options.durability) {
@@ -102,8 +102,8 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
       break;
   }
   if (synchronous == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "durability: unknown value ", static_cast<int>(options.durability)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("durability: unknown value ", static_cast<int>(options.durability)));
   }
 
   const int flags = SQLITE_OPEN_READWRITE | (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);
@@ -115,8 +115,7 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
     return s;
   }
   // Per connection, so only the writer's matters.
-  if (absl::Status s = (*writer)->ExecuteScript(synchronous, "setting the durability");
-      !s.ok()) {
+  if (absl::Status s = (*writer)->ExecuteScript(synchronous, "setting the durability"); !s.ok()) {
     return s;
   }
   if (options.verify_on_open) {
@@ -153,17 +152,16 @@ SqliteEventStore::SqliteEventStore(const SqliteStoreOptions& options,
 // into the main file and removes it.
 SqliteEventStore::~SqliteEventStore() = default;
 
-absl::Status SqliteEventStore::Append(absl::string_view tenant_id,
-                                      absl::Span<const Event> events) {
+absl::Status SqliteEventStore::Append(absl::string_view tenant_id, absl::Span<const Event> events) {
   if (events.empty()) return absl::OkStatus();
   // The batch's own continuity is checked here, without the queue; only its
   // start against the stored log needs the transaction.
   const uint64_t first = events.front().sequence();
   for (size_t i = 1; i < events.size(); ++i) {
     if (events[i].sequence() != first + i) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "events: sequence ", events[i].sequence(), " does not follow ",
-          events[i - 1].sequence(), " in the batch for tenant ", tenant_id));
+      return absl::FailedPreconditionError(
+          absl::StrCat("events: sequence ", events[i].sequence(), " does not follow ",
+                       events[i - 1].sequence(), " in the batch for tenant ", tenant_id));
     }
   }
   if (events.back().sequence() > kMaxStorableSequence) {
@@ -295,8 +293,8 @@ absl::Status SqliteEventStore::ApplyWrite(const Write& write) {
 
   if (write.kind == Write::Kind::kSnapshot) {
     if (write.sequence > *last) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "sequence: ", write.sequence, " is beyond the tenant's last event ", *last));
+      return absl::InvalidArgumentError(
+          absl::StrCat("sequence: ", write.sequence, " is beyond the tenant's last event ", *last));
     }
     absl::StatusOr<sqlite3_stmt*> statement = db.Prepare(kSaveSnapshot);
     if (!statement.ok()) return statement.status();

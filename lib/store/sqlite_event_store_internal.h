@@ -68,16 +68,15 @@ struct SqliteStoreStats {
 class SqliteEventStore final : public EventStore {
  public:
   // See OpenSqliteEventStore.
-  static absl::StatusOr<std::unique_ptr<SqliteEventStore>> Open(
-      const SqliteStoreOptions& options);
+  static absl::StatusOr<std::unique_ptr<SqliteEventStore>> Open(const SqliteStoreOptions& options);
 
   ~SqliteEventStore() override;
 
   absl::Status Append(absl::string_view tenant_id,
                       absl::Span<const ::omniroute::v1::Event> events) override;
-  absl::Status Read(absl::string_view tenant_id, uint64_t from_sequence,
-                    const std::function<bool(const ::omniroute::v1::Event&)>& visitor)
-      const override;
+  absl::Status Read(
+      absl::string_view tenant_id, uint64_t from_sequence,
+      const std::function<bool(const ::omniroute::v1::Event&)>& visitor) const override;
   absl::StatusOr<uint64_t> LastSequence(absl::string_view tenant_id) const override;
   absl::StatusOr<std::vector<std::string>> ListTenants() const override;
   absl::Status SaveSnapshot(absl::string_view tenant_id, uint64_t sequence,
@@ -137,8 +136,7 @@ class SqliteEventStore final : public EventStore {
 
   mutable absl::Mutex readers_mu_;
   // Idle read connections.
-  mutable std::vector<std::unique_ptr<SqliteConnection>> idle_readers_
-      ABSL_GUARDED_BY(readers_mu_);
+  mutable std::vector<std::unique_ptr<SqliteConnection>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
 };
 
 }  // namespace omniroute::store

@@ -56,11 +56,9 @@ absl::Status DamagedEvent(absl::string_view tenant, uint64_t sequence, absl::str
       absl::StrCat("events: tenant ", tenant, ", sequence ", sequence, ": ", what));
 }
 
-
 }  // namespace
 
-absl::StatusOr<uint64_t> LastSequenceOn(SqliteConnection& connection,
-                                        absl::string_view tenant) {
+absl::StatusOr<uint64_t> LastSequenceOn(SqliteConnection& connection, absl::string_view tenant) {
   absl::StatusOr<sqlite3_stmt*> statement = connection.Prepare(kLastSequence);
   if (!statement.ok()) return statement.status();
   ScopedReset reset(*statement);
@@ -70,7 +68,6 @@ absl::StatusOr<uint64_t> LastSequenceOn(SqliteConnection& connection,
   if (rc == SQLITE_DONE) return 0;
   return connection.Error(rc, absl::StrCat("reading the last sequence of tenant ", tenant));
 }
-
 
 // A read connection borrowed from the pool, given back when the lease ends.
 class SqliteEventStore::ReaderLease {
@@ -88,7 +85,6 @@ class SqliteEventStore::ReaderLease {
   const SqliteEventStore& store_;
   std::unique_ptr<SqliteConnection> connection_;
 };
-
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteEventStore::OpenReader(
     const SqliteStoreOptions& options) {
@@ -139,8 +135,7 @@ absl::Status SqliteEventStore::Read(absl::string_view tenant_id, uint64_t from_s
       if (!statement.ok()) return statement.status();
       ScopedReset reset(*statement);
       BindText(*statement, 1, tenant_id);
-      sqlite3_bind_int64(*statement, 2,
-                         static_cast<int64_t>(std::min(next, kMaxStorableSequence)));
+      sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(std::min(next, kMaxStorableSequence)));
       sqlite3_bind_int(*statement, 3, kReadChunkRows);
       int rc;
       while ((rc = sqlite3_step(*statement)) == SQLITE_ROW) {
@@ -151,9 +146,9 @@ absl::Status SqliteEventStore::Read(absl::string_view tenant_id, uint64_t from_s
         // A log starts at 1 and has no holes, so the first row at or after
         // `next` is `next` itself unless rows were lost.
         if (sequence != expected) {
-          damage = DamagedEvent(tenant_id, expected,
-                                absl::StrCat("missing from the store (the next stored event is ",
-                                             sequence, ")"));
+          damage = DamagedEvent(
+              tenant_id, expected,
+              absl::StrCat("missing from the store (the next stored event is ", sequence, ")"));
           break;
         }
         if (const uint32_t crc = Crc32c(payload); crc != stored_crc) {
@@ -181,8 +176,8 @@ absl::Status SqliteEventStore::Read(absl::string_view tenant_id, uint64_t from_s
       }
       if (damage.ok()) {
         if (rc != SQLITE_DONE) {
-          damage = reader->Error(rc, absl::StrCat("reading tenant ", tenant_id,
-                                                  " at sequence ", next + count));
+          damage = reader->Error(
+              rc, absl::StrCat("reading tenant ", tenant_id, " at sequence ", next + count));
         } else {
           last_chunk = count < static_cast<size_t>(kReadChunkRows);
         }
@@ -250,6 +245,5 @@ absl::StatusOr<EventStore::Snapshot> SqliteEventStore::LoadSnapshot(
   snapshot.state = std::string(state);
   return snapshot;
 }
-
 
 }  // namespace omniroute::store

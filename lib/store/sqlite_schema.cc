@@ -68,8 +68,8 @@ absl::StatusOr<Identity> ReadIdentity(SqliteConnection& connection, absl::string
                        value.status().message(), ")"));
     }
     if (value.status().code() == absl::StatusCode::kDataLoss) {
-      return absl::DataLossError(absl::StrCat("the event store ", path, " is damaged: ",
-                                              value.status().message()));
+      return absl::DataLossError(
+          absl::StrCat("the event store ", path, " is damaged: ", value.status().message()));
     }
     return value.status();
   }
@@ -80,21 +80,20 @@ absl::StatusOr<Identity> ReadIdentity(SqliteConnection& connection, absl::string
 // OK if `identity` is a store this build can use.
 absl::Status CheckStore(const Identity& identity, absl::string_view path) {
   if (identity.schema_version > kSqliteSchemaVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, " was written by a newer omniroute (store schema version ",
-        identity.schema_version, "; this build reads version ", kSqliteSchemaVersion,
-        "): open it with that omniroute or a newer one"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " was written by a newer omniroute (store schema version ",
+                     identity.schema_version, "; this build reads version ", kSqliteSchemaVersion,
+                     "): open it with that omniroute or a newer one"));
   }
   if (identity.schema_version != kSqliteSchemaVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " has an unknown omniroute store schema version ",
-                     identity.schema_version, " (this build reads version ",
-                     kSqliteSchemaVersion, ")"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " has an unknown omniroute store schema version ", identity.schema_version,
+        " (this build reads version ", kSqliteSchemaVersion, ")"));
   }
   if (identity.store_tables != 2) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, " is marked as an omniroute event store but lacks its tables (",
-        identity.store_tables, " of events, snapshots)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is marked as an omniroute event store but lacks its tables (",
+                     identity.store_tables, " of events, snapshots)"));
   }
   return absl::OkStatus();
 }
@@ -116,13 +115,13 @@ absl::Status NotAStore(const Identity& identity, absl::string_view path) {
 // a commit is one append to the log (one sync) instead of a rollback journal
 // dance. Persistent in the file, so usually a no-op.
 absl::Status UseWal(SqliteConnection& connection, absl::string_view path) {
-  absl::StatusOr<std::string> mode =
-      connection.QueryText("PRAGMA journal_mode = WAL", absl::StrCat("switching ", path, " to WAL"));
+  absl::StatusOr<std::string> mode = connection.QueryText(
+      "PRAGMA journal_mode = WAL", absl::StrCat("switching ", path, " to WAL"));
   if (!mode.ok()) return mode.status();
   if (absl::AsciiStrToLower(*mode) != "wal") {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot use write-ahead logging for ", path, " (the journal mode stays ", *mode,
-        "; WAL needs shared memory, so not a network file system)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot use write-ahead logging for ", path, " (the journal mode stays ",
+                     *mode, "; WAL needs shared memory, so not a network file system)"));
   }
   return absl::OkStatus();
 }

@@ -50,8 +50,7 @@ inline constexpr int32_t kSqliteSchemaVersion = 1;
 // an unknown schema version, NOT_FOUND for an empty database when `create` is
 // not set, DATA_LOSS when the file is damaged, and the errors of
 // SqliteError otherwise.
-absl::Status PrepareSqliteSchema(SqliteConnection& connection, absl::string_view path,
-                                 bool create);
+absl::Status PrepareSqliteSchema(SqliteConnection& connection, absl::string_view path, bool create);
 
 }  // namespace omniroute::store
 

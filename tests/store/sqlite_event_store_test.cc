@@ -5,6 +5,8 @@
 // commit under concurrency, and what it does with damaged, foreign and newer
 // files: a clear status, never a crash, never a rewrite.
 
+#include "omniroute/sqlite_event_store.h"
+
 #include <sqlite3.h>
 #include <stdlib.h>
 
@@ -24,7 +26,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "omniroute/event_store.h"
-#include "omniroute/sqlite_event_store.h"
 #include "omniroute/v1/events.pb.h"
 #include "store/crc32c.h"
 #include "store/sqlite_event_store_internal.h"
@@ -34,13 +35,13 @@ namespace omniroute {
 namespace {
 
 using ::omniroute::v1::Event;
+using store::SqliteEventStore;
+using store::SqliteStoreStats;
 using ::testing::AllOf;
 using ::testing::AnyOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using store::SqliteEventStore;
-using store::SqliteStoreStats;
 
 // A fresh directory under the test's temporary directory, removed with
 // everything in it when the object goes.
@@ -143,10 +144,10 @@ void FlipPayloadByte(const std::string& path, absl::string_view tenant, uint64_t
   payload[payload.size() / 2] ^= 0x04;
 
   sqlite3_stmt* update = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db,
-                               "UPDATE events SET payload = ?3 WHERE tenant = ?1 AND sequence = ?2",
-                               -1, &update, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_prepare_v2(db, "UPDATE events SET payload = ?3 WHERE tenant = ?1 AND sequence = ?2",
+                         -1, &update, nullptr),
+      SQLITE_OK);
   sqlite3_bind_text(update, 1, tenant.data(), static_cast<int>(tenant.size()), SQLITE_TRANSIENT);
   sqlite3_bind_int64(update, 2, static_cast<int64_t>(sequence));
   sqlite3_bind_blob(update, 3, payload.data(), static_cast<int>(payload.size()), SQLITE_TRANSIENT);
@@ -196,10 +197,10 @@ class EventStoreContractTest : public testing::TestWithParam<StoreKind> {
         break;
       case StoreKind::kSqliteSyncEachCommit:
       case StoreKind::kSqliteNoSync: {
-        absl::StatusOr<std::unique_ptr<EventStore>> store = OpenSqliteEventStore(OptionsAt(
-            dir_.File("events.db"), GetParam() == StoreKind::kSqliteNoSync
-                                        ? Durability::kNoSync
-                                        : Durability::kSyncEachCommit));
+        absl::StatusOr<std::unique_ptr<EventStore>> store = OpenSqliteEventStore(
+            OptionsAt(dir_.File("events.db"), GetParam() == StoreKind::kSqliteNoSync
+                                                  ? Durability::kNoSync
+                                                  : Durability::kSyncEachCommit));
         ASSERT_TRUE(store.ok()) << store.status();
         store_ = *std::move(store);
         break;
@@ -300,10 +301,13 @@ TEST_P(EventStoreContractTest, ReadsALogLongerThanOneChunk) {
   for (size_t i = 0; i < events.size(); ++i) ASSERT_EQ(events[i].sequence(), i + 7);
 
   std::vector<uint64_t> seen;
-  ASSERT_TRUE(store_->Read("acme", 510, [&](const Event& e) {
-                      seen.push_back(e.sequence());
-                      return e.sequence() < 1030;
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->Read("acme", 510,
+                         [&](const Event& e) {
+                           seen.push_back(e.sequence());
+                           return e.sequence() < 1030;
+                         })
+                  .ok());
   ASSERT_EQ(seen.size(), 521u);
   EXPECT_EQ(seen.front(), 510u);
   EXPECT_EQ(seen.back(), 1030u);
@@ -639,9 +643,9 @@ TEST_F(SqliteEventStoreTest, RacingBatchesForOneTenantInOneCommitLandOnce) {
   b.join();
   // The later of the two sees the earlier one inside the shared transaction.
   EXPECT_NE(first.ok(), second.ok()) << first << " / " << second;
-  EXPECT_THAT(std::vector<absl::StatusCode>({first.code(), second.code()}),
-              testing::UnorderedElementsAre(absl::StatusCode::kOk,
-                                            absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(
+      std::vector<absl::StatusCode>({first.code(), second.code()}),
+      testing::UnorderedElementsAre(absl::StatusCode::kOk, absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(store->Stats().commits, 1);
   EXPECT_THAT(Sequences(ReadAll(*store, "dup")), ElementsAre(1, 2, 3));
 }
@@ -718,8 +722,8 @@ TEST_F(SqliteEventStoreTest, AFlippedPayloadByteIsDataLossNamingTenantAndSequenc
     return true;
   });
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
-  EXPECT_THAT(std::string(s.message()), AllOf(HasSubstr("acme"), HasSubstr("sequence 4"),
-                                 HasSubstr("checksum")));
+  EXPECT_THAT(std::string(s.message()),
+              AllOf(HasSubstr("acme"), HasSubstr("sequence 4"), HasSubstr("checksum")));
   EXPECT_THAT(seen, ElementsAre(1, 2, 3));  // What precedes the damage is served.
   // Reading past the damage works; other tenants are unaffected.
   EXPECT_THAT(Sequences(ReadAll(*store, "acme", 5)), ElementsAre(5, 6));
@@ -753,7 +757,8 @@ TEST_F(SqliteEventStoreTest, AMissingEventIsDataLoss) {
   ExecSql(Path(), "DELETE FROM events WHERE tenant = 'acme' AND sequence = 3");
   absl::Status s = store->Read("acme", 1, [](const Event&) { return true; });
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
-  EXPECT_THAT(std::string(s.message()), AllOf(HasSubstr("acme"), HasSubstr("sequence 3"), HasSubstr("missing")));
+  EXPECT_THAT(std::string(s.message()),
+              AllOf(HasSubstr("acme"), HasSubstr("sequence 3"), HasSubstr("missing")));
 }
 
 TEST_F(SqliteEventStoreTest, ADamagedSnapshotIsDataLoss) {
@@ -764,7 +769,8 @@ TEST_F(SqliteEventStoreTest, ADamagedSnapshotIsDataLoss) {
   ExecSql(Path(), "UPDATE snapshots SET state = CAST('the state after thrEe events' AS BLOB)");
   absl::StatusOr<EventStore::Snapshot> snapshot = store->LoadSnapshot("acme");
   EXPECT_EQ(snapshot.status().code(), absl::StatusCode::kDataLoss) << snapshot.status();
-  EXPECT_THAT(std::string(snapshot.status().message()), AllOf(HasSubstr("acme"), HasSubstr("sequence 3")));
+  EXPECT_THAT(std::string(snapshot.status().message()),
+              AllOf(HasSubstr("acme"), HasSubstr("sequence 3")));
 }
 
 TEST_F(SqliteEventStoreTest, ATruncatedFileIsAClearErrorNotACrash) {
@@ -836,9 +842,8 @@ TEST_F(SqliteEventStoreTest, ANewerSchemaVersionIsRefusedAtOpenAndLeftAlone) {
 }
 
 TEST_F(SqliteEventStoreTest, AFileThatIsNotADatabaseIsRefusedAndLeftAlone) {
-  for (const std::string& content :
-       {std::string("hello"), std::string(8192, 'x'),
-        std::string("SQLite format 3") + std::string(4000, '\x01')}) {
+  for (const std::string& content : {std::string("hello"), std::string(8192, 'x'),
+                                     std::string("SQLite format 3") + std::string(4000, '\x01')}) {
     WriteFile(Path(), content);
     absl::Status s = SqliteEventStore::Open(OptionsAt(Path())).status();
     EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
@@ -849,8 +854,9 @@ TEST_F(SqliteEventStoreTest, AFileThatIsNotADatabaseIsRefusedAndLeftAlone) {
 }
 
 TEST_F(SqliteEventStoreTest, AnotherApplicationsDatabaseIsRefusedAndLeftAlone) {
-  ExecSql(Path(), "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL);"
-                  "INSERT INTO invoices (total) VALUES (12.5);");
+  ExecSql(Path(),
+          "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL);"
+          "INSERT INTO invoices (total) VALUES (12.5);");
   const std::string before = FileBytes(Path());
   absl::Status s = SqliteEventStore::Open(OptionsAt(Path())).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
