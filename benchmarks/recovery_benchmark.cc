@@ -1,0 +1,126 @@
+// Start-up of an engine on a SQLite log: a full replay (read, verify, parse
+// and fold every event) and a start from a snapshot plus a tail.
+//
+//   build/release/benchmarks/omniroute_recovery_benchmark
+//   OMNIROUTE_BENCH_MESSAGES=10000000 build/release/benchmarks/omniroute_recovery_benchmark
+//
+// The log is built once per run (with Durability::kNoSync, so that building
+// it does not take an hour of fsyncs) in a temporary directory, removed at
+// the end. A message of a new customer is four events (customer, identity,
+// conversation, message); a message of a known one is one.
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "benchmark/benchmark.h"
+#include "omniroute/clock.h"
+#include "omniroute/engine.h"
+#include "omniroute/sqlite_event_store.h"
+
+namespace omniroute {
+namespace {
+
+size_t MessageCount() {
+  const char* env = std::getenv("OMNIROUTE_BENCH_MESSAGES");
+  return env != nullptr ? std::strtoull(env, nullptr, 10) : 1'000'000;
+}
+
+[[noreturn]] void Die(const absl::Status& status, const char* what) {
+  std::fprintf(stderr, "recovery benchmark: %s: %s\n", what, status.ToString().c_str());
+  std::exit(1);
+}
+
+struct Log {
+  std::filesystem::path dir;
+  std::string path;
+  uint64_t events = 0;
+  ManualClock clock;
+
+  Log() {
+    char pattern[] = "/tmp/omniroute-recovery-XXXXXX";
+    dir = mkdtemp(pattern);
+    path = (dir / "events.db").string();
+    SqliteStoreOptions options;
+    options.path = path;
+    options.durability = Durability::kNoSync;
+    auto store = OpenSqliteEventStore(options);
+    if (!store.ok()) Die(store.status(), "open store");
+    auto engine = Engine::Open({.clock = &clock, .store = store->get()});
+    if (!engine.ok()) Die(engine.status(), "open engine");
+    if (auto s = (*engine)->CreateTenant("bench", {}); !s.ok()) Die(s, "create tenant");
+    const size_t messages = MessageCount();
+    const size_t customers = messages / 4 + 1;
+    for (size_t i = 0; i < messages; ++i) {
+      InboundMessage m;
+      m.channel = i % 3 == 0 ? v1::CHANNEL_EMAIL : v1::CHANNEL_PUBLIC_SOCIAL;
+      const size_t who = i < customers ? i : (i * 2654435761u) % customers;
+      if (m.channel == v1::CHANNEL_EMAIL) {
+        m.sender = {v1::IDENTITY_KIND_EMAIL, "", absl::StrCat("customer", who, "@example.com")};
+      } else {
+        m.sender = {v1::IDENTITY_KIND_SOCIAL_HANDLE, "x", absl::StrCat("customer", who)};
+      }
+      m.external_id = absl::StrCat("m-", i);
+      m.body = "My order 4411 has not arrived and nobody answers my emails.";
+      auto r = (*engine)->IngestMessage("bench", m);
+      if (!r.ok()) Die(r.status(), "ingest");
+      clock.Advance(absl::Milliseconds(10));
+    }
+    events = *(*engine)->LastSequence("bench");
+  }
+
+  ~Log() { std::filesystem::remove_all(dir); }
+
+  std::unique_ptr<EventStore> OpenStore() {
+    SqliteStoreOptions options;
+    options.path = path;
+    options.create_if_missing = false;
+    auto store = OpenSqliteEventStore(options);
+    if (!store.ok()) Die(store.status(), "reopen store");
+    return *std::move(store);
+  }
+};
+
+Log& TheLog() {
+  static Log* log = new Log();
+  return *log;
+}
+
+void BM_StartupFullReplay(benchmark::State& state) {
+  Log& log = TheLog();
+  auto store = log.OpenStore();
+  for (auto _ : state) {
+    auto engine = Engine::Open({.clock = &log.clock, .store = store.get()});
+    if (!engine.ok()) Die(engine.status(), "open engine");
+    benchmark::DoNotOptimize(engine);
+  }
+  state.counters["events"] = static_cast<double>(log.events);
+  state.counters["events_per_s"] = benchmark::Counter(
+      static_cast<double>(log.events) * state.iterations(), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_StartupFullReplay)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+// Snapshot taken at the end of the log: start-up reads the snapshot only.
+void BM_StartupFromSnapshot(benchmark::State& state) {
+  Log& log = TheLog();
+  auto store = log.OpenStore();
+  {
+    auto engine = Engine::Open({.clock = &log.clock, .store = store.get()});
+    if (!engine.ok()) Die(engine.status(), "open engine");
+    if (auto s = (*engine)->TakeSnapshot("bench"); !s.ok()) Die(s, "snapshot");
+  }
+  for (auto _ : state) {
+    auto engine = Engine::Open({.clock = &log.clock, .store = store.get()});
+    if (!engine.ok()) Die(engine.status(), "open engine");
+    benchmark::DoNotOptimize(engine);
+  }
+  state.counters["events"] = static_cast<double>(log.events);
+}
+BENCHMARK(BM_StartupFromSnapshot)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+}  // namespace
+}  // namespace omniroute
+
+BENCHMARK_MAIN();
