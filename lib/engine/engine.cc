@@ -121,8 +121,8 @@ class Engine::Impl {
     return absl::OkStatus();
   }
 
-  // Runs `decide` on the tenant's core under its lock, then stores and applies
-  // the events it produced. Nothing is applied unless the store took them.
+  // Runs `decide` on the tenant's core under its lock, then commits the events
+  // it produced: the answer is given only once the store has them.
   template <typename Result, typename Decide>
   absl::StatusOr<Result> Command(absl::string_view tenant_id, Decide decide) {
     absl::StatusOr<Tenant*> tenant = Find(tenant_id);
