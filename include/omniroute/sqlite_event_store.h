@@ -113,6 +113,18 @@ struct SqliteStoreOptions {
   // UNAVAILABLE. Default: 5 seconds. Must not be negative.
   absl::Duration busy_timeout = absl::Seconds(5);
 
+  // Whether the store only reads the file, for tools that inspect a store
+  // without risk of changing it (omniroute-log). The file is opened read-only:
+  // nothing is ever created (`create_if_missing` is ignored: a missing store
+  // is NOT_FOUND), a store not in WAL mode is left so, closing the store
+  // leaves a write-ahead log that another process did not checkpoint as it
+  // is, and Append and SaveSnapshot fail with FAILED_PRECONDITION. SQLite
+  // still needs the "<path>-shm" and "<path>-wal" companions of a WAL file:
+  // it creates them (empty) if they are missing and the directory is
+  // writable, and leaves them behind. `durability` and the group commit
+  // options have no effect. Default: false.
+  bool read_only = false;
+
   // Whether OpenSqliteEventStore checks every page of the file (SQLite's
   // PRAGMA quick_check) so that damage anywhere fails the open with DATA_LOSS
   // rather than the first read that meets it. Costs a full read of the file.
@@ -121,7 +133,7 @@ struct SqliteStoreOptions {
 };
 
 // Opens the store at `options.path`, creating it if it is missing and
-// `options.create_if_missing`. The caller owns the store; destroying it closes
+// `options.create_if_missing` (and not `options.read_only`). The caller owns the store; destroying it closes
 // the file.
 //
 // Returns:

@@ -106,12 +106,13 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
         absl::StrCat("durability: unknown value ", static_cast<int>(options.durability)));
   }
 
-  const int flags = SQLITE_OPEN_READWRITE | (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);
+  const bool create = options.create_if_missing && !options.read_only;
+  const int flags = options.read_only ? SQLITE_OPEN_READONLY
+                                      : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
   absl::StatusOr<std::unique_ptr<SqliteConnection>> writer =
       SqliteConnection::Open(options.path, flags, options.busy_timeout);
   if (!writer.ok()) return writer.status();
-  if (absl::Status s = PrepareSqliteSchema(**writer, options.path, options.create_if_missing);
-      !s.ok()) {
+  if (absl::Status s = PrepareSqliteSchema(**writer, options.path, create); !s.ok()) {
     return s;
   }
   // Per connection, so only the writer's matters.
@@ -152,7 +153,15 @@ SqliteEventStore::SqliteEventStore(const SqliteStoreOptions& options,
 // into the main file and removes it.
 SqliteEventStore::~SqliteEventStore() = default;
 
+absl::Status SqliteEventStore::ReadOnlyError(absl::string_view what) const {
+  return absl::FailedPreconditionError(
+      absl::StrCat("cannot ", what, ": the store ", options_.path, " was opened read-only"));
+}
+
 absl::Status SqliteEventStore::Append(absl::string_view tenant_id, absl::Span<const Event> events) {
+  if (options_.read_only) {
+    return ReadOnlyError(absl::StrCat("append to tenant ", tenant_id));
+  }
   if (events.empty()) return absl::OkStatus();
   // The batch's own continuity is checked here, without the queue; only its
   // start against the stored log needs the transaction.
@@ -189,6 +198,9 @@ absl::Status SqliteEventStore::Append(absl::string_view tenant_id, absl::Span<co
 
 absl::Status SqliteEventStore::SaveSnapshot(absl::string_view tenant_id, uint64_t sequence,
                                             absl::string_view state) {
+  if (options_.read_only) {
+    return ReadOnlyError(absl::StrCat("save a snapshot of tenant ", tenant_id));
+  }
   Write write;
   write.kind = Write::Kind::kSnapshot;
   write.tenant = tenant_id;

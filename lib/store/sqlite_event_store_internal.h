@@ -109,6 +109,10 @@ class SqliteEventStore final : public EventStore {
   // Runs one write inside the open transaction.
   absl::Status ApplyWrite(const Write& write);
 
+  // The error of a write (`what`: "append to tenant acme") to a store
+  // opened with SqliteStoreOptions::read_only.
+  absl::Status ReadOnlyError(absl::string_view what) const;
+
   // Conditions of the leader's waits.
   bool HoldReleased() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   bool BatchFull() const ABSL_SHARED_LOCKS_REQUIRED(mu_);

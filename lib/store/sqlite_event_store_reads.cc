@@ -88,8 +88,9 @@ class SqliteEventStore::ReaderLease {
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteEventStore::OpenReader(
     const SqliteStoreOptions& options) {
-  absl::StatusOr<std::unique_ptr<SqliteConnection>> reader =
-      SqliteConnection::Open(options.path, SQLITE_OPEN_READWRITE, options.busy_timeout);
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = SqliteConnection::Open(
+      options.path, options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE,
+      options.busy_timeout);
   if (!reader.ok()) return reader.status();
   // Reads only, whatever a future bug asks of it.
   if (absl::Status s = (*reader)->ExecuteScript("PRAGMA query_only = 1", "opening a reader");

@@ -171,6 +171,8 @@ absl::Status PrepareSqliteSchema(SqliteConnection& connection, absl::string_view
   if (!identity.ok()) return identity.status();
   if (identity->application_id == kSqliteApplicationId) {
     if (absl::Status s = CheckStore(*identity, path); !s.ok()) return s;
+    // A read-only connection reads the file in whatever mode it is in.
+    if (sqlite3_db_readonly(connection.db(), "main") == 1) return absl::OkStatus();
     return UseWal(connection, path);
   }
   if (!IsEmpty(*identity)) return NotAStore(*identity, path);

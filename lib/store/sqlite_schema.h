@@ -44,7 +44,8 @@ inline constexpr int32_t kSqliteSchemaVersion = 1;
 // Makes sure that the database of `connection` (the file at `path`) is an
 // omniroute store of the current schema version in WAL mode, creating the
 // schema in an empty database when `create` is set. Never changes a file it
-// did not create or does not recognise.
+// did not create or does not recognise. On a read-only connection it only
+// checks: a store is accepted in whatever journal mode it is in.
 //
 // Returns FAILED_PRECONDITION when the file is not an omniroute store or has
 // an unknown schema version, NOT_FOUND for an empty database when `create` is

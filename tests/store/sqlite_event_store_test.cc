@@ -883,5 +883,66 @@ TEST_F(SqliteEventStoreTest, TwoStoresOnOneFileKeepTheLogContiguous) {
   EXPECT_THAT(Sequences(ReadAll(*a, "acme")), ElementsAre(1, 2, 3, 4));
 }
 
+TEST_F(SqliteEventStoreTest, AReadOnlyStoreNeverCreatesAFile) {
+  SqliteStoreOptions options = OptionsAt(Path());
+  options.read_only = true;
+  options.create_if_missing = true;  // Ignored: read-only never creates.
+  absl::Status s = SqliteEventStore::Open(options).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  EXPECT_FALSE(std::filesystem::exists(Path()));
+}
+
+TEST_F(SqliteEventStoreTest, AReadOnlyStoreReadsAndRefusesWrites) {
+  std::unique_ptr<SqliteEventStore> writer = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(writer, nullptr);
+  ASSERT_TRUE(writer->Append("acme", MakeEvents("acme", 1, 3)).ok());
+  ASSERT_TRUE(writer->SaveSnapshot("acme", 2, "acme at 2").ok());
+
+  SqliteStoreOptions options = OptionsAt(Path());
+  options.read_only = true;
+  std::unique_ptr<SqliteEventStore> reader = MustOpen(options);
+  ASSERT_NE(reader, nullptr);
+  EXPECT_THAT(Sequences(ReadAll(*reader, "acme")), ElementsAre(1, 2, 3));
+  EXPECT_EQ(reader->LoadSnapshot("acme")->state, "acme at 2");
+  absl::Status s = reader->Append("acme", MakeEvents("acme", 4, 4));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("read-only"));
+  EXPECT_EQ(reader->SaveSnapshot("acme", 3, "x").code(), absl::StatusCode::kFailedPrecondition);
+
+  // It sees what the writer commits later.
+  ASSERT_TRUE(writer->Append("acme", MakeEvents("acme", 4, 5)).ok());
+  EXPECT_EQ(*reader->LastSequence("acme"), 5u);
+}
+
+TEST_F(SqliteEventStoreTest, AReadOnlyStoreLeavesACrashedWritersLogAsItIs) {
+  // The files a writer that crashed leaves: the main file and a write-ahead
+  // log holding commits not yet checkpointed. Copied while the writer is
+  // open and idle.
+  const std::string crashed = dir_.File("crashed.db");
+  {
+    std::unique_ptr<SqliteEventStore> writer = MustOpen(OptionsAt(Path()));
+    ASSERT_NE(writer, nullptr);
+    ASSERT_TRUE(writer->Append("acme", MakeEvents("acme", 1, 4)).ok());
+    std::filesystem::copy_file(Path(), crashed);
+    std::filesystem::copy_file(Path() + "-wal", crashed + "-wal");
+  }
+  const std::string main_before = FileBytes(crashed);
+  const std::string log_before = FileBytes(crashed + "-wal");
+  ASSERT_FALSE(log_before.empty());
+
+  SqliteStoreOptions options = OptionsAt(crashed);
+  options.read_only = true;
+  options.verify_on_open = true;
+  {
+    std::unique_ptr<SqliteEventStore> reader = MustOpen(options);
+    ASSERT_NE(reader, nullptr);
+    EXPECT_THAT(Sequences(ReadAll(*reader, "acme")), ElementsAre(1, 2, 3, 4));
+  }
+  // A read-write store would have checkpointed the log into the main file
+  // when it closed; a read-only one leaves both as they were.
+  EXPECT_TRUE(FileBytes(crashed) == main_before) << "the main file was changed";
+  EXPECT_TRUE(FileBytes(crashed + "-wal") == log_before) << "the write-ahead log was changed";
+}
+
 }  // namespace
 }  // namespace omniroute
