@@ -143,7 +143,7 @@ absl::StatusOr<TenantState> TenantState::FromSnapshot(
     c.created_at = FromProto(r.created_at());
     for (const auto& identity : r.identities()) {
       c.identities.push_back(FromProto(identity));
-      if (!state.identity_owner_.emplace(c.identities.back(), c.id).second) {
+      if (!state.identity_owner_.Insert(c.identities.back(), c.id)) {
         return corrupt("an identity belongs to two customers");
       }
     }

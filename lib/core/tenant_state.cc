@@ -57,8 +57,7 @@ const MergeRecord* TenantState::active_merge(CustomerId absorbed) const {
 }
 
 CustomerId TenantState::OwnerOf(const Identity& identity) const {
-  auto it = identity_owner_.find(identity);
-  return it == identity_owner_.end() ? CustomerId() : it->second;
+  return identity_owner_.Find(identity);
 }
 
 MessageId TenantState::MessageByExternalId(Channel channel,
@@ -302,7 +301,7 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
     case Event::kIdentityLinked: {
       const auto& e = event.identity_linked();
       Identity identity = FromProto(e.identity());
-      identity_owner_.emplace(identity, CustomerId(e.customer_id()));
+      identity_owner_.Insert(identity, CustomerId(e.customer_id()));
       mutable_customer(e.customer_id()).identities.push_back(std::move(identity));
       return;
     }
@@ -316,7 +315,7 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
       record.absorbed = absorbed.id;
       for (const auto& proto : e.moved_identities()) {
         Identity identity = FromProto(proto);
-        identity_owner_[identity] = survivor.id;
+        identity_owner_.Assign(identity, survivor.id);
         EraseValue(absorbed.identities, identity);
         survivor.identities.push_back(identity);
         record.identities.push_back(std::move(identity));
@@ -375,7 +374,7 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
       }
       for (const auto& proto : e.restored_identities()) {
         Identity identity = FromProto(proto);
-        identity_owner_[identity] = restored.id;
+        identity_owner_.Assign(identity, restored.id);
         EraseValue(holder.identities, identity);
         restored.identities.push_back(std::move(identity));
       }

@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "core/chunked_vector.h"
+#include "core/identity_index.h"
 #include "omniroute/conversation.h"
 #include "omniroute/identity.h"
 #include "omniroute/ids.h"
@@ -218,7 +219,7 @@ class TenantState {
   ChunkedVector<CustomerState> customers_;
   ChunkedVector<ConversationState> conversations_;
   ChunkedVector<MessageState> messages_;
-  absl::flat_hash_map<Identity, CustomerId> identity_owner_;
+  IdentityIndex identity_owner_;
   absl::flat_hash_map<ChannelKey, MessageId, ChannelKeyHash, ChannelKeyEq> by_external_id_;
   // Thread key → its latest message (whose conversation is current).
   absl::flat_hash_map<ChannelKey, MessageId, ChannelKeyHash, ChannelKeyEq> by_thread_key_;
