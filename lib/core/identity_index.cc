@@ -386,16 +386,19 @@ void IdentityIndex::InsertAt(Probe probe, const Key& key, CustomerId customer) {
     ++out_of_line_;
   }
   carried.customer = customer.value();
+  Place(carried, probe.index, probe.distance);
+  ++size_;
+}
+
+void IdentityIndex::Place(Bucket carried, size_t index, size_t distance) {
   // Robin Hood: the carried entry takes the place of the first resident that
   // is closer to its home, which then moves on in its stead.
-  size_t index = probe.index;
-  size_t distance = probe.distance;
   for (;; index = (index + 1) & mask_, ++distance) {
     Bucket& bucket = buckets_[index];
     if (bucket.meta == kEmpty) {
       bucket = carried;
       SetTag(index, TagOf(bucket.hash));
-      break;
+      return;
     }
     const size_t resident = DistanceFromHome(bucket, index);
     if (resident < distance) {
@@ -404,7 +407,6 @@ void IdentityIndex::InsertAt(Probe probe, const Key& key, CustomerId customer) {
       distance = resident;
     }
   }
-  ++size_;
 }
 
 bool IdentityIndex::GrowForOneMore() {
@@ -425,22 +427,7 @@ void IdentityIndex::Rehash(size_t count) {
   // by their stored hash, so growing reads no key.
   for (size_t i = 0; i < old_count; ++i) {
     if (old[i].meta == kEmpty) continue;
-    Bucket carried = old[i];
-    size_t index = Home(carried.hash);
-    for (size_t distance = 0;; index = (index + 1) & mask_, ++distance) {
-      Bucket& bucket = buckets_[index];
-      if (bucket.meta == kEmpty) {
-        bucket = carried;
-        SetTag(index, TagOf(bucket.hash));
-        break;
-      }
-      const size_t resident = DistanceFromHome(bucket, index);
-      if (resident < distance) {
-        std::swap(bucket, carried);
-        SetTag(index, TagOf(bucket.hash));
-        distance = resident;
-      }
-    }
+    Place(old[i], Home(old[i].hash), 0);
   }
   if (old != nullptr) FreeBuckets(old, old_count);
 }

@@ -126,6 +126,9 @@ class IdentityIndex {
   void InsertAt(Probe probe, const Key& key, CustomerId customer);
   // Grows if one more entry would exceed the maximum load; returns whether
   // it did (which invalidates probes).
+  // Puts `carried` at or after `index`, `distance` steps from its home,
+  // moving richer residents on (Robin Hood).
+  void Place(Bucket carried, size_t index, size_t distance);
   bool GrowForOneMore();
   void Rehash(size_t bucket_count);
   void FreeKeys();
