@@ -21,7 +21,8 @@ mkdir -p "${out}"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "${out}/machine.txt"
 
-for bench in omniroute_core_benchmark omniroute_store_benchmark omniroute_recovery_benchmark; do
+for bench in omniroute_core_benchmark omniroute_routing_benchmark omniroute_store_benchmark \
+    omniroute_recovery_benchmark; do
   echo "== ${bench}"
   "build/release/benchmarks/${bench}" --benchmark_out="${out}/${bench}.json" \
     --benchmark_out_format=json | tee "${out}/${bench}.txt"
