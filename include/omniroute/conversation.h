@@ -47,6 +47,9 @@ struct InboundMessage {
   // the post a reply answers).
   std::vector<std::string> references;
   std::string body;
+  // Labels from the source system (a listening tool's topic, a form's
+  // category); routing rules match on them. At most 16, each 1 to 64 bytes.
+  std::vector<std::string> tags;
   // Default: the channel's visibility.
   Visibility visibility = ::omniroute::v1::VISIBILITY_UNSPECIFIED;
 };
@@ -74,6 +77,9 @@ struct IngestResult {
   // The message was already stored (same channel and external id); nothing
   // changed and the ids are those of the stored message, where it is now.
   bool duplicate = false;
+  // The task routing created for the message, if it needs one (none when the
+  // conversation already has work in progress on that channel).
+  std::optional<TaskId> task;
 };
 
 struct LinkResult {

@@ -25,6 +25,7 @@
 #define OMNIROUTE_ENGINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,7 +39,9 @@
 #include "omniroute/event_store.h"
 #include "omniroute/identity.h"
 #include "omniroute/ids.h"
+#include "omniroute/routing.h"
 #include "omniroute/tenant_options.h"
+#include "omniroute/v1/events.pb.h"
 
 namespace omniroute {
 
@@ -53,6 +56,14 @@ struct EngineOptions {
   // new one to the store, so that start-up replays only the tail. Default 0:
   // never (TakeSnapshot still works).
   uint64_t snapshot_every_events = 0;
+  // Called after each command's events are applied and durable, with those
+  // events in log order, while the tenant's commands are still serialized
+  // (so calls for one tenant arrive in sequence order and never overlap).
+  // It must not call back into the engine for the same tenant. Default:
+  // none. Used by change feeds and the simulator.
+  std::function<void(absl::string_view tenant_id,
+                     absl::Span<const ::omniroute::v1::Event> events)>
+      on_commit;
 };
 
 // How a link that would merge two customers is treated.
@@ -134,6 +145,106 @@ class Engine {
                                                    ConversationId source,
                                                    absl::Span<const MessageId> messages,
                                                    const Actor& actor);
+
+  // ------------------------------------------------------------ routing
+  //
+  // Routing reacts to the commands above: a customer's message that needs an
+  // answer creates a task (IngestResult::task), a handoff moves the work to
+  // the new channel (the owner keeps it when they serve that channel and
+  // have capacity), a resolved conversation that began in public leaves a
+  // task to close the loop there (TenantOptions::close_public_loop), a
+  // closed or merged conversation cancels its waiting tasks. Every decision
+  // (an offer, an assignment, an expiry) is an event in the tenant's log.
+  //
+  // Agents and queues are named by the caller ("alice", "billing"); tasks
+  // and commitments by ids the engine assigns.
+
+  // Replaces the tenant's routing settings. INVALID_ARGUMENT naming the
+  // field for a bad value or a rule whose queue does not exist.
+  absl::Status ConfigureRouting(absl::string_view tenant_id, const RoutingSettings& settings);
+
+  // Creates or replaces a queue. INVALID_ARGUMENT for a bad value, an
+  // overflow to an unknown queue, or an overflow cycle. Waiting tasks are
+  // re-ranked under the new configuration.
+  absl::Status UpsertQueue(absl::string_view tenant_id, const QueueConfig& queue);
+
+  // Registers an agent (OFFLINE) or replaces their skills, channels and
+  // capacity (presence and work in progress stay). INVALID_ARGUMENT for a
+  // bad value (negative capacity, unknown channel, ...).
+  absl::Status UpsertAgent(absl::string_view tenant_id, const AgentConfig& agent);
+
+  // AVAILABLE agents are offered work. Leaving AVAILABLE withdraws a pending
+  // offer (the task is routed again). NOT_FOUND for an unknown agent.
+  absl::Status SetAgentPresence(absl::string_view tenant_id, absl::string_view agent_id,
+                                AgentPresence presence);
+
+  // The agent takes the task offered to them. NOT_FOUND for an unknown task
+  // or agent; FAILED_PRECONDITION when the task is not offered to this agent
+  // (never was, someone else's, declined, or expired: check the clock with
+  // RunDueTimers first).
+  absl::Status AcceptOffer(absl::string_view tenant_id, TaskId task, absl::string_view agent_id);
+
+  // The agent refuses the offer: the task is routed again, never to them.
+  // Errors as for AcceptOffer.
+  absl::Status DeclineOffer(absl::string_view tenant_id, TaskId task, absl::string_view agent_id,
+                            absl::string_view reason);
+
+  // The agent finished the task; its capacity is freed after their wrap-up
+  // time. FAILED_PRECONDITION when the task is not assigned to them. A
+  // commitment's task completed fulfils the commitment.
+  absl::Status CompleteTask(absl::string_view tenant_id, TaskId task, absl::string_view agent_id);
+
+  // Moves the work to a queue or a named agent: the task ends for whoever
+  // held it and a new task, on the same conversation and channel, carries
+  // it on (returned). Counted per conversation. FAILED_PRECONDITION for a
+  // task that is completed or cancelled; INVALID_ARGUMENT unless exactly one
+  // of target.queue and target.agent is set.
+  absl::StatusOr<TaskId> TransferTask(absl::string_view tenant_id, TaskId task,
+                                      const TransferTarget& target, const Actor& actor);
+
+  // The customer gave up (hung up, left the chat): the task is cancelled
+  // and any offer withdrawn. FAILED_PRECONDITION unless it is waiting or
+  // offered.
+  absl::Status AbandonTask(absl::string_view tenant_id, TaskId task);
+
+  // Records a promise made to the customer. When due it becomes a task
+  // (RunDueTimers); if not fulfilled by its deadline it is missed: its task
+  // gains RoutingSettings::missed_commitment_points and an event says so.
+  absl::StatusOr<CommitmentId> RecordCommitment(absl::string_view tenant_id,
+                                                const CommitmentRequest& request);
+
+  // Closes a commitment as FULFILLED or CANCELLED; a task it has that is
+  // not assigned yet is cancelled. FAILED_PRECONDITION if already closed.
+  absl::Status CloseCommitment(absl::string_view tenant_id, CommitmentId commitment,
+                               CommitmentStatus status, const Actor& actor,
+                               absl::string_view reason);
+
+  // Fires every timer due at the clock's current time, in time order (offer
+  // expiry, preferred-agent wait, queue expansion, first-response breach,
+  // commitments falling due or missed, wrap-up), as one command. Returns the
+  // number of timers fired. No thread of the engine sleeps: the caller (the
+  // server's timer loop, a test, the simulator) calls this when the clock
+  // reaches NextTimer().
+  absl::StatusOr<int> RunDueTimers(absl::string_view tenant_id);
+
+  // When the tenant's next timer is due; nullopt when none is pending.
+  absl::StatusOr<std::optional<absl::Time>> NextTimer(absl::string_view tenant_id) const;
+
+  absl::StatusOr<TaskView> GetTask(absl::string_view tenant_id, TaskId task) const;
+  absl::StatusOr<AgentView> GetAgent(absl::string_view tenant_id,
+                                     absl::string_view agent_id) const;
+  absl::StatusOr<QueueConfig> GetQueue(absl::string_view tenant_id,
+                                       absl::string_view queue_id) const;
+  absl::StatusOr<QueueStats> GetQueueStats(absl::string_view tenant_id,
+                                           absl::string_view queue_id) const;
+  absl::StatusOr<RoutingSettings> GetRoutingSettings(absl::string_view tenant_id) const;
+  absl::StatusOr<ConversationRouting> GetConversationRouting(absl::string_view tenant_id,
+                                                             ConversationId conversation) const;
+  absl::StatusOr<CommitmentView> GetCommitment(absl::string_view tenant_id,
+                                               CommitmentId commitment) const;
+  // The conversation's commitments, oldest first.
+  absl::StatusOr<std::vector<CommitmentView>> ListCommitments(absl::string_view tenant_id,
+                                                              ConversationId conversation) const;
 
   // ------------------------------------------------------------ queries
 

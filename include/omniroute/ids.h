@@ -55,9 +55,18 @@ struct MessageIdTag {
   static constexpr const char kPrefix[] = "message/";
 };
 
+struct TaskIdTag {
+  static constexpr const char kPrefix[] = "task/";
+};
+struct CommitmentIdTag {
+  static constexpr const char kPrefix[] = "commitment/";
+};
+
 using CustomerId = Id<CustomerIdTag>;
 using ConversationId = Id<ConversationIdTag>;
 using MessageId = Id<MessageIdTag>;
+using TaskId = Id<TaskIdTag>;
+using CommitmentId = Id<CommitmentIdTag>;
 
 }  // namespace omniroute
 

@@ -133,6 +133,19 @@ absl::StatusOr<IngestResult> TenantCore::DecideIngest(const InboundMessage& mess
   if (message.profile.reach < 0) {
     return absl::InvalidArgumentError("profile.reach: must not be negative");
   }
+  if (message.tags.size() > 16) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tags: ", message.tags.size(), " tags; at most 16 are accepted"));
+  }
+  for (size_t i = 0; i < message.tags.size(); ++i) {
+    if (message.tags[i].empty() || message.tags[i].size() > 64) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tags[", i, "]: must be 1 to 64 bytes"));
+    }
+    if (absl::Status s = CheckUtf8(message.tags[i], absl::StrCat("tags[", i, "]")); !s.ok()) {
+      return s;
+    }
+  }
   absl::StatusOr<Identity> sender = NormalizeIdentity(message.sender, options.default_country_code);
   if (!sender.ok()) return RenameField(sender.status(), "identity.", "sender.");
 
@@ -247,6 +260,7 @@ absl::StatusOr<IngestResult> TenantCore::DecideIngest(const InboundMessage& mess
   recorded->set_thread_key(message.thread_key);
   for (const std::string& reference : message.references) recorded->add_references(reference);
   recorded->set_body(message.body);
+  for (const std::string& tag : message.tags) recorded->add_tags(tag);
   ToProto(*sender, recorded->mutable_sender());
   recorded->set_outcome(result.outcome);
   return result;

@@ -104,6 +104,7 @@ void TenantState::ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const {
       tr->set_target_channel_before(t.target_channel_before);
     }
   }
+  routing_.ToSnapshot(snapshot->mutable_routing());
 }
 
 absl::StatusOr<TenantState> TenantState::FromSnapshot(
@@ -243,6 +244,9 @@ absl::StatusOr<TenantState> TenantState::FromSnapshot(
     }
     state.active_merges_[record.absorbed] = std::move(record);
   }
+  absl::StatusOr<routing::RoutingState> routing = routing::RoutingState::FromSnapshot(snapshot.routing());
+  if (!routing.ok()) return corrupt(routing.status().message());
+  state.routing_ = *std::move(routing);
   return state;
 }
 

@@ -77,6 +77,7 @@ std::string DumpState(const TenantState& state) {
                     " outcome=", ThreadOutcomeName(m.outcome), " body=", m.body.size(), ":",
                     m.body, "\n");
   }
+  out += state.routing().Dump();
   return out;
 }
 

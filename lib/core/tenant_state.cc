@@ -107,6 +107,7 @@ absl::Status TenantState::Check(const Event& event) const {
   if (!configured_ && !event.has_tenant_configured()) {
     return Misfit(event, "the tenant is not configured yet");
   }
+  if (routing::RoutingState::IsRoutingEvent(event)) return routing_.Check(event, *this);
   auto active_customer = [&](uint64_t id) {
     const CustomerState* c = customer(CustomerId(id));
     return c != nullptr && !c->merged_into.valid();
@@ -280,6 +281,10 @@ absl::Status TenantState::Check(const Event& event) const {
 }
 
 void TenantState::ApplyChecked(const Event& event, absl::Time at) {
+  if (routing::RoutingState::IsRoutingEvent(event)) {
+    routing_.Apply(event, at);
+    return;
+  }
   switch (event.payload_case()) {
     case Event::kTenantConfigured:
       options_ = FromProto(event.tenant_configured().settings());

@@ -26,6 +26,7 @@
 #include "omniroute/types.h"
 #include "omniroute/v1/events.pb.h"
 #include "omniroute/v1/snapshot.pb.h"
+#include "routing/routing_state.h"
 
 namespace omniroute::core {
 
@@ -131,6 +132,8 @@ class TenantState {
   uint64_t last_sequence() const { return last_sequence_; }
   bool configured() const { return configured_; }
   const TenantOptions& options() const { return options_; }
+  // Agents, queues, tasks, offers and commitments (lib/routing/).
+  const routing::RoutingState& routing() const { return routing_; }
 
   // Lookups return nullptr for an id that is not valid in this tenant.
   const CustomerState* customer(CustomerId id) const;
@@ -224,6 +227,7 @@ class TenantState {
   // Thread key → its latest message (whose conversation is current).
   absl::flat_hash_map<ChannelKey, MessageId, ChannelKeyHash, ChannelKeyEq> by_thread_key_;
   absl::flat_hash_map<CustomerId, MergeRecord> active_merges_;
+  routing::RoutingState routing_;
 };
 
 }  // namespace omniroute::core

@@ -28,13 +28,10 @@ struct AgentIdTag {
 struct QueueIdTag {
   static constexpr const char kPrefix[] = "queue/";
 };
-struct TaskIdTag {
-  static constexpr const char kPrefix[] = "task/";
-};
 
 using AgentId = Id<AgentIdTag>;
 using QueueId = Id<QueueIdTag>;
-using TaskId = Id<TaskIdTag>;
+using TaskId = ::omniroute::TaskId;
 
 // A skill is a small tenant-scoped integer (a tenant has up to a few hundred
 // skills); names live elsewhere, the matcher only compares numbers.

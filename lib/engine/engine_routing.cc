@@ -1,0 +1,260 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// The engine's routing calls: commands go through the same commit path as
+// the core's (engine_impl.h), queries read the tenant's routing state.
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/tenant_state.h"
+#include "engine/engine_impl.h"
+#include "omniroute/engine.h"
+#include "routing/router.h"
+#include "routing/routing_config.h"
+#include "routing/routing_state.h"
+#include "routing/routing_views.h"
+
+namespace omniroute {
+namespace {
+
+namespace v1 = ::omniroute::v1;
+
+// Command results for calls that answer only with a status.
+struct Done {};
+
+template <typename Decide>
+auto StatusOnly(Decide decide) {
+  return [decide](const TenantCore& core, absl::Time now, Events* events) -> absl::StatusOr<Done> {
+    if (absl::Status s = decide(core.state(), now, events); !s.ok()) return s;
+    return Done{};
+  };
+}
+
+}  // namespace
+
+absl::Status Engine::ConfigureRouting(absl::string_view tenant_id,
+                                      const RoutingSettings& settings) {
+  return impl_
+      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
+                                                Events* events) {
+                        return routing::DecideConfigureRouting(state, settings, events);
+                      }))
+      .status();
+}
+
+absl::Status Engine::UpsertQueue(absl::string_view tenant_id, const QueueConfig& queue) {
+  return impl_
+      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
+                                                Events* events) {
+                        return routing::DecideUpsertQueue(state, queue, events);
+                      }))
+      .status();
+}
+
+absl::Status Engine::UpsertAgent(absl::string_view tenant_id, const AgentConfig& agent) {
+  return impl_
+      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
+                                                Events* events) {
+                        return routing::DecideUpsertAgent(state, agent, events);
+                      }))
+      .status();
+}
+
+absl::Status Engine::SetAgentPresence(absl::string_view tenant_id, absl::string_view agent_id,
+                                      AgentPresence presence) {
+  return impl_
+      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
+                                                Events* events) {
+                        return routing::DecidePresence(state, agent_id, presence, events);
+                      }))
+      .status();
+}
+
+absl::Status Engine::AcceptOffer(absl::string_view tenant_id, TaskId task,
+                                 absl::string_view agent_id) {
+  return impl_
+      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
+                                                Events* events) {
+                        return routing::DecideAccept(state, task, agent_id, events);
+                      }))
+      .status();
+}
+
+absl::Status Engine::DeclineOffer(absl::string_view tenant_id, TaskId task,
+                                  absl::string_view agent_id, absl::string_view reason) {
+  return impl_
+      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
+                                                Events* events) {
+                        return routing::DecideDecline(state, task, agent_id, reason, events);
+                      }))
+      .status();
+}
+
+absl::Status Engine::CompleteTask(absl::string_view tenant_id, TaskId task,
+                                  absl::string_view agent_id) {
+  return impl_
+      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time now,
+                                                Events* events) {
+                        return routing::DecideComplete(state, task, agent_id, now, events);
+                      }))
+      .status();
+}
+
+absl::StatusOr<TaskId> Engine::TransferTask(absl::string_view tenant_id, TaskId task,
+                                            const TransferTarget& target, const Actor& actor) {
+  return impl_->Command<TaskId>(
+      tenant_id, [&](const TenantCore& core, absl::Time now, Events* events) {
+        return routing::DecideTransfer(core.state(), task, target, actor, now, events);
+      });
+}
+
+absl::Status Engine::AbandonTask(absl::string_view tenant_id, TaskId task) {
+  return impl_
+      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
+                                                Events* events) {
+                        return routing::DecideAbandon(state, task, events);
+                      }))
+      .status();
+}
+
+absl::StatusOr<CommitmentId> Engine::RecordCommitment(absl::string_view tenant_id,
+                                                      const CommitmentRequest& request) {
+  return impl_->Command<CommitmentId>(
+      tenant_id, [&](const TenantCore& core, absl::Time now, Events* events) {
+        return routing::DecideCommitment(core.state(), request, now, events);
+      });
+}
+
+absl::Status Engine::CloseCommitment(absl::string_view tenant_id, CommitmentId commitment,
+                                     CommitmentStatus status, const Actor& actor,
+                                     absl::string_view reason) {
+  return impl_
+      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
+                                                Events* events) {
+                        return routing::DecideCloseCommitment(state, commitment, status, actor,
+                                                              reason, events);
+                      }))
+      .status();
+}
+
+absl::StatusOr<int> Engine::RunDueTimers(absl::string_view tenant_id) {
+  return impl_->RunDueTimers(tenant_id);
+}
+
+absl::StatusOr<std::optional<absl::Time>> Engine::NextTimer(absl::string_view tenant_id) const {
+  return impl_->Query<std::optional<absl::Time>>(
+      tenant_id, [](const core::TenantState& state) -> std::optional<absl::Time> {
+        std::optional<routing::Timer> timer = state.routing().NextTimer();
+        if (!timer.has_value()) return std::nullopt;
+        return timer->at;
+      });
+}
+
+absl::StatusOr<TaskView> Engine::GetTask(absl::string_view tenant_id, TaskId task) const {
+  return impl_->Query<TaskView>(
+      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<TaskView> {
+        const routing::TaskState* t = state.routing().task(task);
+        if (t == nullptr) return absl::NotFoundError(absl::StrCat("task: ", ToString(task), " not found"));
+        return routing::ToView(*t);
+      });
+}
+
+absl::StatusOr<AgentView> Engine::GetAgent(absl::string_view tenant_id,
+                                           absl::string_view agent_id) const {
+  return impl_->Query<AgentView>(
+      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<AgentView> {
+        if (absl::Status s = routing::ValidateAgentId(agent_id, "agent_id"); !s.ok()) return s;
+        const routing::AgentState* a = state.routing().agent(agent_id);
+        if (a == nullptr) {
+          return absl::NotFoundError(absl::StrCat("agent_id: agent \"", agent_id, "\" not found"));
+        }
+        return routing::ToView(*a);
+      });
+}
+
+absl::StatusOr<QueueConfig> Engine::GetQueue(absl::string_view tenant_id,
+                                             absl::string_view queue_id) const {
+  return impl_->Query<QueueConfig>(
+      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<QueueConfig> {
+        if (absl::Status s = routing::ValidateQueueId(queue_id, "queue_id"); !s.ok()) return s;
+        const routing::QueueState* q = state.routing().queue(queue_id);
+        if (q == nullptr) {
+          return absl::NotFoundError(absl::StrCat("queue_id: queue \"", queue_id, "\" not found"));
+        }
+        return routing::FromProto(q->config);
+      });
+}
+
+absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view tenant_id,
+                                                 absl::string_view queue_id) const {
+  return impl_->Query<QueueStats>(
+      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<QueueStats> {
+        if (absl::Status s = routing::ValidateQueueId(queue_id, "queue_id"); !s.ok()) return s;
+        const routing::QueueState* q = state.routing().queue(queue_id);
+        if (q == nullptr) {
+          return absl::NotFoundError(absl::StrCat("queue_id: queue \"", queue_id, "\" not found"));
+        }
+        return routing::StatsOf(state.routing(), *q);
+      });
+}
+
+absl::StatusOr<RoutingSettings> Engine::GetRoutingSettings(absl::string_view tenant_id) const {
+  return impl_->Query<RoutingSettings>(tenant_id, [](const core::TenantState& state) {
+    return state.routing().settings_view();
+  });
+}
+
+absl::StatusOr<ConversationRouting> Engine::GetConversationRouting(
+    absl::string_view tenant_id, ConversationId conversation) const {
+  return impl_->Query<ConversationRouting>(
+      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<ConversationRouting> {
+        const core::ConversationState* c = state.conversation(conversation);
+        if (c == nullptr) {
+          return absl::NotFoundError(
+              absl::StrCat("conversation: ", ToString(conversation), " not found"));
+        }
+        ConversationRouting view;
+        view.conversation = conversation;
+        view.handoffs = static_cast<int>(c->handoffs.size());
+        if (const routing::ConversationRoutingState* r = state.routing().conversation(conversation)) {
+          view.owner = r->owner;
+          view.tasks = r->tasks;
+          view.transfers = r->transfers;
+          view.agents = static_cast<int>(r->agents.size());
+          view.same_agent_throughout = r->agents.size() <= 1;
+        }
+        return view;
+      });
+}
+
+absl::StatusOr<CommitmentView> Engine::GetCommitment(absl::string_view tenant_id,
+                                                     CommitmentId commitment) const {
+  return impl_->Query<CommitmentView>(
+      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<CommitmentView> {
+        const routing::CommitmentState* c = state.routing().commitment(commitment);
+        if (c == nullptr) {
+          return absl::NotFoundError(absl::StrCat("commitment: ", ToString(commitment), " not found"));
+        }
+        return routing::ToView(*c);
+      });
+}
+
+absl::StatusOr<std::vector<CommitmentView>> Engine::ListCommitments(
+    absl::string_view tenant_id, ConversationId conversation) const {
+  return impl_->Query<std::vector<CommitmentView>>(
+      tenant_id,
+      [&](const core::TenantState& state) -> absl::StatusOr<std::vector<CommitmentView>> {
+        if (state.conversation(conversation) == nullptr) {
+          return absl::NotFoundError(
+              absl::StrCat("conversation: ", ToString(conversation), " not found"));
+        }
+        std::vector<CommitmentView> views;
+        if (const routing::ConversationRoutingState* r = state.routing().conversation(conversation)) {
+          for (CommitmentId id : r->commitments) views.push_back(routing::ToView(*state.routing().commitment(id)));
+        }
+        return views;
+      });
+}
+
+}  // namespace omniroute

@@ -1,0 +1,112 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// The router: every routing decision of a tenant. Commands (configure,
+// accept, decline, complete, transfer, commitments...) are validated by the
+// Decide* functions, which append events and change nothing, like the core's
+// (lib/core/tenant_core.h). What follows from a command (a task for a
+// customer's message, the work following a handoff, offers to agents) and
+// what follows from time (timers) is decided by a Router step by step: each
+// step's events are applied through the sink before the next step looks at
+// the state, because each offer changes what the next one can be.
+//
+// Thread-compatible: runs on the tenant's serialized command path.
+
+#ifndef OMNIROUTE_LIB_ROUTING_ROUTER_H_
+#define OMNIROUTE_LIB_ROUTING_ROUTER_H_
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "omniroute/ids.h"
+#include "omniroute/routing.h"
+#include "omniroute/types.h"
+#include "omniroute/v1/events.pb.h"
+
+namespace omniroute::core {
+class TenantState;
+}
+
+namespace omniroute::routing {
+
+struct Timer;
+
+using Events = std::vector<::omniroute::v1::Event>;
+
+// Where the router's events go: stamped, applied to the tenant (so that the
+// router sees them at its next look), and kept for the store. An error means
+// an event did not fit: a bug, reported as INTERNAL by the engine.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual absl::Status Emit(Events events) = 0;
+};
+
+// ------------------------------------------------------------ commands
+// Each appends to `*events` on success and leaves it as given on error.
+
+absl::Status DecideConfigureRouting(const core::TenantState& state,
+                                    const RoutingSettings& settings, Events* events);
+absl::Status DecideUpsertQueue(const core::TenantState& state, const QueueConfig& queue,
+                               Events* events);
+absl::Status DecideUpsertAgent(const core::TenantState& state, const AgentConfig& agent,
+                               Events* events);
+absl::Status DecidePresence(const core::TenantState& state, absl::string_view agent,
+                            AgentPresence presence, Events* events);
+absl::Status DecideAccept(const core::TenantState& state, TaskId task, absl::string_view agent,
+                          Events* events);
+absl::Status DecideDecline(const core::TenantState& state, TaskId task, absl::string_view agent,
+                           absl::string_view reason, Events* events);
+absl::Status DecideComplete(const core::TenantState& state, TaskId task, absl::string_view agent,
+                            absl::Time now, Events* events);
+absl::StatusOr<TaskId> DecideTransfer(const core::TenantState& state, TaskId task,
+                                      const TransferTarget& target, const Actor& actor,
+                                      absl::Time now, Events* events);
+absl::Status DecideAbandon(const core::TenantState& state, TaskId task, Events* events);
+absl::StatusOr<CommitmentId> DecideCommitment(const core::TenantState& state,
+                                              const CommitmentRequest& request, absl::Time now,
+                                              Events* events);
+absl::Status DecideCloseCommitment(const core::TenantState& state, CommitmentId commitment,
+                                   CommitmentStatus status, const Actor& actor,
+                                   absl::string_view reason, Events* events);
+
+// ------------------------------------------------------------ reactions
+
+class Router {
+ public:
+  // `state` must be the state the sink applies to; both must outlive the
+  // router.
+  Router(const core::TenantState& state, absl::Time now, EventSink& sink)
+      : state_(state), now_(now), sink_(sink) {}
+
+  // What routing does after core events were applied: tasks for customers'
+  // messages, handoffs, loop closure, cancellations (routing.h has the
+  // rules).
+  absl::Status React(absl::Span<const ::omniroute::v1::Event> applied);
+
+  // Offers (or assigns) waiting tasks to agents until no new match is left.
+  absl::Status Dispatch();
+
+  // Fires every timer due at `now`, each followed by a dispatch. Returns how
+  // many fired.
+  absl::StatusOr<int> FireDueTimers();
+
+ private:
+  absl::Status OnInbound(ConversationId conversation, const ::omniroute::v1::MessageRecorded& m);
+  absl::Status OnHandoff(ConversationId conversation, Channel to_channel);
+  absl::Status OnResolved(ConversationId conversation);
+  absl::Status OnEnded(ConversationId conversation);
+  absl::Status OnThreadMerged(ConversationId target, ConversationId source);
+  absl::Status FireTimer(const Timer& timer);
+
+  const core::TenantState& state_;
+  const absl::Time now_;
+  EventSink& sink_;
+};
+
+}  // namespace omniroute::routing
+
+#endif  // OMNIROUTE_LIB_ROUTING_ROUTER_H_

@@ -1,0 +1,277 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// A tenant's routing state and the fold that builds it from routing events:
+// agents, queues, settings, tasks, offers, commitments, and what routing
+// derives from them to decide fast (the matcher, lib/routing/matcher.h; the
+// tasks held for a preferred agent; the timers). Apply() is the only way it
+// changes, so a replay reproduces every assignment; the decisions themselves
+// are made by the router (lib/routing/router.h) and arrive here as events.
+//
+// Thread-compatible: the tenant's owner serializes access.
+
+#ifndef OMNIROUTE_LIB_ROUTING_ROUTING_STATE_H_
+#define OMNIROUTE_LIB_ROUTING_ROUTING_STATE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "omniroute/ids.h"
+#include "omniroute/routing.h"
+#include "omniroute/types.h"
+#include "omniroute/v1/events.pb.h"
+#include "omniroute/v1/snapshot.pb.h"
+#include "routing/matcher.h"
+
+namespace omniroute::core {
+class TenantState;
+}
+
+namespace omniroute::routing {
+
+struct AgentState {
+  ::omniroute::v1::AgentConfig config;
+  // The matcher's id: agents are numbered in registration order.
+  AgentId number;
+  AgentPresence presence = ::omniroute::v1::AGENT_PRESENCE_OFFLINE;
+  int consecutive_expiries = 0;
+  absl::Time last_assignment_end = absl::InfinitePast();
+  uint64_t round_robin_counter = 0;
+  // Ascending task ids.
+  std::vector<TaskId> offered;
+  std::vector<TaskId> assigned;
+  std::vector<TaskId> wrapping_up;
+  // Derived: capacity units of the three lists above, channels of the first
+  // two, costs per channel, served channels.
+  int load = 0;
+  ChannelMask active_channels = 0;
+  ChannelMask channels = 0;
+  ChannelMask exclusive_channels = 0;
+  ChannelCosts costs{};
+};
+
+struct QueueCounters {
+  int64_t entered = 0;
+  int64_t assigned = 0;
+  int64_t cancelled = 0;
+  int64_t assigned_within_target = 0;
+};
+
+struct QueueState {
+  ::omniroute::v1::QueueConfig config;
+  // The matcher's queue for each expansion level: [0] is the queue as
+  // configured, [k] the queue after k relax steps (skills lowered).
+  std::vector<QueueId> levels;
+  QueueCounters counters;
+};
+
+struct TaskState {
+  TaskId id;
+  ConversationId conversation;
+  std::string queue;
+  Channel channel = ::omniroute::v1::CHANNEL_UNSPECIFIED;
+  TaskReason reason = ::omniroute::v1::TASK_REASON_UNSPECIFIED;
+  TaskStatus status = ::omniroute::v1::TASK_STATUS_WAITING;
+  absl::Time created_at;
+  // When it entered its current queue (expansion steps count from here).
+  absl::Time entered_queue_at;
+  int64_t points = 0;
+  std::string preferred_agent;
+  // Held for the preferred agent while now < preferred_until.
+  absl::Time preferred_until = absl::InfinitePast();
+  bool held = false;
+  absl::Time first_response_due = absl::InfiniteFuture();
+  bool sla_escalated = false;
+  // Offered to, assigned to, or completed by.
+  std::string agent;
+  absl::Time offered_at;
+  absl::Time offer_expires_at;
+  std::vector<std::string> excluded;
+  // Expansion steps reached in the current queue, and in total.
+  int expansion_step = 0;
+  int relax_level = 0;
+  int expansions_total = 0;
+  CommitmentId commitment;
+  TaskId previous;
+  TaskEnd end = ::omniroute::v1::TASK_END_UNSPECIFIED;
+  CancelReason cancel_reason = ::omniroute::v1::CANCEL_REASON_UNSPECIFIED;
+  absl::Time wrap_up_until = absl::InfinitePast();
+  bool wrapping_up = false;
+  // Units it takes from its agent while offered, assigned or wrapping up.
+  int cost = 0;
+
+  bool live() const {
+    return status == ::omniroute::v1::TASK_STATUS_WAITING ||
+           status == ::omniroute::v1::TASK_STATUS_OFFERED ||
+           status == ::omniroute::v1::TASK_STATUS_ASSIGNED;
+  }
+};
+
+struct CommitmentState {
+  CommitmentId id;
+  ConversationId conversation;
+  CommitmentKind kind = ::omniroute::v1::COMMITMENT_KIND_UNSPECIFIED;
+  std::string description;
+  absl::Time due_at;
+  absl::Time deadline;
+  Channel channel = ::omniroute::v1::CHANNEL_UNSPECIFIED;
+  std::string queue;
+  std::string agent;
+  Actor actor;
+  CommitmentStatus status = ::omniroute::v1::COMMITMENT_STATUS_PENDING;
+  TaskId task;
+  bool missed = false;
+
+  bool open() const {
+    return status == ::omniroute::v1::COMMITMENT_STATUS_PENDING ||
+           status == ::omniroute::v1::COMMITMENT_STATUS_DUE ||
+           status == ::omniroute::v1::COMMITMENT_STATUS_MISSED;
+  }
+};
+
+struct ConversationRoutingState {
+  std::string owner;
+  std::vector<TaskId> tasks;
+  std::vector<CommitmentId> commitments;
+  int transfers = 0;
+  int assignments = 0;
+  // Distinct agents assigned, in first-assignment order.
+  std::vector<std::string> agents;
+};
+
+// A pending timer. Ordered by time, then kind, then id, so that timers due
+// at the same instant fire in one deterministic order.
+enum class TimerKind : uint8_t {
+  kWrapUpEnd = 0,
+  kOfferExpiry = 1,
+  kCommitmentDue = 2,
+  kCommitmentDeadline = 3,
+  kPreferenceEnd = 4,
+  kExpansion = 5,
+  kFirstResponseBreach = 6,
+};
+
+struct Timer {
+  absl::Time at;
+  TimerKind kind;
+  // A task id, or a commitment id for the commitment kinds.
+  uint64_t id;
+  friend bool operator<(const Timer& a, const Timer& b) {
+    if (a.at != b.at) return a.at < b.at;
+    if (a.kind != b.kind) return a.kind < b.kind;
+    return a.id < b.id;
+  }
+  friend bool operator==(const Timer&, const Timer&) = default;
+};
+
+class RoutingState {
+ public:
+  RoutingState();
+  RoutingState(RoutingState&&) = default;
+  RoutingState& operator=(RoutingState&&) = default;
+
+  // Whether an event is a routing event (handled here, not by the core).
+  static bool IsRoutingEvent(const ::omniroute::v1::Event& event);
+
+  // Verifies that a routing event fits the state (DATA_LOSS otherwise);
+  // changes nothing. `core` is the tenant's core state, for conversations.
+  absl::Status Check(const ::omniroute::v1::Event& event, const core::TenantState& core) const;
+  // Applies a checked routing event that happened at `at`.
+  void Apply(const ::omniroute::v1::Event& event, absl::Time at);
+
+  // The whole routing state, and back (derived indexes rebuilt).
+  void ToSnapshot(::omniroute::v1::RoutingSnapshot* snapshot) const;
+  static absl::StatusOr<RoutingState> FromSnapshot(const ::omniroute::v1::RoutingSnapshot& snapshot);
+
+  // A canonical text dump: equal dumps mean equal states.
+  std::string Dump() const;
+
+  // ------------------------------------------------------------ lookups
+  const ::omniroute::v1::RoutingSettings& settings() const { return settings_; }
+  const RoutingSettings& settings_view() const { return settings_view_; }
+  const AgentState* agent(absl::string_view id) const;
+  const AgentState* agent(AgentId number) const;
+  const QueueState* queue(absl::string_view id) const;
+  const TaskState* task(TaskId id) const;
+  const CommitmentState* commitment(CommitmentId id) const;
+  const ConversationRoutingState* conversation(ConversationId id) const;
+  const absl::flat_hash_map<std::string, ::omniroute::v1::QueueConfig>& queue_configs() const {
+    return queue_configs_;
+  }
+  const Matcher& matcher() const { return matcher_; }
+
+  TaskId NextTaskId() const { return TaskId(tasks_.size() + 1); }
+  CommitmentId NextCommitmentId() const { return CommitmentId(commitments_.size() + 1); }
+  size_t task_count() const { return tasks_.size(); }
+
+  // Tasks held for `agent`, best first (effective priority, then id).
+  std::vector<TaskId> HeldFor(absl::string_view agent) const;
+  // The effective priority the matcher orders waiting tasks by.
+  int64_t EffectivePriority(const TaskState& task) const;
+  // The earliest pending timer, if any.
+  std::optional<Timer> NextTimer() const;
+
+  // Tasks and agents that may have a new match since the router last
+  // looked: a task that started waiting, an agent who gained capacity or
+  // became available. The router drains them; they are not part of the
+  // state (a replay leaves them to be cleared).
+  absl::btree_set<uint64_t>& pending_tasks() const { return pending_tasks_; }
+  absl::btree_set<uint64_t>& pending_agents() const { return pending_agents_; }
+
+ private:
+  AgentState& mutable_agent(absl::string_view id);
+  TaskState& mutable_task(uint64_t id) { return tasks_[id - 1]; }
+
+  // Rebuilds the matcher, the held lists and the timers from the state.
+  void Reindex();
+  // Matcher values of an agent.
+  Agent MatcherAgent(const AgentState& agent) const;
+  // Skill names are numbered as first seen; the matcher compares numbers.
+  SkillId SkillIdOf(const std::string& name) const;
+  void SyncAgent(AgentState& agent);
+  // Puts a waiting task where it belongs: held for its agent, in its
+  // queue's matcher tree, or nowhere (unrouted); removes it first.
+  void Unplace(const TaskState& task);
+  void Place(const TaskState& task);
+  void RefreshTimers(const TaskState& task);
+  void RefreshTimers(const CommitmentState& commitment);
+  void RemoveTimers(TimerKind kind, uint64_t id);
+  void AddQueueLevels(QueueState& queue);
+  void ReleaseCapacity(AgentState& agent, TaskState& task);
+  void TakeCapacity(AgentState& agent, TaskState& task);
+  static void Erase(std::vector<TaskId>& ids, TaskId id);
+  static void Insert(std::vector<TaskId>& ids, TaskId id);
+
+  ::omniroute::v1::RoutingSettings settings_;
+  RoutingSettings settings_view_;
+  std::vector<AgentState> agents_;  // by number - 1
+  absl::flat_hash_map<std::string, uint32_t> agent_index_;
+  std::vector<std::string> queue_order_;  // configuration order
+  absl::flat_hash_map<std::string, QueueState> queues_;
+  absl::flat_hash_map<std::string, ::omniroute::v1::QueueConfig> queue_configs_;
+  std::vector<TaskState> tasks_;  // by id - 1
+  std::vector<CommitmentState> commitments_;  // by id - 1
+  absl::flat_hash_map<ConversationId, ConversationRoutingState> conversations_;
+
+  // Derived.
+  mutable absl::flat_hash_map<std::string, SkillId> skill_ids_;
+  Matcher matcher_;
+  uint64_t next_matcher_queue_ = 1;
+  // Held tasks per preferred agent: (-effective priority, id).
+  absl::flat_hash_map<std::string, absl::btree_set<std::pair<int64_t, uint64_t>>> held_;
+  absl::btree_set<Timer> timers_;
+  // Each entity's registered timers, to remove them when it changes.
+  absl::flat_hash_map<uint64_t, std::vector<Timer>> task_timers_;
+  absl::flat_hash_map<uint64_t, std::vector<Timer>> commitment_timers_;
+  mutable absl::btree_set<uint64_t> pending_tasks_;
+  mutable absl::btree_set<uint64_t> pending_agents_;
+};
+
+}  // namespace omniroute::routing
+
+#endif  // OMNIROUTE_LIB_ROUTING_ROUTING_STATE_H_
