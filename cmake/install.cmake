@@ -17,7 +17,7 @@ mark_as_advanced(OMNIROUTE_INSTALL_CMAKEDIR)
 
 # ------------------------------------------------------------------ targets
 
-install(TARGETS omniroute omniroute_proto
+install(TARGETS omniroute omniroute_proto omniroute_grpc_proto
   EXPORT omniroute-targets
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT omniroute_Runtime
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT omniroute_Runtime
@@ -54,6 +54,8 @@ if(NOT DEFINED OMNIROUTE_EXPORT_NEEDS_SQLITE)
 endif()
 # The SQLite event store (lib/store/sqlite_*.cc) links omniroute to SQLite3.
 set(OMNIROUTE_EXPORT_NEEDS_SQLITE ON)
+# omniroute::grpc_proto (the API's generated stubs) links gRPC.
+set(OMNIROUTE_EXPORT_NEEDS_GRPC ON)
 
 configure_package_config_file(
   ${CMAKE_CURRENT_LIST_DIR}/omniroute-config.cmake.in
