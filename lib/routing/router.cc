@@ -159,6 +159,8 @@ absl::Status Router::OnHandoff(ConversationId id, Channel to_channel) {
     assigned->set_task_id(t.id.value());
     assigned->set_agent_id(owner->config.agent_id());
     assigned->set_automatic(true);
+    assigned->set_conversation_id(t.conversation.value());
+    assigned->set_channel(t.channel);
     return sink_.Emit(std::move(assign));
   }
   return absl::OkStatus();

@@ -149,6 +149,8 @@ absl::Status DecideAccept(const core::TenantState& state, TaskId task, absl::str
   auto* e = events->emplace_back().mutable_task_assigned();
   e->set_task_id(task.value());
   e->set_agent_id(std::string(agent));
+  e->set_conversation_id((*t)->conversation.value());
+  e->set_channel((*t)->channel);
   return absl::OkStatus();
 }
 

@@ -437,6 +437,7 @@ void ToProto(const AgentConfig& agent, v1::AgentConfig* proto) {
     cost->set_units(units);
   }
   for (Channel c : agent.exclusive_channels) proto->add_exclusive_channels(c);
+  if (agent.exclusive_channels.empty()) proto->add_exclusive_channels(v1::CHANNEL_UNSPECIFIED);
   ToProto(agent.wrap_up, proto->mutable_wrap_up());
 }
 
@@ -446,11 +447,17 @@ AgentConfig FromProto(const v1::AgentConfig& proto) {
   agent.display_name = proto.display_name();
   agent.skills = SkillsFromProto(proto.skills());
   agent.channels = ChannelsFromProto(proto.channels());
-  agent.capacity = proto.capacity();
+  if (proto.has_capacity()) agent.capacity = proto.capacity();
   for (const v1::ChannelCost& cost : proto.channel_costs()) {
     agent.channel_costs[cost.channel()] = cost.units();
   }
-  agent.exclusive_channels = ChannelsFromProto(proto.exclusive_channels());
+  // Empty stands for the default; UNSPECIFIED alone for "none".
+  if (proto.exclusive_channels_size() == 1 &&
+      proto.exclusive_channels(0) == v1::CHANNEL_UNSPECIFIED) {
+    agent.exclusive_channels.clear();
+  } else if (proto.exclusive_channels_size() > 0) {
+    agent.exclusive_channels = ChannelsFromProto(proto.exclusive_channels());
+  }
   agent.wrap_up = ToDuration(proto.wrap_up());
   return agent;
 }
@@ -484,7 +491,7 @@ QueueConfig FromProto(const v1::QueueConfig& proto) {
   queue.channels = ChannelsFromProto(proto.channels());
   queue.base_priority = proto.base_priority();
   queue.first_response_target = ToDuration(proto.first_response_target());
-  queue.strategy = proto.strategy();
+  if (proto.strategy() != v1::SELECTION_STRATEGY_UNSPECIFIED) queue.strategy = proto.strategy();
   queue.auto_accept = proto.auto_accept();
   queue.offer_timeout = ToDuration(proto.offer_timeout());
   for (const v1::ExpansionStep& p : proto.expansion_steps()) {
@@ -541,14 +548,22 @@ RoutingSettings FromProto(const v1::RoutingSettings& proto) {
     settings.rules.push_back(std::move(rule));
   }
   settings.default_queue = proto.default_queue_id();
-  settings.tier_points = proto.tier_points();
-  settings.reach_points_per_decade = proto.reach_points_per_decade();
-  settings.max_public_boost = proto.max_public_boost();
-  settings.sla_breach_points = proto.sla_breach_points();
-  settings.missed_commitment_points = proto.missed_commitment_points();
-  settings.aging_per_point = ToDuration(proto.aging_per_point());
-  settings.default_offer_timeout = ToDuration(proto.default_offer_timeout());
-  settings.max_consecutive_expiries = proto.max_consecutive_expiries();
+  if (proto.has_tier_points()) settings.tier_points = proto.tier_points();
+  if (proto.has_reach_points_per_decade()) {
+    settings.reach_points_per_decade = proto.reach_points_per_decade();
+  }
+  if (proto.has_max_public_boost()) settings.max_public_boost = proto.max_public_boost();
+  if (proto.has_sla_breach_points()) settings.sla_breach_points = proto.sla_breach_points();
+  if (proto.has_missed_commitment_points()) {
+    settings.missed_commitment_points = proto.missed_commitment_points();
+  }
+  if (proto.has_aging_per_point()) settings.aging_per_point = ToDuration(proto.aging_per_point());
+  if (proto.has_default_offer_timeout()) {
+    settings.default_offer_timeout = ToDuration(proto.default_offer_timeout());
+  }
+  if (proto.has_max_consecutive_expiries()) {
+    settings.max_consecutive_expiries = proto.max_consecutive_expiries();
+  }
   for (const v1::PreferredAgentWait& wait : proto.preferred_agent_waits()) {
     settings.preferred_agent_waits[wait.channel()] = ToDuration(wait.wait());
   }

@@ -144,7 +144,7 @@ absl::StatusOr<RoutingState> RoutingState::FromSnapshot(const v1::RoutingSnapsho
     a.round_robin_counter = r.round_robin_counter();
     for (int c : a.config.channels()) a.channels |= MaskOf(static_cast<Channel>(c));
     for (int c : a.config.exclusive_channels()) {
-      a.exclusive_channels |= MaskOf(static_cast<Channel>(c));
+      if (c != v1::CHANNEL_UNSPECIFIED) a.exclusive_channels |= MaskOf(static_cast<Channel>(c));
     }
     a.costs = DefaultChannelCosts();
     for (const v1::ChannelCost& cost : a.config.channel_costs()) a.costs[cost.channel()] = cost.units();

@@ -27,7 +27,10 @@ absl::Status Misfit(const Event& event, absl::string_view why) {
 
 ChannelMask MaskOfChannels(const google::protobuf::RepeatedField<int>& channels) {
   ChannelMask mask = 0;
-  for (int c : channels) mask |= MaskOf(static_cast<Channel>(c));
+  // CHANNEL_UNSPECIFIED marks an empty list (routing_config.cc), no channel.
+  for (int c : channels) {
+    if (c != ::omniroute::v1::CHANNEL_UNSPECIFIED) mask |= MaskOf(static_cast<Channel>(c));
+  }
   return mask;
 }
 

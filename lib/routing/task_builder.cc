@@ -149,6 +149,8 @@ void AppendOffer(const RoutingState& routing, const TaskState& task, const Agent
     assigned->set_task_id(task.id.value());
     assigned->set_agent_id(agent.config.agent_id());
     assigned->set_automatic(true);
+    assigned->set_conversation_id(task.conversation.value());
+    assigned->set_channel(task.channel);
     return;
   }
   absl::Duration timeout =
@@ -158,6 +160,9 @@ void AppendOffer(const RoutingState& routing, const TaskState& task, const Agent
   offered->set_task_id(task.id.value());
   offered->set_agent_id(agent.config.agent_id());
   core::ToProto(now + timeout, offered->mutable_expires_at());
+  offered->set_conversation_id(task.conversation.value());
+  offered->set_channel(task.channel);
+  offered->set_queue_id(task.queue);
 }
 
 bool CanTakeHeld(const AgentState& a, const TaskState& t) {

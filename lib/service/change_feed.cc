@@ -1,0 +1,79 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+
+#include "service/change_feed.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace omniroute::service {
+
+std::deque<::omniroute::v1::Event> Subscription::Take(bool* overflowed) {
+  absl::MutexLock lock(&mu_);
+  *overflowed = overflowed_;
+  std::deque<::omniroute::v1::Event> out;
+  out.swap(buffer_);
+  return out;
+}
+
+void Subscription::SetWake(std::function<void()> wake) {
+  absl::MutexLock lock(&mu_);
+  wake_ = std::move(wake);
+}
+
+void Subscription::Append(absl::Span<const ::omniroute::v1::Event> events) {
+  std::function<void()> wake;
+  {
+    absl::MutexLock lock(&mu_);
+    if (overflowed_) return;
+    if (buffer_.size() + events.size() > max_buffered_) {
+      // Holding more would let one slow reader exhaust the server's memory.
+      overflowed_ = true;
+      buffer_.clear();
+    } else {
+      buffer_.insert(buffer_.end(), events.begin(), events.end());
+    }
+    wake = wake_;
+  }
+  if (wake) wake();
+}
+
+void ChangeFeed::Publish(absl::string_view tenant_id,
+                         absl::Span<const ::omniroute::v1::Event> events) {
+  std::vector<std::shared_ptr<Subscription>> subscribers;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = tenants_.find(tenant_id);
+    if (it == tenants_.end()) return;
+    subscribers = it->second;
+  }
+  for (const auto& s : subscribers) s->Append(events);
+}
+
+std::shared_ptr<Subscription> ChangeFeed::Subscribe(absl::string_view tenant_id) {
+  auto subscription = std::make_shared<Subscription>(max_buffered_);
+  absl::MutexLock lock(&mu_);
+  auto it = tenants_.find(tenant_id);
+  if (it == tenants_.end()) it = tenants_.emplace(std::string(tenant_id), std::vector<std::shared_ptr<Subscription>>{}).first;
+  it->second.push_back(subscription);
+  return subscription;
+}
+
+void ChangeFeed::Unsubscribe(absl::string_view tenant_id,
+                             const std::shared_ptr<Subscription>& subscription) {
+  subscription->SetWake(nullptr);
+  absl::MutexLock lock(&mu_);
+  auto it = tenants_.find(tenant_id);
+  if (it == tenants_.end()) return;
+  auto& list = it->second;
+  list.erase(std::remove(list.begin(), list.end(), subscription), list.end());
+  if (list.empty()) tenants_.erase(it);
+}
+
+size_t ChangeFeed::subscriber_count() const {
+  absl::MutexLock lock(&mu_);
+  size_t n = 0;
+  for (const auto& [tenant, list] : tenants_) n += list.size();
+  return n;
+}
+
+}  // namespace omniroute::service

@@ -1,0 +1,82 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// ChangeFeed: fans each tenant's committed events out to the streams that
+// watch it (the change feed, agents' offer streams). The engine publishes
+// every commit, in sequence order, once it is durable; a watcher that starts
+// from an older sequence reads the past from the event store first.
+//
+// No gap, no repeat: a subscription is registered before the store is read,
+// so an event is either already in the store when the reader gets there, or
+// arrives in the subscription's buffer; the reader keeps the next sequence it
+// wants and drops anything below it.
+//
+// Thread-safe. Publish() runs on the committing thread while the tenant's
+// commands are serialized, so it only appends and wakes: it never reads the
+// store or calls the engine.
+
+#ifndef OMNIROUTE_LIB_SERVICE_CHANGE_FEED_H_
+#define OMNIROUTE_LIB_SERVICE_CHANGE_FEED_H_
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
+#include "omniroute/v1/events.pb.h"
+
+namespace omniroute::service {
+
+// Live events of one tenant for one watcher, in sequence order.
+class Subscription {
+ public:
+  explicit Subscription(size_t max_buffered) : max_buffered_(max_buffered) {}
+
+  // Moves the buffered events out. Sets *overflowed when the watcher fell so
+  // far behind that events were dropped (the stream must then end, and the
+  // client resume from its last sequence).
+  std::deque<::omniroute::v1::Event> Take(bool* overflowed);
+
+  // Called (without locks held by the feed) after events were appended.
+  void SetWake(std::function<void()> wake);
+
+ private:
+  friend class ChangeFeed;
+  void Append(absl::Span<const ::omniroute::v1::Event> events);
+
+  const size_t max_buffered_;
+  absl::Mutex mu_;
+  std::deque<::omniroute::v1::Event> buffer_ ABSL_GUARDED_BY(mu_);
+  bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> wake_ ABSL_GUARDED_BY(mu_);
+};
+
+class ChangeFeed {
+ public:
+  // A watcher more than `max_buffered` events behind is dropped.
+  explicit ChangeFeed(size_t max_buffered = 100000) : max_buffered_(max_buffered) {}
+
+  // Hands a commit's events to every subscription of the tenant.
+  void Publish(absl::string_view tenant_id, absl::Span<const ::omniroute::v1::Event> events);
+
+  std::shared_ptr<Subscription> Subscribe(absl::string_view tenant_id);
+  void Unsubscribe(absl::string_view tenant_id, const std::shared_ptr<Subscription>& subscription);
+
+  size_t subscriber_count() const;
+
+ private:
+  const size_t max_buffered_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::vector<std::shared_ptr<Subscription>>, std::less<>> tenants_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace omniroute::service
+
+#endif  // OMNIROUTE_LIB_SERVICE_CHANGE_FEED_H_

@@ -1,0 +1,223 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+
+#include "service/convert.h"
+
+#include "core/proto_convert.h"
+#include "routing/routing_config.h"
+
+namespace omniroute::service {
+
+absl::Time FromProto(const google::protobuf::Timestamp& proto) { return core::FromProto(proto); }
+
+void ToProto(absl::Time time, google::protobuf::Timestamp* proto) {
+  if (time == absl::InfinitePast() || time == absl::InfiniteFuture()) return;
+  core::ToProto(time, proto);
+}
+
+namespace {
+// Sets a timestamp field only when there is a time to put in it.
+template <typename Mutable>
+void SetTime(absl::Time time, Mutable field) {
+  if (time == absl::InfinitePast() || time == absl::InfiniteFuture()) return;
+  core::ToProto(time, field());
+}
+}  // namespace
+
+RawIdentity FromProto(const v1::RawIdentity& proto) {
+  return RawIdentity{proto.kind(), proto.network(), proto.value()};
+}
+
+Actor FromProto(const v1::Actor& proto) { return core::FromProto(proto); }
+
+InboundMessage FromProto(const v1::IngestMessageRequest& r) {
+  InboundMessage m;
+  m.channel = r.channel();
+  m.sender = FromProto(r.sender());
+  m.profile.display_name = r.profile().display_name();
+  m.profile.language = r.profile().language();
+  m.profile.reach = r.profile().reach();
+  m.external_id = r.external_id();
+  m.thread_key = r.thread_key();
+  m.references.assign(r.references().begin(), r.references().end());
+  m.body = r.body();
+  m.tags.assign(r.tags().begin(), r.tags().end());
+  m.visibility = r.visibility();
+  return m;
+}
+
+OutboundMessage FromProto(const v1::RecordOutboundRequest& r) {
+  OutboundMessage m;
+  m.conversation = ConversationId(r.conversation_id());
+  m.channel = r.channel();
+  m.external_id = r.external_id();
+  m.references.assign(r.references().begin(), r.references().end());
+  m.body = r.body();
+  m.agent_id = r.agent_id();
+  m.visibility = r.visibility();
+  return m;
+}
+
+CommitmentRequest FromProto(const v1::RecordCommitmentRequest& r) {
+  CommitmentRequest c;
+  c.conversation = ConversationId(r.conversation_id());
+  c.kind = r.kind();
+  c.description = r.description();
+  c.due_at = r.has_due_at() ? FromProto(r.due_at()) : absl::InfinitePast();
+  c.deadline = r.has_deadline() ? FromProto(r.deadline()) : absl::InfinitePast();
+  c.channel = r.channel();
+  c.queue = r.queue_id();
+  c.agent = r.agent_id();
+  c.actor = FromProto(r.actor());
+  return c;
+}
+
+void ToProto(const CustomerView& view, v1::Customer* p) {
+  p->set_customer_id(view.id.value());
+  p->set_display_name(view.display_name);
+  p->set_language(view.language);
+  p->set_tier(view.tier);
+  p->set_reach(view.reach);
+  SetTime(view.created_at, [&] { return p->mutable_created_at(); });
+  for (const Identity& identity : view.identities) core::ToProto(identity, p->add_identities());
+  for (ConversationId id : view.conversations) p->add_conversation_ids(id.value());
+  if (view.merged_into.has_value()) p->set_merged_into_customer_id(view.merged_into->value());
+}
+
+namespace {
+void ToProto(const HandoffView& h, v1::Handoff* p) {
+  p->set_from_channel(h.from_channel);
+  p->set_to_channel(h.to_channel);
+  p->set_reason(h.reason);
+  core::ToProto(h.actor, p->mutable_actor());
+  SetTime(h.at, [&] { return p->mutable_at(); });
+}
+}  // namespace
+
+void ToProto(const ConversationView& view, v1::Conversation* p) {
+  p->set_conversation_id(view.id.value());
+  p->set_customer_id(view.customer.value());
+  p->set_status(view.status);
+  p->set_first_channel(view.first_channel);
+  p->set_channel(view.channel);
+  for (Channel c : view.channels_used) p->add_channels_used(c);
+  SetTime(view.opened_at, [&] { return p->mutable_opened_at(); });
+  SetTime(view.last_activity_at, [&] { return p->mutable_last_activity_at(); });
+  SetTime(view.first_response_due, [&] { return p->mutable_first_response_due(); });
+  if (view.first_responded_at.has_value()) {
+    SetTime(*view.first_responded_at, [&] { return p->mutable_first_responded_at(); });
+  }
+  if (view.resolved_at.has_value()) {
+    SetTime(*view.resolved_at, [&] { return p->mutable_resolved_at(); });
+  }
+  p->set_message_count(view.message_count);
+  for (const HandoffView& h : view.handoffs) ToProto(h, p->add_handoffs());
+  if (view.merged_into.has_value()) p->set_merged_into_conversation_id(view.merged_into->value());
+  p->set_began_in_public(view.began_in_public);
+}
+
+void ToProto(const TimelineEntry& entry, v1::TimelineEntry* p) {
+  SetTime(entry.at, [&] { return p->mutable_at(); });
+  if (entry.message.has_value()) {
+    const MessageView& m = *entry.message;
+    v1::Message* out = p->mutable_message();
+    out->set_message_id(m.id.value());
+    out->set_conversation_id(m.conversation.value());
+    out->set_channel(m.channel);
+    out->set_direction(m.direction);
+    out->set_visibility(m.visibility);
+    out->set_external_id(m.external_id);
+    out->set_thread_key(m.thread_key);
+    for (const std::string& r : m.references) out->add_references(r);
+    out->set_body(m.body);
+    if (m.sender.kind != v1::IDENTITY_KIND_UNSPECIFIED) core::ToProto(m.sender, out->mutable_sender());
+    out->set_agent_id(m.agent_id);
+    SetTime(m.recorded_at, [&] { return out->mutable_recorded_at(); });
+  } else if (entry.handoff.has_value()) {
+    ToProto(*entry.handoff, p->mutable_handoff());
+  }
+}
+
+void ToProto(const LinkResult& result, v1::LinkIdentityResponse* p) {
+  p->set_customer_id(result.customer.value());
+  if (result.absorbed.has_value()) p->set_absorbed_customer_id(result.absorbed->value());
+  for (const auto& [target, source] : result.merged_threads) {
+    v1::ThreadPair* pair = p->add_merged_threads();
+    pair->set_target_conversation_id(target.value());
+    pair->set_source_conversation_id(source.value());
+  }
+}
+
+void ToProto(const TaskView& view, v1::Task* p) {
+  p->set_task_id(view.id.value());
+  p->set_conversation_id(view.conversation.value());
+  p->set_queue_id(view.queue);
+  p->set_channel(view.channel);
+  p->set_reason(view.reason);
+  p->set_status(view.status);
+  SetTime(view.created_at, [&] { return p->mutable_created_at(); });
+  p->set_priority_points(view.priority_points);
+  if (view.first_response_due.has_value()) {
+    SetTime(*view.first_response_due, [&] { return p->mutable_first_response_due(); });
+  }
+  p->set_preferred_agent_id(view.preferred_agent);
+  if (view.preferred_until.has_value()) {
+    SetTime(*view.preferred_until, [&] { return p->mutable_preferred_until(); });
+  }
+  if (view.offer.has_value()) {
+    v1::Offer* offer = p->mutable_offer();
+    offer->set_agent_id(view.offer->agent);
+    SetTime(view.offer->offered_at, [&] { return offer->mutable_offered_at(); });
+    SetTime(view.offer->expires_at, [&] { return offer->mutable_expires_at(); });
+  }
+  p->set_agent_id(view.agent);
+  for (const std::string& a : view.excluded_agents) p->add_excluded_agent_ids(a);
+  p->set_expansion_step(view.expansion_step);
+  if (view.commitment.has_value()) p->set_commitment_id(view.commitment->value());
+  if (view.previous_task.has_value()) p->set_previous_task_id(view.previous_task->value());
+  p->set_end(view.end);
+  p->set_cancel_reason(view.cancel_reason);
+}
+
+void ToProto(const AgentView& view, v1::Agent* p) {
+  routing::ToProto(view.config, p->mutable_config());
+  p->set_presence(view.presence);
+  p->set_load(view.load);
+  for (TaskId id : view.offered_tasks) p->add_offered_task_ids(id.value());
+  for (TaskId id : view.assigned_tasks) p->add_assigned_task_ids(id.value());
+  for (TaskId id : view.wrapping_up_tasks) p->add_wrapping_up_task_ids(id.value());
+  p->set_consecutive_expiries(view.consecutive_expiries);
+  if (view.last_assignment_end.has_value()) {
+    SetTime(*view.last_assignment_end, [&] { return p->mutable_last_assignment_end(); });
+  }
+}
+
+void ToProto(const QueueStats& stats, v1::QueueStats* p) {
+  p->set_queue_id(stats.queue);
+  p->set_waiting(stats.waiting);
+  p->set_offered(stats.offered);
+  p->set_assigned(stats.assigned);
+  p->set_entered(stats.entered);
+  p->set_assigned_total(stats.assigned_total);
+  p->set_cancelled_total(stats.cancelled_total);
+  p->set_assigned_within_target(stats.assigned_within_target);
+  if (stats.oldest_waiting_since.has_value()) {
+    SetTime(*stats.oldest_waiting_since, [&] { return p->mutable_oldest_waiting_since(); });
+  }
+}
+
+void ToProto(const CommitmentView& view, v1::Commitment* p) {
+  p->set_commitment_id(view.id.value());
+  p->set_conversation_id(view.conversation.value());
+  p->set_kind(view.kind);
+  p->set_description(view.description);
+  SetTime(view.due_at, [&] { return p->mutable_due_at(); });
+  SetTime(view.deadline, [&] { return p->mutable_deadline(); });
+  p->set_channel(view.channel);
+  p->set_queue_id(view.queue);
+  p->set_agent_id(view.agent);
+  p->set_status(view.status);
+  if (view.task.has_value()) p->set_task_id(view.task->value());
+  p->set_missed(view.missed);
+}
+
+}  // namespace omniroute::service

@@ -1,0 +1,288 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// Tenants, customers and conversations over gRPC.
+
+#include "absl/strings/str_cat.h"
+#include "core/proto_convert.h"
+#include "service/convert.h"
+#include "service/services.h"
+
+namespace omniroute::service {
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+absl::Status RequireId(uint64_t id, absl::string_view field) {
+  if (id == 0) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  return absl::OkStatus();
+}
+
+namespace {
+
+LinkMode ToLinkMode(v1::LinkMode mode) {
+  return mode == v1::LINK_MODE_AUTOMATIC ? LinkMode::kAutomatic : LinkMode::kExplicit;
+}
+
+absl::Status CheckLinkMode(v1::LinkMode mode) {
+  if (!v1::LinkMode_IsValid(mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("mode: ", static_cast<int>(mode), " is not a link mode"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ tenants
+
+grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerContext* context,
+                                                          const v1::CreateTenantRequest* request,
+                                                          v1::CreateTenantResponse*) {
+  return Unary(context, [&] {
+    // Without settings the library's defaults apply; with them, every field
+    // is taken as given.
+    const TenantOptions options =
+        request->has_settings() ? core::FromProto(request->settings()) : TenantOptions{};
+    return engine_.CreateTenant(request->tenant_id(), options);
+  });
+}
+
+grpc::ServerUnaryReactor* TenantServiceImpl::ListTenants(grpc::CallbackServerContext* context,
+                                                         const v1::ListTenantsRequest*,
+                                                         v1::ListTenantsResponse* response) {
+  return Unary(context, [&] {
+    for (const std::string& id : engine_.ListTenants()) response->add_tenant_ids(id);
+    return absl::OkStatus();
+  });
+}
+
+// ------------------------------------------------------------ customers
+
+grpc::ServerUnaryReactor* CustomerServiceImpl::GetCustomer(grpc::CallbackServerContext* context,
+                                                           const v1::GetCustomerRequest* request,
+                                                           v1::Customer* response) {
+  return Unary(context, [&]() -> absl::Status {
+    if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
+    auto customer = engine_.GetCustomer(request->tenant_id(), CustomerId(request->customer_id()));
+    if (!customer.ok()) return customer.status();
+    ToProto(*customer, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerServiceImpl::FindCustomer(grpc::CallbackServerContext* context,
+                                                            const v1::FindCustomerRequest* request,
+                                                            v1::Customer* response) {
+  return Unary(context, [&]() -> absl::Status {
+    auto customer = engine_.FindCustomer(request->tenant_id(), FromProto(request->identity()));
+    if (!customer.ok()) return customer.status();
+    ToProto(*customer, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerServiceImpl::LinkIdentity(grpc::CallbackServerContext* context,
+                                                            const v1::LinkIdentityRequest* request,
+                                                            v1::LinkIdentityResponse* response) {
+  return Unary(context, [&]() -> absl::Status {
+    if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
+    if (absl::Status s = CheckLinkMode(request->mode()); !s.ok()) return s;
+    auto result = engine_.LinkIdentity(request->tenant_id(), CustomerId(request->customer_id()),
+                                       FromProto(request->identity()), FromProto(request->actor()),
+                                       ToLinkMode(request->mode()));
+    if (!result.ok()) return result.status();
+    ToProto(*result, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerServiceImpl::MergeCustomers(
+    grpc::CallbackServerContext* context, const v1::MergeCustomersRequest* request,
+    v1::LinkIdentityResponse* response) {
+  return Unary(context, [&]() -> absl::Status {
+    if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
+    if (absl::Status s = RequireId(request->other_customer_id(), "other_customer_id"); !s.ok()) {
+      return s;
+    }
+    auto result = engine_.MergeCustomers(request->tenant_id(), CustomerId(request->customer_id()),
+                                         CustomerId(request->other_customer_id()),
+                                         FromProto(request->actor()));
+    if (!result.ok()) return result.status();
+    ToProto(*result, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerServiceImpl::UnmergeCustomer(
+    grpc::CallbackServerContext* context, const v1::UnmergeCustomerRequest* request,
+    v1::UnmergeCustomerResponse*) {
+  return Unary(context, [&]() -> absl::Status {
+    if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
+    return engine_.UnmergeCustomer(request->tenant_id(), CustomerId(request->customer_id()),
+                                   FromProto(request->actor()));
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerServiceImpl::ListConversations(
+    grpc::CallbackServerContext* context, const v1::ListConversationsRequest* request,
+    v1::ListConversationsResponse* response) {
+  return Unary(context, [&]() -> absl::Status {
+    if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
+    auto list =
+        engine_.ListConversations(request->tenant_id(), CustomerId(request->customer_id()));
+    if (!list.ok()) return list.status();
+    for (const ConversationView& c : *list) ToProto(c, response->add_conversations());
+    return absl::OkStatus();
+  });
+}
+
+// ------------------------------------------------------------ conversations
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::IngestMessage(
+    grpc::CallbackServerContext* context, const v1::IngestMessageRequest* request,
+    v1::IngestMessageResponse* response) {
+  return Unary(context, [&]() -> absl::Status {
+    auto result = engine_.IngestMessage(request->tenant_id(), FromProto(*request));
+    if (!result.ok()) return result.status();
+    response->set_customer_id(result->customer.value());
+    response->set_conversation_id(result->conversation.value());
+    response->set_message_id(result->message.value());
+    response->set_outcome(result->outcome);
+    response->set_customer_created(result->customer_created);
+    response->set_duplicate(result->duplicate);
+    if (result->task.has_value()) {
+      // The message is stored: a failed read here must not fail the call.
+      if (auto task = engine_.GetTask(request->tenant_id(), *result->task); task.ok()) {
+        ToProto(*task, response->mutable_task());
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::RecordOutbound(
+    grpc::CallbackServerContext* context, const v1::RecordOutboundRequest* request,
+    v1::RecordOutboundResponse* response) {
+  return Unary(context, [&]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
+    auto id = engine_.RecordOutbound(request->tenant_id(), FromProto(*request));
+    if (!id.ok()) return id.status();
+    response->set_message_id(id->value());
+    return absl::OkStatus();
+  });
+}
+
+void FillConversationRouting(Engine& engine, absl::string_view tenant,
+                             const ConversationRouting& routing, v1::ConversationRouting* p) {
+  p->set_conversation_id(routing.conversation.value());
+  p->set_owner_agent_id(routing.owner);
+  for (TaskId id : routing.tasks) {
+    if (auto task = engine.GetTask(tenant, id); task.ok()) ToProto(*task, p->add_tasks());
+  }
+  p->set_transfers(routing.transfers);
+  p->set_handoffs(routing.handoffs);
+  p->set_agents(routing.agents);
+  p->set_same_agent_throughout(routing.same_agent_throughout);
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::Handoff(grpc::CallbackServerContext* context,
+                                                           const v1::HandoffRequest* request,
+                                                           v1::HandoffResponse* response) {
+  return Unary(context, [&]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
+    const ConversationId id(request->conversation_id());
+    if (absl::Status s = engine_.Handoff(request->tenant_id(), id, request->to_channel(),
+                                         request->reason(), FromProto(request->actor()));
+        !s.ok()) {
+      return s;
+    }
+    if (auto routing = engine_.GetConversationRouting(request->tenant_id(), id); routing.ok()) {
+      FillConversationRouting(engine_, request->tenant_id(), *routing, response->mutable_routing());
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::SetConversationStatus(
+    grpc::CallbackServerContext* context, const v1::SetConversationStatusRequest* request,
+    v1::SetConversationStatusResponse*) {
+  return Unary(context, [&]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
+    return engine_.SetConversationStatus(request->tenant_id(),
+                                         ConversationId(request->conversation_id()),
+                                         request->status(), FromProto(request->actor()));
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::MergeConversations(
+    grpc::CallbackServerContext* context, const v1::MergeConversationsRequest* request,
+    v1::MergeConversationsResponse*) {
+  return Unary(context, [&]() -> absl::Status {
+    if (absl::Status s = RequireId(request->target_conversation_id(), "target_conversation_id");
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = RequireId(request->source_conversation_id(), "source_conversation_id");
+        !s.ok()) {
+      return s;
+    }
+    return engine_.MergeConversations(request->tenant_id(),
+                                      ConversationId(request->target_conversation_id()),
+                                      ConversationId(request->source_conversation_id()),
+                                      FromProto(request->actor()));
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::SplitConversation(
+    grpc::CallbackServerContext* context, const v1::SplitConversationRequest* request,
+    v1::SplitConversationResponse* response) {
+  return Unary(context, [&]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
+    std::vector<MessageId> messages;
+    for (uint64_t id : request->message_ids()) messages.push_back(MessageId(id));
+    auto id = engine_.SplitConversation(request->tenant_id(),
+                                        ConversationId(request->conversation_id()), messages,
+                                        FromProto(request->actor()));
+    if (!id.ok()) return id.status();
+    response->set_conversation_id(id->value());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::GetConversation(
+    grpc::CallbackServerContext* context, const v1::GetConversationRequest* request,
+    v1::Conversation* response) {
+  return Unary(context, [&]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
+    auto c = engine_.GetConversation(request->tenant_id(), ConversationId(request->conversation_id()));
+    if (!c.ok()) return c.status();
+    ToProto(*c, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConversationServiceImpl::GetTimeline(
+    grpc::CallbackServerContext* context, const v1::GetTimelineRequest* request,
+    v1::GetTimelineResponse* response) {
+  return Unary(context, [&]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
+    auto timeline =
+        engine_.GetTimeline(request->tenant_id(), ConversationId(request->conversation_id()));
+    if (!timeline.ok()) return timeline.status();
+    for (const TimelineEntry& e : *timeline) ToProto(e, response->add_entries());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DiagnosticsServiceImpl::Ping(grpc::CallbackServerContext* context,
+                                                       const v1::PingRequest* request,
+                                                       v1::PingResponse* response) {
+  response->set_payload(request->payload());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace omniroute::service

@@ -1,0 +1,202 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+
+#include "service/server.h"
+
+#include <filesystem>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "service/change_feed.h"
+#include "service/services.h"
+#include "service/tenant_config.h"
+
+namespace omniroute::service {
+
+class Server::Impl {
+ public:
+  explicit Impl(const ServerOptions& options) : options_(options) {}
+
+  absl::Status Start() {
+    clock_ = options_.clock != nullptr ? options_.clock : &SystemClock();
+    if (options_.data_dir.empty()) {
+      store_ = NewMemoryEventStore();
+    } else {
+      std::error_code error;
+      std::filesystem::create_directories(options_.data_dir, error);
+      if (error) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("data_dir: ", options_.data_dir, ": ", error.message()));
+      }
+      SqliteStoreOptions store_options;
+      store_options.path = (std::filesystem::path(options_.data_dir) / "events.db").string();
+      store_options.durability = options_.durability;
+      absl::StatusOr<std::unique_ptr<EventStore>> store = OpenSqliteEventStore(store_options);
+      if (!store.ok()) return store.status();
+      store_ = *std::move(store);
+    }
+    EngineOptions engine_options;
+    engine_options.clock = clock_;
+    engine_options.store = store_.get();
+    engine_options.snapshot_every_events = options_.snapshot_every_events;
+    engine_options.on_commit = [this](absl::string_view tenant,
+                                      absl::Span<const ::omniroute::v1::Event> events) {
+      feed_.Publish(tenant, events);
+      // A commit may bring a timer closer than the one the loop waits for.
+      for (const auto& e : events) {
+        if (e.has_task_offered() || e.has_task_created() || e.has_task_ended() ||
+            e.has_commitment_recorded() || e.has_offer_declined() || e.has_offer_withdrawn()) {
+          WakeTimers();
+          break;
+        }
+      }
+    };
+    absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Open(engine_options);
+    if (!engine.ok()) return engine.status();
+    engine_ = *std::move(engine);
+
+    if (!options_.config_dir.empty()) {
+      absl::StatusOr<std::vector<LoadedConfig>> configs = LoadTenantConfigDir(options_.config_dir);
+      if (!configs.ok()) return configs.status();
+      for (const LoadedConfig& config : *configs) {
+        if (absl::Status s = ApplyTenantConfig(*engine_, config); !s.ok()) return s;
+      }
+    }
+
+    tenants_ = std::make_unique<TenantServiceImpl>(*engine_);
+    customers_ = std::make_unique<CustomerServiceImpl>(*engine_);
+    conversations_ = std::make_unique<ConversationServiceImpl>(*engine_);
+    routing_ = std::make_unique<RoutingServiceImpl>(*engine_, *store_, feed_);
+    commitments_ = std::make_unique<CommitmentServiceImpl>(*engine_);
+    events_ = std::make_unique<EventServiceImpl>(*engine_, *store_, feed_);
+    diagnostics_ = std::make_unique<DiagnosticsServiceImpl>();
+
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(options_.listen_address, grpc::InsecureServerCredentials(), &port_);
+    builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+    builder.RegisterService(tenants_.get());
+    builder.RegisterService(customers_.get());
+    builder.RegisterService(conversations_.get());
+    builder.RegisterService(routing_.get());
+    builder.RegisterService(commitments_.get());
+    builder.RegisterService(events_.get());
+    builder.RegisterService(diagnostics_.get());
+    server_ = builder.BuildAndStart();
+    if (server_ == nullptr || port_ == 0) {
+      return absl::UnavailableError(
+          absl::StrCat("listen_address: cannot listen on ", options_.listen_address));
+    }
+    if (options_.run_timers) timer_thread_ = std::thread([this] { TimerLoop(); });
+    return absl::OkStatus();
+  }
+
+  void Shutdown() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (shut_down_) return;
+      shut_down_ = true;
+    }
+    if (server_ != nullptr) {
+      // New calls are refused at once; calls in flight get the grace period
+      // and are then cancelled (streams end).
+      server_->Shutdown(std::chrono::system_clock::now() +
+                        absl::ToChronoMilliseconds(options_.shutdown_grace));
+      server_->Wait();
+    }
+    WakeTimers();
+    if (timer_thread_.joinable()) timer_thread_.join();
+    engine_.reset();
+    // Closing the store syncs and checkpoints it.
+    store_.reset();
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+  }
+
+  void Wait() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&done_));
+  }
+
+  int port() const { return port_; }
+  Engine& engine() { return *engine_; }
+
+ private:
+  void WakeTimers() {
+    absl::MutexLock lock(&timer_mu_);
+    timer_wake_ = true;
+  }
+
+  bool Stopping() {
+    absl::MutexLock lock(&mu_);
+    return shut_down_;
+  }
+
+  // Fires each tenant's due timers, then waits until the earliest next one,
+  // a commit that may bring one closer, or shutdown.
+  void TimerLoop() {
+    while (!Stopping()) {
+      absl::Time next = clock_->Now() + absl::Seconds(1);
+      for (const std::string& tenant : engine_->ListTenants()) {
+        absl::StatusOr<std::optional<absl::Time>> due = engine_->NextTimer(tenant);
+        if (!due.ok() || !due->has_value()) continue;
+        if (**due <= clock_->Now()) {
+          // Errors are the store's: the next round tries again.
+          (void)engine_->RunDueTimers(tenant);
+          due = engine_->NextTimer(tenant);
+          if (!due.ok() || !due->has_value()) continue;
+        }
+        next = std::min(next, **due);
+      }
+      absl::MutexLock lock(&timer_mu_);
+      const absl::Duration wait = std::max(absl::ZeroDuration(), next - clock_->Now());
+      timer_mu_.AwaitWithTimeout(absl::Condition(&timer_wake_), wait);
+      timer_wake_ = false;
+    }
+  }
+
+  const ServerOptions options_;
+  Clock* clock_ = nullptr;
+  std::unique_ptr<EventStore> store_;
+  ChangeFeed feed_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<TenantServiceImpl> tenants_;
+  std::unique_ptr<CustomerServiceImpl> customers_;
+  std::unique_ptr<ConversationServiceImpl> conversations_;
+  std::unique_ptr<RoutingServiceImpl> routing_;
+  std::unique_ptr<CommitmentServiceImpl> commitments_;
+  std::unique_ptr<EventServiceImpl> events_;
+  std::unique_ptr<DiagnosticsServiceImpl> diagnostics_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::thread timer_thread_;
+  absl::Mutex timer_mu_;
+  bool timer_wake_ ABSL_GUARDED_BY(timer_mu_) = false;
+  absl::Mutex mu_;
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  auto impl = std::make_unique<Impl>(options);
+  if (absl::Status s = impl->Start(); !s.ok()) {
+    impl->Shutdown();
+    return s;
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() { impl_->Shutdown(); }
+int Server::port() const { return impl_->port(); }
+Engine& Server::engine() { return impl_->engine(); }
+void Server::Shutdown() { impl_->Shutdown(); }
+void Server::Wait() { impl_->Wait(); }
+
+}  // namespace omniroute::service

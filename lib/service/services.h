@@ -1,0 +1,223 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// The gRPC services of omniroute.v1 (proto/omniroute/v1/service.proto), on
+// gRPC's callback API. They only convert messages and map status codes; all
+// logic stays in the library (omniroute::Engine).
+//
+// Thread-safe: gRPC calls them from its own threads; the engine serializes
+// each tenant's commands.
+
+#ifndef OMNIROUTE_LIB_SERVICE_SERVICES_H_
+#define OMNIROUTE_LIB_SERVICE_SERVICES_H_
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/grpcpp.h"
+#include "omniroute/engine.h"
+#include "omniroute/event_store.h"
+#include "omniroute/v1/service.grpc.pb.h"
+#include "service/change_feed.h"
+
+namespace omniroute::service {
+
+namespace v1 = ::omniroute::v1;
+
+// absl and gRPC share their canonical codes one to one.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// INVALID_ARGUMENT "<field>: required" for a zero id.
+absl::Status RequireId(uint64_t id, absl::string_view field);
+
+// The conversation's routing with each of its tasks as it stands now.
+void FillConversationRouting(Engine& engine, absl::string_view tenant,
+                             const ConversationRouting& routing, v1::ConversationRouting* proto);
+
+// Runs `call` and finishes the RPC with its status.
+template <typename Call>
+grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Call call) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(call()));
+  return reactor;
+}
+
+class TenantServiceImpl final : public v1::TenantService::CallbackService {
+ public:
+  explicit TenantServiceImpl(Engine& engine) : engine_(engine) {}
+  grpc::ServerUnaryReactor* CreateTenant(grpc::CallbackServerContext* context,
+                                         const v1::CreateTenantRequest* request,
+                                         v1::CreateTenantResponse* response) override;
+  grpc::ServerUnaryReactor* ListTenants(grpc::CallbackServerContext* context,
+                                        const v1::ListTenantsRequest* request,
+                                        v1::ListTenantsResponse* response) override;
+
+ private:
+  Engine& engine_;
+};
+
+class CustomerServiceImpl final : public v1::CustomerService::CallbackService {
+ public:
+  explicit CustomerServiceImpl(Engine& engine) : engine_(engine) {}
+  grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
+                                        const v1::GetCustomerRequest* request,
+                                        v1::Customer* response) override;
+  grpc::ServerUnaryReactor* FindCustomer(grpc::CallbackServerContext* context,
+                                         const v1::FindCustomerRequest* request,
+                                         v1::Customer* response) override;
+  grpc::ServerUnaryReactor* LinkIdentity(grpc::CallbackServerContext* context,
+                                         const v1::LinkIdentityRequest* request,
+                                         v1::LinkIdentityResponse* response) override;
+  grpc::ServerUnaryReactor* MergeCustomers(grpc::CallbackServerContext* context,
+                                           const v1::MergeCustomersRequest* request,
+                                           v1::LinkIdentityResponse* response) override;
+  grpc::ServerUnaryReactor* UnmergeCustomer(grpc::CallbackServerContext* context,
+                                            const v1::UnmergeCustomerRequest* request,
+                                            v1::UnmergeCustomerResponse* response) override;
+  grpc::ServerUnaryReactor* ListConversations(grpc::CallbackServerContext* context,
+                                              const v1::ListConversationsRequest* request,
+                                              v1::ListConversationsResponse* response) override;
+
+ private:
+  Engine& engine_;
+};
+
+class ConversationServiceImpl final : public v1::ConversationService::CallbackService {
+ public:
+  explicit ConversationServiceImpl(Engine& engine) : engine_(engine) {}
+  grpc::ServerUnaryReactor* IngestMessage(grpc::CallbackServerContext* context,
+                                          const v1::IngestMessageRequest* request,
+                                          v1::IngestMessageResponse* response) override;
+  grpc::ServerUnaryReactor* RecordOutbound(grpc::CallbackServerContext* context,
+                                           const v1::RecordOutboundRequest* request,
+                                           v1::RecordOutboundResponse* response) override;
+  grpc::ServerUnaryReactor* Handoff(grpc::CallbackServerContext* context,
+                                    const v1::HandoffRequest* request,
+                                    v1::HandoffResponse* response) override;
+  grpc::ServerUnaryReactor* SetConversationStatus(
+      grpc::CallbackServerContext* context, const v1::SetConversationStatusRequest* request,
+      v1::SetConversationStatusResponse* response) override;
+  grpc::ServerUnaryReactor* MergeConversations(grpc::CallbackServerContext* context,
+                                               const v1::MergeConversationsRequest* request,
+                                               v1::MergeConversationsResponse* response) override;
+  grpc::ServerUnaryReactor* SplitConversation(grpc::CallbackServerContext* context,
+                                              const v1::SplitConversationRequest* request,
+                                              v1::SplitConversationResponse* response) override;
+  grpc::ServerUnaryReactor* GetConversation(grpc::CallbackServerContext* context,
+                                            const v1::GetConversationRequest* request,
+                                            v1::Conversation* response) override;
+  grpc::ServerUnaryReactor* GetTimeline(grpc::CallbackServerContext* context,
+                                        const v1::GetTimelineRequest* request,
+                                        v1::GetTimelineResponse* response) override;
+
+ private:
+  Engine& engine_;
+};
+
+class RoutingServiceImpl final : public v1::RoutingService::CallbackService {
+ public:
+  RoutingServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed)
+      : engine_(engine), store_(store), feed_(feed) {}
+  grpc::ServerUnaryReactor* ConfigureRouting(grpc::CallbackServerContext* context,
+                                             const v1::ConfigureRoutingRequest* request,
+                                             v1::ConfigureRoutingResponse* response) override;
+  grpc::ServerUnaryReactor* GetRoutingSettings(grpc::CallbackServerContext* context,
+                                               const v1::GetRoutingSettingsRequest* request,
+                                               v1::RoutingSettings* response) override;
+  grpc::ServerUnaryReactor* UpsertQueue(grpc::CallbackServerContext* context,
+                                        const v1::UpsertQueueRequest* request,
+                                        v1::UpsertQueueResponse* response) override;
+  grpc::ServerUnaryReactor* GetQueue(grpc::CallbackServerContext* context,
+                                     const v1::GetQueueRequest* request,
+                                     v1::QueueConfig* response) override;
+  grpc::ServerUnaryReactor* GetQueueStats(grpc::CallbackServerContext* context,
+                                          const v1::GetQueueRequest* request,
+                                          v1::QueueStats* response) override;
+  grpc::ServerUnaryReactor* UpsertAgent(grpc::CallbackServerContext* context,
+                                        const v1::UpsertAgentRequest* request,
+                                        v1::UpsertAgentResponse* response) override;
+  grpc::ServerUnaryReactor* GetAgent(grpc::CallbackServerContext* context,
+                                     const v1::GetAgentRequest* request,
+                                     v1::Agent* response) override;
+  grpc::ServerUnaryReactor* SetAgentPresence(grpc::CallbackServerContext* context,
+                                             const v1::SetAgentPresenceRequest* request,
+                                             v1::SetAgentPresenceResponse* response) override;
+  grpc::ServerWriteReactor<v1::OfferUpdate>* StreamOffers(
+      grpc::CallbackServerContext* context, const v1::StreamOffersRequest* request) override;
+  grpc::ServerUnaryReactor* AcceptOffer(grpc::CallbackServerContext* context,
+                                        const v1::OfferAnswerRequest* request,
+                                        v1::Task* response) override;
+  grpc::ServerUnaryReactor* DeclineOffer(grpc::CallbackServerContext* context,
+                                         const v1::OfferAnswerRequest* request,
+                                         v1::Task* response) override;
+  grpc::ServerUnaryReactor* CompleteTask(grpc::CallbackServerContext* context,
+                                         const v1::CompleteTaskRequest* request,
+                                         v1::Task* response) override;
+  grpc::ServerUnaryReactor* TransferTask(grpc::CallbackServerContext* context,
+                                         const v1::TransferTaskRequest* request,
+                                         v1::Task* response) override;
+  grpc::ServerUnaryReactor* AbandonTask(grpc::CallbackServerContext* context,
+                                        const v1::AbandonTaskRequest* request,
+                                        v1::Task* response) override;
+  grpc::ServerUnaryReactor* GetTask(grpc::CallbackServerContext* context,
+                                    const v1::GetTaskRequest* request,
+                                    v1::Task* response) override;
+  grpc::ServerUnaryReactor* GetConversationRouting(
+      grpc::CallbackServerContext* context, const v1::GetConversationRoutingRequest* request,
+      v1::ConversationRouting* response) override;
+  grpc::ServerUnaryReactor* RunDueTimers(grpc::CallbackServerContext* context,
+                                         const v1::RunDueTimersRequest* request,
+                                         v1::RunDueTimersResponse* response) override;
+
+ private:
+  Engine& engine_;
+  EventStore& store_;
+  ChangeFeed& feed_;
+};
+
+class CommitmentServiceImpl final : public v1::CommitmentService::CallbackService {
+ public:
+  explicit CommitmentServiceImpl(Engine& engine) : engine_(engine) {}
+  grpc::ServerUnaryReactor* RecordCommitment(grpc::CallbackServerContext* context,
+                                             const v1::RecordCommitmentRequest* request,
+                                             v1::Commitment* response) override;
+  grpc::ServerUnaryReactor* CloseCommitment(grpc::CallbackServerContext* context,
+                                            const v1::CloseCommitmentRequest* request,
+                                            v1::Commitment* response) override;
+  grpc::ServerUnaryReactor* GetCommitment(grpc::CallbackServerContext* context,
+                                          const v1::GetCommitmentRequest* request,
+                                          v1::Commitment* response) override;
+  grpc::ServerUnaryReactor* ListCommitments(grpc::CallbackServerContext* context,
+                                            const v1::ListCommitmentsRequest* request,
+                                            v1::ListCommitmentsResponse* response) override;
+
+ private:
+  Engine& engine_;
+};
+
+class EventServiceImpl final : public v1::EventService::CallbackService {
+ public:
+  EventServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed)
+      : engine_(engine), store_(store), feed_(feed) {}
+  grpc::ServerWriteReactor<v1::Event>* WatchEvents(grpc::CallbackServerContext* context,
+                                                   const v1::WatchEventsRequest* request) override;
+  grpc::ServerUnaryReactor* GetLastSequence(grpc::CallbackServerContext* context,
+                                            const v1::GetLastSequenceRequest* request,
+                                            v1::GetLastSequenceResponse* response) override;
+
+ private:
+  Engine& engine_;
+  EventStore& store_;
+  ChangeFeed& feed_;
+};
+
+class DiagnosticsServiceImpl final : public v1::DiagnosticsService::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* Ping(grpc::CallbackServerContext* context,
+                                 const v1::PingRequest* request,
+                                 v1::PingResponse* response) override;
+};
+
+}  // namespace omniroute::service
+
+#endif  // OMNIROUTE_LIB_SERVICE_SERVICES_H_

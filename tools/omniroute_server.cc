@@ -1,0 +1,101 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// omniroute-server: serves the omniroute.v1 API on its embedded store.
+//
+//   omniroute-server --listen=127.0.0.1:50051 --data_dir=/var/lib/omniroute \
+//                    --config_dir=/etc/omniroute/tenants
+//
+// SIGTERM or SIGINT shut it down gracefully: it stops accepting calls,
+// finishes those in flight, and closes the store.
+
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "service/server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "host:port to listen on (port 0: any free port, see --port_file)");
+ABSL_FLAG(std::string, data_dir, "omniroute-data",
+          "directory of the SQLite event store (created if missing)");
+ABSL_FLAG(bool, in_memory, false, "keep events in memory only (nothing survives a restart)");
+ABSL_FLAG(std::string, durability, "sync",
+          "sync (fsync before acknowledging), periodic, or none");
+ABSL_FLAG(std::string, config_dir, "", "directory of tenant configuration files (*.textproto)");
+ABSL_FLAG(std::string, port_file, "", "write the bound port to this file once listening");
+ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest request accepted, in bytes");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("Serves the omniroute.v1 gRPC API on an embedded event store.");
+  absl::ParseCommandLine(argc, argv);
+
+  // Signals are taken by this thread alone (sigwait below), so every thread
+  // the server starts must inherit a mask that blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  omniroute::service::ServerOptions options;
+  options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.data_dir = absl::GetFlag(FLAGS_in_memory) ? "" : absl::GetFlag(FLAGS_data_dir);
+  const std::string durability = absl::GetFlag(FLAGS_durability);
+  if (durability == "sync") {
+    options.durability = omniroute::Durability::kSyncEachCommit;
+  } else if (durability == "periodic") {
+    options.durability = omniroute::Durability::kSyncPeriodically;
+  } else if (durability == "none") {
+    options.durability = omniroute::Durability::kNoSync;
+  } else {
+    std::cerr << "omniroute-server: --durability: \"" << durability
+              << "\" must be sync, periodic or none\n";
+    return 2;
+  }
+  options.config_dir = absl::GetFlag(FLAGS_config_dir);
+  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  if (options.max_message_bytes <= 0) {
+    std::cerr << "omniroute-server: --max_message_bytes: must be positive\n";
+    return 2;
+  }
+
+  absl::StatusOr<std::unique_ptr<omniroute::service::Server>> server =
+      omniroute::service::Server::Start(options);
+  if (!server.ok()) {
+    std::cerr << "omniroute-server: " << server.status() << "\n";
+    return 1;
+  }
+  const std::string port_file = absl::GetFlag(FLAGS_port_file);
+  if (!port_file.empty()) {
+    // Written whole under a temporary name, then renamed: a reader never
+    // sees half a number.
+    const std::string temporary = port_file + ".tmp";
+    {
+      std::ofstream out(temporary, std::ios::trunc);
+      out << (*server)->port() << "\n";
+    }
+    if (std::rename(temporary.c_str(), port_file.c_str()) != 0) {
+      std::cerr << "omniroute-server: --port_file: cannot write " << port_file << "\n";
+      return 1;
+    }
+  }
+  std::cerr << "omniroute-server: listening on port " << (*server)->port() << " ("
+            << (options.data_dir.empty() ? std::string("in memory")
+                                         : absl::StrCat("store in ", options.data_dir))
+            << ")\n";
+
+  int received = 0;
+  sigwait(&signals, &received);
+  std::cerr << "omniroute-server: " << (received == SIGTERM ? "SIGTERM" : "SIGINT")
+            << ", shutting down\n";
+  (*server)->Shutdown();
+  std::cerr << "omniroute-server: stopped\n";
+  return 0;
+}
