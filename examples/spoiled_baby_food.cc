@@ -7,6 +7,12 @@
 // their two conversations one thread, so when the phone agent calls two days
 // later, the whole story is in front of them.
 //
+// The phone agent promises a courier pick-up the same afternoon and the lab
+// results within a week. Those promises are commitments: due, they become
+// routed tasks; not kept by their deadline, they are missed and escalate.
+// Resolving the conversation, which began in public, leaves a task to close
+// the loop in public.
+//
 // Runs on a manual clock, so its output is the same every time.
 
 #include <cstdlib>
@@ -56,6 +62,34 @@ int main() {
   Check(engine->CreateTenant("babyfood", options), "create tenant");
   const std::string tenant = "babyfood";
 
+  // Three desks and two agents: the community manager serves social and
+  // email, the phone agent voice and email.
+  Check(engine->UpsertQueue(tenant, {.id = "social",
+                                     .channels = {v1::CHANNEL_PUBLIC_SOCIAL,
+                                                  v1::CHANNEL_PRIVATE_SOCIAL}}),
+        "social queue");
+  Check(engine->UpsertQueue(tenant, {.id = "email", .channels = {v1::CHANNEL_EMAIL}}),
+        "email queue");
+  Check(engine->UpsertQueue(tenant, {.id = "phone", .channels = {v1::CHANNEL_VOICE}}),
+        "phone queue");
+  omniroute::RoutingSettings routing;
+  routing.rules = {{.name = "social",
+                    .channels = {v1::CHANNEL_PUBLIC_SOCIAL, v1::CHANNEL_PRIVATE_SOCIAL},
+                    .queue = "social"},
+                   {.name = "email", .channels = {v1::CHANNEL_EMAIL}, .queue = "email"},
+                   {.name = "voice", .channels = {v1::CHANNEL_VOICE}, .queue = "phone"}};
+  Check(engine->ConfigureRouting(tenant, routing), "routing");
+  Check(engine->UpsertAgent(tenant, {.id = "community-claire",
+                                     .channels = {v1::CHANNEL_PUBLIC_SOCIAL,
+                                                  v1::CHANNEL_PRIVATE_SOCIAL,
+                                                  v1::CHANNEL_EMAIL}}),
+        "agent claire");
+  Check(engine->UpsertAgent(tenant, {.id = "phone-paul",
+                                     .channels = {v1::CHANNEL_VOICE, v1::CHANNEL_EMAIL}}),
+        "agent paul");
+  Check(engine->SetAgentPresence(tenant, "community-claire", v1::AGENT_PRESENCE_AVAILABLE),
+        "claire available");
+
   // 19:00 — the public post.
   omniroute::InboundMessage post;
   post.channel = v1::CHANNEL_PUBLIC_SOCIAL;
@@ -64,6 +98,10 @@ int main() {
   post.external_id = "post-881";
   post.body = "Opened a sealed jar of your baby food tonight: spoiled. Photo attached.";
   auto on_post = Check(engine->IngestMessage(tenant, post), "ingest post");
+  auto post_task = Check(engine->GetTask(tenant, *on_post.task), "post task");
+  std::cout << "The post becomes " << omniroute::ToString(post_task.id) << " in queue "
+            << post_task.queue << ", offered to " << post_task.offer->agent << "\n";
+  Check(engine->AcceptOffer(tenant, post_task.id, post_task.offer->agent), "accept post");
 
   // 19:20 — the email to the complaints address, from a customer nobody links
   // to the post yet.
@@ -74,6 +112,7 @@ int main() {
   email.external_id = "<cafe01@example.org>";
   email.body = "Batch 4411, bought Saturday. The jar was sealed and the food spoiled.";
   auto on_email = Check(engine->IngestMessage(tenant, email), "ingest email");
+  Check(engine->AcceptOffer(tenant, *on_email.task, "community-claire"), "accept email");
 
   std::cout << "Before the link:\n"
             << "  public post -> " << on_post.customer << ", " << on_post.conversation << "\n"
@@ -115,11 +154,24 @@ int main() {
                               : std::string("no merge"))
             << ", " << link.merged_threads.size() << " thread(s) joined\n";
 
-  // Wednesday 10:00 — the phone agent calls the parent back.
+  // Wednesday 10:00 — the phone desk calls the parent back. The community
+  // manager does not take calls: the call goes to the phone queue.
   clock.Advance(absl::Hours(37) + absl::Minutes(30));
+  Check(engine->SetAgentPresence(tenant, "phone-paul", v1::AGENT_PRESENCE_AVAILABLE),
+        "paul available");
   Check(engine->Handoff(tenant, on_post.conversation, v1::CHANNEL_VOICE,
-                        "call the parent back about the jar", Actor::Agent("phone-paul")),
+                        "call the parent back about the jar", Actor::Agent("community-claire")),
         "handoff to voice");
+  // Claire was preferred for a while; the wait for her runs out.
+  clock.Advance(absl::Seconds(30));
+  Check(engine->RunDueTimers(tenant), "preferred-agent wait");
+  auto after_handoff =
+      Check(engine->GetConversationRouting(tenant, on_post.conversation), "routing");
+  auto call = Check(engine->GetTask(tenant, after_handoff.tasks.back()), "call task");
+  std::cout << "The call-back is " << omniroute::ToString(call.id) << " in queue " << call.queue
+            << ", offered to " << (call.offer ? call.offer->agent : std::string("nobody"))
+            << "\n";
+  Check(engine->AcceptOffer(tenant, call.id, "phone-paul"), "accept call");
 
   auto customer = Check(engine->FindCustomer(tenant, {v1::IDENTITY_KIND_EMAIL, "",
                                                        "parent.lea@example.org"}),
@@ -154,6 +206,73 @@ int main() {
       const auto& h = *entry.handoff;
       std::cout << "  " << Time(entry.at) << "  handoff " << omniroute::ChannelName(h.from_channel)
                 << " -> " << omniroute::ChannelName(h.to_channel) << " (" << h.reason << ")\n";
+    }
+  }
+
+  // On the phone, Paul promises a courier this afternoon and the lab
+  // results within a week.
+  auto pickup = Check(engine->RecordCommitment(
+                          tenant, {.conversation = on_post.conversation,
+                                   .kind = v1::COMMITMENT_KIND_PICKUP,
+                                   .description = "courier picks up the jar",
+                                   .due_at = clock.Now() + absl::Hours(4),
+                                   .deadline = clock.Now() + absl::Hours(8),
+                                   .channel = v1::CHANNEL_VOICE,
+                                   .agent = "phone-paul",
+                                   .actor = Actor::Agent("phone-paul")}),
+                      "pick-up commitment");
+  auto results = Check(engine->RecordCommitment(
+                           tenant, {.conversation = on_post.conversation,
+                                    .kind = v1::COMMITMENT_KIND_CALLBACK,
+                                    .description = "call with the lab results",
+                                    .due_at = clock.Now() + absl::Hours(24 * 7),
+                                    .agent = "phone-paul",
+                                    .actor = Actor::Agent("phone-paul")}),
+                       "results commitment");
+  Check(engine->CompleteTask(tenant, call.id, "phone-paul"), "call done");
+  std::cout << "\nPromises: " << omniroute::ToString(pickup) << " (courier), "
+            << omniroute::ToString(results) << " (lab results)\n";
+
+  // 14:00: the pick-up is due and becomes work for Paul; nobody confirms it.
+  clock.Advance(absl::Hours(4));
+  Check(engine->RunDueTimers(tenant), "pick-up due");
+  auto due = Check(engine->GetCommitment(tenant, pickup), "pick-up");
+  auto due_task = Check(engine->GetTask(tenant, *due.task), "pick-up task");
+  std::cout << Time(clock.Now()) << "  " << omniroute::ToString(pickup) << " due: "
+            << omniroute::ToString(due_task.id) << " on "
+            << omniroute::ChannelName(due_task.channel) << ", "
+            << omniroute::v1::TaskStatus_Name(due_task.status) << "\n";
+  Check(engine->DeclineOffer(tenant, due_task.id, "phone-paul", "on another call"), "decline");
+
+  // 18:00: the deadline passes with the courier still not confirmed.
+  clock.Advance(absl::Hours(4));
+  Check(engine->RunDueTimers(tenant), "pick-up deadline");
+  due = Check(engine->GetCommitment(tenant, pickup), "pick-up");
+  due_task = Check(engine->GetTask(tenant, *due.task), "pick-up task");
+  std::cout << Time(clock.Now()) << "  " << omniroute::ToString(pickup) << " "
+            << omniroute::v1::CommitmentStatus_Name(due.status) << ": "
+            << omniroute::ToString(due_task.id) << " escalated to "
+            << due_task.priority_points << " points\n";
+
+  // The case is settled by email later; resolving it leaves the public post
+  // to answer, where other parents read it.
+  Check(engine->SetConversationStatus(tenant, on_post.conversation,
+                                      v1::CONVERSATION_STATUS_RESOLVED,
+                                      Actor::Agent("phone-paul")),
+        "resolve");
+  // The loop-closure task waits for the conversation's owner (Paul, who does
+  // not post in public) for ten minutes, then goes to the social desk.
+  clock.Advance(absl::Minutes(10));
+  Check(engine->RunDueTimers(tenant), "preferred-agent wait");
+  auto resolved = Check(engine->GetConversationRouting(tenant, on_post.conversation), "routing");
+  for (omniroute::TaskId id : resolved.tasks) {
+    auto task = Check(engine->GetTask(tenant, id), "task");
+    if (task.reason == v1::TASK_REASON_CLOSE_PUBLIC_LOOP) {
+      std::cout << "Resolved: " << omniroute::ToString(task.id) << " closes the loop on "
+                << omniroute::ChannelName(task.channel) << " (queue " << task.queue << ", "
+                << (task.offer ? "offered to " + task.offer->agent
+                               : omniroute::v1::TaskStatus_Name(task.status))
+                << ")\n";
     }
   }
   return 0;
