@@ -1,0 +1,274 @@
+"""Client calls of CustomerService and ConversationService."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, List
+
+from . import values as v
+from ._calls import Calls, _message
+from ._gen_import import service_pb2, types_pb2
+
+__all__: list = []
+
+_Channel = types_pb2.Channel
+_Visibility = types_pb2.Visibility
+_ConversationStatus = types_pb2.ConversationStatus
+
+
+class CustomerCalls(Calls):
+    """Customers (identities, merges) and conversations (messages, handoffs, timeline)."""
+
+    # ---------------------------------------------------------- customers
+
+    def get_customer(self, customer_id: int) -> service_pb2.Customer:
+        """A customer with their identities and conversations.
+
+        A merged customer is returned too, with ``merged_into_customer_id`` set.
+
+        Raises:
+            OmnirouteError: NOT_FOUND.
+        """
+        request = _message(service_pb2.GetCustomerRequest, tenant_id=self._tid(),
+                           customer_id=v.to_id(customer_id, "customer_id"))
+        return self._unary(self._customers.GetCustomer, "GetCustomer", request)
+
+    def find_customer(self, identity: Any) -> service_pb2.Customer:
+        """The active customer who owns an identity (normalized first).
+
+        Args:
+            identity: ``omniroute.email(...)``, ``omniroute.phone(...)``, ...
+
+        Raises:
+            OmnirouteError: NOT_FOUND when nobody owns it; INVALID_ARGUMENT
+                when it cannot be normalized.
+        """
+        request = _message(service_pb2.FindCustomerRequest, tenant_id=self._tid(),
+                           identity=v.to_raw_identity(identity, "identity"))
+        return self._unary(self._customers.FindCustomer, "FindCustomer", request)
+
+    def link_identity(
+        self, customer_id: int, identity: Any, *, actor: Any, mode: Any = None
+    ) -> service_pb2.LinkIdentityResponse:
+        """Links an identity to a customer; if another customer owns it, they merge.
+
+        The older customer survives and the response names it
+        (``customer_id``), with ``absorbed_customer_id`` and the
+        ``merged_threads`` when a merge happened.
+
+        Args:
+            mode: "EXPLICIT" (an agent linked it; the default) or
+                "AUTOMATIC" (a system's match, which never merges two
+                accounts of one network silently).
+        """
+        request = _message(
+            service_pb2.LinkIdentityRequest,
+            tenant_id=self._tid(),
+            customer_id=v.to_id(customer_id, "customer_id"),
+            identity=v.to_raw_identity(identity, "identity"),
+            actor=v.to_actor(actor),
+            mode=v.to_enum(service_pb2.LinkMode, mode, "mode") if mode is not None else 0,
+        )
+        return self._unary(self._customers.LinkIdentity, "LinkIdentity", request)
+
+    def merge_customers(
+        self, customer_id: int, other_customer_id: int, *, actor: Any
+    ) -> service_pb2.LinkIdentityResponse:
+        """Merges two customers (the older survives); see :meth:`link_identity`."""
+        request = _message(
+            service_pb2.MergeCustomersRequest,
+            tenant_id=self._tid(),
+            customer_id=v.to_id(customer_id, "customer_id"),
+            other_customer_id=v.to_id(other_customer_id, "other_customer_id"),
+            actor=v.to_actor(actor),
+        )
+        return self._unary(self._customers.MergeCustomers, "MergeCustomers", request)
+
+    def unmerge_customer(self, customer_id: int, *, actor: Any) -> None:
+        """Undoes the merge that absorbed ``customer_id``.
+
+        The customer is active again with their own identities, their
+        conversations and the messages that came from them.
+
+        Raises:
+            OmnirouteError: FAILED_PRECONDITION if the customer is not merged.
+        """
+        request = _message(service_pb2.UnmergeCustomerRequest, tenant_id=self._tid(),
+                           customer_id=v.to_id(customer_id, "customer_id"),
+                           actor=v.to_actor(actor))
+        self._unary(self._customers.UnmergeCustomer, "UnmergeCustomer", request)
+
+    def list_conversations(self, customer_id: int) -> List[service_pb2.Conversation]:
+        """The customer's conversations."""
+        request = _message(service_pb2.ListConversationsRequest, tenant_id=self._tid(),
+                           customer_id=v.to_id(customer_id, "customer_id"))
+        response = self._unary(self._customers.ListConversations, "ListConversations", request)
+        return list(response.conversations)
+
+    # ---------------------------------------------------------- conversations
+
+    def ingest(
+        self,
+        *,
+        channel: Any,
+        sender: Any,
+        external_id: str,
+        body: str = "",
+        thread_key: str = "",
+        references: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        visibility: Any = None,
+        display_name: str = "",
+        language: str = "",
+        reach: int = 0,
+    ) -> service_pb2.IngestMessageResponse:
+        """Records a customer's message: resolves the customer, threads it, routes it.
+
+        Args:
+            channel: "PUBLIC_SOCIAL", "PRIVATE_SOCIAL", "EMAIL", "VOICE",
+                "CHAT", "SMS" or "MESSAGING".
+            sender: the sender's identity (``omniroute.email(...)``, ...).
+            external_id: the source system's id (required); a redelivery with
+                the same channel and id is recognised (``duplicate``).
+            thread_key: a DM thread id or call id.
+            references: external ids this message replies to (In-Reply-To,
+                References, the post it answers).
+            tags: labels routing rules match on.
+            visibility: "PUBLIC" or "PRIVATE"; default: the channel's.
+            display_name, language, reach: the sender's profile (reach: the
+                audience on public channels).
+
+        Returns:
+            The customer, conversation and message ids, how the message was
+            threaded (``outcome``), and the routing task it created, if any.
+        """
+        request = _message(
+            service_pb2.IngestMessageRequest,
+            tenant_id=self._tid(),
+            channel=v.to_enum(_Channel, channel, "channel"),
+            sender=v.to_raw_identity(sender, "sender"),
+            profile=_message(
+                service_pb2.SenderProfile,
+                display_name=v.to_str(display_name, "display_name"),
+                language=v.to_str(language, "language"),
+                reach=v.to_int(reach, "reach"),
+            ),
+            external_id=v.to_str(external_id, "external_id"),
+            thread_key=v.to_str(thread_key, "thread_key"),
+            references=v.to_strs(references, "references"),
+            body=v.to_str(body, "body"),
+            tags=v.to_strs(tags, "tags"),
+            visibility=v.to_enum(_Visibility, visibility, "visibility") if visibility else 0,
+        )
+        return self._unary(self._conversations.IngestMessage, "IngestMessage", request)
+
+    def record_outbound(
+        self,
+        conversation_id: int,
+        *,
+        channel: Any,
+        external_id: str,
+        body: str = "",
+        agent_id: str = "",
+        references: Iterable[str] = (),
+        visibility: Any = None,
+    ) -> int:
+        """Records the brand's answer; returns the message id.
+
+        Args:
+            external_id: the id the channel gave the answer (an email's
+                Message-ID, a post id); the customer's replies that reference
+                it join the conversation.
+            channel: the channel the answer went out on.
+            agent_id: the agent who answered.
+        """
+        request = _message(
+            service_pb2.RecordOutboundRequest,
+            tenant_id=self._tid(),
+            conversation_id=v.to_id(conversation_id, "conversation_id"),
+            channel=v.to_enum(_Channel, channel, "channel"),
+            external_id=v.to_str(external_id, "external_id"),
+            references=v.to_strs(references, "references"),
+            body=v.to_str(body, "body"),
+            agent_id=v.to_str(agent_id, "agent_id"),
+            visibility=v.to_enum(_Visibility, visibility, "visibility") if visibility else 0,
+        )
+        return self._unary(self._conversations.RecordOutbound, "RecordOutbound",
+                           request).message_id
+
+    def handoff(
+        self, conversation_id: int, *, to_channel: Any, reason: str = "", actor: Any
+    ) -> service_pb2.ConversationRouting:
+        """Moves the conversation to another channel; the thread travels with it.
+
+        The owner agent keeps it if they serve the new channel and have
+        capacity; otherwise the new task prefers them for a while, then falls
+        back to the queue.
+
+        Returns:
+            The conversation's routing after the handoff (its tasks, the owner).
+        """
+        request = _message(
+            service_pb2.HandoffRequest,
+            tenant_id=self._tid(),
+            conversation_id=v.to_id(conversation_id, "conversation_id"),
+            to_channel=v.to_enum(_Channel, to_channel, "to_channel"),
+            reason=v.to_str(reason, "reason"),
+            actor=v.to_actor(actor),
+        )
+        return self._unary(self._conversations.Handoff, "Handoff", request).routing
+
+    def set_conversation_status(
+        self, conversation_id: int, status: Any, *, actor: Any
+    ) -> None:
+        """Sets the status: "OPEN", "PENDING_CUSTOMER", "RESOLVED" or "CLOSED"."""
+        request = _message(
+            service_pb2.SetConversationStatusRequest,
+            tenant_id=self._tid(),
+            conversation_id=v.to_id(conversation_id, "conversation_id"),
+            status=v.to_enum(_ConversationStatus, status, "status"),
+            actor=v.to_actor(actor),
+        )
+        self._unary(self._conversations.SetConversationStatus, "SetConversationStatus", request)
+
+    def merge_conversations(
+        self, target_conversation_id: int, source_conversation_id: int, *, actor: Any
+    ) -> None:
+        """Moves every message of the source conversation into the target one."""
+        request = _message(
+            service_pb2.MergeConversationsRequest,
+            tenant_id=self._tid(),
+            target_conversation_id=v.to_id(target_conversation_id, "target_conversation_id"),
+            source_conversation_id=v.to_id(source_conversation_id, "source_conversation_id"),
+            actor=v.to_actor(actor),
+        )
+        self._unary(self._conversations.MergeConversations, "MergeConversations", request)
+
+    def split_conversation(
+        self, conversation_id: int, message_ids: Iterable[int], *, actor: Any
+    ) -> int:
+        """Moves messages into a new conversation; returns its id."""
+        request = _message(
+            service_pb2.SplitConversationRequest,
+            tenant_id=self._tid(),
+            conversation_id=v.to_id(conversation_id, "conversation_id"),
+            message_ids=[v.to_id(m, f"message_ids[{i}]") for i, m in enumerate(message_ids)],
+            actor=v.to_actor(actor),
+        )
+        return self._unary(self._conversations.SplitConversation, "SplitConversation",
+                           request).conversation_id
+
+    def get_conversation(self, conversation_id: int) -> service_pb2.Conversation:
+        """A conversation: status, channels used, handoffs, SLA clock."""
+        request = _message(service_pb2.GetConversationRequest, tenant_id=self._tid(),
+                           conversation_id=v.to_id(conversation_id, "conversation_id"))
+        return self._unary(self._conversations.GetConversation, "GetConversation", request)
+
+    def timeline(self, conversation_id: int) -> List[service_pb2.TimelineEntry]:
+        """Messages and handoffs across every channel, oldest first.
+
+        Each entry holds either ``message`` or ``handoff``
+        (``entry.WhichOneof("entry")``).
+        """
+        request = _message(service_pb2.GetTimelineRequest, tenant_id=self._tid(),
+                           conversation_id=v.to_id(conversation_id, "conversation_id"))
+        return list(self._unary(self._conversations.GetTimeline, "GetTimeline", request).entries)
