@@ -47,6 +47,14 @@ for package in "${PACKAGES[@]}"; do
   fi
 done
 
+# The Node client's tests need node and npm; a machine that has them from
+# elsewhere keeps its own, otherwise Debian's are installed.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  for package in nodejs npm; do
+    is_installed "${package}" || missing+=("${package}")
+  done
+fi
+
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-deps: all ${#PACKAGES[@]} packages are installed"
   exit 0
