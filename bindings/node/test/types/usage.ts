@@ -1,0 +1,86 @@
+// Compiled by test/types.test.js (tsc --noEmit): the declarations of
+// index.d.ts allow what the client does and refuse what it refuses.
+
+import {
+  Client,
+  OmnirouteError,
+  Status,
+  email,
+  handle,
+  agent,
+  type Event,
+  type OfferUpdate,
+  type Task,
+  type TimelineEntry,
+  type ConversationRouting,
+} from '../..';
+
+async function story(c: Client): Promise<void> {
+  await c.createTenant();
+  await c.createTenant({ closePublicLoop: true, mergeThreadsOnCustomerMerge: true, channels: [{ channel: 'EMAIL', continuityWindow: '6h' }] });
+  await c.upsertQueue({ queueId: 'social', channels: ['PUBLIC_SOCIAL'], offerTimeout: 30000, expansionSteps: [{ after: '5m', relaxLevels: 1 }] });
+  await c.upsertAgent({ agentId: 'ana', channels: ['PUBLIC_SOCIAL', 'EMAIL'], skills: [{ skill: 'phones', level: 5 }] });
+  await c.configureRouting({ rules: [{ channels: ['PUBLIC_SOCIAL'], queueId: 'social' }], defaultOfferTimeout: '45s' });
+  await c.setPresence({ agentId: 'ana', presence: 'AVAILABLE' });
+
+  const r = await c.ingest({ channel: 'EMAIL', sender: email('a@b.c'), externalId: 'e-1', body: 'hi' });
+  const id: string = r.conversationId;
+  const task: Task | null = r.task;
+  if (task && task.offer) {
+    const expires: Date | null = task.offer.expiresAt;
+    void expires;
+  }
+  const messageId: string = await c.recordOutbound({ conversationId: id, channel: 'EMAIL', externalId: 'o-1', body: 'hello' });
+  void messageId;
+  const routing: ConversationRouting = await c.handoff({ conversationId: id, toChannel: 'VOICE', actor: agent('ana') });
+  const same: boolean = routing.sameAgentThroughout;
+  void same;
+  const entries: TimelineEntry[] = await c.timeline(id);
+  for (const e of entries) {
+    if (e.entry === 'message' && e.message) console.log(e.message.body, e.message.sender?.value);
+  }
+  await c.linkIdentity({ customerId: r.customerId, identity: handle('x', '@a'), actor: agent('ana') });
+  await c.getCustomer(1n);
+  await c.getCustomer(1);
+  await c.recordCommitment({ conversationId: id, kind: 'CALLBACK', dueAt: new Date(), actor: agent('ana') });
+  const fired: number = await c.runDueTimers();
+  const last: string = await c.lastSequence();
+  void fired;
+  void last;
+  const echoed: Buffer = await c.ping({ payload: 'x' });
+  void echoed;
+
+  for await (const u of c.offers('ana')) {
+    const update: OfferUpdate = u;
+    if (update.kind === 'OFFERED' && update.task) {
+      await c.acceptOffer({ taskId: update.task.taskId, agentId: 'ana' });
+      break;
+    }
+  }
+  const controller = new AbortController();
+  for await (const e of c.watch({ fromSequence: 1 }, { signal: controller.signal })) {
+    const event: Event = e;
+    if (event.payload === 'messageRecorded') console.log(event.messageRecorded.body);
+    if (event.payload === 'taskOffered') console.log(event.taskOffered.agentId);
+    break;
+  }
+
+  try {
+    await c.getTask('42', { timeoutMs: 1000 });
+  } catch (e) {
+    if (e instanceof OmnirouteError && e.code === Status.NOT_FOUND) console.log(e.codeName, e.details, e.field);
+  }
+
+  // @ts-expect-error: not a channel
+  await c.ingest({ channel: 'EMAL', sender: email('a@b.c'), externalId: 'x' });
+  // @ts-expect-error: externalId is required
+  await c.ingest({ channel: 'EMAIL', sender: email('a@b.c') });
+  // @ts-expect-error: no such field
+  await c.ingest({ channel: 'EMAIL', sender: email('a@b.c'), externalId: 'x', externalID: 'x' });
+  // @ts-expect-error: ids are strings in responses
+  const n: number = r.customerId;
+  void n;
+  c.close();
+}
+
+void story(new Client('127.0.0.1:50051', { tenant: 'acme', timeoutMs: 5000 }).forTenant('other'));
