@@ -101,7 +101,9 @@ class Engine {
                                              const InboundMessage& message);
 
   // Records the brand's message on a conversation. The channel must be the
-  // conversation's current channel (hand off first to answer elsewhere).
+  // conversation's current channel, or that of a task routed for it and not
+  // finished (the public answer that closes the loop); hand off first to
+  // answer elsewhere.
   absl::StatusOr<MessageId> RecordOutbound(absl::string_view tenant_id,
                                            const OutboundMessage& message);
 
