@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds a preset (ci by default),
-# runs its tests with ctest, then checks that the installed package works from
+# runs its tests with ctest, then the Python and Node clients' tests against
+# the server of that build, then checks that the installed package works from
 # an outside CMake project (tools/check-install.sh). Exits non-zero on any
 # failure.
 #
@@ -19,5 +20,10 @@ if ctest --list-presets 2>/dev/null | grep -q "\"${preset}\""; then
 else
   ctest --test-dir "${build_dir}" --output-on-failure -j 2 --no-tests=error
 fi
+
+# The clients, against the server binary of this build.
+export OMNIROUTE_SERVER="${PWD}/${build_dir}/tools/omniroute-server"
+bash bindings/python/run-tests.sh
+bash bindings/node/run-tests.sh
 
 bash tools/check-install.sh "${build_dir}"
