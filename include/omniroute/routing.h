@@ -194,6 +194,9 @@ struct RoutingSettings {
   // its queue. Default: 30 seconds for voice and chat, 10 minutes for the
   // asynchronous channels; per channel here.
   absl::flat_hash_map<Channel, absl::Duration> preferred_agent_waits;
+  // The wait of the channels not listed above. Default: none, and the
+  // built-in waits apply.
+  std::optional<absl::Duration> default_preferred_agent_wait;
 
   absl::Duration PreferredAgentWait(Channel channel) const;
 };

@@ -62,12 +62,14 @@ TenantOptions FromProto(const ::omniroute::v1::TenantSettings& proto) {
     if (window > absl::ZeroDuration()) options.continuity_windows[c.channel()] = window;
     if (target > absl::ZeroDuration()) options.first_response_targets[c.channel()] = target;
   }
-  options.merge_threads_on_customer_merge = proto.merge_threads_on_customer_merge();
+  if (proto.has_merge_threads_on_customer_merge()) {
+    options.merge_threads_on_customer_merge = proto.merge_threads_on_customer_merge();
+  }
   if (proto.has_thread_merge_window()) {
     options.thread_merge_window = FromProto(proto.thread_merge_window());
   }
   if (proto.max_body_bytes() > 0) options.max_body_bytes = proto.max_body_bytes();
-  options.close_public_loop = proto.close_public_loop();
+  if (proto.has_close_public_loop()) options.close_public_loop = proto.close_public_loop();
   return options;
 }
 

@@ -30,13 +30,24 @@ constexpr int kMaxDispatchRounds = 10'000'000;
 }  // namespace
 
 absl::Status Router::React(absl::Span<const Event> applied) {
+  // A customer's message that reopens a conversation brings its own task.
+  std::vector<uint64_t> written_to;
+  for (const Event& event : applied) {
+    if (event.has_message_recorded() &&
+        event.message_recorded().direction() == v1::DIRECTION_INBOUND) {
+      written_to.push_back(event.message_recorded().conversation_id());
+    }
+  }
   for (const Event& event : applied) {
     absl::Status s = absl::OkStatus();
     switch (event.payload_case()) {
       case Event::kMessageRecorded: {
         const v1::MessageRecorded& m = event.message_recorded();
+        const ConversationId id = state_.ResolveConversation(ConversationId(m.conversation_id()));
         if (m.direction() == v1::DIRECTION_INBOUND) {
-          s = OnInbound(state_.ResolveConversation(ConversationId(m.conversation_id())), m);
+          s = OnInbound(id, m);
+        } else {
+          s = OnAnswered(id, core::FromProto(event.time()));
         }
         break;
       }
@@ -52,6 +63,11 @@ absl::Status Router::React(absl::Span<const Event> applied) {
         const ConversationId id(e.conversation_id());
         if (e.to_status() == v1::CONVERSATION_STATUS_RESOLVED) s = OnResolved(id);
         if (e.to_status() == v1::CONVERSATION_STATUS_CLOSED) s = OnEnded(id);
+        if (e.from_status() == v1::CONVERSATION_STATUS_RESOLVED &&
+            e.to_status() == v1::CONVERSATION_STATUS_OPEN &&
+            std::find(written_to.begin(), written_to.end(), id.value()) == written_to.end()) {
+          s = OnReopened(id);
+        }
         break;
       }
       case Event::kConversationsMerged:
@@ -87,9 +103,11 @@ absl::Status Router::OnInbound(ConversationId id, const v1::MessageRecorded& m) 
       // Work in progress on this channel already covers the message.
       if (t.channel == m.channel()) return absl::OkStatus();
     }
-    // The customer moved: what still waits elsewhere follows them.
+    // The customer moved: what still waits elsewhere follows them, except
+    // a promise, which is kept on its own channel.
     for (TaskId task_id : record->tasks) {
       const TaskState& t = *routing.task(task_id);
+      if (t.commitment.valid()) continue;
       if (t.status == v1::TASK_STATUS_WAITING || t.status == v1::TASK_STATUS_OFFERED) {
         AppendCancel(t, v1::CANCEL_REASON_HANDED_OFF, &events);
         previous = t.id;
@@ -123,6 +141,8 @@ absl::Status Router::OnHandoff(ConversationId id, Channel to_channel) {
         covered = true;  // The work is already on the new channel.
         continue;
       }
+      // A promise is kept on its own channel.
+      if (t.commitment.valid() && t.status != v1::TASK_STATUS_ASSIGNED) continue;
       if (t.status == v1::TASK_STATUS_ASSIGNED) {
         auto* ended = events.emplace_back().mutable_task_ended();
         ended->set_task_id(t.id.value());
@@ -164,6 +184,44 @@ absl::Status Router::OnHandoff(ConversationId id, Channel to_channel) {
     return sink_.Emit(std::move(assign));
   }
   return absl::OkStatus();
+}
+
+absl::Status Router::OnAnswered(ConversationId id, absl::Time at) {
+  const RoutingState& routing = state_.routing();
+  const ConversationRoutingState* record = routing.conversation(id);
+  if (record == nullptr) return absl::OkStatus();
+  Events events;
+  for (TaskId task_id : record->tasks) {
+    const TaskState& t = *routing.task(task_id);
+    if (t.live() && !t.sla_escalated && t.first_response_due != absl::InfiniteFuture() &&
+        t.created_at <= at) {
+      events.emplace_back().mutable_task_first_response_met()->set_task_id(t.id.value());
+    }
+  }
+  if (events.empty()) return absl::OkStatus();
+  return sink_.Emit(std::move(events));
+}
+
+absl::Status Router::OnReopened(ConversationId id) {
+  const core::ConversationState* c = state_.conversation(id);
+  if (c == nullptr || !c->IsLive()) return absl::OkStatus();
+  const RoutingState& routing = state_.routing();
+  const ConversationRoutingState* record = routing.conversation(id);
+  if (record != nullptr) {
+    for (TaskId task_id : record->tasks) {
+      const TaskState& t = *routing.task(task_id);
+      if (t.live() && t.channel == c->channel) return absl::OkStatus();
+    }
+  }
+  TaskSpec spec;
+  spec.conversation = id;
+  spec.channel = c->channel;
+  spec.reason = v1::TASK_REASON_REOPEN;
+  spec.visibility = TraitsOf(c->channel).visibility;
+  spec.preferred_agent = record != nullptr ? record->owner : "";
+  Events events;
+  AppendTask(state_, spec, now_, &events);
+  return sink_.Emit(std::move(events));
 }
 
 absl::Status Router::OnResolved(ConversationId id) {
@@ -347,6 +405,10 @@ absl::Status Router::FireTimer(const Timer& timer) {
       auto* e = events.emplace_back().mutable_offer_expired();
       e->set_task_id(t.id.value());
       e->set_agent_id(t.agent);
+      // The preferred agent did not answer: waiting for them is over.
+      if (t.held && t.preferred_agent == t.agent) {
+        events.emplace_back().mutable_task_released()->set_task_id(t.id.value());
+      }
       const int limit = settings.max_consecutive_expiries();
       if (limit > 0 && a.consecutive_expiries + 1 >= limit &&
           a.presence == v1::AGENT_PRESENCE_AVAILABLE) {
@@ -419,6 +481,15 @@ absl::Status Router::FireTimer(const Timer& timer) {
       break;
     }
     case TimerKind::kFirstResponseBreach: {
+      const TaskState& t = *routing.task(TaskId(timer.id));
+      const core::ConversationState* c =
+          state_.conversation(state_.ResolveConversation(t.conversation));
+      if (c != nullptr && c->first_responded_at != absl::InfiniteFuture() &&
+          c->first_responded_at >= t.created_at) {
+        // Answered meanwhile (on another channel, or in a thread merged in).
+        events.emplace_back().mutable_task_first_response_met()->set_task_id(timer.id);
+        break;
+      }
       auto* e = events.emplace_back().mutable_task_escalated();
       e->set_task_id(timer.id);
       e->set_reason(v1::ESCALATION_REASON_SLA_BREACHED);

@@ -97,6 +97,8 @@ class Router {
  private:
   absl::Status OnInbound(ConversationId conversation, const ::omniroute::v1::MessageRecorded& m);
   absl::Status OnHandoff(ConversationId conversation, Channel to_channel);
+  absl::Status OnAnswered(ConversationId conversation, absl::Time at);
+  absl::Status OnReopened(ConversationId conversation);
   absl::Status OnResolved(ConversationId conversation);
   absl::Status OnEnded(ConversationId conversation);
   absl::Status OnThreadMerged(ConversationId target, ConversationId source);

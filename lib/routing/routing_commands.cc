@@ -172,6 +172,10 @@ absl::Status DecideDecline(const core::TenantState& state, TaskId task, absl::st
   e->set_task_id(task.value());
   e->set_agent_id(std::string(agent));
   e->set_reason(std::string(reason));
+  // The preferred agent said no: waiting for them is over.
+  if ((*t)->held && (*t)->preferred_agent == agent) {
+    events->emplace_back().mutable_task_released()->set_task_id(task.value());
+  }
   return absl::OkStatus();
 }
 

@@ -405,6 +405,13 @@ absl::Status ValidateRoutingSettings(
                                                    settings.max_consecutive_expiries,
                                                    " must be in [0, 1000]"));
   }
+  if (settings.default_preferred_agent_wait.has_value()) {
+    if (absl::Status s = ValidateDuration(*settings.default_preferred_agent_wait,
+                                          "settings.default_preferred_agent_wait", true);
+        !s.ok()) {
+      return s;
+    }
+  }
   for (const auto& [channel, wait] : settings.preferred_agent_waits) {
     if (!ValidChannel(channel)) {
       return absl::InvalidArgumentError(absl::StrCat("settings.preferred_agent_waits: ",
@@ -531,7 +538,8 @@ void ToProto(const RoutingSettings& settings, v1::RoutingSettings* proto) {
     wait->set_channel(static_cast<Channel>(c));
     ToProto(settings.PreferredAgentWait(static_cast<Channel>(c)), wait->mutable_wait());
   }
-  ToProto(absl::Minutes(10), proto->mutable_default_preferred_agent_wait());
+  ToProto(settings.default_preferred_agent_wait.value_or(absl::Minutes(10)),
+          proto->mutable_default_preferred_agent_wait());
 }
 
 RoutingSettings FromProto(const v1::RoutingSettings& proto) {
@@ -567,6 +575,9 @@ RoutingSettings FromProto(const v1::RoutingSettings& proto) {
   for (const v1::PreferredAgentWait& wait : proto.preferred_agent_waits()) {
     settings.preferred_agent_waits[wait.channel()] = ToDuration(wait.wait());
   }
+  if (proto.has_default_preferred_agent_wait()) {
+    settings.default_preferred_agent_wait = ToDuration(proto.default_preferred_agent_wait());
+  }
   return settings;
 }
 
@@ -587,6 +598,7 @@ absl::Duration RoutingSettings::PreferredAgentWait(Channel channel) const {
   if (auto it = preferred_agent_waits.find(channel); it != preferred_agent_waits.end()) {
     return it->second;
   }
+  if (default_preferred_agent_wait.has_value()) return *default_preferred_agent_wait;
   return TraitsOf(channel).mode == ChannelMode::kSynchronous ? absl::Seconds(30)
                                                               : absl::Minutes(10);
 }

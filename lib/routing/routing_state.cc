@@ -73,7 +73,7 @@ RoutingState::RoutingState() : settings_(DefaultRoutingSettingsProto()) {
 
 bool RoutingState::IsRoutingEvent(const Event& event) {
   return event.payload_case() >= Event::kRoutingConfigured &&
-         event.payload_case() <= Event::kCommitmentClosed;
+         event.payload_case() <= Event::kTaskFirstResponseMet;
 }
 
 const AgentState* RoutingState::agent(absl::string_view id) const {
@@ -269,6 +269,11 @@ absl::Status RoutingState::Check(const Event& event, const core::TenantState& co
         return Misfit(event, "unknown task");
       }
       return absl::OkStatus();
+    case Event::kTaskFirstResponseMet:
+      if (task(TaskId(event.task_first_response_met().task_id())) == nullptr) {
+        return Misfit(event, "unknown task");
+      }
+      return absl::OkStatus();
     case Event::kCommitmentRecorded: {
       const auto& e = event.commitment_recorded();
       if (e.commitment_id() != commitments_.size() + 1) {
@@ -321,6 +326,14 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
       const v1::QueueConfig& config = event.queue_configured().queue();
       auto [it, inserted] = queues_.try_emplace(config.queue_id());
       if (inserted) queue_order_.push_back(config.queue_id());
+      // The queue's base is part of its live tasks' points: re-rank them.
+      const int64_t delta =
+          int64_t{config.base_priority()} - (inserted ? 0 : it->second.config.base_priority());
+      if (delta != 0) {
+        for (TaskState& t : tasks_) {
+          if (t.live() && t.queue == config.queue_id()) t.points += delta;
+        }
+      }
       it->second.config = config;
       queue_configs_[config.queue_id()] = config;
       Reindex();
@@ -450,11 +463,9 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
       AgentState& a = mutable_agent(t.agent);
       Erase(a.offered, t.id);
       ReleaseCapacity(a, t);
-      if (!event.has_offer_withdrawn()) {
-        t.excluded.push_back(t.agent);
-        // The preferred agent said no (or nothing): waiting for them is over.
-        if (t.held && t.preferred_agent == t.agent) t.held = false;
-      }
+      // A held task stays held until its TaskReleased, which the router
+      // sends with a decline or an expiry by the preferred agent.
+      if (!event.has_offer_withdrawn()) t.excluded.push_back(t.agent);
       if (event.has_offer_expired()) ++a.consecutive_expiries;
       t.status = v1::TASK_STATUS_WAITING;
       t.agent.clear();
@@ -547,6 +558,13 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
       t.points += e.added_points();
       if (e.reason() == v1::ESCALATION_REASON_SLA_BREACHED) t.sla_escalated = true;
       Place(t);
+      RefreshTimers(t);
+      return;
+    }
+
+    case Event::kTaskFirstResponseMet: {
+      TaskState& t = mutable_task(event.task_first_response_met().task_id());
+      t.first_response_due = absl::InfiniteFuture();
       RefreshTimers(t);
       return;
     }
