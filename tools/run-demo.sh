@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash tools/install-deps.sh
 cmake --preset release
-cmake --build --preset release -j 2 --target omniroute-server omniroute
+cmake --build --preset release -j 2 --target omniroute-server omniroute-cli
 
 cat >&2 <<'TEXT'
 omniroute-server: demo tenant "acme" (examples/config/acme.textproto), store in omniroute-data/.

@@ -1,0 +1,314 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// The readable output of the omniroute command line (timelines, customers,
+// tasks, offers, commitments, events) and its --json lines, from messages
+// built here: what a user reads must not depend on a server to be checked.
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cli/conversation_format.h"
+#include "cli/event_format.h"
+#include "cli/printer.h"
+#include "cli/routing_format.h"
+#include "cli/text_block.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "omniroute/v1/events.pb.h"
+#include "omniroute/v1/service.pb.h"
+
+namespace omniroute::cli {
+namespace {
+
+namespace v1 = ::omniroute::v1;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+template <typename Message>
+Message Parse(const std::string& text) {
+  Message message;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
+  return message;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  return absl::StrSplit(text, '\n', absl::SkipEmpty());
+}
+
+TEST(TextBlockTest, OneLineColumnsAndKeyValues) {
+  EXPECT_EQ(OneLine("Hello,\r\n\r\nthe jar\tis spoiled"), "Hello, the jar is spoiled");
+  EXPECT_EQ(OneLine("bell\x07"), "bell?");
+  EXPECT_EQ(OneLine("abcdef", 3), "abc...");
+  // "é" is two bytes: the cut never splits it.
+  EXPECT_EQ(OneLine("ab\xC3\xA9", 3), "ab...");
+
+  Columns columns;
+  columns.AddRow({"a", "bbb", "c"});
+  columns.AddRow({"aaa", "b", ""});
+  EXPECT_EQ(columns.Render(), "a    bbb  c\naaa  b\n");
+
+  KeyValueBlock block;
+  block.Add("task", "12").Add("first response due", "").AddIfSet("agent", "");
+  EXPECT_EQ(block.Render(), "task                12\nfirst response due  -\n");
+}
+
+TEST(ConversationFormatTest, TimelineIsOneAlignedLinePerMessageAndHandoff) {
+  const auto timeline = Parse<v1::GetTimelineResponse>(R"pb(
+    entries {
+      at { seconds: 1714640400 }
+      message {
+        channel: CHANNEL_PUBLIC_SOCIAL
+        direction: DIRECTION_INBOUND
+        sender { kind: IDENTITY_KIND_SOCIAL_HANDLE network: "x" value: "parent_of_lea" }
+        body: "The jar was spoiled!\nPhoto attached."
+      }
+    }
+    entries {
+      at { seconds: 1714641600 }
+      message {
+        channel: CHANNEL_PUBLIC_SOCIAL
+        direction: DIRECTION_OUTBOUND
+        agent_id: "ann"
+        body: "Sorry! Please DM us."
+      }
+    }
+    entries {
+      at { seconds: 1714641660 }
+      handoff {
+        from_channel: CHANNEL_PUBLIC_SOCIAL
+        to_channel: CHANNEL_PRIVATE_SOCIAL
+        reason: "personal data"
+        actor { kind: ACTOR_KIND_AGENT id: "ann" }
+      }
+    }
+  )pb");
+  EXPECT_THAT(Lines(FormatTimeline(timeline)),
+              ElementsAre("2024-05-02T09:00:00Z  PUBLIC_SOCIAL   in       handle@x:parent_of_lea  "
+                          "The jar was spoiled! Photo attached.",
+                          "2024-05-02T09:20:00Z  PUBLIC_SOCIAL   out      agent ann               "
+                          "Sorry! Please DM us.",
+                          "2024-05-02T09:21:00Z  PRIVATE_SOCIAL  handoff  agent ann               "
+                          "from PUBLIC_SOCIAL: personal data"));
+  EXPECT_EQ(FormatTimeline(v1::GetTimelineResponse()), "(empty timeline)\n");
+}
+
+TEST(ConversationFormatTest, IngestLinkAndCustomer) {
+  const auto ingest = Parse<v1::IngestMessageResponse>(R"pb(
+    customer_id: 1
+    conversation_id: 3
+    message_id: 5
+    outcome: THREAD_OUTCOME_JOINED_BY_REFERENCE
+    task {
+      task_id: 2
+      conversation_id: 3
+      channel: CHANNEL_EMAIL
+      reason: TASK_REASON_INBOUND
+      status: TASK_STATUS_WAITING
+      queue_id: "support"
+      priority_points: 10
+    }
+  )pb");
+  EXPECT_THAT(Lines(FormatIngest(ingest)),
+              ElementsAre("message 5 in conversation 3 (joined by reference) of customer 1",
+                          "task 2  conversation 3  EMAIL  INBOUND  WAITING in support  "
+                          "priority 10"));
+
+  const auto link = Parse<v1::LinkIdentityResponse>(R"pb(
+    customer_id: 1
+    absorbed_customer_id: 2
+    merged_threads { target_conversation_id: 3 source_conversation_id: 4 }
+  )pb");
+  EXPECT_THAT(Lines(FormatLink(link)), ElementsAre("customer 1 absorbed customer 2",
+                                                   "conversation 4 merged into conversation 3"));
+
+  const auto customer = Parse<v1::Customer>(R"pb(
+    customer_id: 1
+    display_name: "Lea's parent"
+    identities { kind: IDENTITY_KIND_EMAIL value: "ann@example.com" }
+    identities { kind: IDENTITY_KIND_SOCIAL_HANDLE network: "x" value: "parent_of_lea" }
+    conversation_ids: 3
+    conversation_ids: 4
+  )pb");
+  EXPECT_THAT(FormatCustomer(customer),
+              AllOf(HasSubstr("identity       email:ann@example.com\n"),
+                    HasSubstr("identity       handle@x:parent_of_lea\n"),
+                    HasSubstr("conversations  3 4\n"), HasSubstr("name           Lea's parent")));
+}
+
+TEST(RoutingFormatTest, EachTaskStateReads) {
+  auto task = Parse<v1::Task>(R"pb(
+    task_id: 12
+    conversation_id: 3
+    channel: CHANNEL_VOICE
+    reason: TASK_REASON_COMMITMENT
+    queue_id: "callbacks"
+    priority_points: 40
+    status: TASK_STATUS_OFFERED
+    offer {
+      agent_id: "ann"
+      expires_at { seconds: 1714640430 }
+    }
+  )pb");
+  EXPECT_EQ(FormatTaskLine(task),
+            "task 12  conversation 3  VOICE  COMMITMENT  OFFERED to ann until "
+            "2024-05-02T09:00:30Z  queue callbacks  priority 40");
+  task.set_status(v1::TASK_STATUS_ASSIGNED);
+  task.set_agent_id("ann");
+  EXPECT_EQ(TaskState(task), "ASSIGNED to ann");
+  task.set_status(v1::TASK_STATUS_COMPLETED);
+  task.set_end(v1::TASK_END_HANDED_OFF);
+  EXPECT_EQ(TaskState(task), "COMPLETED by ann (HANDED_OFF)");
+  task.set_status(v1::TASK_STATUS_CANCELLED);
+  task.set_cancel_reason(v1::CANCEL_REASON_ABANDONED);
+  EXPECT_EQ(TaskState(task), "CANCELLED (ABANDONED)");
+  task.set_status(v1::TASK_STATUS_WAITING);
+  task.set_preferred_agent_id("ann");
+  task.mutable_preferred_until()->set_seconds(1714640460);
+  EXPECT_EQ(TaskState(task), "WAITING for ann until 2024-05-02T09:01:00Z");
+  EXPECT_THAT(FormatTaskLine(task),
+              HasSubstr("WAITING for ann until 2024-05-02T09:01:00Z  queue callbacks"));
+  task.clear_preferred_until();
+  task.clear_queue_id();
+  EXPECT_EQ(TaskState(task), "WAITING unrouted (no queue matched)");
+
+  EXPECT_THAT(FormatTask(task),
+              AllOf(HasSubstr("task                12\n"), HasSubstr("preferred agent     ann\n")));
+}
+
+TEST(RoutingFormatTest, OfferUpdatesAndCommitments) {
+  const auto update = Parse<v1::OfferUpdate>(R"pb(
+    kind: KIND_OFFERED
+    sequence: 42
+    task {
+      task_id: 12
+      conversation_id: 3
+      channel: CHANNEL_EMAIL
+      reason: TASK_REASON_INBOUND
+      status: TASK_STATUS_OFFERED
+      queue_id: "support"
+      offer {
+        agent_id: "ann"
+        expires_at { seconds: 1714640430 }
+      }
+    }
+  )pb");
+  EXPECT_THAT(FormatOfferUpdateLine(update),
+              StartsWith("#42 OFFERED  task 12  conversation 3  EMAIL  INBOUND  OFFERED to ann"));
+
+  const auto commitment = Parse<v1::Commitment>(R"pb(
+    commitment_id: 4
+    conversation_id: 3
+    kind: COMMITMENT_KIND_PICKUP
+    status: COMMITMENT_STATUS_PENDING
+    channel: CHANNEL_VOICE
+    description: "courier picks up the jar"
+    due_at { seconds: 1714658400 }
+    deadline { seconds: 1714662000 }
+    agent_id: "bob"
+  )pb");
+  EXPECT_EQ(FormatCommitmentLine(commitment),
+            "commitment 4  conversation 3  PICKUP  PENDING  due 2024-05-02T14:00:00Z  "
+            "deadline 2024-05-02T15:00:00Z  VOICE  agent bob  \"courier picks up the jar\"");
+  EXPECT_EQ(FormatCommitmentList(v1::ListCommitmentsResponse()), "(no commitments)\n");
+}
+
+TEST(EventFormatTest, OneLinePerEventWithItsTypeAndWhatItSays) {
+  const auto message = Parse<v1::Event>(R"pb(
+    sequence: 17
+    time { seconds: 1714640400 }
+    tenant_id: "acme"
+    message_recorded {
+      message_id: 5
+      conversation_id: 3
+      channel: CHANNEL_EMAIL
+      direction: DIRECTION_INBOUND
+      sender { kind: IDENTITY_KIND_EMAIL value: "ann@example.com" }
+      body: "The jar\nwas spoiled"
+      outcome: THREAD_OUTCOME_OPENED
+    }
+  )pb");
+  EXPECT_EQ(EventTypeName(message), "message_recorded");
+  EXPECT_EQ(FormatEventLine(message),
+            "#17 2024-05-02T09:00:00Z message_recorded  message 5 in conversation 3  EMAIL in  "
+            "email:ann@example.com  opened  \"The jar was spoiled\"");
+
+  const auto merged = Parse<v1::Event>(R"pb(
+    sequence: 20
+    time { seconds: 1714640400 }
+    customers_merged {
+      survivor_id: 1
+      absorbed_id: 2
+      moved_identities { kind: IDENTITY_KIND_EMAIL value: "ann@example.com" }
+      moved_conversation_ids: 4
+      thread_merges { target_conversation_id: 3 source_conversation_id: 4 }
+      actor { kind: ACTOR_KIND_AGENT id: "ann" }
+    }
+  )pb");
+  EXPECT_EQ(FormatEventLine(merged),
+            "#20 2024-05-02T09:00:00Z customers_merged  customer 2 into 1  1 identity  "
+            "1 conversation  threads 4->3  by agent ann");
+
+  const auto offered = Parse<v1::Event>(R"pb(
+    sequence: 21
+    time { seconds: 1714640400 }
+    task_offered {
+      task_id: 12
+      agent_id: "ann"
+      expires_at { seconds: 1714640430 }
+    }
+  )pb");
+  EXPECT_EQ(FormatEventLine(offered),
+            "#21 2024-05-02T09:00:00Z task_offered  task 12  to ann  until 2024-05-02T09:00:30Z");
+
+  v1::Event empty;
+  empty.set_sequence(1);
+  EXPECT_EQ(FormatEventLine(empty), "#1 - unknown");
+}
+
+TEST(EventFormatTest, EveryEventTypeHasALine) {
+  const google::protobuf::OneofDescriptor* payload =
+      v1::Event::descriptor()->FindOneofByName("payload");
+  ASSERT_NE(payload, nullptr);
+  for (int i = 0; i < payload->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = payload->field(i);
+    SCOPED_TRACE(field->name());
+    v1::Event event;
+    event.set_sequence(7);
+    event.GetReflection()->MutableMessage(&event, field);
+    const std::string line = FormatEventLine(event);
+    EXPECT_EQ(EventTypeName(event), field->name());
+    // Every type says something beyond its name.
+    EXPECT_THAT(line, StartsWith(absl::StrCat("#7 - ", field->name(), "  "))) << line;
+    EXPECT_EQ(line.find('\n'), std::string::npos);
+  }
+}
+
+TEST(PrinterTest, JsonIsOneParsableLinePerResponse) {
+  const auto ingest = Parse<v1::IngestMessageResponse>(
+      R"pb(customer_id: 1 conversation_id: 3 message_id: 5 outcome: THREAD_OUTCOME_OPENED)pb");
+  std::ostringstream out;
+  Printer printer(out, /*json=*/true);
+  ASSERT_TRUE(printer.Print(ingest, [] { return std::string("unused"); }).ok());
+  ASSERT_TRUE(printer.Print(ingest, [] { return std::string("unused"); }).ok());
+  const std::vector<std::string> lines = Lines(out.str());
+  ASSERT_EQ(lines.size(), 2);
+  v1::IngestMessageResponse back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(lines[0], &back).ok()) << lines[0];
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(back, ingest));
+
+  std::ostringstream text;
+  Printer readable(text, /*json=*/false);
+  ASSERT_TRUE(readable.Print(ingest, [] { return std::string("no newline"); }).ok());
+  EXPECT_EQ(text.str(), "no newline\n");
+}
+
+}  // namespace
+}  // namespace omniroute::cli

@@ -1,0 +1,232 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+
+#include "cli/routing_format.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/enum_names.h"
+#include "cli/text_block.h"
+#include "cli/time_text.h"
+
+namespace omniroute::cli {
+namespace {
+
+namespace v1 = ::omniroute::v1;
+
+template <typename Ids>
+std::string IdList(const Ids& ids) {
+  return absl::StrJoin(ids, " ");
+}
+
+std::string Channels(const google::protobuf::RepeatedField<int>& channels) {
+  std::vector<std::string> names;
+  for (int channel : channels) names.push_back(ShortName(static_cast<v1::Channel>(channel)));
+  return absl::StrJoin(names, ",");
+}
+
+std::string Skills(const google::protobuf::RepeatedPtrField<v1::SkillLevel>& skills) {
+  std::vector<std::string> parts;
+  for (const v1::SkillLevel& s : skills) parts.push_back(absl::StrCat(s.skill(), ":", s.level()));
+  return absl::StrJoin(parts, " ");
+}
+
+}  // namespace
+
+std::string TaskState(const v1::Task& task) {
+  switch (task.status()) {
+    case v1::TASK_STATUS_WAITING:
+      if (task.has_preferred_until() && !task.preferred_agent_id().empty()) {
+        return absl::StrCat("WAITING for ", task.preferred_agent_id(), " until ",
+                            FormatTimestamp(task.preferred_until()));
+      }
+      return task.queue_id().empty() ? "WAITING unrouted (no queue matched)"
+                                     : absl::StrCat("WAITING in ", task.queue_id());
+    case v1::TASK_STATUS_OFFERED:
+      return absl::StrCat("OFFERED to ", task.offer().agent_id(), " until ",
+                          FormatTimestamp(task.offer().expires_at()));
+    case v1::TASK_STATUS_ASSIGNED:
+      return absl::StrCat("ASSIGNED to ", task.agent_id());
+    case v1::TASK_STATUS_COMPLETED:
+      return absl::StrCat("COMPLETED", task.agent_id().empty() ? "" : " by ", task.agent_id(),
+                          task.end() == v1::TASK_END_UNSPECIFIED
+                              ? ""
+                              : absl::StrCat(" (", ShortName(task.end()), ")"));
+    case v1::TASK_STATUS_CANCELLED:
+      return absl::StrCat("CANCELLED",
+                          task.cancel_reason() == v1::CANCEL_REASON_UNSPECIFIED
+                              ? ""
+                              : absl::StrCat(" (", ShortName(task.cancel_reason()), ")"));
+    default:
+      return ShortName(task.status());
+  }
+}
+
+std::string FormatTaskLine(const v1::Task& task) {
+  std::vector<std::string> parts = {
+      absl::StrCat("task ", task.task_id()),
+      absl::StrCat("conversation ", task.conversation_id()),
+      ShortName(task.channel()),
+      ShortName(task.reason()),
+      TaskState(task),
+  };
+  // TaskState() names the queue of a task waiting in it, not of one held
+  // for its preferred agent.
+  const bool held = task.has_preferred_until() && !task.preferred_agent_id().empty();
+  if (!task.queue_id().empty() && (task.status() != v1::TASK_STATUS_WAITING || held)) {
+    parts.push_back(absl::StrCat("queue ", task.queue_id()));
+  }
+  parts.push_back(absl::StrCat("priority ", task.priority_points()));
+  return absl::StrJoin(parts, "  ");
+}
+
+std::string FormatTask(const v1::Task& task) {
+  KeyValueBlock block;
+  block.Add("task", absl::StrCat(task.task_id()));
+  block.Add("conversation", absl::StrCat(task.conversation_id()));
+  block.Add("state", TaskState(task));
+  block.Add("channel", ShortName(task.channel()));
+  block.Add("reason", ShortName(task.reason()));
+  block.Add("queue", task.queue_id());
+  block.Add("priority", absl::StrCat(task.priority_points()));
+  block.Add("created", FormatTimestamp(task.created_at()));
+  block.Add("first response due", FormatTimestamp(task.first_response_due()));
+  block.AddIfSet("preferred agent", task.preferred_agent_id());
+  if (task.has_preferred_until()) {
+    block.Add("preferred until", FormatTimestamp(task.preferred_until()));
+  }
+  if (task.has_offer()) {
+    block.Add("offer", absl::StrCat(task.offer().agent_id(), " at ",
+                                    FormatTimestamp(task.offer().offered_at()), ", expires ",
+                                    FormatTimestamp(task.offer().expires_at())));
+  }
+  block.AddIfSet("agent", task.agent_id());
+  block.AddIfSet("excluded agents", absl::StrJoin(task.excluded_agent_ids(), " "));
+  if (task.expansion_step() != 0) block.Add("expansion step", absl::StrCat(task.expansion_step()));
+  if (task.commitment_id() != 0) block.Add("commitment", absl::StrCat(task.commitment_id()));
+  if (task.previous_task_id() != 0) {
+    block.Add("previous task", absl::StrCat(task.previous_task_id()));
+  }
+  return block.Render();
+}
+
+std::string FormatAgent(const v1::Agent& agent) {
+  const v1::AgentConfig& config = agent.config();
+  KeyValueBlock block;
+  block.Add("agent", config.agent_id());
+  block.AddIfSet("name", config.display_name());
+  block.Add("presence", ShortName(agent.presence()));
+  block.Add("channels", Channels(config.channels()));
+  block.AddIfSet("exclusive", Channels(config.exclusive_channels()));
+  block.Add("skills", Skills(config.skills()));
+  block.Add("load", absl::StrCat(agent.load(), " of ", config.capacity(), " units"));
+  std::vector<std::string> costs;
+  for (const v1::ChannelCost& cost : config.channel_costs()) {
+    costs.push_back(absl::StrCat(ShortName(cost.channel()), ":", cost.units()));
+  }
+  block.AddIfSet("channel costs", absl::StrJoin(costs, " "));
+  if (config.has_wrap_up()) block.Add("wrap-up", FormatDuration(config.wrap_up()));
+  block.Add("offered tasks", IdList(agent.offered_task_ids()));
+  block.Add("assigned tasks", IdList(agent.assigned_task_ids()));
+  block.AddIfSet("wrapping up", IdList(agent.wrapping_up_task_ids()));
+  if (agent.consecutive_expiries() != 0) {
+    block.Add("expired in a row", absl::StrCat(agent.consecutive_expiries()));
+  }
+  block.Add("last task ended", FormatTimestamp(agent.last_assignment_end()));
+  return block.Render();
+}
+
+std::string FormatQueueStats(const v1::QueueStats& s) {
+  KeyValueBlock block;
+  block.Add("queue", s.queue_id());
+  block.Add("waiting", absl::StrCat(s.waiting()));
+  block.Add("offered", absl::StrCat(s.offered()));
+  block.Add("assigned", absl::StrCat(s.assigned()));
+  block.Add("oldest waiting since", FormatTimestamp(s.oldest_waiting_since()));
+  block.Add("entered", absl::StrCat(s.entered()));
+  block.Add("assigned in total", absl::StrCat(s.assigned_total()));
+  block.Add("assigned within target", absl::StrCat(s.assigned_within_target()));
+  block.Add("cancelled in total", absl::StrCat(s.cancelled_total()));
+  return block.Render();
+}
+
+std::string FormatConversationRouting(const v1::ConversationRouting& r) {
+  KeyValueBlock block;
+  block.Add("conversation", absl::StrCat(r.conversation_id()));
+  block.Add("owner", r.owner_agent_id());
+  block.Add("handoffs", absl::StrCat(r.handoffs()));
+  block.Add("transfers", absl::StrCat(r.transfers()));
+  block.Add("agents", absl::StrCat(r.agents()));
+  block.Add("same agent throughout", r.same_agent_throughout() ? "yes" : "no");
+  std::string out = block.Render();
+  for (const v1::Task& task : r.tasks()) absl::StrAppend(&out, FormatTaskLine(task), "\n");
+  return out;
+}
+
+std::string FormatRoutingSettings(const v1::RoutingSettings& s) {
+  KeyValueBlock block;
+  block.Add("default queue", s.default_queue_id().empty() ? "none" : s.default_queue_id());
+  block.Add("tier points", absl::StrCat(s.tier_points()));
+  block.Add("reach points per decade", absl::StrCat(s.reach_points_per_decade()));
+  block.Add("max public boost", absl::StrCat(s.max_public_boost()));
+  block.Add("SLA breach points", absl::StrCat(s.sla_breach_points()));
+  block.Add("missed commitment points", absl::StrCat(s.missed_commitment_points()));
+  block.Add("aging per point", FormatDuration(s.aging_per_point()));
+  block.Add("offer timeout", FormatDuration(s.default_offer_timeout()));
+  block.Add("expiries before AWAY", absl::StrCat(s.max_consecutive_expiries()));
+  block.Add("preferred agent wait", FormatDuration(s.default_preferred_agent_wait()));
+  for (const v1::PreferredAgentWait& wait : s.preferred_agent_waits()) {
+    block.Add(absl::StrCat("  on ", ShortName(wait.channel())), FormatDuration(wait.wait()));
+  }
+  std::string out = block.Render();
+  for (const v1::RoutingRule& rule : s.rules()) {
+    std::vector<std::string> parts = {
+        absl::StrCat("rule ", rule.name().empty() ? "-" : rule.name())};
+    if (!rule.channels().empty()) parts.push_back(Channels(rule.channels()));
+    if (!rule.language().empty()) parts.push_back(absl::StrCat("language ", rule.language()));
+    for (const std::string& tag : rule.tags()) parts.push_back(absl::StrCat("tag ", tag));
+    if (rule.min_tier() != 0) parts.push_back(absl::StrCat("tier >= ", rule.min_tier()));
+    if (rule.visibility() != v1::VISIBILITY_UNSPECIFIED) {
+      parts.push_back(ShortName(rule.visibility()));
+    }
+    parts.push_back(absl::StrCat("-> queue ", rule.queue_id()));
+    absl::StrAppend(&out, absl::StrJoin(parts, "  "), "\n");
+  }
+  return out;
+}
+
+std::string FormatOfferUpdateLine(const v1::OfferUpdate& update) {
+  return absl::StrCat("#", update.sequence(), " ", ShortName(update.kind()), "  ",
+                      FormatTaskLine(update.task()));
+}
+
+std::string FormatCommitmentLine(const v1::Commitment& c) {
+  std::vector<std::string> parts = {
+      absl::StrCat("commitment ", c.commitment_id()),
+      absl::StrCat("conversation ", c.conversation_id()),
+      ShortName(c.kind()),
+      absl::StrCat(ShortName(c.status()),
+                   c.missed() && c.status() != v1::COMMITMENT_STATUS_MISSED ? " (missed)" : ""),
+      absl::StrCat("due ", FormatTimestamp(c.due_at())),
+      absl::StrCat("deadline ", FormatTimestamp(c.deadline())),
+      ShortName(c.channel()),
+  };
+  if (!c.agent_id().empty()) parts.push_back(absl::StrCat("agent ", c.agent_id()));
+  if (!c.queue_id().empty()) parts.push_back(absl::StrCat("queue ", c.queue_id()));
+  if (c.task_id() != 0) parts.push_back(absl::StrCat("task ", c.task_id()));
+  parts.push_back(Quoted(c.description(), 80));
+  return absl::StrJoin(parts, "  ");
+}
+
+std::string FormatCommitmentList(const v1::ListCommitmentsResponse& list) {
+  if (list.commitments().empty()) return "(no commitments)\n";
+  std::string out;
+  for (const v1::Commitment& c : list.commitments()) {
+    absl::StrAppend(&out, FormatCommitmentLine(c), "\n");
+  }
+  return out;
+}
+
+}  // namespace omniroute::cli
