@@ -290,10 +290,11 @@ class CliEndToEndTest : public ::testing::Test {
   }
 
   // `ingest ... --json`, parsed.
-  v1::IngestMessageResponse Ingest(const std::vector<std::string>& args) {
+  v1::IngestMessageResponse Ingest(const std::vector<std::string>& args,
+                                   const std::string& stdin_text = "") {
     std::vector<std::string> all = {"ingest", "--json"};
     all.insert(all.end(), args.begin(), args.end());
-    const CliRun run = Cli(all);
+    const CliRun run = Cli(all, stdin_text);
     EXPECT_EQ(run.exit_code, 0) << run;
     EXPECT_THAT(Lines(run.out), SizeIs(1)) << run;
     return FromJson<v1::IngestMessageResponse>(run.out);
@@ -319,9 +320,10 @@ TEST_F(CliEndToEndTest, APostAndAnEmailBecomeOneThreadOnceLinked) {
        "--name=Lea's parent", "The", "jar", "of", "baby", "food", "was", "spoiled"});
   EXPECT_TRUE(post.customer_created());
   EXPECT_EQ(post.outcome(), v1::THREAD_OUTCOME_OPENED);
+  // The body of a mail comes from standard input, its lines and all.
   const v1::IngestMessageResponse email =
-      Ingest({"--channel=EMAIL", "--from=email:Ann@Example.com", "--id=<m1@example.com>", "--", "-",
-              "photo of the jar attached"});
+      Ingest({"--channel=EMAIL", "--from=email:Ann@Example.com", "--id=<m1@example.com>", "-"},
+             "Photo of the jar attached.\nBatch 4411.\n");
   EXPECT_TRUE(email.customer_created());
   EXPECT_NE(email.customer_id(), post.customer_id());
 
@@ -375,7 +377,7 @@ TEST_F(CliEndToEndTest, APostAndAnEmailBecomeOneThreadOnceLinked) {
               ElementsAre(testing::_, "PUBLIC_SOCIAL", "in", "handle@x:parent_of_lea",
                           "The jar of baby food was spoiled"));
   EXPECT_THAT(columns(lines[1]), ElementsAre(testing::_, "EMAIL", "in", "email:ann@example.com",
-                                             "- photo of the jar attached"));
+                                             "Photo of the jar attached. Batch 4411."));
   EXPECT_THAT(columns(lines[2]), ElementsAre(testing::_, "PUBLIC_SOCIAL", "out", "agent ann",
                                              "Sorry! Could you DM us?"));
   EXPECT_THAT(columns(lines[3]), ElementsAre(testing::_, "PUBLIC_SOCIAL", "in",
