@@ -887,6 +887,10 @@ export interface TaskExpanded {
   step: number;
   queueId: string;
 }
+/** @proto omniroute.v1.TaskFirstResponseMet */
+export interface TaskFirstResponseMet {
+  taskId: Long;
+}
 /** @proto omniroute.v1.TaskEscalated */
 export interface TaskEscalated {
   taskId: Long;
@@ -956,6 +960,7 @@ export interface EventPayloads {
   commitmentDue: CommitmentDue;
   commitmentMissed: CommitmentMissed;
   commitmentClosed: CommitmentClosed;
+  taskFirstResponseMet: TaskFirstResponseMet;
 }
 
 export type EventPayloadName = keyof EventPayloads;
