@@ -1,15 +1,19 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
 // A differential test of the routing matcher: thousands of random operations
-// (agents joining, changing presence, load, skills and channels, leaving;
-// queues added; tasks arriving, cancelled, declined and assigned), with fixed
-// seeds, after which the matcher and a brute-force reference that scans every
-// agent or task must give the same answer to every question.
+// (agents joining, changing presence, load, skills and channels, leaving and
+// coming back; queues added; tasks arriving, cancelled, declined and
+// assigned), with fixed seeds, after which the matcher and a brute-force
+// reference that scans every agent or task must give the same answer to
+// every question. Three shapes: a small tenant where ties are common, a
+// larger one (hundreds of agents, many declines per task) and one whose ids
+// and ranks sit at the ends of their ranges.
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <optional>
 #include <random>
@@ -169,13 +173,13 @@ std::vector<SkillLevel> RandomSkills(Random& rng, int max_count, int max_level) 
 
 // Small ranges on purpose, so that ties (idle times, spares, counters,
 // scores, priorities, arrivals) are common and the id tie-break is exercised.
-void Randomize(Random& rng, Agent& a, bool everything) {
+void Randomize(Random& rng, Agent& a, bool everything, bool extremes) {
   if (everything || rng.OneIn(8)) a.skills = RandomSkills(rng, 4, 10);
   if (everything || rng.OneIn(8)) a.channels = RandomChannels(rng);
   if (everything || rng.OneIn(6)) a.capacity = static_cast<int>(rng.Below(9));
   if (everything || rng.OneIn(2)) {
     // Mostly within capacity, sometimes over (a capacity cut while busy).
-    a.load = static_cast<int>(rng.Below(rng.OneIn(5) ? 9 : a.capacity + 1));
+    a.load = static_cast<int>(rng.Below(rng.OneIn(5) ? 9 : uint64_t{1} + a.capacity));
   }
   if (everything || rng.OneIn(10)) {
     a.costs = DefaultChannelCosts();
@@ -194,9 +198,38 @@ void Randomize(Random& rng, Agent& a, bool everything) {
   if (everything || rng.OneIn(3)) {
     a.last_assignment_end =
         rng.OneIn(10) ? absl::InfinitePast() : absl::FromUnixSeconds(rng.Below(6));
+    if (extremes && rng.OneIn(3)) {
+      a.last_assignment_end = rng.OneIn(2) ? absl::InfiniteFuture() : absl::InfinitePast();
+    }
   }
-  if (everything || rng.OneIn(3)) a.round_robin_counter = rng.Below(5);
+  if (everything || rng.OneIn(3)) {
+    a.round_robin_counter = rng.Below(5);
+    // Around 2^63 and just below 2^64 (a bump wraps to 0).
+    constexpr uint64_t kMid = uint64_t{1} << 63;
+    constexpr uint64_t kTop = std::numeric_limits<uint64_t>::max();
+    if (extremes && rng.OneIn(2)) {
+      a.round_robin_counter = (rng.OneIn(2) ? kMid : kTop) - rng.Below(3);
+    }
+  }
+  if (extremes && (everything || rng.OneIn(4))) {
+    // Capacity and load at the ends of int: spare -2^32 + 1 to 2^31 - 1.
+    constexpr int kMaxInt = std::numeric_limits<int>::max();
+    if (rng.OneIn(2)) a.capacity = rng.OneIn(2) ? kMaxInt : 0;
+    if (rng.OneIn(2)) a.load = rng.OneIn(2) ? kMaxInt : 0;
+  }
 }
+
+// The shape of one run.
+struct Shape {
+  int max_agents = 40;
+  int max_queues = 12;
+  int max_tasks = 300;
+  // Agents are numbered 1, 2, 3... or, from the top, 2^64 - 1, 2^64 - 2...
+  bool ids_from_top = false;
+  // Extra declines per task on arrival: up to this many.
+  int max_declines = 1;
+  bool extremes = false;
+};
 
 template <typename Map>
 auto PickKey(Random& rng, const Map& map) {
@@ -220,13 +253,19 @@ void CheckAll(const Matcher& m, const Reference& ref, int step, int* matches) {
   }
 }
 
-void RunDifferential(uint64_t seed, int steps) {
+void RunDifferential(uint64_t seed, int steps, const Shape& shape) {
   Random rng(seed);
   Matcher m;
   Reference ref;
   uint64_t next_task = 1;
-  uint64_t next_agent = 1;
+  uint64_t next_agent = 0;  // agents created so far
   uint64_t next_queue = 1;
+  auto agent_id = [&](uint64_t k) {
+    return AgentId(shape.ids_from_top ? std::numeric_limits<uint64_t>::max() - k : 1 + k);
+  };
+  // Any agent id seen so far: known, removed, or the next one to be created.
+  auto some_agent = [&] { return agent_id(rng.Below(next_agent + 1)); };
+  std::vector<Agent> removed;
   auto add_queue = [&] {
     Queue q;
     q.id = QueueId(next_queue++);
@@ -242,24 +281,31 @@ void RunDifferential(uint64_t seed, int steps) {
 
   for (int step = 0; step < steps; ++step) {
     const uint64_t op = rng.Below(100);
-    if (op < 8 && ref.agents.size() < 40) {  // a new agent
+    if (op < 8 && static_cast<int>(ref.agents.size()) < shape.max_agents) {  // a new agent
       Agent a;
-      a.id = AgentId(next_agent++);
-      Randomize(rng, a, /*everything=*/true);
+      if (!removed.empty() && rng.OneIn(3)) {  // one who left comes back
+        a = removed.back();
+        removed.pop_back();
+        if (rng.OneIn(2)) Randomize(rng, a, /*everything=*/false, shape.extremes);
+      } else {
+        a.id = agent_id(next_agent++);
+        Randomize(rng, a, /*everything=*/true, shape.extremes);
+      }
       ASSERT_TRUE(m.AddAgent(a).ok());
       ref.agents[a.id] = a;
     } else if (op < 30 && !ref.agents.empty()) {  // presence, load, skills...
       Agent a = ref.agents.at(PickKey(rng, ref.agents));
-      Randomize(rng, a, /*everything=*/false);
+      Randomize(rng, a, /*everything=*/false, shape.extremes);
       ASSERT_TRUE(m.UpdateAgent(a).ok());
       ref.agents[a.id] = a;
     } else if (op < 32 && !ref.agents.empty()) {
       const AgentId id = PickKey(rng, ref.agents);
       ASSERT_TRUE(m.RemoveAgent(id).ok());
+      removed.push_back(ref.agents.at(id));
       ref.agents.erase(id);
-    } else if (op < 34 && ref.queues.size() < 12) {
+    } else if (op < 34 && static_cast<int>(ref.queues.size()) < shape.max_queues) {
       add_queue();
-    } else if (op < 60 && ref.tasks.size() < 300) {  // a task arrives
+    } else if (op < 60 && static_cast<int>(ref.tasks.size()) < shape.max_tasks) {  // a task arrives
       const QueueId qid = PickKey(rng, ref.queues);
       const Queue& q = ref.queues.at(qid);
       std::vector<Channel> served;
@@ -272,8 +318,16 @@ void RunDifferential(uint64_t seed, int steps) {
       t.channel = served[rng.Below(served.size())];
       t.priority = static_cast<int64_t>(rng.Below(4)) - 1;
       t.arrival = t.id.value() / 3;  // some equal arrivals
-      if (rng.OneIn(4) && next_agent > 1) t.excluded.push_back(AgentId(1 + rng.Below(next_agent)));
-      if (rng.OneIn(5) && next_agent > 1) t.preferred_agent = AgentId(1 + rng.Below(next_agent));
+      if (rng.OneIn(4)) {
+        const int declines = 1 + static_cast<int>(rng.Below(shape.max_declines));
+        for (int d = 0; d < declines; ++d) {
+          const AgentId x = some_agent();
+          if (std::find(t.excluded.begin(), t.excluded.end(), x) == t.excluded.end()) {
+            t.excluded.push_back(x);
+          }
+        }
+      }
+      if (rng.OneIn(5)) t.preferred_agent = some_agent();
       ASSERT_TRUE(m.Enqueue(t).ok());
       ref.tasks[t.id] = t;
       ASSERT_EQ(m.BestAgentFor(t.id), ref.BestAgentFor(t.id)) << "step " << step;
@@ -281,9 +335,11 @@ void RunDifferential(uint64_t seed, int steps) {
       const TaskId id = PickKey(rng, ref.tasks);
       ASSERT_TRUE(m.Cancel(id).ok());
       ref.tasks.erase(id);
-    } else if (op < 74 && !ref.tasks.empty() && next_agent > 1) {  // a decline
+    } else if (op < 74 && !ref.tasks.empty()) {  // a decline
       const TaskId id = PickKey(rng, ref.tasks);
-      const AgentId agent(1 + rng.Below(next_agent));
+      // Mostly the agent the task would go to now, as after a real offer.
+      std::optional<Assignment> offered = ref.BestAgentFor(id);
+      const AgentId agent = offered.has_value() && !rng.OneIn(3) ? offered->agent : some_agent();
       ASSERT_TRUE(m.ExcludeAgent(id, agent).ok());
       std::vector<AgentId>& ex = ref.tasks.at(id).excluded;
       if (std::find(ex.begin(), ex.end(), agent) == ex.end()) ex.push_back(agent);
@@ -322,7 +378,37 @@ void RunDifferential(uint64_t seed, int steps) {
 TEST(MatcherDifferentialTest, AgreesWithBruteForceReference) {
   for (uint64_t seed : {1, 2, 3}) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
-    RunDifferential(seed, 20000);
+    RunDifferential(seed, 20000, Shape{});
+    if (HasFatalFailure()) return;
+  }
+}
+
+// Hundreds of agents (deep agent indexes that grow as agents join), queues
+// that gain agents after they have tasks, and tasks declined by several of
+// their best agents.
+TEST(MatcherDifferentialTest, AgreesWithManyAgentsAndDeclines) {
+  Shape shape;
+  shape.max_agents = 300;
+  shape.max_queues = 16;
+  shape.max_tasks = 200;
+  shape.max_declines = 12;
+  for (uint64_t seed : {4, 5}) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    RunDifferential(seed, 20000, shape);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// Agent ids up to 2^64 - 1, idle times at both infinities, round-robin
+// counters and spare capacity at the ends of their ranges.
+TEST(MatcherDifferentialTest, AgreesAtTheEndsOfTheRanges) {
+  Shape shape;
+  shape.ids_from_top = true;
+  shape.extremes = true;
+  shape.max_declines = 3;
+  for (uint64_t seed : {6, 7}) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    RunDifferential(seed, 20000, shape);
     if (HasFatalFailure()) return;
   }
 }

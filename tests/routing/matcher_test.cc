@@ -8,6 +8,7 @@
 #include "routing/matcher.h"
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -405,6 +406,93 @@ TEST(MatcherTest, QueuesAddedLaterAndRemovedAgents) {
   EXPECT_EQ(m.RemoveAgent(AgentId(1)).code(), absl::StatusCode::kNotFound);
   ASSERT_TRUE(m.AddAgent(MakeAgent(1, {{1, 3}})).ok());
   EXPECT_THAT(m.BestAgentFor(TaskId(1)), Optional(Pair(1, 1)));
+}
+
+TEST(MatcherTest, ExtremeIdsAndRanksAreStillChosen) {
+  // The largest agent id with the last possible rank in each strategy.
+  constexpr uint64_t kTopId = std::numeric_limits<uint64_t>::max();
+  for (SelectionStrategy s :
+       {SelectionStrategy::kLongestIdle, SelectionStrategy::kMostSpareCapacity,
+        SelectionStrategy::kRoundRobin, SelectionStrategy::kBestSkillLevel}) {
+    Matcher m;
+    ASSERT_TRUE(m.AddQueue(MakeQueue(1, {{1, 1}}, s)).ok());
+    Agent a = MakeAgent(kTopId, {{1, 1}});
+    a.last_assignment_end = absl::InfiniteFuture();
+    a.round_robin_counter = std::numeric_limits<uint64_t>::max();
+    a.load = 3;
+    ASSERT_TRUE(m.AddAgent(a).ok());
+    ASSERT_TRUE(m.Enqueue(MakeTask(1, 1)).ok());
+    EXPECT_THAT(m.BestAgentFor(TaskId(1)), Optional(Pair(1, kTopId)));
+    // Another agent ranked the same goes first on the lower id.
+    Agent b = a;
+    b.id = AgentId(kTopId - 1);
+    ASSERT_TRUE(m.AddAgent(b).ok());
+    EXPECT_THAT(m.BestAgentFor(TaskId(1)), Optional(Pair(1, kTopId - 1)));
+    ASSERT_TRUE(m.ExcludeAgent(TaskId(1), b.id).ok());
+    EXPECT_THAT(m.BestAgentFor(TaskId(1)), Optional(Pair(1, kTopId)));
+  }
+}
+
+TEST(MatcherTest, DeclinesSkipTheFrontRunnersInStrategyOrder) {
+  Matcher m;
+  ASSERT_TRUE(m.AddQueue(MakeQueue(1, {}, SelectionStrategy::kRoundRobin)).ok());
+  // Counters 99, 98, ... 0: agent 100 first, then 99, ...
+  for (uint64_t id = 1; id <= 100; ++id) {
+    Agent a = MakeAgent(id, {});
+    a.round_robin_counter = 100 - id;
+    ASSERT_TRUE(m.AddAgent(a).ok());
+  }
+  Task t = MakeTask(1, 1);
+  for (uint64_t id = 100; id > 60; --id) t.excluded.push_back(AgentId(id));
+  ASSERT_TRUE(m.Enqueue(t).ok());
+  EXPECT_THAT(m.BestAgentFor(TaskId(1)), Optional(Pair(1, 60)));
+  // The next in line is busy with a call: the one after it.
+  Agent busy = *m.FindAgent(AgentId(60));
+  busy.active_channels = kVoice;
+  ASSERT_TRUE(m.UpdateAgent(busy).ok());
+  EXPECT_THAT(m.BestAgentFor(TaskId(1)), Optional(Pair(1, 59)));
+  for (uint64_t id = 1; id <= 59; ++id) ASSERT_TRUE(m.ExcludeAgent(TaskId(1), AgentId(id)).ok());
+  EXPECT_EQ(m.BestAgentFor(TaskId(1)), std::nullopt);
+  busy.active_channels = 0;
+  ASSERT_TRUE(m.UpdateAgent(busy).ok());
+  EXPECT_THAT(m.BestAgentFor(TaskId(1)), Optional(Pair(1, 60)));
+}
+
+TEST(MatcherTest, ALoadChangeAndItsUndoRestoreTheChoice) {
+  for (SelectionStrategy s :
+       {SelectionStrategy::kLongestIdle, SelectionStrategy::kMostSpareCapacity,
+        SelectionStrategy::kRoundRobin, SelectionStrategy::kBestSkillLevel}) {
+    Matcher m;
+    ASSERT_TRUE(m.AddQueue(MakeQueue(1, {{1, 1}}, s, kEmail | kVoice)).ok());
+    for (uint64_t id = 1; id <= 5; ++id) {
+      Agent a = MakeAgent(id, {{1, static_cast<int>(id)}}, kEmail | kVoice, /*capacity=*/4);
+      a.last_assignment_end = absl::FromUnixSeconds(100 - id);
+      a.round_robin_counter = 10 - id;
+      a.load = id == 5 ? 0 : 1;
+      ASSERT_TRUE(m.AddAgent(a).ok());
+    }
+    ASSERT_TRUE(m.Enqueue(MakeTask(1, 1, CHANNEL_EMAIL)).ok());
+    ASSERT_TRUE(m.Enqueue(MakeTask(2, 1, CHANNEL_VOICE)).ok());
+    // Agent 5 ranks first in every strategy; only they can take a call.
+    ASSERT_THAT(m.BestAgentFor(TaskId(1)), Optional(Pair(1, 5)));
+    ASSERT_THAT(m.BestAgentFor(TaskId(2)), Optional(Pair(2, 5)));
+    const Agent before = *m.FindAgent(AgentId(5));
+    Agent after = before;
+    after.load = 2;
+    after.round_robin_counter = 100;
+    after.last_assignment_end = absl::FromUnixSeconds(1000);
+    ASSERT_TRUE(m.UpdateAgent(after).ok());
+    EXPECT_EQ(m.BestAgentFor(TaskId(2)), std::nullopt);
+    // Next in line: the next earliest end, the lowest id among spares of 3,
+    // the next lowest counter; the best skill level is still agent 5.
+    const uint64_t next = s == SelectionStrategy::kMostSpareCapacity ? 1
+                          : s == SelectionStrategy::kBestSkillLevel  ? 5
+                                                                     : 4;
+    EXPECT_THAT(m.BestAgentFor(TaskId(1)), Optional(Pair(1, next)));
+    ASSERT_TRUE(m.UpdateAgent(before).ok());
+    EXPECT_THAT(m.BestAgentFor(TaskId(1)), Optional(Pair(1, 5)));
+    EXPECT_THAT(m.BestAgentFor(TaskId(2)), Optional(Pair(2, 5)));
+  }
 }
 
 TEST(MatcherTest, BadInputIsRejectedWithoutChange) {
