@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "omniroute/identity.h"
 #include "omniroute/ids.h"
+#include "omniroute/routing.h"
 #include "omniroute/types.h"
 
 namespace omniroute {
@@ -80,6 +81,9 @@ struct IngestResult {
   // The task routing created for the message, if it needs one (none when the
   // conversation already has work in progress on that channel).
   std::optional<TaskId> task;
+  // That task as routing left it once the message was applied (waiting,
+  // offered or assigned), so that the caller needs no second read.
+  std::optional<TaskView> task_view;
 };
 
 struct LinkResult {

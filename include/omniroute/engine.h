@@ -20,6 +20,14 @@
 //
 // Thread-safety: an Engine may be used from any number of threads. Commands of
 // one tenant are serialized; different tenants proceed in parallel.
+//
+// Durability: a command's answer is given once its events are in the store.
+// A tenant's commands are applied one at a time but written in batches: while
+// one batch is being written (and synced), the commands that arrive are
+// applied and gather in the next, so one sync serves many commands. A read
+// answers only once every event it reflects is stored. When a write fails,
+// the commands of that batch and of the next one (decided on top of it) all
+// fail with the store's error and none of them stays applied.
 
 #ifndef OMNIROUTE_ENGINE_H_
 #define OMNIROUTE_ENGINE_H_
@@ -30,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -56,11 +65,11 @@ struct EngineOptions {
   // new one to the store, so that start-up replays only the tail. Default 0:
   // never (TakeSnapshot still works).
   uint64_t snapshot_every_events = 0;
-  // Called after each command's events are applied and durable, with those
-  // events in log order, while the tenant's commands are still serialized
-  // (so calls for one tenant arrive in sequence order and never overlap).
-  // It must not call back into the engine for the same tenant. Default:
-  // none. Used by change feeds and the simulator.
+  // Called after events are applied and durable, with the events of one or
+  // more commands in log order, under the tenant's lock (so calls for one
+  // tenant arrive in sequence order and never overlap). It must not call
+  // back into the engine for the same tenant. Default: none. Used by change
+  // feeds and the simulator.
   std::function<void(absl::string_view tenant_id,
                      absl::Span<const ::omniroute::v1::Event> events)>
       on_commit;
@@ -99,6 +108,17 @@ class Engine {
   // and external id) changes nothing and answers with the stored ids.
   absl::StatusOr<IngestResult> IngestMessage(absl::string_view tenant_id,
                                              const InboundMessage& message);
+
+  // IngestMessage for callers that must not hold a thread while the store
+  // syncs (a server's request handlers): the message is decided and applied
+  // before this returns, and `done` is called exactly once with what
+  // IngestMessage would have returned, when its events are durable. `done`
+  // runs on this thread before the call returns, or later on the thread of
+  // another call of the same tenant that is writing the batch the message
+  // joined; it must be quick and must not call the engine. `message` is not
+  // used after the call returns.
+  void IngestMessageAsync(absl::string_view tenant_id, const InboundMessage& message,
+                          absl::AnyInvocable<void(absl::StatusOr<IngestResult>) &&> done);
 
   // Records the brand's message on a conversation. The channel must be the
   // conversation's current channel, or that of a task routed for it and not

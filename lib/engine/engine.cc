@@ -12,6 +12,7 @@
 #include "core/tenant_core.h"
 #include "core/views.h"
 #include "engine/engine_impl.h"
+#include "routing/routing_views.h"
 
 namespace omniroute {
 
@@ -42,6 +43,26 @@ absl::Status Engine::CreateTenant(absl::string_view tenant_id, const TenantOptio
   return impl_->CreateTenant(tenant_id, options);
 }
 
+namespace {
+
+// The task an ingested message created for its conversation, if any.
+void NoteIngestTask(IngestResult& result, const Events& events, const core::TenantState& state) {
+  for (const ::omniroute::v1::Event& e : events) {
+    if (e.has_task_created() && e.task_created().conversation_id() == result.conversation.value() &&
+        (e.task_created().reason() == ::omniroute::v1::TASK_REASON_INBOUND ||
+         e.task_created().reason() == ::omniroute::v1::TASK_REASON_REOPEN)) {
+      result.task = TaskId(e.task_created().task_id());
+    }
+  }
+  if (result.task.has_value()) {
+    if (const routing::TaskState* task = state.routing().task(*result.task); task != nullptr) {
+      result.task_view = routing::ToView(*task);
+    }
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<IngestResult> Engine::IngestMessage(absl::string_view tenant_id,
                                                    const InboundMessage& message) {
   return impl_->Command<IngestResult>(
@@ -49,16 +70,17 @@ absl::StatusOr<IngestResult> Engine::IngestMessage(absl::string_view tenant_id,
       [&](const TenantCore& core, absl::Time now, Events* events) {
         return core.DecideIngest(message, now, events);
       },
-      [](IngestResult& result, const Events& events) {
-        for (const ::omniroute::v1::Event& e : events) {
-          if (e.has_task_created() &&
-              e.task_created().conversation_id() == result.conversation.value() &&
-              (e.task_created().reason() == ::omniroute::v1::TASK_REASON_INBOUND ||
-               e.task_created().reason() == ::omniroute::v1::TASK_REASON_REOPEN)) {
-            result.task = TaskId(e.task_created().task_id());
-          }
-        }
-      });
+      NoteIngestTask);
+}
+
+void Engine::IngestMessageAsync(absl::string_view tenant_id, const InboundMessage& message,
+                                absl::AnyInvocable<void(absl::StatusOr<IngestResult>) &&> done) {
+  impl_->CommandAsync<IngestResult>(
+      tenant_id,
+      [&](const TenantCore& core, absl::Time now, Events* events) {
+        return core.DecideIngest(message, now, events);
+      },
+      NoteIngestTask, std::move(done));
 }
 
 absl::StatusOr<MessageId> Engine::RecordOutbound(absl::string_view tenant_id,

@@ -10,14 +10,17 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "core/tenant_core.h"
 #include "omniroute/engine.h"
 #include "routing/router.h"
@@ -29,7 +32,24 @@ using core::TenantCore;
 
 absl::Status ValidateTenantId(absl::string_view id);
 
+// Told once the events a call depends on are durable (OK) or will never be
+// (the error). Called without the tenant's lock, except on the failure path
+// (see Engine::Impl::Fail), so it must not call back into the engine.
+using CommitWaiter = absl::AnyInvocable<void(const absl::Status&) &&>;
+
+// Events applied to a tenant's state but not yet in the store, with the
+// calls that wait for them.
+struct PendingBatch {
+  Events events;
+  std::vector<CommitWaiter> waiters;
+};
+
 // One tenant: its core and the lock that serializes its commands.
+//
+// Commands are applied one at a time under the lock, but written to the
+// store in batches, without the lock (group commit): while one batch is being
+// written, the commands that arrive are applied and gather in the next one.
+// Nobody is answered before the events their answer reflects are durable.
 struct Tenant {
   explicit Tenant(std::string id) : core(std::move(id)) {}
   mutable absl::Mutex mu;
@@ -38,6 +58,13 @@ struct Tenant {
   // Set when the tenant's state could not be restored after a failed write;
   // every call then answers with it.
   absl::Status broken ABSL_GUARDED_BY(mu);
+  // Applied, not yet being written; null when there is nothing.
+  std::unique_ptr<PendingBatch> open ABSL_GUARDED_BY(mu);
+  // The batch being written (owned by the call writing it); null when none.
+  PendingBatch* writing ABSL_GUARDED_BY(mu) = nullptr;
+  // False while the state is being put back after a failure: commands and
+  // reads wait, and no batch starts being written.
+  bool ready ABSL_GUARDED_BY(mu) = true;
 };
 
 // Stamps and applies a command's events stage by stage, so that each
@@ -48,6 +75,7 @@ class StagedCommit final : public routing::EventSink {
 
   absl::Status Emit(routing::Events events) override {
     if (events.empty()) return absl::OkStatus();
+    touched_ = true;
     core_.Stamp(absl::MakeSpan(events), now_);
     if (absl::Status applied = core_.Apply(events); !applied.ok()) {
       // A decided event that does not fit is a bug in the engine, not bad
@@ -59,11 +87,14 @@ class StagedCommit final : public routing::EventSink {
   }
 
   Events& events() { return all_; }
+  // Whether anything may have been applied to the state (even in part).
+  bool touched() const { return touched_; }
 
  private:
   TenantCore& core_;
   const absl::Time now_;
   Events all_;
+  bool touched_ = false;
 };
 
 class Engine::Impl {
@@ -127,6 +158,9 @@ class Engine::Impl {
     absl::StatusOr<Tenant*> tenant = Find(tenant_id);
     if (!tenant.ok()) return tenant.status();
     absl::MutexLock lock(&(*tenant)->mu);
+    // A snapshot is of stored state only: wait until nothing is in flight.
+    (*tenant)->mu.Await(absl::Condition(&Quiet, *tenant));
+    if (!(*tenant)->broken.ok()) return (*tenant)->broken;
     return SaveSnapshot(**tenant);
   }
 
@@ -146,68 +180,94 @@ class Engine::Impl {
   }
 
   // Runs `decide` on the tenant's core under its lock, applies the events it
-  // produced, lets routing react and dispatch, then makes every event
-  // durable: the answer is given only once the store has them. `finish`
-  // sees the result and all the events before it is returned.
+  // produced, lets routing react and dispatch, and queues the events for the
+  // store; `done` gets the result once they are durable, or the error.
+  // `finish` sees the result, all the events and the state first. `done` may run on
+  // this thread before the call returns, or on the thread of another call
+  // of the tenant that is writing the batch this command's events joined.
+  template <typename Result, typename Decide, typename Finish, typename Done>
+  void CommandAsync(absl::string_view tenant_id, Decide decide, Finish finish, Done done) {
+    Run<Result>(
+        tenant_id,
+        [&](TenantCore& core, absl::Time now, StagedCommit& staged) -> absl::StatusOr<Result> {
+          Events events;
+          absl::StatusOr<Result> result = decide(core, now, &events);
+          if (!result.ok()) return result;
+          if (absl::Status s = staged.Emit(std::move(events)); !s.ok()) return s;
+          routing::Router router(core.state(), now, staged);
+          // A copy: the router's own events are appended to the same list.
+          const Events applied = staged.events();
+          if (absl::Status s = router.React(applied); !s.ok()) return s;
+          if (absl::Status s = router.Dispatch(); !s.ok()) return s;
+          finish(*result, staged.events(), core.state());
+          return result;
+        },
+        std::move(done));
+  }
+
+  // The blocking form of CommandAsync.
   template <typename Result, typename Decide, typename Finish>
   absl::StatusOr<Result> Command(absl::string_view tenant_id, Decide decide, Finish finish) {
-    absl::StatusOr<Tenant*> tenant = Find(tenant_id);
-    if (!tenant.ok()) return tenant.status();
-    absl::MutexLock lock(&(*tenant)->mu);
-    if (!(*tenant)->broken.ok()) return (*tenant)->broken;
-    const absl::Time now = clock_->Now();
-    Events events;
-    absl::StatusOr<Result> result = decide((*tenant)->core, now, &events);
-    if (!result.ok()) return result;
-    StagedCommit staged((*tenant)->core, now);
-    absl::Status s = staged.Emit(std::move(events));
-    if (s.ok()) {
-      routing::Router router((*tenant)->core.state(), now, staged);
-      // A copy: the router's own events are appended to the same list.
-      const Events applied = staged.events();
-      s = router.React(applied);
-      if (s.ok()) s = router.Dispatch();
-    }
-    if (s.ok()) finish(*result, staged.events());
-    if (s.ok()) s = Persist(**tenant, staged.events());
-    if (!s.ok()) {
-      Restore(**tenant);
-      return s;
-    }
-    return result;
+    std::optional<absl::StatusOr<Result>> out;
+    absl::Notification answered;
+    CommandAsync<Result>(tenant_id, decide, finish, [&](absl::StatusOr<Result> result) {
+      out.emplace(std::move(result));
+      answered.Notify();
+    });
+    answered.WaitForNotification();
+    return *std::move(out);
   }
 
   template <typename Result, typename Decide>
   absl::StatusOr<Result> Command(absl::string_view tenant_id, Decide decide) {
-    return Command<Result>(tenant_id, decide, [](const Result&, const Events&) {});
+    return Command<Result>(tenant_id, decide,
+                           [](const Result&, const Events&, const core::TenantState&) {});
   }
 
   // Fires the tenant's due timers as one command.
   absl::StatusOr<int> RunDueTimers(absl::string_view tenant_id) {
-    absl::StatusOr<Tenant*> tenant = Find(tenant_id);
-    if (!tenant.ok()) return tenant.status();
-    absl::MutexLock lock(&(*tenant)->mu);
-    if (!(*tenant)->broken.ok()) return (*tenant)->broken;
-    const absl::Time now = clock_->Now();
-    StagedCommit staged((*tenant)->core, now);
-    routing::Router router((*tenant)->core.state(), now, staged);
-    absl::StatusOr<int> fired = router.FireDueTimers();
-    absl::Status s = fired.status();
-    if (s.ok()) s = Persist(**tenant, staged.events());
-    if (!s.ok()) {
-      Restore(**tenant);
-      return s;
-    }
-    return fired;
+    std::optional<absl::StatusOr<int>> out;
+    absl::Notification answered;
+    Run<int>(
+        tenant_id,
+        [](TenantCore& core, absl::Time now, StagedCommit& staged) {
+          routing::Router router(core.state(), now, staged);
+          return router.FireDueTimers();
+        },
+        [&](absl::StatusOr<int> fired) {
+          out.emplace(std::move(fired));
+          answered.Notify();
+        });
+    answered.WaitForNotification();
+    return *std::move(out);
   }
 
+  // Reads the tenant's state under its lock. The answer is given only once
+  // every event it may reflect is durable; if those events are lost, the
+  // store's error instead.
   template <typename Result, typename Read>
-  absl::StatusOr<Result> Query(absl::string_view tenant_id, Read read) const {
-    absl::StatusOr<Tenant*> tenant = Find(tenant_id);
-    if (!tenant.ok()) return tenant.status();
-    absl::MutexLock lock(&(*tenant)->mu);
-    if (!(*tenant)->broken.ok()) return (*tenant)->broken;
-    return read((*tenant)->core.state());
+  absl::StatusOr<Result> Query(absl::string_view tenant_id, Read read) {
+    absl::StatusOr<Tenant*> found = Find(tenant_id);
+    if (!found.ok()) return found.status();
+    Tenant& tenant = **found;
+    tenant.mu.Lock();
+    tenant.mu.Await(absl::Condition(&tenant.ready));
+    if (!tenant.broken.ok()) {
+      absl::Status broken = tenant.broken;
+      tenant.mu.Unlock();
+      return broken;
+    }
+    absl::StatusOr<Result> result = read(tenant.core.state());
+    absl::Status stored = absl::OkStatus();
+    absl::Notification durable;
+    const bool waits = WaitForPending(tenant, [&](const absl::Status& s) {
+      stored = s;
+      durable.Notify();
+    });
+    WriteBatches(tenant);
+    if (waits) durable.WaitForNotification();
+    if (!stored.ok()) return stored;
+    return result;
   }
 
   std::vector<std::string> ListTenants() const {
@@ -229,11 +289,154 @@ class Engine::Impl {
     return it->second.get();
   }
 
-  // Makes applied events durable, snapshots when due, and tells the
-  // listener. Applying first means every event is checked against the state
-  // before the log keeps it, so an event that does not fit never reaches the
-  // store. No reader sees the events before they are durable: the tenant's
-  // lock is held throughout.
+  // The common path of commands: `body` decides and applies through the
+  // staged commit under the tenant's lock; then the events join the open
+  // batch and `done` waits for it.
+  template <typename Result, typename Body, typename Done>
+  void Run(absl::string_view tenant_id, Body body, Done done) {
+    absl::StatusOr<Tenant*> found = Find(tenant_id);
+    if (!found.ok()) {
+      std::move(done)(absl::StatusOr<Result>(found.status()));
+      return;
+    }
+    Tenant& tenant = **found;
+    tenant.mu.Lock();
+    tenant.mu.Await(absl::Condition(&tenant.ready));
+    if (!tenant.broken.ok()) {
+      absl::StatusOr<Result> broken(tenant.broken);
+      tenant.mu.Unlock();
+      std::move(done)(std::move(broken));
+      return;
+    }
+    const absl::Time now = clock_->Now();
+    StagedCommit staged(tenant.core, now);
+    absl::StatusOr<Result> result = body(tenant.core, now, staged);
+    if (!result.ok()) {
+      // A refusal changed nothing; a failure half way through may have.
+      if (staged.touched()) Fail(tenant, result.status());
+      tenant.mu.Unlock();
+      std::move(done)(std::move(result));
+      return;
+    }
+    if (store_ == nullptr) {
+      // Nothing to wait for: applied is final.
+      if (on_commit_ && !staged.events().empty()) {
+        on_commit_(tenant.core.state().tenant_id(), staged.events());
+      }
+      tenant.mu.Unlock();
+      std::move(done)(std::move(result));
+      return;
+    }
+    CommitWaiter waiter = [done = std::move(done),
+                           result = std::move(result)](const absl::Status& stored) mutable {
+      if (stored.ok()) {
+        std::move(done)(std::move(result));
+      } else {
+        std::move(done)(absl::StatusOr<Result>(stored));
+      }
+    };
+    bool queued = false;
+    if (!staged.events().empty()) {
+      if (tenant.open == nullptr) tenant.open = std::make_unique<PendingBatch>();
+      Events& batch = tenant.open->events;
+      for (auto& event : staged.events()) batch.push_back(std::move(event));
+      tenant.open->waiters.push_back(std::move(waiter));
+      queued = true;
+    } else {
+      // No events of its own, but its answer may rest on events in flight
+      // (a redelivered message, say).
+      queued = WaitForPending(tenant, waiter);
+    }
+    WriteBatches(tenant);
+    if (!queued) std::move(waiter)(absl::OkStatus());
+  }
+
+  // Adds `waiter` to the latest batch in flight, if any; returns whether it
+  // did (otherwise everything applied is durable already and `waiter` is
+  // left to the caller).
+  bool WaitForPending(Tenant& tenant, CommitWaiter& waiter)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
+    PendingBatch* latest = tenant.open != nullptr ? tenant.open.get() : tenant.writing;
+    if (latest == nullptr) return false;
+    latest->waiters.push_back(std::move(waiter));
+    return true;
+  }
+  template <typename F>
+  bool WaitForPending(Tenant& tenant, F&& f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
+    CommitWaiter waiter(std::forward<F>(f));
+    return WaitForPending(tenant, waiter);
+  }
+
+  // Writes open batches until none is left, unless another call is writing
+  // already (it will take them); releases the tenant's lock. Batches are
+  // written one at a time and in order, so the store and `on_commit` see the
+  // log in sequence order. Without the lock while writing, the commands that
+  // arrive meanwhile are applied and gather in the next batch: one sync for
+  // all of them.
+  void WriteBatches(Tenant& tenant) ABSL_UNLOCK_FUNCTION(tenant.mu) {
+    while (tenant.ready && tenant.writing == nullptr && tenant.open != nullptr) {
+      std::unique_ptr<PendingBatch> batch = std::move(tenant.open);
+      tenant.writing = batch.get();
+      const std::string id = tenant.core.state().tenant_id();
+      tenant.mu.Unlock();
+      const absl::Status stored = store_->Append(id, batch->events);
+      tenant.mu.Lock();
+      tenant.writing = nullptr;
+      if (stored.ok()) {
+        // The state is exactly what is stored only when nothing else is open.
+        if (snapshot_every_events_ > 0 && tenant.open == nullptr &&
+            tenant.core.state().last_sequence() - tenant.snapshot_sequence >=
+                snapshot_every_events_) {
+          // The batch is durable already; a failed snapshot only means a
+          // longer replay at the next start, so it fails nobody.
+          (void)SaveSnapshot(tenant);
+        }
+        if (on_commit_) on_commit_(id, batch->events);
+      } else {
+        // What was applied after this batch rests on it: lost with it.
+        LoseApplied(tenant, stored);
+      }
+      tenant.mu.Unlock();
+      for (CommitWaiter& waiter : batch->waiters) std::move(waiter)(stored);
+      tenant.mu.Lock();
+    }
+    tenant.mu.Unlock();
+  }
+
+  // A command failed after changing the state: waits for the batch being
+  // written, then gives up what was applied and not stored, and puts the
+  // state back to what the store holds. Commands and reads of the tenant
+  // wait meanwhile.
+  void Fail(Tenant& tenant, const absl::Status& cause) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
+    tenant.ready = false;
+    tenant.mu.Await(absl::Condition(&NotWriting, &tenant));
+    LoseApplied(tenant, cause);
+    tenant.ready = true;
+  }
+
+  // Fails the open batch's callers and restores the state from the store.
+  // Their waiters run under the lock: this is the rare path.
+  void LoseApplied(Tenant& tenant, const absl::Status& cause)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
+    std::unique_ptr<PendingBatch> lost = std::move(tenant.open);
+    Restore(tenant);
+    if (lost == nullptr) return;
+    const absl::Status not_stored = absl::UnavailableError(absl::StrCat(
+        "tenant_id: \"", tenant.core.state().tenant_id(),
+        "\": not stored, nothing applied: an earlier command of the tenant failed (",
+        cause.message(), ")"));
+    for (CommitWaiter& waiter : lost->waiters) std::move(waiter)(not_stored);
+  }
+
+  static bool NotWriting(Tenant* tenant) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return tenant->writing == nullptr;
+  }
+  static bool Quiet(Tenant* tenant) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return tenant->ready && tenant->writing == nullptr && tenant->open == nullptr;
+  }
+
+  // Makes the events of tenant creation durable (the tenant is not visible
+  // to other calls yet, so nothing is in flight).
   absl::Status Persist(Tenant& tenant, const Events& events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
     if (events.empty()) return absl::OkStatus();
@@ -241,12 +444,6 @@ class Engine::Impl {
       if (absl::Status s = store_->Append(tenant.core.state().tenant_id(), events); !s.ok()) {
         return s;
       }
-    }
-    if (snapshot_every_events_ > 0 && store_ != nullptr &&
-        tenant.core.state().last_sequence() - tenant.snapshot_sequence >= snapshot_every_events_) {
-      // The command is durable already; a failed snapshot only means a
-      // longer replay at the next start, so it does not fail the command.
-      (void)SaveSnapshot(tenant);
     }
     if (on_commit_) on_commit_(tenant.core.state().tenant_id(), events);
     return absl::OkStatus();

@@ -143,23 +143,26 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::ListConversations(
 grpc::ServerUnaryReactor* ConversationServiceImpl::IngestMessage(
     grpc::CallbackServerContext* context, const v1::IngestMessageRequest* request,
     v1::IngestMessageResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
-    auto result = engine_.IngestMessage(request->tenant_id(), FromProto(*request));
-    if (!result.ok()) return result.status();
-    response->set_customer_id(result->customer.value());
-    response->set_conversation_id(result->conversation.value());
-    response->set_message_id(result->message.value());
-    response->set_outcome(result->outcome);
-    response->set_customer_created(result->customer_created);
-    response->set_duplicate(result->duplicate);
-    if (result->task.has_value()) {
-      // The message is stored: a failed read here must not fail the call.
-      if (auto task = engine_.GetTask(request->tenant_id(), *result->task); task.ok()) {
-        ToProto(*task, response->mutable_task());
-      }
-    }
-    return absl::OkStatus();
-  });
+  // The hot path: answered when the store has the message, without holding
+  // this thread while it syncs (other messages join the same sync).
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  engine_.IngestMessageAsync(
+      request->tenant_id(), FromProto(*request),
+      [reactor, response](absl::StatusOr<IngestResult> result) {
+        if (!result.ok()) {
+          reactor->Finish(ToGrpcStatus(result.status()));
+          return;
+        }
+        response->set_customer_id(result->customer.value());
+        response->set_conversation_id(result->conversation.value());
+        response->set_message_id(result->message.value());
+        response->set_outcome(result->outcome);
+        response->set_customer_created(result->customer_created);
+        response->set_duplicate(result->duplicate);
+        if (result->task_view.has_value()) ToProto(*result->task_view, response->mutable_task());
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* ConversationServiceImpl::RecordOutbound(
