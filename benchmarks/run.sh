@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release preset and runs every benchmark, writing the raw
-# Google Benchmark output of each to benchmarks/results/<date>-<host>/.
+# Google Benchmark output of each to benchmarks/results/<date>-<host>/, then
+# the wire benchmark (benchmarks/wire.sh: omniroute-load against
+# omniroute-server) into its wire/ folder.
 #
 #   bash benchmarks/run.sh                       # 1M customers / 1M messages
 #   OMNIROUTE_BENCH_MESSAGES=10000000 bash benchmarks/run.sh   # 10M-message log
@@ -8,6 +10,8 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# Builds every target of the preset, the tools included: omniroute-server and
+# omniroute-load for the wire benchmark.
 bash tools/build.sh release
 
 out="benchmarks/results/$(date -u +%Y-%m-%dT%H%M)-$(hostname -s)"
@@ -27,4 +31,6 @@ for bench in omniroute_core_benchmark omniroute_routing_benchmark omniroute_stor
   "build/release/benchmarks/${bench}" --benchmark_out="${out}/${bench}.json" \
     --benchmark_out_format=json | tee "${out}/${bench}.txt"
 done
+echo "== wire"
+bash benchmarks/wire.sh "${out}/wire" build/release
 echo "results in ${out}"

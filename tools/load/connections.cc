@@ -1,0 +1,38 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+
+#include "load/connections.h"
+
+#include "absl/strings/str_cat.h"
+#include "grpc/grpc.h"
+
+namespace omniroute::load {
+
+Connections::Connections(const std::string& target, int channels) : target_(target) {
+  stubs_.resize(channels);
+  for (int i = 0; i < channels; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    // Distinct arguments as well: channels that differ in nothing may still
+    // be folded onto one connection by a future gRPC.
+    args.SetInt("omniroute.load.channel", i);
+    Stubs& s = stubs_[i];
+    s.channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+    s.tenants = v1::TenantService::NewStub(s.channel);
+    s.customers = v1::CustomerService::NewStub(s.channel);
+    s.conversations = v1::ConversationService::NewStub(s.channel);
+    s.routing = v1::RoutingService::NewStub(s.channel);
+    s.diagnostics = v1::DiagnosticsService::NewStub(s.channel);
+  }
+}
+
+absl::Status Connections::WaitConnected(std::chrono::system_clock::time_point deadline) {
+  for (size_t i = 0; i < stubs_.size(); ++i) {
+    if (!stubs_[i].channel->WaitForConnected(deadline)) {
+      return absl::UnavailableError(
+          absl::StrCat("--target: cannot connect to ", target_, " (channel ", i, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace omniroute::load

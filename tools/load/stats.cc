@@ -1,0 +1,114 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+
+#include "load/stats.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace omniroute::load {
+
+const char* RpcName(Rpc rpc) {
+  switch (rpc) {
+    case Rpc::kPing:
+      return "Ping";
+    case Rpc::kIngestMessage:
+      return "IngestMessage";
+    case Rpc::kLinkIdentity:
+      return "LinkIdentity";
+    case Rpc::kHandoff:
+      return "Handoff";
+    case Rpc::kGetConversation:
+      return "GetConversation";
+    case Rpc::kAcceptOffer:
+      return "AcceptOffer";
+    case Rpc::kCompleteTask:
+      return "CompleteTask";
+    case Rpc::kGetTask:
+      return "GetTask";
+    case Rpc::kStreamOffers:
+      return "StreamOffers";
+  }
+  return "?";
+}
+
+std::string StatusCodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return absl::StrCat("CODE_", static_cast<int>(code));
+  }
+}
+
+int64_t RpcStats::error_count() const {
+  int64_t n = 0;
+  for (const auto& [code, count] : errors) n += count;
+  return n;
+}
+
+void Recorder::Record(Rpc rpc, Clock::time_point start, Clock::time_point end,
+                      const grpc::Status& status, bool superseded) {
+  absl::MutexLock lock(&mu_);
+  if (start < begin_) {
+    ++data_.warmup_calls;
+    if (!status.ok() && !superseded) ++data_.warmup_errors;
+    return;
+  }
+  if (start >= end_) {
+    ++data_.late_calls;
+    return;
+  }
+  RpcStats& stats = data_.rpcs[static_cast<int>(rpc)];
+  stats.latency_ns.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
+  if (status.ok()) {
+    ++stats.ok;
+  } else if (superseded) {
+    ++stats.superseded;
+  } else {
+    ++stats.errors[StatusCodeName(status.error_code())];
+  }
+}
+
+void Recorder::CountOffer(Clock::time_point at) {
+  if (!InWindow(at)) return;
+  absl::MutexLock lock(&mu_);
+  ++data_.offers;
+}
+
+Recorder::Snapshot Recorder::Take() const {
+  absl::MutexLock lock(&mu_);
+  return data_;
+}
+
+}  // namespace omniroute::load

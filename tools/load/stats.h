@@ -1,0 +1,92 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// What the load generator counts: per kind of RPC, the latency of each call
+// that started inside the measured window and its outcome by gRPC code.
+// Calls that started during the warm-up are not measured, but their errors
+// are kept, so that a run whose warm-up fails does not pass for a good one.
+
+#ifndef OMNIROUTE_TOOLS_LOAD_STATS_H_
+#define OMNIROUTE_TOOLS_LOAD_STATS_H_
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/support/status.h"
+#include "load/histogram.h"
+
+namespace omniroute::load {
+
+using Clock = std::chrono::steady_clock;
+
+enum class Rpc {
+  kPing,
+  kIngestMessage,
+  kLinkIdentity,
+  kHandoff,
+  kGetConversation,
+  kAcceptOffer,
+  kCompleteTask,
+  kGetTask,
+  // An agent's stream of offers: counted only when it ends by itself.
+  kStreamOffers,
+};
+inline constexpr int kRpcKinds = 9;
+
+// The method's name as the API spells it.
+const char* RpcName(Rpc rpc);
+// "OK", "UNAVAILABLE", ...
+std::string StatusCodeName(grpc::StatusCode code);
+
+struct RpcStats {
+  Histogram latency_ns;
+  // Calls answered OK, and the others by code.
+  int64_t ok = 0;
+  std::map<std::string, int64_t> errors;
+  // Refused for a reason the workload itself explains, checked with the
+  // server: an offer taken back, or a task handed off, before the agent's
+  // answer arrived. Not errors: the race is the customer's and the agent's.
+  int64_t superseded = 0;
+  int64_t error_count() const;
+  int64_t count() const { return ok + superseded + error_count(); }
+};
+
+class Recorder {
+ public:
+  Recorder(Clock::time_point measure_begin, Clock::time_point measure_end)
+      : begin_(measure_begin), end_(measure_end) {}
+
+  // A call of `rpc` meant to start at `start` (the intended send time in an
+  // open loop, so that a late send counts against the server's latency as
+  // a client waiting would see it) that finished at `end`.
+  // `superseded`: the call failed for a reason the workload explains (see
+  // RpcStats::superseded).
+  void Record(Rpc rpc, Clock::time_point start, Clock::time_point end,
+              const grpc::Status& status, bool superseded = false);
+
+  void CountOffer(Clock::time_point at);
+
+  struct Snapshot {
+    std::array<RpcStats, kRpcKinds> rpcs;
+    int64_t offers = 0;
+    int64_t warmup_calls = 0;
+    int64_t warmup_errors = 0;
+    int64_t late_calls = 0;  // Started after the window: not measured.
+  };
+  Snapshot Take() const;
+
+  bool InWindow(Clock::time_point t) const { return t >= begin_ && t < end_; }
+
+ private:
+  const Clock::time_point begin_;
+  const Clock::time_point end_;
+  mutable absl::Mutex mu_;
+  Snapshot data_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace omniroute::load
+
+#endif  // OMNIROUTE_TOOLS_LOAD_STATS_H_
