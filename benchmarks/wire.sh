@@ -10,7 +10,8 @@
 #
 # Writes each run's JSON and text report and a table, wire.md, to OUT_DIR.
 # WIRE_CONCURRENCY (64), WIRE_DURATION (8s) and WIRE_WARMUP (2s) change the
-# runs; the defaults take about two minutes.
+# runs; the defaults take about two minutes. OMNIROUTE_SERVER names another
+# server binary (to compare two builds with the same generator).
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
@@ -22,7 +23,7 @@ build="${2:-build/release}"
 concurrency="${WIRE_CONCURRENCY:-64}"
 duration="${WIRE_DURATION:-8s}"
 warmup="${WIRE_WARMUP:-2s}"
-server_bin="${build}/tools/omniroute-server"
+server_bin="${OMNIROUTE_SERVER:-${build}/tools/omniroute-server}"
 load_bin="${build}/tools/omniroute-load"
 for bin in "${server_bin}" "${load_bin}"; do
   if [[ ! -x "${bin}" ]]; then

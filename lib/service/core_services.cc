@@ -40,7 +40,7 @@ absl::Status CheckLinkMode(v1::LinkMode mode) {
 grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerContext* context,
                                                           const v1::CreateTenantRequest* request,
                                                           v1::CreateTenantResponse*) {
-  return Unary(context, [&] {
+  return Unary(executor_, context, [=, this] {
     // Without settings the library's defaults apply; with them, every field
     // is taken as given.
     const TenantOptions options =
@@ -52,7 +52,7 @@ grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* TenantServiceImpl::ListTenants(grpc::CallbackServerContext* context,
                                                          const v1::ListTenantsRequest*,
                                                          v1::ListTenantsResponse* response) {
-  return Unary(context, [&] {
+  return Unary(executor_, context, [=, this] {
     for (const std::string& id : engine_.ListTenants()) response->add_tenant_ids(id);
     return absl::OkStatus();
   });
@@ -63,7 +63,7 @@ grpc::ServerUnaryReactor* TenantServiceImpl::ListTenants(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* CustomerServiceImpl::GetCustomer(grpc::CallbackServerContext* context,
                                                            const v1::GetCustomerRequest* request,
                                                            v1::Customer* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     auto customer = engine_.GetCustomer(request->tenant_id(), CustomerId(request->customer_id()));
     if (!customer.ok()) return customer.status();
@@ -75,7 +75,7 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::GetCustomer(grpc::CallbackServerC
 grpc::ServerUnaryReactor* CustomerServiceImpl::FindCustomer(grpc::CallbackServerContext* context,
                                                             const v1::FindCustomerRequest* request,
                                                             v1::Customer* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     auto customer = engine_.FindCustomer(request->tenant_id(), FromProto(request->identity()));
     if (!customer.ok()) return customer.status();
     ToProto(*customer, response);
@@ -86,7 +86,7 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::FindCustomer(grpc::CallbackServer
 grpc::ServerUnaryReactor* CustomerServiceImpl::LinkIdentity(grpc::CallbackServerContext* context,
                                                             const v1::LinkIdentityRequest* request,
                                                             v1::LinkIdentityResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     if (absl::Status s = CheckLinkMode(request->mode()); !s.ok()) return s;
     auto result = engine_.LinkIdentity(request->tenant_id(), CustomerId(request->customer_id()),
@@ -101,7 +101,7 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::LinkIdentity(grpc::CallbackServer
 grpc::ServerUnaryReactor* CustomerServiceImpl::MergeCustomers(
     grpc::CallbackServerContext* context, const v1::MergeCustomersRequest* request,
     v1::LinkIdentityResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     if (absl::Status s = RequireId(request->other_customer_id(), "other_customer_id"); !s.ok()) {
       return s;
@@ -118,7 +118,7 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::MergeCustomers(
 grpc::ServerUnaryReactor* CustomerServiceImpl::UnmergeCustomer(
     grpc::CallbackServerContext* context, const v1::UnmergeCustomerRequest* request,
     v1::UnmergeCustomerResponse*) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     return engine_.UnmergeCustomer(request->tenant_id(), CustomerId(request->customer_id()),
                                    FromProto(request->actor()));
@@ -128,7 +128,7 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::UnmergeCustomer(
 grpc::ServerUnaryReactor* CustomerServiceImpl::ListConversations(
     grpc::CallbackServerContext* context, const v1::ListConversationsRequest* request,
     v1::ListConversationsResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     auto list =
         engine_.ListConversations(request->tenant_id(), CustomerId(request->customer_id()));
@@ -168,7 +168,7 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::IngestMessage(
 grpc::ServerUnaryReactor* ConversationServiceImpl::RecordOutbound(
     grpc::CallbackServerContext* context, const v1::RecordOutboundRequest* request,
     v1::RecordOutboundResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
     auto id = engine_.RecordOutbound(request->tenant_id(), FromProto(*request));
     if (!id.ok()) return id.status();
@@ -193,7 +193,7 @@ void FillConversationRouting(Engine& engine, absl::string_view tenant,
 grpc::ServerUnaryReactor* ConversationServiceImpl::Handoff(grpc::CallbackServerContext* context,
                                                            const v1::HandoffRequest* request,
                                                            v1::HandoffResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
     const ConversationId id(request->conversation_id());
     if (absl::Status s = engine_.Handoff(request->tenant_id(), id, request->to_channel(),
@@ -211,7 +211,7 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::Handoff(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ConversationServiceImpl::SetConversationStatus(
     grpc::CallbackServerContext* context, const v1::SetConversationStatusRequest* request,
     v1::SetConversationStatusResponse*) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
     return engine_.SetConversationStatus(request->tenant_id(),
                                          ConversationId(request->conversation_id()),
@@ -222,7 +222,7 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::SetConversationStatus(
 grpc::ServerUnaryReactor* ConversationServiceImpl::MergeConversations(
     grpc::CallbackServerContext* context, const v1::MergeConversationsRequest* request,
     v1::MergeConversationsResponse*) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->target_conversation_id(), "target_conversation_id");
         !s.ok()) {
       return s;
@@ -241,7 +241,7 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::MergeConversations(
 grpc::ServerUnaryReactor* ConversationServiceImpl::SplitConversation(
     grpc::CallbackServerContext* context, const v1::SplitConversationRequest* request,
     v1::SplitConversationResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
     std::vector<MessageId> messages;
     for (uint64_t id : request->message_ids()) messages.push_back(MessageId(id));
@@ -257,7 +257,7 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::SplitConversation(
 grpc::ServerUnaryReactor* ConversationServiceImpl::GetConversation(
     grpc::CallbackServerContext* context, const v1::GetConversationRequest* request,
     v1::Conversation* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
     auto c = engine_.GetConversation(request->tenant_id(), ConversationId(request->conversation_id()));
     if (!c.ok()) return c.status();
@@ -269,7 +269,7 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::GetConversation(
 grpc::ServerUnaryReactor* ConversationServiceImpl::GetTimeline(
     grpc::CallbackServerContext* context, const v1::GetTimelineRequest* request,
     v1::GetTimelineResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
     auto timeline =
         engine_.GetTimeline(request->tenant_id(), ConversationId(request->conversation_id()));

@@ -32,7 +32,7 @@ absl::Status FillCommitment(Engine& engine, absl::string_view tenant, Commitment
 grpc::ServerUnaryReactor* RoutingServiceImpl::ConfigureRouting(
     grpc::CallbackServerContext* context, const v1::ConfigureRoutingRequest* request,
     v1::ConfigureRoutingResponse*) {
-  return Unary(context, [&] {
+  return Unary(executor_, context, [=, this] {
     return engine_.ConfigureRouting(request->tenant_id(), routing::FromProto(request->settings()));
   });
 }
@@ -40,7 +40,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ConfigureRouting(
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetRoutingSettings(
     grpc::CallbackServerContext* context, const v1::GetRoutingSettingsRequest* request,
     v1::RoutingSettings* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     auto settings = engine_.GetRoutingSettings(request->tenant_id());
     if (!settings.ok()) return settings.status();
     routing::ToProto(*settings, response);
@@ -51,7 +51,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetRoutingSettings(
 grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertQueue(grpc::CallbackServerContext* context,
                                                           const v1::UpsertQueueRequest* request,
                                                           v1::UpsertQueueResponse*) {
-  return Unary(context, [&] {
+  return Unary(executor_, context, [=, this] {
     return engine_.UpsertQueue(request->tenant_id(), routing::FromProto(request->queue()));
   });
 }
@@ -59,7 +59,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertQueue(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueue(grpc::CallbackServerContext* context,
                                                        const v1::GetQueueRequest* request,
                                                        v1::QueueConfig* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     auto queue = engine_.GetQueue(request->tenant_id(), request->queue_id());
     if (!queue.ok()) return queue.status();
     routing::ToProto(*queue, response);
@@ -70,7 +70,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueue(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueueStats(grpc::CallbackServerContext* context,
                                                             const v1::GetQueueRequest* request,
                                                             v1::QueueStats* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     auto stats = engine_.GetQueueStats(request->tenant_id(), request->queue_id());
     if (!stats.ok()) return stats.status();
     ToProto(*stats, response);
@@ -81,7 +81,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueueStats(grpc::CallbackServer
 grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertAgent(grpc::CallbackServerContext* context,
                                                           const v1::UpsertAgentRequest* request,
                                                           v1::UpsertAgentResponse*) {
-  return Unary(context, [&] {
+  return Unary(executor_, context, [=, this] {
     return engine_.UpsertAgent(request->tenant_id(), routing::FromProto(request->agent()));
   });
 }
@@ -89,7 +89,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertAgent(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetAgent(grpc::CallbackServerContext* context,
                                                        const v1::GetAgentRequest* request,
                                                        v1::Agent* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     auto agent = engine_.GetAgent(request->tenant_id(), request->agent_id());
     if (!agent.ok()) return agent.status();
     ToProto(*agent, response);
@@ -100,7 +100,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetAgent(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* RoutingServiceImpl::SetAgentPresence(
     grpc::CallbackServerContext* context, const v1::SetAgentPresenceRequest* request,
     v1::SetAgentPresenceResponse*) {
-  return Unary(context, [&] {
+  return Unary(executor_, context, [=, this] {
     return engine_.SetAgentPresence(request->tenant_id(), request->agent_id(),
                                     request->presence());
   });
@@ -109,7 +109,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::SetAgentPresence(
 grpc::ServerUnaryReactor* RoutingServiceImpl::AcceptOffer(grpc::CallbackServerContext* context,
                                                           const v1::OfferAnswerRequest* request,
                                                           v1::Task* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     const TaskId id(request->task_id());
     if (absl::Status s = engine_.AcceptOffer(request->tenant_id(), id, request->agent_id());
@@ -123,7 +123,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::AcceptOffer(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::DeclineOffer(grpc::CallbackServerContext* context,
                                                            const v1::OfferAnswerRequest* request,
                                                            v1::Task* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     const TaskId id(request->task_id());
     if (absl::Status s = engine_.DeclineOffer(request->tenant_id(), id, request->agent_id(),
@@ -138,7 +138,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::DeclineOffer(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RoutingServiceImpl::CompleteTask(grpc::CallbackServerContext* context,
                                                            const v1::CompleteTaskRequest* request,
                                                            v1::Task* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     const TaskId id(request->task_id());
     if (absl::Status s = engine_.CompleteTask(request->tenant_id(), id, request->agent_id());
@@ -152,7 +152,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::CompleteTask(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RoutingServiceImpl::TransferTask(grpc::CallbackServerContext* context,
                                                            const v1::TransferTaskRequest* request,
                                                            v1::Task* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     TransferTarget target;
     if (request->has_queue_id()) target.queue = request->queue_id();
@@ -170,7 +170,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::TransferTask(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RoutingServiceImpl::AbandonTask(grpc::CallbackServerContext* context,
                                                           const v1::AbandonTaskRequest* request,
                                                           v1::Task* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     const TaskId id(request->task_id());
     if (absl::Status s = engine_.AbandonTask(request->tenant_id(), id); !s.ok()) return s;
@@ -181,7 +181,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::AbandonTask(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetTask(grpc::CallbackServerContext* context,
                                                       const v1::GetTaskRequest* request,
                                                       v1::Task* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     return FillTask(engine_, request->tenant_id(), TaskId(request->task_id()), response);
   });
@@ -190,7 +190,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetTask(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetConversationRouting(
     grpc::CallbackServerContext* context, const v1::GetConversationRoutingRequest* request,
     v1::ConversationRouting* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
     auto routing = engine_.GetConversationRouting(request->tenant_id(),
                                                   ConversationId(request->conversation_id()));
@@ -203,7 +203,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetConversationRouting(
 grpc::ServerUnaryReactor* RoutingServiceImpl::RunDueTimers(grpc::CallbackServerContext* context,
                                                            const v1::RunDueTimersRequest* request,
                                                            v1::RunDueTimersResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     auto fired = engine_.RunDueTimers(request->tenant_id());
     if (!fired.ok()) return fired.status();
     response->set_fired(*fired);
@@ -216,7 +216,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::RunDueTimers(grpc::CallbackServerC
 grpc::ServerUnaryReactor* CommitmentServiceImpl::RecordCommitment(
     grpc::CallbackServerContext* context, const v1::RecordCommitmentRequest* request,
     v1::Commitment* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
     if (!request->has_due_at()) return absl::InvalidArgumentError("due_at: required");
     auto id = engine_.RecordCommitment(request->tenant_id(), FromProto(*request));
@@ -228,7 +228,7 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::RecordCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::CloseCommitment(
     grpc::CallbackServerContext* context, const v1::CloseCommitmentRequest* request,
     v1::Commitment* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->commitment_id(), "commitment_id"); !s.ok()) return s;
     const CommitmentId id(request->commitment_id());
     if (absl::Status s = engine_.CloseCommitment(request->tenant_id(), id, request->status(),
@@ -243,7 +243,7 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::CloseCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::GetCommitment(
     grpc::CallbackServerContext* context, const v1::GetCommitmentRequest* request,
     v1::Commitment* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->commitment_id(), "commitment_id"); !s.ok()) return s;
     return FillCommitment(engine_, request->tenant_id(), CommitmentId(request->commitment_id()),
                           response);
@@ -253,7 +253,7 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::GetCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::ListCommitments(
     grpc::CallbackServerContext* context, const v1::ListCommitmentsRequest* request,
     v1::ListCommitmentsResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
     auto list = engine_.ListCommitments(request->tenant_id(),
                                         ConversationId(request->conversation_id()));

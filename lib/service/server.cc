@@ -12,6 +12,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "service/call_executor.h"
 #include "service/change_feed.h"
 #include "service/services.h"
 #include "service/tenant_config.h"
@@ -43,7 +44,11 @@ class Server::Impl {
     EngineOptions engine_options;
     engine_options.clock = clock_;
     engine_options.store = store_.get();
-    engine_options.snapshot_every_events = options_.snapshot_every_events;
+    // A snapshot only shortens the replay of a restart; a store in memory has
+    // no restart, and a snapshot holds the tenant's lock while it serializes
+    // the whole state.
+    engine_options.snapshot_every_events =
+        options_.data_dir.empty() ? 0 : options_.snapshot_every_events;
     engine_options.on_commit = [this](absl::string_view tenant,
                                       absl::Span<const ::omniroute::v1::Event> events) {
       feed_.Publish(tenant, events);
@@ -68,12 +73,20 @@ class Server::Impl {
       }
     }
 
-    tenants_ = std::make_unique<TenantServiceImpl>(*engine_);
-    customers_ = std::make_unique<CustomerServiceImpl>(*engine_);
-    conversations_ = std::make_unique<ConversationServiceImpl>(*engine_);
-    routing_ = std::make_unique<RoutingServiceImpl>(*engine_, *store_, feed_);
-    commitments_ = std::make_unique<CommitmentServiceImpl>(*engine_);
-    events_ = std::make_unique<EventServiceImpl>(*engine_, *store_, feed_);
+    if (!options_.data_dir.empty()) {
+      if (options_.blocking_call_threads < 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "blocking_call_threads: must be at least 1, got ", options_.blocking_call_threads));
+      }
+      executor_ = std::make_unique<CallExecutor>(options_.blocking_call_threads);
+    }
+    CallExecutor* executor = executor_.get();
+    tenants_ = std::make_unique<TenantServiceImpl>(*engine_, executor);
+    customers_ = std::make_unique<CustomerServiceImpl>(*engine_, executor);
+    conversations_ = std::make_unique<ConversationServiceImpl>(*engine_, executor);
+    routing_ = std::make_unique<RoutingServiceImpl>(*engine_, *store_, feed_, executor);
+    commitments_ = std::make_unique<CommitmentServiceImpl>(*engine_, executor);
+    events_ = std::make_unique<EventServiceImpl>(*engine_, *store_, feed_, executor);
     diagnostics_ = std::make_unique<DiagnosticsServiceImpl>();
 
     grpc::EnableDefaultHealthCheckService(true);
@@ -110,6 +123,8 @@ class Server::Impl {
                         absl::ToChronoMilliseconds(options_.shutdown_grace));
       server_->Wait();
     }
+    // Every call has finished (Wait), so the executor has nothing left.
+    executor_.reset();
     WakeTimers();
     if (timer_thread_.joinable()) timer_thread_.join();
     engine_.reset();
@@ -166,6 +181,7 @@ class Server::Impl {
   std::unique_ptr<EventStore> store_;
   ChangeFeed feed_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<CallExecutor> executor_;
   std::unique_ptr<TenantServiceImpl> tenants_;
   std::unique_ptr<CustomerServiceImpl> customers_;
   std::unique_ptr<ConversationServiceImpl> conversations_;

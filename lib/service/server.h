@@ -41,8 +41,15 @@ struct ServerOptions {
   // Largest request accepted; larger ones fail with RESOURCE_EXHAUSTED.
   // Default 4 MiB.
   int max_message_bytes = 4 << 20;
-  // A snapshot after this many events of a tenant. Default 100,000.
+  // A snapshot after this many events of a tenant (on SQLite only: in
+  // memory there is no restart to shorten). Default 100,000.
   uint64_t snapshot_every_events = 100000;
+  // On the SQLite store, calls that wait for the engine (every command but
+  // IngestMessage, which answers asynchronously, and reads that wait for
+  // what they reflect to be stored) run on this many threads of their own
+  // instead of gRPC's; in memory nothing waits and they run inline.
+  // Default 64.
+  int blocking_call_threads = 64;
   // Time source. Not owned. Default: the system clock.
   Clock* clock = nullptr;
   // Fire routing timers when due. Tests on a ManualClock turn this off and

@@ -18,6 +18,7 @@
 #include "omniroute/engine.h"
 #include "omniroute/event_store.h"
 #include "omniroute/v1/service.grpc.pb.h"
+#include "service/call_executor.h"
 #include "service/change_feed.h"
 
 namespace omniroute::service {
@@ -34,17 +35,27 @@ absl::Status RequireId(uint64_t id, absl::string_view field);
 void FillConversationRouting(Engine& engine, absl::string_view tenant,
                              const ConversationRouting& routing, v1::ConversationRouting* proto);
 
-// Runs `call` and finishes the RPC with its status.
+// Runs `call` and finishes the RPC with its status: on `executor` when there
+// is one (the engine may block `call` until a sync), else on gRPC's thread.
+// `call` runs after the handler has returned, so it must hold copies, not
+// references to the handler's locals; the request and response stay valid
+// until the RPC finishes.
 template <typename Call>
-grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Call call) {
+grpc::ServerUnaryReactor* Unary(CallExecutor* executor, grpc::CallbackServerContext* context,
+                                Call call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(call()));
+  if (executor == nullptr) {
+    reactor->Finish(ToGrpcStatus(call()));
+  } else {
+    executor->Submit(
+        [reactor, call = std::move(call)]() mutable { reactor->Finish(ToGrpcStatus(call())); });
+  }
   return reactor;
 }
 
 class TenantServiceImpl final : public v1::TenantService::CallbackService {
  public:
-  explicit TenantServiceImpl(Engine& engine) : engine_(engine) {}
+  TenantServiceImpl(Engine& engine, CallExecutor* executor) : engine_(engine), executor_(executor) {}
   grpc::ServerUnaryReactor* CreateTenant(grpc::CallbackServerContext* context,
                                          const v1::CreateTenantRequest* request,
                                          v1::CreateTenantResponse* response) override;
@@ -54,11 +65,13 @@ class TenantServiceImpl final : public v1::TenantService::CallbackService {
 
  private:
   Engine& engine_;
+  CallExecutor* const executor_;  // Not owned; null: calls run inline.
 };
 
 class CustomerServiceImpl final : public v1::CustomerService::CallbackService {
  public:
-  explicit CustomerServiceImpl(Engine& engine) : engine_(engine) {}
+  CustomerServiceImpl(Engine& engine, CallExecutor* executor)
+      : engine_(engine), executor_(executor) {}
   grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
                                         const v1::GetCustomerRequest* request,
                                         v1::Customer* response) override;
@@ -80,11 +93,13 @@ class CustomerServiceImpl final : public v1::CustomerService::CallbackService {
 
  private:
   Engine& engine_;
+  CallExecutor* const executor_;  // Not owned; null: calls run inline.
 };
 
 class ConversationServiceImpl final : public v1::ConversationService::CallbackService {
  public:
-  explicit ConversationServiceImpl(Engine& engine) : engine_(engine) {}
+  ConversationServiceImpl(Engine& engine, CallExecutor* executor)
+      : engine_(engine), executor_(executor) {}
   grpc::ServerUnaryReactor* IngestMessage(grpc::CallbackServerContext* context,
                                           const v1::IngestMessageRequest* request,
                                           v1::IngestMessageResponse* response) override;
@@ -112,12 +127,14 @@ class ConversationServiceImpl final : public v1::ConversationService::CallbackSe
 
  private:
   Engine& engine_;
+  CallExecutor* const executor_;  // Not owned; null: calls run inline.
 };
 
 class RoutingServiceImpl final : public v1::RoutingService::CallbackService {
  public:
-  RoutingServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed)
-      : engine_(engine), store_(store), feed_(feed) {}
+  RoutingServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed,
+                     CallExecutor* executor)
+      : engine_(engine), store_(store), feed_(feed), executor_(executor) {}
   grpc::ServerUnaryReactor* ConfigureRouting(grpc::CallbackServerContext* context,
                                              const v1::ConfigureRoutingRequest* request,
                                              v1::ConfigureRoutingResponse* response) override;
@@ -173,11 +190,13 @@ class RoutingServiceImpl final : public v1::RoutingService::CallbackService {
   Engine& engine_;
   EventStore& store_;
   ChangeFeed& feed_;
+  CallExecutor* const executor_;  // Not owned; null: calls run inline.
 };
 
 class CommitmentServiceImpl final : public v1::CommitmentService::CallbackService {
  public:
-  explicit CommitmentServiceImpl(Engine& engine) : engine_(engine) {}
+  CommitmentServiceImpl(Engine& engine, CallExecutor* executor)
+      : engine_(engine), executor_(executor) {}
   grpc::ServerUnaryReactor* RecordCommitment(grpc::CallbackServerContext* context,
                                              const v1::RecordCommitmentRequest* request,
                                              v1::Commitment* response) override;
@@ -193,12 +212,13 @@ class CommitmentServiceImpl final : public v1::CommitmentService::CallbackServic
 
  private:
   Engine& engine_;
+  CallExecutor* const executor_;  // Not owned; null: calls run inline.
 };
 
 class EventServiceImpl final : public v1::EventService::CallbackService {
  public:
-  EventServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed)
-      : engine_(engine), store_(store), feed_(feed) {}
+  EventServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed, CallExecutor* executor)
+      : engine_(engine), store_(store), feed_(feed), executor_(executor) {}
   grpc::ServerWriteReactor<v1::Event>* WatchEvents(grpc::CallbackServerContext* context,
                                                    const v1::WatchEventsRequest* request) override;
   grpc::ServerUnaryReactor* GetLastSequence(grpc::CallbackServerContext* context,
@@ -209,6 +229,7 @@ class EventServiceImpl final : public v1::EventService::CallbackService {
   Engine& engine_;
   EventStore& store_;
   ChangeFeed& feed_;
+  CallExecutor* const executor_;  // Not owned; null: calls run inline.
 };
 
 class DiagnosticsServiceImpl final : public v1::DiagnosticsService::CallbackService {

@@ -278,7 +278,7 @@ grpc::ServerWriteReactor<v1::Event>* EventServiceImpl::WatchEvents(
 grpc::ServerUnaryReactor* EventServiceImpl::GetLastSequence(
     grpc::CallbackServerContext* context, const v1::GetLastSequenceRequest* request,
     v1::GetLastSequenceResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
     absl::StatusOr<uint64_t> last = engine_.LastSequence(request->tenant_id());
     if (!last.ok()) return last.status();
     response->set_sequence(*last);
