@@ -2,6 +2,7 @@
 
 #include "load/agents.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 
 namespace omniroute::load {
@@ -41,6 +42,16 @@ class AgentStream : public grpc::ClientReadReactor<v1::OfferUpdate> {
     if (!ok) return;  // The stream is over; OnDone follows.
     if (update_.kind() == v1::OfferUpdate::KIND_OFFERED) {
       Answer(update_.task().task_id(), update_.task().offer().offered_at());
+    } else if (update_.kind() == v1::OfferUpdate::KIND_ASSIGNED) {
+      // Work given without an offer (a handoff the agent keeps) takes their
+      // capacity like any other: finish it, or the agent fills up and
+      // stops taking offers.
+      bool accepted_here = false;
+      {
+        absl::MutexLock lock(&mu_);
+        accepted_here = accepted_.erase(update_.task().task_id()) > 0;
+      }
+      if (!accepted_here && Clock::now() < end_) Complete(update_.task().task_id());
     }
     StartRead(&update_);
   }
@@ -63,6 +74,10 @@ class AgentStream : public grpc::ClientReadReactor<v1::OfferUpdate> {
     const Clock::time_point now = Clock::now();
     if (now >= end_) return;
     driver_.recorder().CountOffer(now);
+    {
+      absl::MutexLock lock(&mu_);
+      accepted_.insert(task_id);
+    }
     v1::OfferAnswerRequest accept;
     accept.set_tenant_id(tenant_);
     accept.set_task_id(task_id);
@@ -146,6 +161,8 @@ class AgentStream : public grpc::ClientReadReactor<v1::OfferUpdate> {
   const std::string agent_id_;
   const Clock::time_point end_;
   grpc::ClientContext context_;
+  // Tasks this agent accepted: their ASSIGNED update needs nothing more.
+  absl::flat_hash_set<uint64_t> accepted_ ABSL_GUARDED_BY(mu_);
   v1::StreamOffersRequest request_;
   v1::OfferUpdate update_;
   mutable absl::Mutex mu_;
