@@ -208,14 +208,9 @@ class Engine::Impl {
   // The blocking form of CommandAsync.
   template <typename Result, typename Decide, typename Finish>
   absl::StatusOr<Result> Command(absl::string_view tenant_id, Decide decide, Finish finish) {
-    std::optional<absl::StatusOr<Result>> out;
-    absl::Notification answered;
-    CommandAsync<Result>(tenant_id, decide, finish, [&](absl::StatusOr<Result> result) {
-      out.emplace(std::move(result));
-      answered.Notify();
+    return Await<Result>([&](auto done) {
+      CommandAsync<Result>(tenant_id, decide, finish, std::move(done));
     });
-    answered.WaitForNotification();
-    return *std::move(out);
   }
 
   template <typename Result, typename Decide>
@@ -226,20 +221,15 @@ class Engine::Impl {
 
   // Fires the tenant's due timers as one command.
   absl::StatusOr<int> RunDueTimers(absl::string_view tenant_id) {
-    std::optional<absl::StatusOr<int>> out;
-    absl::Notification answered;
-    Run<int>(
-        tenant_id,
-        [](TenantCore& core, absl::Time now, StagedCommit& staged) {
-          routing::Router router(core.state(), now, staged);
-          return router.FireDueTimers();
-        },
-        [&](absl::StatusOr<int> fired) {
-          out.emplace(std::move(fired));
-          answered.Notify();
-        });
-    answered.WaitForNotification();
-    return *std::move(out);
+    return Await<int>([&](auto done) {
+      Run<int>(
+          tenant_id,
+          [](TenantCore& core, absl::Time now, StagedCommit& staged) {
+            routing::Router router(core.state(), now, staged);
+            return router.FireDueTimers();
+          },
+          std::move(done));
+    });
   }
 
   // Reads the tenant's state under its lock. The answer is given only once
@@ -260,10 +250,11 @@ class Engine::Impl {
     absl::StatusOr<Result> result = read(tenant.core.state());
     absl::Status stored = absl::OkStatus();
     absl::Notification durable;
-    const bool waits = WaitForPending(tenant, [&](const absl::Status& s) {
+    CommitWaiter waiter = [&](const absl::Status& s) {
       stored = s;
       durable.Notify();
-    });
+    };
+    const bool waits = WaitForPending(tenant, waiter);
     WriteBatches(tenant);
     if (waits) durable.WaitForNotification();
     if (!stored.ok()) return stored;
@@ -287,6 +278,20 @@ class Engine::Impl {
       return absl::NotFoundError(absl::StrCat("tenant_id: \"", tenant_id, "\" not found"));
     }
     return it->second.get();
+  }
+
+  // Starts an asynchronous call with a callback and waits for its answer:
+  // the blocking form of Run and CommandAsync.
+  template <typename Result, typename Start>
+  static absl::StatusOr<Result> Await(Start start) {
+    std::optional<absl::StatusOr<Result>> out;
+    absl::Notification answered;
+    start([&](absl::StatusOr<Result> result) {
+      out.emplace(std::move(result));
+      answered.Notify();
+    });
+    answered.WaitForNotification();
+    return *std::move(out);
   }
 
   // The common path of commands: `body` decides and applies through the
@@ -360,11 +365,6 @@ class Engine::Impl {
     if (latest == nullptr) return false;
     latest->waiters.push_back(std::move(waiter));
     return true;
-  }
-  template <typename F>
-  bool WaitForPending(Tenant& tenant, F&& f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
-    CommitWaiter waiter(std::forward<F>(f));
-    return WaitForPending(tenant, waiter);
   }
 
   // Writes open batches until none is left, unless another call is writing
