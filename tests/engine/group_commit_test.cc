@@ -254,6 +254,17 @@ TEST_F(GroupCommitTest, AsyncCallsAnswerRefusalsAtOnce) {
   EXPECT_EQ(bad.result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(bad.result.status().message().find("channel"), std::string::npos)
       << bad.result.status();
+
+  const std::string before = *engine_->DumpState("acme");
+  Answer oversize;
+  InboundMessage big = EmailMessage("b@example.com", "m-big");
+  big.body = std::string(TenantOptions{}.max_body_bytes + 1, 'b');
+  engine_->IngestMessageAsync("acme", big, oversize.Callback());
+  ASSERT_TRUE(oversize.arrived.HasBeenNotified());
+  EXPECT_EQ(oversize.result.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(oversize.result.status().message().find("body"), std::string::npos)
+      << oversize.result.status();
+  EXPECT_EQ(*engine_->DumpState("acme"), before);
 }
 
 TEST(GroupCommitWithoutStoreTest, AnAsyncIngestIsAnsweredBeforeItReturns) {
