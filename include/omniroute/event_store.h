@@ -10,18 +10,33 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "omniroute/ids.h"
+#include "omniroute/types.h"
 #include "omniroute/v1/events.pb.h"
 
 namespace omniroute {
 
-// An append-only log of events per tenant.
+// An append-only log of events per tenant, and the history derived from it.
+//
+// The history. Besides the log, a store keeps an index of every message,
+// derived from the events it appends and written in the same transaction
+// (so the history never disagrees with the log): for each MessageRecorded
+// event, a row with the message id, the conversation it is in now, when it
+// was recorded, its channel, external id, thread key and the sequence of its
+// event. Events that move messages (CustomersMerged.thread_merges,
+// CustomerUnmerged.restored_threads, ConversationsMerged, ConversationSplit)
+// update the rows' conversations: a merged message is read in the
+// conversation that holds it now. Message bodies are read from the events
+// themselves, so the engine need not keep them in memory.
 //
 // Thread-safety: all methods may be called concurrently; appends to one
 // tenant are expected to come from one caller at a time (the engine
@@ -62,6 +77,48 @@ class EventStore {
     std::string state;
   };
   virtual absl::StatusOr<Snapshot> LoadSnapshot(absl::string_view tenant_id) const = 0;
+
+  // ------------------------------------------------------------ history
+
+  // A message as the history keeps it.
+  struct StoredMessage {
+    MessageId id;
+    // The conversation that holds it now (after merges, unmerges, splits).
+    ConversationId conversation;
+    // Its MessageRecorded event as stored: `time` is when it was recorded.
+    ::omniroute::v1::Event event;
+  };
+  // A position in a conversation's timeline: messages are ordered by the
+  // time they were recorded, then by id.
+  struct MessageCursor {
+    absl::Time recorded_at;
+    MessageId id;
+  };
+
+  // Up to `limit` messages of `conversation` in timeline order, strictly
+  // after `after` (from the first when nullopt). An unknown tenant or
+  // conversation has none. DATA_LOSS if a stored event is damaged.
+  virtual absl::StatusOr<std::vector<StoredMessage>> ReadConversationMessages(
+      absl::string_view tenant_id, ConversationId conversation,
+      std::optional<MessageCursor> after, size_t limit) const = 0;
+
+  // One message; NOT_FOUND if the tenant has no such message.
+  virtual absl::StatusOr<StoredMessage> ReadMessage(absl::string_view tenant_id,
+                                                    MessageId message) const = 0;
+
+  // Where a message is now, found by an index rather than read.
+  struct MessageLocation {
+    MessageId id;
+    ConversationId conversation;
+  };
+  // The message recorded with this channel and (non-empty) external id, or
+  // nullopt.
+  virtual absl::StatusOr<std::optional<MessageLocation>> FindMessageByExternalId(
+      absl::string_view tenant_id, Channel channel, absl::string_view external_id) const = 0;
+  // The latest message (highest id) recorded with this channel and
+  // (non-empty) thread key, or nullopt.
+  virtual absl::StatusOr<std::optional<MessageLocation>> FindLatestMessageByThreadKey(
+      absl::string_view tenant_id, Channel channel, absl::string_view thread_key) const = 0;
 };
 
 // A store in memory: for tests and for running without durability.
