@@ -1,45 +1,124 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "omniroute/event_store.h"
+#include "store/message_history.h"
 
 namespace omniroute {
 namespace {
 
+using ::omniroute::v1::Event;
+
+// A tenant's log and the history derived from it.
+struct TenantLog {
+  // A message of the index; its event is events[sequence - 1].
+  struct Message {
+    uint64_t conversation = 0;
+    int64_t recorded_at = 0;  // Microseconds, as store::MessageRow.
+    uint64_t sequence = 0;
+  };
+  // (recorded_at, id): a conversation's timeline order.
+  using TimelineKey = std::pair<int64_t, uint64_t>;
+  // (channel, external id or thread key).
+  using LookupKey = std::pair<Channel, std::string>;
+
+  std::vector<Event> events;
+  absl::flat_hash_map<uint64_t, Message> messages;
+  absl::flat_hash_map<uint64_t, absl::btree_set<TimelineKey>> timelines;
+  // The lowest id with the key: the one SQLite's index finds first.
+  absl::flat_hash_map<LookupKey, uint64_t> by_external_id;
+  // The highest id with the key.
+  absl::flat_hash_map<LookupKey, uint64_t> by_thread_key;
+};
+
+// Applies the projection's operations to a tenant's index. Cannot fail: the
+// Append has been checked before the first operation, which makes the
+// Append all or nothing.
+class MemoryHistoryWriter final : public store::MessageHistorySink {
+ public:
+  explicit MemoryHistoryWriter(TenantLog& log) : log_(log) {}
+
+  absl::Status InsertMessage(const store::MessageRow& row) override {
+    auto [it, inserted] = log_.messages.try_emplace(
+        row.message_id, TenantLog::Message{row.conversation_id, row.recorded_at_micros,
+                                           row.sequence});
+    if (!inserted) return absl::OkStatus();  // The first record stands.
+    log_.timelines[row.conversation_id].emplace(row.recorded_at_micros, row.message_id);
+    if (!row.external_id.empty()) {
+      auto [found, added] = log_.by_external_id.try_emplace(
+          TenantLog::LookupKey(row.channel, std::string(row.external_id)), row.message_id);
+      if (!added && row.message_id < found->second) found->second = row.message_id;
+    }
+    if (!row.thread_key.empty()) {
+      auto [found, added] = log_.by_thread_key.try_emplace(
+          TenantLog::LookupKey(row.channel, std::string(row.thread_key)), row.message_id);
+      if (!added && row.message_id > found->second) found->second = row.message_id;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status MoveMessages(absl::Span<const uint64_t> message_ids,
+                            uint64_t conversation_id) override {
+    for (const uint64_t id : message_ids) {
+      auto it = log_.messages.find(id);
+      if (it == log_.messages.end()) continue;  // See message_history.h.
+      TenantLog::Message& message = it->second;
+      if (message.conversation == conversation_id) continue;
+      const TenantLog::TimelineKey key(message.recorded_at, id);
+      auto from = log_.timelines.find(message.conversation);
+      from->second.erase(key);
+      if (from->second.empty()) log_.timelines.erase(from);
+      log_.timelines[conversation_id].insert(key);
+      message.conversation = conversation_id;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  TenantLog& log_;
+};
+
 class MemoryEventStore final : public EventStore {
  public:
-  absl::Status Append(absl::string_view tenant_id,
-                      absl::Span<const ::omniroute::v1::Event> events) override {
+  absl::Status Append(absl::string_view tenant_id, absl::Span<const Event> events) override {
     absl::MutexLock lock(&mu_);
-    std::vector<::omniroute::v1::Event>& log = logs_[std::string(tenant_id)];
-    uint64_t expected = log.size() + 1;
+    TenantLog& log = logs_[std::string(tenant_id)];
+    uint64_t expected = log.events.size() + 1;
     for (const auto& event : events) {
       if (event.sequence() != expected++) {
         return absl::FailedPreconditionError(
             absl::StrCat("events: sequence ", event.sequence(), " does not continue tenant ",
-                         tenant_id, "'s log at ", log.size()));
+                         tenant_id, "'s log at ", log.events.size()));
       }
     }
-    log.insert(log.end(), events.begin(), events.end());
+    log.events.insert(log.events.end(), events.begin(), events.end());
+    MemoryHistoryWriter writer(log);
+    // The writer never fails.
+    (void)store::ProjectMessageHistory(events, writer);
     return absl::OkStatus();
   }
 
   absl::Status Read(absl::string_view tenant_id, uint64_t from_sequence,
-                    const std::function<bool(const ::omniroute::v1::Event&)>& visitor)
-      const override {
+                    const std::function<bool(const Event&)>& visitor) const override {
     // Copy the range first so that the visitor may call back into the store.
-    std::vector<::omniroute::v1::Event> range;
+    std::vector<Event> range;
     {
       absl::MutexLock lock(&mu_);
       auto it = logs_.find(tenant_id);
       if (it == logs_.end()) return absl::OkStatus();
+      const std::vector<Event>& events = it->second.events;
       const uint64_t first = from_sequence == 0 ? 0 : from_sequence - 1;
-      if (first < it->second.size()) range.assign(it->second.begin() + first, it->second.end());
+      if (first < events.size()) range.assign(events.begin() + first, events.end());
     }
     for (const auto& event : range) {
       if (!visitor(event)) break;
@@ -50,14 +129,14 @@ class MemoryEventStore final : public EventStore {
   absl::StatusOr<uint64_t> LastSequence(absl::string_view tenant_id) const override {
     absl::MutexLock lock(&mu_);
     auto it = logs_.find(tenant_id);
-    return it == logs_.end() ? 0 : it->second.size();
+    return it == logs_.end() ? 0 : it->second.events.size();
   }
 
   absl::Status SaveSnapshot(absl::string_view tenant_id, uint64_t sequence,
                             absl::string_view state) override {
     absl::MutexLock lock(&mu_);
     auto it = logs_.find(tenant_id);
-    const uint64_t last = it == logs_.end() ? 0 : it->second.size();
+    const uint64_t last = it == logs_.end() ? 0 : it->second.events.size();
     if (sequence > last) {
       return absl::InvalidArgumentError(absl::StrCat("sequence: ", sequence,
                                                      " is beyond the tenant's last event ", last));
@@ -79,14 +158,77 @@ class MemoryEventStore final : public EventStore {
     absl::MutexLock lock(&mu_);
     std::vector<std::string> tenants;
     for (const auto& [tenant, log] : logs_) {
-      if (!log.empty()) tenants.push_back(tenant);
+      if (!log.events.empty()) tenants.push_back(tenant);
     }
     return tenants;
   }
 
+  absl::StatusOr<std::vector<StoredMessage>> ReadConversationMessages(
+      absl::string_view tenant_id, ConversationId conversation,
+      std::optional<MessageCursor> after, size_t limit) const override {
+    std::vector<StoredMessage> out;
+    absl::MutexLock lock(&mu_);
+    auto log = logs_.find(tenant_id);
+    if (log == logs_.end() || limit == 0) return out;
+    auto timeline = log->second.timelines.find(conversation.value());
+    if (timeline == log->second.timelines.end()) return out;
+    const absl::btree_set<TenantLog::TimelineKey>& keys = timeline->second;
+    auto it = after.has_value()
+                  ? keys.upper_bound({store::ToHistoryMicros(after->recorded_at), after->id.value()})
+                  : keys.begin();
+    for (; it != keys.end() && out.size() < limit; ++it) {
+      out.push_back(Stored(log->second, it->second));
+    }
+    return out;
+  }
+
+  absl::StatusOr<StoredMessage> ReadMessage(absl::string_view tenant_id,
+                                            MessageId message) const override {
+    absl::MutexLock lock(&mu_);
+    auto log = logs_.find(tenant_id);
+    if (log == logs_.end() || !log->second.messages.contains(message.value())) {
+      return absl::NotFoundError(
+          absl::StrCat("tenant ", tenant_id, " has no message ", message.value()));
+    }
+    return Stored(log->second, message.value());
+  }
+
+  absl::StatusOr<std::optional<MessageLocation>> FindMessageByExternalId(
+      absl::string_view tenant_id, Channel channel,
+      absl::string_view external_id) const override {
+    absl::MutexLock lock(&mu_);
+    auto log = logs_.find(tenant_id);
+    if (log == logs_.end() || external_id.empty()) return std::nullopt;
+    return Find(log->second, log->second.by_external_id, channel, external_id);
+  }
+
+  absl::StatusOr<std::optional<MessageLocation>> FindLatestMessageByThreadKey(
+      absl::string_view tenant_id, Channel channel, absl::string_view thread_key) const override {
+    absl::MutexLock lock(&mu_);
+    auto log = logs_.find(tenant_id);
+    if (log == logs_.end() || thread_key.empty()) return std::nullopt;
+    return Find(log->second, log->second.by_thread_key, channel, thread_key);
+  }
+
  private:
+  // Message `id` of `log`, which has it.
+  static StoredMessage Stored(const TenantLog& log, uint64_t id) {
+    const TenantLog::Message& message = log.messages.at(id);
+    return StoredMessage{MessageId(id), ConversationId(message.conversation),
+                         log.events[message.sequence - 1]};
+  }
+
+  static std::optional<MessageLocation> Find(
+      const TenantLog& log, const absl::flat_hash_map<TenantLog::LookupKey, uint64_t>& index,
+      Channel channel, absl::string_view value) {
+    auto it = index.find(TenantLog::LookupKey(channel, std::string(value)));
+    if (it == index.end()) return std::nullopt;
+    return MessageLocation{MessageId(it->second),
+                           ConversationId(log.messages.at(it->second).conversation)};
+  }
+
   mutable absl::Mutex mu_;
-  std::map<std::string, std::vector<::omniroute::v1::Event>, std::less<>> logs_;
+  std::map<std::string, TenantLog, std::less<>> logs_;
   std::map<std::string, Snapshot, std::less<>> snapshots_;
 };
 
