@@ -133,8 +133,15 @@ struct SqliteStoreOptions {
 };
 
 // Opens the store at `options.path`, creating it if it is missing and
-// `options.create_if_missing` (and not `options.read_only`). The caller owns the store; destroying it closes
-// the file.
+// `options.create_if_missing` (and not `options.read_only`). The caller owns
+// the store; destroying it closes the file.
+//
+// A store written before the message history existed (schema version 1) is
+// upgraded when it is opened writable: its history is built from its events
+// in one transaction, which reads the whole log once, so that open takes as
+// long as a full replay. Opened read-only, such a store serves its events
+// and snapshots as they are, and its history reads fail with
+// FAILED_PRECONDITION until one writable open has upgraded it.
 //
 // Returns:
 //   INVALID_ARGUMENT    an option is out of range (the message names it);
@@ -144,7 +151,8 @@ struct SqliteStoreOptions {
 //                       schema version is one this build does not know (a
 //                       newer omniroute wrote it). The file is left untouched;
 //   DATA_LOSS           the file is damaged (a truncated file, or any damage
-//                       `verify_on_open` finds);
+//                       `verify_on_open` finds, or a damaged event met while
+//                       upgrading, which leaves the file as it was);
 //   UNAVAILABLE         the file cannot be opened or locked (permissions, a
 //                       missing directory, another writer holding it past
 //                       `busy_timeout`, a full disk).

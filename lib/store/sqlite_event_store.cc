@@ -21,8 +21,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "store/crc32c.h"
+#include "store/message_history.h"
 #include "store/sqlite_connection.h"
 #include "store/sqlite_event_store_internal.h"
+#include "store/sqlite_message_index.h"
 #include "store/sqlite_schema.h"
 
 namespace omniroute {
@@ -52,6 +54,8 @@ struct SqliteEventStore::Write {
   // CRC-32C.
   std::string payloads;
   std::vector<std::pair<size_t, uint32_t>> rows;
+  // kAppend: the events themselves, for the message history.
+  absl::Span<const Event> events;
   // kSnapshot.
   absl::string_view state;
   uint32_t state_crc = 0;
@@ -112,9 +116,8 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
   absl::StatusOr<std::unique_ptr<SqliteConnection>> writer =
       SqliteConnection::Open(options.path, flags, options.busy_timeout);
   if (!writer.ok()) return writer.status();
-  if (absl::Status s = PrepareSqliteSchema(**writer, options.path, create); !s.ok()) {
-    return s;
-  }
+  absl::StatusOr<int32_t> schema_version = PrepareSqliteSchema(**writer, options.path, create);
+  if (!schema_version.ok()) return schema_version.status();
   // Per connection, so only the writer's matters.
   if (absl::Status s = (*writer)->ExecuteScript(synchronous, "setting the durability"); !s.ok()) {
     return s;
@@ -138,13 +141,13 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
   absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = OpenReader(options);
   if (!reader.ok()) return reader.status();
   return std::unique_ptr<SqliteEventStore>(
-      new SqliteEventStore(options, *std::move(writer), *std::move(reader)));
+      new SqliteEventStore(options, *schema_version, *std::move(writer), *std::move(reader)));
 }
 
-SqliteEventStore::SqliteEventStore(const SqliteStoreOptions& options,
+SqliteEventStore::SqliteEventStore(const SqliteStoreOptions& options, int32_t schema_version,
                                    std::unique_ptr<SqliteConnection> writer,
                                    std::unique_ptr<SqliteConnection> first_reader)
-    : options_(options), writer_(std::move(writer)) {
+    : options_(options), schema_version_(schema_version), writer_(std::move(writer)) {
   idle_readers_.push_back(std::move(first_reader));
 }
 
@@ -182,6 +185,7 @@ absl::Status SqliteEventStore::Append(absl::string_view tenant_id, absl::Span<co
   write.kind = Write::Kind::kAppend;
   write.tenant = tenant_id;
   write.sequence = first;
+  write.events = events;
   write.rows.reserve(events.size());
   for (const Event& event : events) {
     const size_t begin = write.payloads.size();
@@ -343,7 +347,10 @@ absl::Status SqliteEventStore::ApplyWrite(const Write& write) {
     begin = end;
     ++sequence;
   }
-  return absl::OkStatus();
+  // In the same savepoint: the history commits, or rolls back, with the
+  // events.
+  SqliteMessageIndexWriter index(db, write.tenant);
+  return ProjectMessageHistory(write.events, index);
 }
 
 SqliteStoreStats SqliteEventStore::Stats() const {

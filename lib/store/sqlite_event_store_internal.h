@@ -17,6 +17,13 @@
 //
 // Reads take a connection from a pool (opening one when all are busy), run
 // their query, and give it back before calling any visitor.
+//
+// The message history (sqlite_schema.h) is written by the leader: each
+// append's events go through the projection of message_history.h into the
+// messages table under the append's own SAVEPOINT, so a write that fails
+// leaves neither events nor rows. History reads (in
+// sqlite_event_store_history.cc) are single queries on a read connection,
+// so each sees one committed state.
 
 #ifndef OMNIROUTE_LIB_STORE_SQLITE_EVENT_STORE_INTERNAL_H_
 #define OMNIROUTE_LIB_STORE_SQLITE_EVENT_STORE_INTERNAL_H_
@@ -26,7 +33,9 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -46,6 +55,17 @@ class SqliteConnection;
 // The largest sequence SQLite's INTEGER holds.
 inline constexpr uint64_t kMaxStorableSequence =
     static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+
+// The status of a damaged or missing event: DATA_LOSS naming the tenant and
+// sequence, and `what` is wrong.
+absl::Status DamagedEvent(absl::string_view tenant, uint64_t sequence, absl::string_view what);
+
+// Parses `payload`, stored as (tenant, sequence) with checksum `stored_crc`,
+// into `event`, checking the checksum and that the payload is that event.
+// DATA_LOSS (DamagedEvent) otherwise.
+absl::Status ParseStoredEvent(absl::string_view tenant, uint64_t sequence,
+                              absl::string_view payload, uint64_t stored_crc,
+                              ::omniroute::v1::Event& event);
 
 // The sequence of `tenant`'s last event as `connection` sees it (inside its
 // transaction, if one is open); 0 if none.
@@ -82,6 +102,16 @@ class SqliteEventStore final : public EventStore {
   absl::Status SaveSnapshot(absl::string_view tenant_id, uint64_t sequence,
                             absl::string_view state) override;
   absl::StatusOr<Snapshot> LoadSnapshot(absl::string_view tenant_id) const override;
+  absl::StatusOr<std::vector<StoredMessage>> ReadConversationMessages(
+      absl::string_view tenant_id, ConversationId conversation,
+      std::optional<MessageCursor> after, size_t limit) const override;
+  absl::StatusOr<StoredMessage> ReadMessage(absl::string_view tenant_id,
+                                            MessageId message) const override;
+  absl::StatusOr<std::optional<MessageLocation>> FindMessageByExternalId(
+      absl::string_view tenant_id, Channel channel,
+      absl::string_view external_id) const override;
+  absl::StatusOr<std::optional<MessageLocation>> FindLatestMessageByThreadKey(
+      absl::string_view tenant_id, Channel channel, absl::string_view thread_key) const override;
 
   SqliteStoreStats Stats() const;
 
@@ -92,9 +122,25 @@ class SqliteEventStore final : public EventStore {
 
  private:
   struct Write;
-  class ReaderLease;
 
-  SqliteEventStore(const SqliteStoreOptions& options, std::unique_ptr<SqliteConnection> writer,
+  // A read connection borrowed from the pool, given back when the lease
+  // ends. Defined in sqlite_event_store_reads.cc, where SqliteConnection is
+  // complete.
+  class ReaderLease {
+   public:
+    ReaderLease(const SqliteEventStore& store, std::unique_ptr<SqliteConnection> connection);
+    ReaderLease(ReaderLease&&);
+    ~ReaderLease();
+    SqliteConnection& operator*() const { return *connection_; }
+    SqliteConnection* operator->() const { return connection_.get(); }
+
+   private:
+    const SqliteEventStore& store_;
+    std::unique_ptr<SqliteConnection> connection_;
+  };
+
+  SqliteEventStore(const SqliteStoreOptions& options, int32_t schema_version,
+                   std::unique_ptr<SqliteConnection> writer,
                    std::unique_ptr<SqliteConnection> first_reader);
 
   // Queues `write`, waits until it is committed (leading a commit if its
@@ -113,6 +159,18 @@ class SqliteEventStore final : public EventStore {
   // opened with SqliteStoreOptions::read_only.
   absl::Status ReadOnlyError(absl::string_view what) const;
 
+  // OK if the file has the message history; FAILED_PRECONDITION for a
+  // version-1 store opened read-only (`what`: "read message 4 of tenant
+  // acme").
+  absl::Status CheckHistory(absl::string_view what) const;
+
+  // The message that `sql` (kByExternalId or kLatestByThreadKey) finds for
+  // `key` on `channel`; `key_name` names the key in errors.
+  absl::StatusOr<std::optional<MessageLocation>> FindMessage(absl::string_view sql,
+                                                             absl::string_view tenant_id,
+                                                             Channel channel, absl::string_view key,
+                                                             absl::string_view key_name) const;
+
   // Conditions of the leader's waits.
   bool HoldReleased() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   bool BatchFull() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
@@ -125,6 +183,9 @@ class SqliteEventStore final : public EventStore {
   void ReleaseReader(std::unique_ptr<SqliteConnection> reader) const;
 
   const SqliteStoreOptions options_;
+  // The file's schema version since the open: kSqliteSchemaVersion, or 1
+  // for a version-1 store opened read-only (which has no history).
+  const int32_t schema_version_;
 
   // Used by the leader of the moment only; the queue makes leaders take
   // turns, so it needs no lock of its own.

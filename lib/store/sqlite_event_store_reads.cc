@@ -51,12 +51,33 @@ constexpr int kReadChunkRows = 512;
 // read at once, and closed again when given back.
 constexpr size_t kMaxIdleReaders = 8;
 
+}  // namespace
+
 absl::Status DamagedEvent(absl::string_view tenant, uint64_t sequence, absl::string_view what) {
   return absl::DataLossError(
       absl::StrCat("events: tenant ", tenant, ", sequence ", sequence, ": ", what));
 }
 
-}  // namespace
+absl::Status ParseStoredEvent(absl::string_view tenant, uint64_t sequence,
+                              absl::string_view payload, uint64_t stored_crc, Event& event) {
+  if (const uint32_t crc = Crc32c(payload); crc != stored_crc) {
+    return DamagedEvent(
+        tenant, sequence,
+        absl::StrFormat("the stored payload does not match its checksum (stored 0x%08x, "
+                        "computed 0x%08x)",
+                        stored_crc, crc));
+  }
+  if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return DamagedEvent(tenant, sequence, "the stored payload is not an Event");
+  }
+  // The checksum covers the bytes, not where they are; this catches a
+  // payload stored under another sequence.
+  if (event.sequence() != sequence) {
+    return DamagedEvent(tenant, sequence,
+                        absl::StrCat("the stored payload is event ", event.sequence()));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<uint64_t> LastSequenceOn(SqliteConnection& connection, absl::string_view tenant) {
   absl::StatusOr<sqlite3_stmt*> statement = connection.Prepare(kLastSequence);
@@ -69,22 +90,15 @@ absl::StatusOr<uint64_t> LastSequenceOn(SqliteConnection& connection, absl::stri
   return connection.Error(rc, absl::StrCat("reading the last sequence of tenant ", tenant));
 }
 
-// A read connection borrowed from the pool, given back when the lease ends.
-class SqliteEventStore::ReaderLease {
- public:
-  ReaderLease(const SqliteEventStore& store, std::unique_ptr<SqliteConnection> connection)
-      : store_(store), connection_(std::move(connection)) {}
-  ReaderLease(ReaderLease&&) = default;
-  ~ReaderLease() {
-    if (connection_ != nullptr) store_.ReleaseReader(std::move(connection_));
-  }
-  SqliteConnection& operator*() const { return *connection_; }
-  SqliteConnection* operator->() const { return connection_.get(); }
+SqliteEventStore::ReaderLease::ReaderLease(const SqliteEventStore& store,
+                                           std::unique_ptr<SqliteConnection> connection)
+    : store_(store), connection_(std::move(connection)) {}
 
- private:
-  const SqliteEventStore& store_;
-  std::unique_ptr<SqliteConnection> connection_;
-};
+SqliteEventStore::ReaderLease::ReaderLease(ReaderLease&&) = default;
+
+SqliteEventStore::ReaderLease::~ReaderLease() {
+  if (connection_ != nullptr) store_.ReleaseReader(std::move(connection_));
+}
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteEventStore::OpenReader(
     const SqliteStoreOptions& options) {
@@ -152,27 +166,9 @@ absl::Status SqliteEventStore::Read(absl::string_view tenant_id, uint64_t from_s
               absl::StrCat("missing from the store (the next stored event is ", sequence, ")"));
           break;
         }
-        if (const uint32_t crc = Crc32c(payload); crc != stored_crc) {
-          damage = DamagedEvent(
-              tenant_id, sequence,
-              absl::StrFormat("the stored payload does not match its checksum (stored 0x%08x, "
-                              "computed 0x%08x)",
-                              stored_crc, crc));
-          break;
-        }
         if (count == chunk.size()) chunk.emplace_back();
-        Event& event = chunk[count];
-        if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-          damage = DamagedEvent(tenant_id, sequence, "the stored payload is not an Event");
-          break;
-        }
-        // The checksum covers the bytes, not where they are; this catches a
-        // payload stored under another sequence.
-        if (event.sequence() != sequence) {
-          damage = DamagedEvent(tenant_id, sequence,
-                                absl::StrCat("the stored payload is event ", event.sequence()));
-          break;
-        }
+        damage = ParseStoredEvent(tenant_id, sequence, payload, stored_crc, chunk[count]);
+        if (!damage.ok()) break;
         ++count;
       }
       if (damage.ok()) {

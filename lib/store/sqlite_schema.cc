@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "store/sqlite_message_index.h"
 
 namespace omniroute::store {
 namespace {
@@ -32,12 +33,37 @@ CREATE TABLE snapshots (
 );
 )sql";
 
+// Added by version 2 (see sqlite_schema.h).
+constexpr char kCreateMessages[] = R"sql(
+CREATE TABLE messages (
+  tenant TEXT NOT NULL,
+  message_id INTEGER NOT NULL,
+  conversation_id INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  sequence INTEGER NOT NULL,
+  channel INTEGER NOT NULL,
+  external_id TEXT NOT NULL,
+  thread_key TEXT NOT NULL,
+  PRIMARY KEY (tenant, message_id)
+) WITHOUT ROWID;
+CREATE INDEX messages_by_conversation
+  ON messages (tenant, conversation_id, recorded_at, message_id);
+CREATE INDEX messages_by_external_id
+  ON messages (tenant, channel, external_id) WHERE external_id <> '';
+CREATE INDEX messages_by_thread_key
+  ON messages (tenant, channel, thread_key, message_id) WHERE thread_key <> '';
+)sql";
+
+// The oldest version this build reads (and upgrades when it may write).
+constexpr int32_t kOldestSchemaVersion = 1;
+
 // What the header and the schema table of a database say about it.
 struct Identity {
   int64_t application_id = 0;
   int64_t schema_version = 0;
   int64_t schema_objects = 0;  // Tables, indexes, views, triggers.
   int64_t store_tables = 0;    // How many of "events" and "snapshots" exist.
+  bool has_messages = false;   // Whether the "messages" table (version 2) exists.
 };
 
 // Reads the identity of the database. These are the first reads of the file,
@@ -61,6 +87,11 @@ absl::StatusOr<Identity> ReadIdentity(SqliteConnection& connection, absl::string
         "'snapshots')",
         context);
   }
+  if (value.ok()) {
+    identity.store_tables = *value;
+    value = connection.QueryInt64(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'messages'", context);
+  }
   if (!value.ok()) {
     if ((connection.last_error() & 0xFF) == SQLITE_NOTADB) {
       return absl::FailedPreconditionError(
@@ -73,27 +104,31 @@ absl::StatusOr<Identity> ReadIdentity(SqliteConnection& connection, absl::string
     }
     return value.status();
   }
-  identity.store_tables = *value;
+  identity.has_messages = *value > 0;
   return identity;
 }
 
-// OK if `identity` is a store this build can use.
+// OK if `identity` is a store this build can use: of the current version,
+// or of an older one it upgrades (or, read-only, reads without the history).
 absl::Status CheckStore(const Identity& identity, absl::string_view path) {
   if (identity.schema_version > kSqliteSchemaVersion) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, " was written by a newer omniroute (store schema version ",
-                     identity.schema_version, "; this build reads version ", kSqliteSchemaVersion,
-                     "): open it with that omniroute or a newer one"));
+                     identity.schema_version, "; this build reads versions ", kOldestSchemaVersion,
+                     " to ", kSqliteSchemaVersion, "): open it with that omniroute or a newer one"));
   }
-  if (identity.schema_version != kSqliteSchemaVersion) {
+  if (identity.schema_version < kOldestSchemaVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         path, " has an unknown omniroute store schema version ", identity.schema_version,
-        " (this build reads version ", kSqliteSchemaVersion, ")"));
+        " (this build reads versions ", kOldestSchemaVersion, " to ", kSqliteSchemaVersion, ")"));
   }
-  if (identity.store_tables != 2) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " is marked as an omniroute event store but lacks its tables (",
-                     identity.store_tables, " of events, snapshots)"));
+  const bool needs_messages = identity.schema_version >= 2;
+  if (identity.store_tables != 2 || (needs_messages && !identity.has_messages)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " is marked as an omniroute event store of schema version ", identity.schema_version,
+        " but lacks its tables (",
+        identity.store_tables + (needs_messages && identity.has_messages ? 1 : 0), " of events, "
+        "snapshots", needs_messages ? ", messages" : "", ")"));
   }
   return absl::OkStatus();
 }
@@ -138,6 +173,7 @@ absl::Status CreateSchema(SqliteConnection& connection, absl::string_view path) 
   absl::Status status = identity.status();
   if (status.ok() && IsEmpty(*identity)) {
     status = connection.ExecuteScript(kCreateSchema, context);
+    if (status.ok()) status = connection.ExecuteScript(kCreateMessages, context);
     if (status.ok()) {
       // Header fields, written in the same transaction as the tables, so that
       // a crash leaves either an empty file or a whole store.
@@ -163,23 +199,69 @@ absl::Status CreateSchema(SqliteConnection& connection, absl::string_view path) 
   return absl::OkStatus();
 }
 
+// Upgrades the version-1 store of `connection` to the current version, in
+// one transaction: the messages table, filled from the stored events, and
+// the new version number commit together or not at all. Another connection
+// may have upgraded it meanwhile; then the file is only checked.
+absl::Status Upgrade(SqliteConnection& connection, absl::string_view path) {
+  const std::string context =
+      absl::StrCat("upgrading ", path, " to store schema version ", kSqliteSchemaVersion);
+  if (absl::Status s = connection.ExecuteScript("BEGIN IMMEDIATE", context); !s.ok()) return s;
+  absl::StatusOr<Identity> identity = ReadIdentity(connection, path);
+  absl::Status status = identity.status();
+  const bool upgrade = status.ok() && identity->application_id == kSqliteApplicationId &&
+                       identity->schema_version == 1;
+  if (upgrade) {
+    status = connection.ExecuteScript(kCreateMessages, context);
+    if (status.ok()) {
+      status = BackfillMessageIndex(connection);
+      if (!status.ok()) {
+        status = absl::Status(status.code(), absl::StrCat(context, ": ", status.message()));
+      }
+    }
+    if (status.ok()) {
+      status = connection.ExecuteScript(
+          absl::StrCat("PRAGMA user_version = ", kSqliteSchemaVersion).c_str(), context);
+    }
+    if (status.ok()) status = connection.ExecuteScript("COMMIT", context);
+  }
+  if (!status.ok() || !upgrade) {
+    if (sqlite3_get_autocommit(connection.db()) == 0) {
+      (void)connection.ExecuteScript("ROLLBACK", context);
+    }
+    if (!status.ok()) return status;
+    if (identity->application_id != kSqliteApplicationId) return NotAStore(*identity, path);
+    return CheckStore(*identity, path);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::Status PrepareSqliteSchema(SqliteConnection& connection, absl::string_view path,
-                                 bool create) {
+absl::StatusOr<int32_t> PrepareSqliteSchema(SqliteConnection& connection, absl::string_view path,
+                                            bool create) {
   absl::StatusOr<Identity> identity = ReadIdentity(connection, path);
   if (!identity.ok()) return identity.status();
   if (identity->application_id == kSqliteApplicationId) {
     if (absl::Status s = CheckStore(*identity, path); !s.ok()) return s;
-    // A read-only connection reads the file in whatever mode it is in.
-    if (sqlite3_db_readonly(connection.db(), "main") == 1) return absl::OkStatus();
-    return UseWal(connection, path);
+    const auto version = static_cast<int32_t>(identity->schema_version);
+    // A read-only connection reads the file in whatever mode and version it
+    // is in.
+    if (sqlite3_db_readonly(connection.db(), "main") == 1) return version;
+    if (absl::Status s = UseWal(connection, path); !s.ok()) return s;
+    if (version < kSqliteSchemaVersion) {
+      if (absl::Status s = Upgrade(connection, path); !s.ok()) return s;
+    }
+    return kSqliteSchemaVersion;
   }
   if (!IsEmpty(*identity)) return NotAStore(*identity, path);
   if (!create) {
     return absl::NotFoundError(absl::StrCat(path, " holds no event store (an empty database)"));
   }
-  return CreateSchema(connection, path);
+  if (absl::Status s = CreateSchema(connection, path); !s.ok()) return s;
+  // Look again: another process may have created the store first, with a
+  // version to upgrade.
+  return PrepareSqliteSchema(connection, path, /*create=*/false);
 }
 
 }  // namespace omniroute::store

@@ -17,9 +17,34 @@
 //     The tenant's latest snapshot, taken after event `sequence`; crc: the
 //     CRC-32C of state. An ordinary rowid table, because states are large
 //     rows, which WITHOUT ROWID tables store poorly.
+//   messages(tenant TEXT, message_id INTEGER, conversation_id INTEGER,
+//            recorded_at INTEGER, sequence INTEGER, channel INTEGER,
+//            external_id TEXT, thread_key TEXT,
+//            PRIMARY KEY(tenant, message_id)) WITHOUT ROWID
+//     The message history (version 2): a row per MessageRecorded event,
+//     made by the projection of message_history.h and written in the
+//     transaction that appends the event. conversation_id: the conversation
+//     that holds the message now (moves update it); recorded_at: the event's
+//     time in microseconds since the Unix epoch; sequence: the event's, so
+//     the body is read from `events` (joined on tenant and sequence, and
+//     checked against its CRC like any read) and never stored twice;
+//     channel: the omniroute.v1.Channel number; external_id, thread_key: ''
+//     when the message has none. Indexes:
+//       messages_by_conversation (tenant, conversation_id, recorded_at,
+//         message_id): a conversation's timeline, paged from a cursor;
+//       messages_by_external_id (tenant, channel, external_id)
+//         WHERE external_id <> '': a redelivery's lookup;
+//       messages_by_thread_key (tenant, channel, thread_key, message_id)
+//         WHERE thread_key <> '': the latest message of a DM thread or call.
+//     The partial indexes leave out the many messages without the key; a
+//     query must repeat the WHERE clause for SQLite to use them.
 //
 // A schema change bumps kSqliteSchemaVersion; a build refuses versions it
-// does not know instead of guessing.
+// does not know instead of guessing, and upgrades the older ones it knows
+// when it opens them writable: version 1 (events and snapshots only) gets
+// the messages table, filled from the stored events, in one transaction
+// with the new version number. Read-only, a version-1 store is read as it is
+// (events and snapshots; no history).
 //
 // Thread-compatible: called once, at open, before the store is shared.
 
@@ -29,6 +54,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "store/sqlite_connection.h"
 
@@ -39,19 +65,23 @@ namespace omniroute::store {
 inline constexpr int32_t kSqliteApplicationId = 0x4F6D5274;
 
 // The schema version this build reads and writes.
-inline constexpr int32_t kSqliteSchemaVersion = 1;
+inline constexpr int32_t kSqliteSchemaVersion = 2;
 
 // Makes sure that the database of `connection` (the file at `path`) is an
-// omniroute store of the current schema version in WAL mode, creating the
-// schema in an empty database when `create` is set. Never changes a file it
-// did not create or does not recognise. On a read-only connection it only
-// checks: a store is accepted in whatever journal mode it is in.
+// omniroute store in WAL mode, creating the schema in an empty database when
+// `create` is set and upgrading a store of an older schema version. Never
+// changes a file it did not create or does not recognise. On a read-only
+// connection it only checks: a store is accepted in whatever journal mode
+// and known version it is in. Returns the schema version the file has now:
+// kSqliteSchemaVersion, or an older one on a read-only connection.
 //
 // Returns FAILED_PRECONDITION when the file is not an omniroute store or has
 // an unknown schema version, NOT_FOUND for an empty database when `create` is
-// not set, DATA_LOSS when the file is damaged, and the errors of
-// SqliteError otherwise.
-absl::Status PrepareSqliteSchema(SqliteConnection& connection, absl::string_view path, bool create);
+// not set, DATA_LOSS when the file is damaged (an upgrade meets a damaged
+// event: the file is left as it was), and the errors of SqliteError
+// otherwise.
+absl::StatusOr<int32_t> PrepareSqliteSchema(SqliteConnection& connection, absl::string_view path,
+                                            bool create);
 
 }  // namespace omniroute::store
 

@@ -1,0 +1,220 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// The SQLite event store's history reads: the messages table (see
+// sqlite_schema.h) joined to the events that hold the bodies, each read one
+// query on a pooled read connection.
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "store/message_history.h"
+#include "store/sqlite_connection.h"
+#include "store/sqlite_event_store_internal.h"
+#include "store/sqlite_schema.h"
+
+namespace omniroute::store {
+namespace {
+
+using ::omniroute::v1::Event;
+
+// Each message with its MessageRecorded event. LEFT JOIN: an index row
+// whose event is gone is reported, not skipped.
+constexpr char kTimelineFromStart[] =
+    "SELECT m.message_id, m.conversation_id, m.sequence, e.payload, e.crc FROM messages AS m "
+    "LEFT JOIN events AS e ON e.tenant = m.tenant AND e.sequence = m.sequence "
+    "WHERE m.tenant = ?1 AND m.conversation_id = ?2 "
+    "ORDER BY m.recorded_at, m.message_id LIMIT ?5";
+// The row value compares (recorded_at, message_id) as a pair, which the
+// conversation index serves as one range.
+constexpr char kTimelineAfter[] =
+    "SELECT m.message_id, m.conversation_id, m.sequence, e.payload, e.crc FROM messages AS m "
+    "LEFT JOIN events AS e ON e.tenant = m.tenant AND e.sequence = m.sequence "
+    "WHERE m.tenant = ?1 AND m.conversation_id = ?2 AND (m.recorded_at, m.message_id) > (?3, ?4) "
+    "ORDER BY m.recorded_at, m.message_id LIMIT ?5";
+constexpr char kOneMessage[] =
+    "SELECT m.message_id, m.conversation_id, m.sequence, e.payload, e.crc FROM messages AS m "
+    "LEFT JOIN events AS e ON e.tenant = m.tenant AND e.sequence = m.sequence "
+    "WHERE m.tenant = ?1 AND m.message_id = ?2";
+
+// INDEXED BY: without statistics (the store never runs ANALYZE) SQLite
+// prefers the primary key, which serves ORDER BY message_id but scans the
+// tenant's every message. The partial indexes hold message_id after their
+// columns, so they serve the order too; the `<> ''` terms repeat their
+// conditions, without which SQLite may not use them. Several rows with one
+// external id only come from a log the engine did not write; the lowest id
+// answers, as in the memory store.
+constexpr char kByExternalId[] =
+    "SELECT message_id, conversation_id FROM messages INDEXED BY messages_by_external_id "
+    "WHERE tenant = ?1 AND channel = ?2 AND external_id = ?3 AND external_id <> '' "
+    "ORDER BY message_id LIMIT 1";
+constexpr char kLatestByThreadKey[] =
+    "SELECT message_id, conversation_id FROM messages INDEXED BY messages_by_thread_key "
+    "WHERE tenant = ?1 AND channel = ?2 AND thread_key = ?3 AND thread_key <> '' "
+    "ORDER BY message_id DESC LIMIT 1";
+
+// The message of the current row of one of the queries above, its event
+// checked like any read's.
+absl::StatusOr<EventStore::StoredMessage> MessageAt(sqlite3_stmt* statement,
+                                                    absl::string_view tenant) {
+  EventStore::StoredMessage message;
+  const auto id = static_cast<uint64_t>(sqlite3_column_int64(statement, 0));
+  message.id = MessageId(id);
+  message.conversation = ConversationId(static_cast<uint64_t>(sqlite3_column_int64(statement, 1)));
+  const auto sequence = static_cast<uint64_t>(sqlite3_column_int64(statement, 2));
+  if (sqlite3_column_type(statement, 3) == SQLITE_NULL) {
+    return DamagedEvent(tenant, sequence,
+                        absl::StrCat("missing from the store (the record of message ", id, ")"));
+  }
+  if (absl::Status s =
+          ParseStoredEvent(tenant, sequence, ColumnBytes(statement, 3),
+                           static_cast<uint64_t>(sqlite3_column_int64(statement, 4)),
+                           message.event);
+      !s.ok()) {
+    return s;
+  }
+  // A sound event that is not this message's record means the index row is
+  // damaged, which is as much a loss as a damaged event.
+  if (!message.event.has_message_recorded() ||
+      message.event.message_recorded().message_id() != id) {
+    return DamagedEvent(tenant, sequence,
+                        absl::StrCat("the stored event is not the record of message ", id,
+                                     " that the message index points to"));
+  }
+  return message;
+}
+
+int64_t ClampToInt64(size_t value) {
+  return static_cast<int64_t>(
+      std::min<uint64_t>(value, static_cast<uint64_t>(std::numeric_limits<int64_t>::max())));
+}
+
+}  // namespace
+
+absl::Status SqliteEventStore::CheckHistory(absl::string_view what) const {
+  if (schema_version_ >= 2) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "cannot ", what, ": the store ", options_.path, " is at schema version ", schema_version_,
+      ", which has no message history; open it writable once to upgrade it to version ",
+      kSqliteSchemaVersion));
+}
+
+absl::StatusOr<std::vector<EventStore::StoredMessage>> SqliteEventStore::ReadConversationMessages(
+    absl::string_view tenant_id, ConversationId conversation, std::optional<MessageCursor> after,
+    size_t limit) const {
+  if (absl::Status s = CheckHistory(absl::StrCat("read conversation ", conversation.value(),
+                                                 " of tenant ", tenant_id));
+      !s.ok()) {
+    return s;
+  }
+  std::vector<StoredMessage> messages;
+  if (limit == 0) return messages;
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> connection = AcquireReader();
+  if (!connection.ok()) return connection.status();
+  ReaderLease reader(*this, *std::move(connection));
+  absl::StatusOr<sqlite3_stmt*> statement =
+      reader->Prepare(after.has_value() ? kTimelineAfter : kTimelineFromStart);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  BindText(*statement, 1, tenant_id);
+  sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(conversation.value()));
+  if (after.has_value()) {
+    sqlite3_bind_int64(*statement, 3, ToHistoryMicros(after->recorded_at));
+    sqlite3_bind_int64(*statement, 4, static_cast<int64_t>(after->id.value()));
+  }
+  sqlite3_bind_int64(*statement, 5, ClampToInt64(limit));
+  int rc;
+  while ((rc = sqlite3_step(*statement)) == SQLITE_ROW) {
+    absl::StatusOr<StoredMessage> message = MessageAt(*statement, tenant_id);
+    if (!message.ok()) return message.status();
+    messages.push_back(*std::move(message));
+  }
+  if (rc != SQLITE_DONE) {
+    return reader->Error(rc, absl::StrCat("reading conversation ", conversation.value(),
+                                          " of tenant ", tenant_id));
+  }
+  return messages;
+}
+
+absl::StatusOr<EventStore::StoredMessage> SqliteEventStore::ReadMessage(
+    absl::string_view tenant_id, MessageId message) const {
+  if (absl::Status s =
+          CheckHistory(absl::StrCat("read message ", message.value(), " of tenant ", tenant_id));
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> connection = AcquireReader();
+  if (!connection.ok()) return connection.status();
+  ReaderLease reader(*this, *std::move(connection));
+  absl::StatusOr<sqlite3_stmt*> statement = reader->Prepare(kOneMessage);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  BindText(*statement, 1, tenant_id);
+  sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(message.value()));
+  const int rc = sqlite3_step(*statement);
+  if (rc == SQLITE_ROW) return MessageAt(*statement, tenant_id);
+  if (rc == SQLITE_DONE) {
+    return absl::NotFoundError(
+        absl::StrCat("tenant ", tenant_id, " has no message ", message.value()));
+  }
+  return reader->Error(rc,
+                       absl::StrCat("reading message ", message.value(), " of tenant ", tenant_id));
+}
+
+absl::StatusOr<std::optional<EventStore::MessageLocation>> SqliteEventStore::FindMessageByExternalId(
+    absl::string_view tenant_id, Channel channel, absl::string_view external_id) const {
+  if (absl::Status s = CheckHistory(
+          absl::StrCat("look up external id \"", external_id, "\" of tenant ", tenant_id));
+      !s.ok()) {
+    return s;
+  }
+  if (external_id.empty()) return std::nullopt;
+  return FindMessage(kByExternalId, tenant_id, channel, external_id, "external id");
+}
+
+absl::StatusOr<std::optional<EventStore::MessageLocation>>
+SqliteEventStore::FindLatestMessageByThreadKey(absl::string_view tenant_id, Channel channel,
+                                               absl::string_view thread_key) const {
+  if (absl::Status s = CheckHistory(
+          absl::StrCat("look up thread key \"", thread_key, "\" of tenant ", tenant_id));
+      !s.ok()) {
+    return s;
+  }
+  if (thread_key.empty()) return std::nullopt;
+  return FindMessage(kLatestByThreadKey, tenant_id, channel, thread_key, "thread key");
+}
+
+absl::StatusOr<std::optional<EventStore::MessageLocation>> SqliteEventStore::FindMessage(
+    absl::string_view sql, absl::string_view tenant_id, Channel channel, absl::string_view key,
+    absl::string_view key_name) const {
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> connection = AcquireReader();
+  if (!connection.ok()) return connection.status();
+  ReaderLease reader(*this, *std::move(connection));
+  absl::StatusOr<sqlite3_stmt*> statement = reader->Prepare(sql);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  BindText(*statement, 1, tenant_id);
+  sqlite3_bind_int(*statement, 2, static_cast<int>(channel));
+  BindText(*statement, 3, key);
+  const int rc = sqlite3_step(*statement);
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) {
+    return reader->Error(rc, absl::StrCat("looking up ", key_name, " \"", key, "\" of tenant ",
+                                          tenant_id));
+  }
+  return MessageLocation{
+      MessageId(static_cast<uint64_t>(sqlite3_column_int64(*statement, 0))),
+      ConversationId(static_cast<uint64_t>(sqlite3_column_int64(*statement, 1)))};
+}
+
+}  // namespace omniroute::store
