@@ -9,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -87,6 +88,24 @@ class GatedStore final : public EventStore {
   }
   absl::StatusOr<Snapshot> LoadSnapshot(absl::string_view tenant_id) const override {
     return inner_->LoadSnapshot(tenant_id);
+  }
+  absl::StatusOr<std::vector<StoredMessage>> ReadConversationMessages(
+      absl::string_view tenant_id, ConversationId conversation,
+      std::optional<MessageCursor> after, size_t limit) const override {
+    return inner_->ReadConversationMessages(tenant_id, conversation, after, limit);
+  }
+  absl::StatusOr<StoredMessage> ReadMessage(absl::string_view tenant_id,
+                                            MessageId message) const override {
+    return inner_->ReadMessage(tenant_id, message);
+  }
+  absl::StatusOr<std::optional<MessageLocation>> FindMessageByExternalId(
+      absl::string_view tenant_id, Channel channel,
+      absl::string_view external_id) const override {
+    return inner_->FindMessageByExternalId(tenant_id, channel, external_id);
+  }
+  absl::StatusOr<std::optional<MessageLocation>> FindLatestMessageByThreadKey(
+      absl::string_view tenant_id, Channel channel, absl::string_view thread_key) const override {
+    return inner_->FindLatestMessageByThreadKey(tenant_id, channel, thread_key);
   }
 
  private:

@@ -5,6 +5,7 @@
 // shows exactly what was stored before.
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/engine_test_helpers.h"
@@ -48,6 +49,28 @@ class FlakyStore final : public EventStore {
   absl::StatusOr<Snapshot> LoadSnapshot(absl::string_view tenant_id) const override {
     if (fail_reads) return absl::UnavailableError("device gone");
     return inner_->LoadSnapshot(tenant_id);
+  }
+  absl::StatusOr<std::vector<StoredMessage>> ReadConversationMessages(
+      absl::string_view tenant_id, ConversationId conversation,
+      std::optional<MessageCursor> after, size_t limit) const override {
+    if (fail_reads) return absl::UnavailableError("device gone");
+    return inner_->ReadConversationMessages(tenant_id, conversation, after, limit);
+  }
+  absl::StatusOr<StoredMessage> ReadMessage(absl::string_view tenant_id,
+                                            MessageId message) const override {
+    if (fail_reads) return absl::UnavailableError("device gone");
+    return inner_->ReadMessage(tenant_id, message);
+  }
+  absl::StatusOr<std::optional<MessageLocation>> FindMessageByExternalId(
+      absl::string_view tenant_id, Channel channel,
+      absl::string_view external_id) const override {
+    if (fail_reads) return absl::UnavailableError("device gone");
+    return inner_->FindMessageByExternalId(tenant_id, channel, external_id);
+  }
+  absl::StatusOr<std::optional<MessageLocation>> FindLatestMessageByThreadKey(
+      absl::string_view tenant_id, Channel channel, absl::string_view thread_key) const override {
+    if (fail_reads) return absl::UnavailableError("device gone");
+    return inner_->FindLatestMessageByThreadKey(tenant_id, channel, thread_key);
   }
 
   bool fail_appends = false;

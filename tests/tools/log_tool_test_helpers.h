@@ -20,6 +20,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -161,6 +162,24 @@ class RecordingStore final : public EventStore {
   }
   absl::StatusOr<Snapshot> LoadSnapshot(absl::string_view tenant_id) const override {
     return store_.LoadSnapshot(tenant_id);
+  }
+  absl::StatusOr<std::vector<StoredMessage>> ReadConversationMessages(
+      absl::string_view tenant_id, ConversationId conversation,
+      std::optional<MessageCursor> after, size_t limit) const override {
+    return store_.ReadConversationMessages(tenant_id, conversation, after, limit);
+  }
+  absl::StatusOr<StoredMessage> ReadMessage(absl::string_view tenant_id,
+                                            MessageId message) const override {
+    return store_.ReadMessage(tenant_id, message);
+  }
+  absl::StatusOr<std::optional<MessageLocation>> FindMessageByExternalId(
+      absl::string_view tenant_id, Channel channel,
+      absl::string_view external_id) const override {
+    return store_.FindMessageByExternalId(tenant_id, channel, external_id);
+  }
+  absl::StatusOr<std::optional<MessageLocation>> FindLatestMessageByThreadKey(
+      absl::string_view tenant_id, Channel channel, absl::string_view thread_key) const override {
+    return store_.FindLatestMessageByThreadKey(tenant_id, channel, thread_key);
   }
 
   // Every event written so far, per tenant, in order.
