@@ -24,7 +24,7 @@ struct TenantLog {
   // A message of the index; its event is events[sequence - 1].
   struct Message {
     uint64_t conversation = 0;
-    int64_t recorded_at = 0;  // Microseconds, as store::MessageRow.
+    int64_t recorded_at = 0;  // Nanoseconds, as store::MessageRow.
     uint64_t sequence = 0;
   };
   // (recorded_at, id): a conversation's timeline order.
@@ -50,10 +50,10 @@ class MemoryHistoryWriter final : public store::MessageHistorySink {
 
   absl::Status InsertMessage(const store::MessageRow& row) override {
     auto [it, inserted] = log_.messages.try_emplace(
-        row.message_id, TenantLog::Message{row.conversation_id, row.recorded_at_micros,
+        row.message_id, TenantLog::Message{row.conversation_id, row.recorded_at_nanos,
                                            row.sequence});
     if (!inserted) return absl::OkStatus();  // The first record stands.
-    log_.timelines[row.conversation_id].emplace(row.recorded_at_micros, row.message_id);
+    log_.timelines[row.conversation_id].emplace(row.recorded_at_nanos, row.message_id);
     if (!row.external_id.empty()) {
       auto [found, added] = log_.by_external_id.try_emplace(
           TenantLog::LookupKey(row.channel, std::string(row.external_id)), row.message_id);
@@ -174,7 +174,7 @@ class MemoryEventStore final : public EventStore {
     if (timeline == log->second.timelines.end()) return out;
     const absl::btree_set<TenantLog::TimelineKey>& keys = timeline->second;
     auto it = after.has_value()
-                  ? keys.upper_bound({store::ToHistoryMicros(after->recorded_at), after->id.value()})
+                  ? keys.upper_bound({store::ToHistoryNanos(after->recorded_at), after->id.value()})
                   : keys.begin();
     for (; it != keys.end() && out.size() < limit; ++it) {
       out.push_back(Stored(log->second, it->second));

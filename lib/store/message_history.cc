@@ -20,16 +20,16 @@ absl::Span<const uint64_t> Ids(const google::protobuf::RepeatedField<uint64_t>& 
 
 }  // namespace
 
-int64_t ToHistoryMicros(absl::Time time) {
+int64_t ToHistoryNanos(absl::Time time) {
   if (time == absl::InfiniteFuture()) return std::numeric_limits<int64_t>::max();
   if (time == absl::InfinitePast()) return std::numeric_limits<int64_t>::min();
-  return absl::ToUnixMicros(time);  // Rounds down, saturates.
+  return absl::ToUnixNanos(time);  // Rounds down, saturates (years 1678 to 2262).
 }
 
-int64_t RecordedAtMicros(const Event& event) {
+int64_t RecordedAtNanos(const Event& event) {
   // Through absl::Time, which saturates: a damaged Timestamp must not
   // overflow.
-  return ToHistoryMicros(absl::FromUnixSeconds(event.time().seconds()) +
+  return ToHistoryNanos(absl::FromUnixSeconds(event.time().seconds()) +
                          absl::Nanoseconds(event.time().nanos()));
 }
 
@@ -41,7 +41,7 @@ absl::Status ProjectMessageHistory(const Event& event, MessageHistorySink& sink)
       MessageRow row;
       row.message_id = e.message_id();
       row.conversation_id = e.conversation_id();
-      row.recorded_at_micros = RecordedAtMicros(event);
+      row.recorded_at_nanos = RecordedAtNanos(event);
       row.sequence = event.sequence();
       row.channel = e.channel();
       row.external_id = e.external_id();

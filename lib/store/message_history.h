@@ -26,7 +26,7 @@
 //   - a MessageRecorded with message id 0 (no id) makes no row;
 //   - a move of an id without a row moves nothing.
 //
-// Times are kept to the microsecond (RecordedAtMicros): the SQLite store
+// Times are kept to the nanosecond, as events have them (RecordedAtNanos): the SQLite store
 // keeps them as integers, and the memory store uses the same value so that
 // both order a timeline alike.
 //
@@ -52,8 +52,8 @@ struct MessageRow {
   uint64_t message_id = 0;
   // The conversation it was recorded in; moves change it later.
   uint64_t conversation_id = 0;
-  // The event's `time`, in microseconds since the Unix epoch.
-  int64_t recorded_at_micros = 0;
+  // The event's `time`, in nanoseconds since the Unix epoch.
+  int64_t recorded_at_nanos = 0;
   // The sequence of the MessageRecorded event.
   uint64_t sequence = 0;
   Channel channel = ::omniroute::v1::CHANNEL_UNSPECIFIED;
@@ -82,12 +82,12 @@ absl::Status ProjectMessageHistory(absl::Span<const ::omniroute::v1::Event> even
                                    MessageHistorySink& sink);
 absl::Status ProjectMessageHistory(const ::omniroute::v1::Event& event, MessageHistorySink& sink);
 
-// `time` in microseconds since the Unix epoch, rounded down; saturated at
+// `time` in nanoseconds since the Unix epoch, rounded down; saturated at
 // the ends of int64 (absl::InfinitePast and InfiniteFuture included).
-int64_t ToHistoryMicros(absl::Time time);
+int64_t ToHistoryNanos(absl::Time time);
 
 // The recorded time of an event as the history keeps it.
-int64_t RecordedAtMicros(const ::omniroute::v1::Event& event);
+int64_t RecordedAtNanos(const ::omniroute::v1::Event& event);
 
 }  // namespace omniroute::store
 

@@ -129,7 +129,7 @@ absl::StatusOr<std::vector<EventStore::StoredMessage>> SqliteEventStore::ReadCon
   BindText(*statement, 1, tenant_id);
   sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(conversation.value()));
   if (after.has_value()) {
-    sqlite3_bind_int64(*statement, 3, ToHistoryMicros(after->recorded_at));
+    sqlite3_bind_int64(*statement, 3, ToHistoryNanos(after->recorded_at));
     sqlite3_bind_int64(*statement, 4, static_cast<int64_t>(after->id.value()));
   }
   sqlite3_bind_int64(*statement, 5, ClampToInt64(limit));

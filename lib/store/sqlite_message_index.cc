@@ -37,7 +37,7 @@ absl::Status SqliteMessageIndexWriter::InsertMessage(const MessageRow& row) {
   BindText(*statement, 1, tenant_);
   sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(row.message_id));
   sqlite3_bind_int64(*statement, 3, static_cast<int64_t>(row.conversation_id));
-  sqlite3_bind_int64(*statement, 4, row.recorded_at_micros);
+  sqlite3_bind_int64(*statement, 4, row.recorded_at_nanos);
   sqlite3_bind_int64(*statement, 5, static_cast<int64_t>(row.sequence));
   sqlite3_bind_int(*statement, 6, static_cast<int>(row.channel));
   BindText(*statement, 7, row.external_id);

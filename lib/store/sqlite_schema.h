@@ -25,7 +25,7 @@
 //     made by the projection of message_history.h and written in the
 //     transaction that appends the event. conversation_id: the conversation
 //     that holds the message now (moves update it); recorded_at: the event's
-//     time in microseconds since the Unix epoch; sequence: the event's, so
+//     time in nanoseconds since the Unix epoch; sequence: the event's, so
 //     the body is read from `events` (joined on tenant and sequence, and
 //     checked against its CRC like any read) and never stored twice;
 //     channel: the omniroute.v1.Channel number; external_id, thread_key: ''

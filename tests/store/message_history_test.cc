@@ -254,7 +254,7 @@ INSTANTIATE_TEST_SUITE_P(AllStores, MessageHistoryTest,
 TEST_P(MessageHistoryTest, ATimelineIsOrderedByRecordedTimeThenById) {
   LogBuilder log("acme");
   // Recorded out of order, two at the same second, one of them a
-  // microsecond apart from a third, and a message of another conversation
+  // nanosecond apart from a third, and a message of another conversation
   // in between.
   MustAppend("acme", {log.Message(1, 10, kStart + absl::Seconds(3)),
                       log.Message(2, 10, kStart + absl::Seconds(1)),
@@ -263,9 +263,9 @@ TEST_P(MessageHistoryTest, ATimelineIsOrderedByRecordedTimeThenById) {
                       log.Message(4, 10, kStart + absl::Seconds(1))});
   MustAppend("acme", {log.Message(6, 10, kStart + absl::Seconds(1)),
                       log.Message(5, 10, kStart + absl::Seconds(1)),
-                      log.Message(7, 10, kStart + absl::Seconds(1) - absl::Microseconds(1)),
+                      log.Message(7, 10, kStart + absl::Seconds(1) - absl::Nanoseconds(1)),
                       log.Message(8, 10, kStart + absl::Seconds(2))});
-  // At 1s: 2, 4, 5, 6 by id; 7 a microsecond before them; 8 at 2s, 1 at 3s.
+  // At 1s: 2, 4, 5, 6 by id; 7 a nanosecond before them; 8 at 2s, 1 at 3s.
   EXPECT_THAT(TimelineIds("acme", 10), ElementsAre(7, 2, 4, 5, 6, 8, 1));
   EXPECT_THAT(TimelineIds("acme", 20), ElementsAre(3));
   EXPECT_THAT(TimelineIds("acme", 30), IsEmpty());
