@@ -1,6 +1,8 @@
-// Benchmarks of the domain core without a store: identity lookup, link and
-// merge, and ingest into an existing and into a new conversation, with one
-// tenant of 1M customers loaded (OMNIROUTE_BENCH_CUSTOMERS overrides).
+// Benchmarks of the domain core on a store in memory: identity lookup, link
+// and merge, and ingest into an existing and into a new conversation, with
+// one tenant of 1M customers loaded (OMNIROUTE_BENCH_CUSTOMERS overrides).
+// Each command's events are appended to the store, which keeps the history
+// and the message keys that ingest looks up (redeliveries, references).
 //
 //   build/release/benchmarks/omniroute_core_benchmark
 //
@@ -17,6 +19,8 @@
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "core/tenant_core.h"
+#include "engine/pending_message_keys.h"
+#include "omniroute/event_store.h"
 #include "omniroute/clock.h"
 
 namespace omniroute {
@@ -35,7 +39,7 @@ std::string EmailOf(size_t i) { return absl::StrCat("customer", i, "@example.com
 // Decides, stamps and applies one command; aborts on error (a benchmark
 // measures the path that works).
 template <typename Decide>
-void Run(TenantCore& core, absl::Time now, Events& events, Decide decide) {
+void Run(TenantCore& core, EventStore& store, absl::Time now, Events& events, Decide decide) {
   events.clear();
   auto result = decide(events);
   if (!result.ok()) {
@@ -44,6 +48,7 @@ void Run(TenantCore& core, absl::Time now, Events& events, Decide decide) {
   }
   core.Stamp(absl::MakeSpan(events), now);
   if (absl::Status s = core.Apply(events); !s.ok()) std::abort();
+  if (absl::Status s = store.Append(core.state().tenant_id(), events); !s.ok()) std::abort();
 }
 
 // One tenant with N customers, each with an email identity and one open
@@ -51,6 +56,9 @@ void Run(TenantCore& core, absl::Time now, Events& events, Decide decide) {
 struct World {
   ManualClock clock;
   TenantCore core{"bench"};
+  std::unique_ptr<EventStore> store = NewMemoryEventStore();
+  // Every command's events are stored before the next: nothing is pending.
+  engine_internal::PendingMessageKeys keys{*store, "bench"};
   size_t customers = CustomerCount();
   std::vector<Identity> identities;
   uint64_t next_external_id = 0;
@@ -59,7 +67,7 @@ struct World {
     Events events;
     TenantOptions options;
     options.default_continuity_window = absl::Hours(24 * 365);
-    Run(core, clock.Now(), events, [&](Events& e) {
+    Run(core, *store, clock.Now(), events, [&](Events& e) {
       return absl::StatusOr<bool>(core.DecideConfigure(options, &e).ok());
     });
     identities.reserve(customers);
@@ -69,7 +77,7 @@ struct World {
       m.sender = {v1::IDENTITY_KIND_EMAIL, "", EmailOf(i)};
       m.external_id = absl::StrCat("seed-", i);
       m.body = "My order has not arrived.";
-      Run(core, clock.Now(), events, [&](Events& e) { return core.DecideIngest(m, clock.Now(), &e); });
+      Run(core, *store, clock.Now(), events, [&](Events& e) { return core.DecideIngest(m, clock.Now(), keys, &e); });
       identities.push_back({v1::IDENTITY_KIND_EMAIL, "", EmailOf(i)});
     }
   }
@@ -137,7 +145,7 @@ void BM_LinkNewIdentity(benchmark::State& state) {
   for (auto _ : state) {
     const CustomerId customer(absl::Uniform<uint64_t>(gen, 1, w.customers + 1));
     const RawIdentity phone{v1::IDENTITY_KIND_PHONE, "", absl::StrCat("+1", 2000000000 + n++)};
-    Run(w.core, w.clock.Now(), events, [&](Events& e) {
+    Run(w.core, *w.store, w.clock.Now(), events, [&](Events& e) {
       return w.core.DecideLink(customer, phone, Actor::System(), LinkMode::kExplicit,
                                w.clock.Now(), &e);
     });
@@ -159,7 +167,7 @@ void BM_LinkThatMerges(benchmark::State& state) {
     const CustomerId survivor(next + 1);
     const RawIdentity other{v1::IDENTITY_KIND_EMAIL, "", EmailOf(next + 1)};
     next += 2;
-    Run(w.core, w.clock.Now(), events, [&](Events& e) {
+    Run(w.core, *w.store, w.clock.Now(), events, [&](Events& e) {
       return w.core.DecideLink(survivor, other, Actor::Agent("a1"), LinkMode::kExplicit,
                                w.clock.Now(), &e);
     });
@@ -178,8 +186,8 @@ void BM_IngestIntoExistingConversation(benchmark::State& state) {
   for (auto _ : state) {
     m.sender.value = EmailOf(absl::Uniform<size_t>(gen, 0, w.customers));
     m.external_id = absl::StrCat("x-", w.next_external_id++);
-    Run(w.core, w.clock.Now(), events,
-        [&](Events& e) { return w.core.DecideIngest(m, w.clock.Now(), &e); });
+    Run(w.core, *w.store, w.clock.Now(), events,
+        [&](Events& e) { return w.core.DecideIngest(m, w.clock.Now(), w.keys, &e); });
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -197,8 +205,8 @@ void BM_IngestIntoNewConversation(benchmark::State& state) {
     const uint64_t n = w.next_external_id++;
     m.sender.value = absl::StrCat("newcomer", n);
     m.external_id = absl::StrCat("p-", n);
-    Run(w.core, w.clock.Now(), events,
-        [&](Events& e) { return w.core.DecideIngest(m, w.clock.Now(), &e); });
+    Run(w.core, *w.store, w.clock.Now(), events,
+        [&](Events& e) { return w.core.DecideIngest(m, w.clock.Now(), w.keys, &e); });
   }
   state.SetItemsProcessed(state.iterations());
 }

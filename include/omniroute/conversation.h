@@ -165,6 +165,35 @@ struct TimelineEntry {
   std::optional<HandoffView> handoff;
 };
 
+// ---------------------------------------------------------------- pages
+//
+// Lists that grow without bound (a conversation's timeline, a customer's
+// conversations) are read a page at a time: their items are history, kept in
+// the event store.
+inline constexpr int kDefaultPageSize = 100;
+inline constexpr int kMaxPageSize = 1000;
+
+struct PageRequest {
+  // Items per page, 1 to kMaxPageSize; 0 means kDefaultPageSize.
+  int page_size = 0;
+  // Empty for the first page; otherwise the next_page_token of the page
+  // before, of the same list.
+  std::string page_token;
+};
+
+struct TimelinePage {
+  // Oldest first, as in Engine::GetTimeline.
+  std::vector<TimelineEntry> entries;
+  // Asks for the entries after this page; empty on the last page.
+  std::string next_page_token;
+};
+
+struct ConversationPage {
+  // By id, as in Engine::ListConversations.
+  std::vector<ConversationView> conversations;
+  std::string next_page_token;
+};
+
 }  // namespace omniroute
 
 #endif  // OMNIROUTE_CONVERSATION_H_

@@ -277,11 +277,41 @@ class Engine {
                                             const RawIdentity& identity) const;
   absl::StatusOr<ConversationView> GetConversation(absl::string_view tenant_id,
                                                    ConversationId id) const;
-  // Messages and handoffs across every channel, oldest first.
+  // Messages and handoffs across every channel, oldest first: the whole
+  // thread, read page after page from the event store (message bodies are
+  // history, never held in memory). Prefer GetTimelinePage for long threads.
   absl::StatusOr<std::vector<TimelineEntry>> GetTimeline(absl::string_view tenant_id,
                                                          ConversationId id) const;
+  // One page of the timeline, from the entry after `request.page_token`.
+  // A merged conversation's thread is read where it lives now. Entries
+  // recorded after the first page was read appear in later pages if they
+  // sort after the last entry seen. INVALID_ARGUMENT for a page_size out of
+  // range or a page_token that is not one this engine gave for the same
+  // tenant and conversation; NOT_FOUND for an unknown conversation.
+  absl::StatusOr<TimelinePage> GetTimelinePage(absl::string_view tenant_id, ConversationId id,
+                                               const PageRequest& request) const;
+  // The customer's conversations (those merged into others left out), by
+  // id; an absorbed customer's id reads the customer it was merged into.
   absl::StatusOr<std::vector<ConversationView>> ListConversations(absl::string_view tenant_id,
                                                                   CustomerId customer) const;
+  // One page of ListConversations, after `request.page_token`. Errors as
+  // for GetTimelinePage, NOT_FOUND for an unknown customer.
+  absl::StatusOr<ConversationPage> ListConversationsPage(absl::string_view tenant_id,
+                                                         CustomerId customer,
+                                                         const PageRequest& request) const;
+  // Writes everything the tenant holds about a customer (GDPR art. 15 and
+  // 20) as JSON lines of omniroute.v1.CustomerExportRecord
+  // (proto/omniroute/v1/export.proto), each passed to `write` without its
+  // newline: the customer, then each customer merged into it, then each of
+  // its conversations followed by that conversation's messages, oldest
+  // first, read from the store. An absorbed customer's id exports the
+  // customer it was merged into, which holds its data now. NOT_FOUND for an
+  // unknown customer; an error of `write` or of the store stops the export
+  // and is returned (what was written stays written). Lines reflect at
+  // least every command acknowledged before the call.
+  absl::Status ExportCustomer(absl::string_view tenant_id, CustomerId customer,
+                              const std::function<absl::Status(absl::string_view line)>& write)
+      const;
   // The sequence number of the tenant's last event.
   absl::StatusOr<uint64_t> LastSequence(absl::string_view tenant_id) const;
   // A canonical text dump of the tenant's whole state; equal dumps mean equal

@@ -114,7 +114,9 @@ absl::StatusOr<const ConversationState*> TenantCore::LiveConversation(
 }
 
 absl::StatusOr<IngestResult> TenantCore::DecideIngest(const InboundMessage& message,
-                                                      absl::Time now, Events* events) const {
+                                                      absl::Time now,
+                                                      const MessageLookup& lookup,
+                                                      Events* events) const {
   const TenantOptions& options = state_.options();
   if (absl::Status s = CheckChannel(message.channel, "channel"); !s.ok()) return s;
   if (absl::Status s = CheckKey(message.external_id, "external_id", true); !s.ok()) return s;
@@ -150,9 +152,10 @@ absl::StatusOr<IngestResult> TenantCore::DecideIngest(const InboundMessage& mess
   if (!sender.ok()) return RenameField(sender.status(), "identity.", "sender.");
 
   // A redelivery answers with what is stored, wherever merges moved it.
-  if (MessageId stored = state_.MessageByExternalId(message.channel, message.external_id);
-      stored.valid()) {
-    const MessageState& m = *state_.message(stored);
+  absl::StatusOr<MessageId> stored = lookup.ByExternalId(message.channel, message.external_id);
+  if (!stored.ok()) return stored.status();
+  if (stored->valid()) {
+    const MessageState& m = *state_.message(*stored);
     IngestResult result;
     result.message = m.id;
     result.conversation = m.conversation;
@@ -193,11 +196,16 @@ absl::StatusOr<IngestResult> TenantCore::DecideIngest(const InboundMessage& mess
   };
   if (!result.customer_created) {
     for (const std::string& reference : message.references) {
-      MessageId referenced = state_.MessageByExternalId(message.channel, reference);
-      if (referenced.valid()) consider_reference(state_.message(referenced)->conversation);
+      absl::StatusOr<MessageId> referenced = lookup.ByExternalId(message.channel, reference);
+      if (!referenced.ok()) return referenced.status();
+      if (referenced->valid()) consider_reference(state_.message(*referenced)->conversation);
     }
     if (!message.thread_key.empty()) {
-      consider_reference(state_.ConversationByThreadKey(message.channel, message.thread_key));
+      // The conversation of the latest message with the key.
+      absl::StatusOr<MessageId> latest =
+          lookup.LatestByThreadKey(message.channel, message.thread_key);
+      if (!latest.ok()) return latest.status();
+      if (latest->valid()) consider_reference(state_.message(*latest)->conversation);
     }
     result.outcome = ::omniroute::v1::THREAD_OUTCOME_JOINED_BY_REFERENCE;
     if (joined == nullptr) {
@@ -267,6 +275,7 @@ absl::StatusOr<IngestResult> TenantCore::DecideIngest(const InboundMessage& mess
 }
 
 absl::StatusOr<MessageId> TenantCore::DecideOutbound(const OutboundMessage& message,
+                                                     const MessageLookup& lookup,
                                                      Events* events) const {
   absl::StatusOr<const ConversationState*> c = LiveConversation(message.conversation, "conversation");
   if (!c.ok()) return c.status();
@@ -290,11 +299,14 @@ absl::StatusOr<MessageId> TenantCore::DecideOutbound(const OutboundMessage& mess
   if (absl::Status s = CheckBody(message.body, state_.options()); !s.ok()) return s;
   if (absl::Status s = CheckVisibility(message.visibility, "visibility"); !s.ok()) return s;
   if (absl::Status s = CheckShortText(message.agent_id, "agent_id", 128); !s.ok()) return s;
-  if (!message.external_id.empty() &&
-      state_.MessageByExternalId(message.channel, message.external_id).valid()) {
-    return absl::AlreadyExistsError(absl::StrCat("external_id: \"", message.external_id,
-                                                 "\" is already stored on ",
-                                                 ChannelName(message.channel)));
+  if (!message.external_id.empty()) {
+    absl::StatusOr<MessageId> stored = lookup.ByExternalId(message.channel, message.external_id);
+    if (!stored.ok()) return stored.status();
+    if (stored->valid()) {
+      return absl::AlreadyExistsError(absl::StrCat("external_id: \"", message.external_id,
+                                                   "\" is already stored on ",
+                                                   ChannelName(message.channel)));
+    }
   }
   const MessageId id = state_.NextMessageId();
   auto* recorded = events->emplace_back().mutable_message_recorded();

@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "core/fingerprint.h"
 #include "core/proto_convert.h"
 #include "core/tenant_core.h"
 
@@ -169,11 +170,13 @@ absl::Status TenantCore::DecideUnmerge(CustomerId customer, const Actor& actor,
   ToProto(actor, e->mutable_actor());
 
   // Its identities, unless a later unmerge already took them elsewhere.
-  absl::flat_hash_set<Identity> restored_identities;
+  // Messages name their senders by fingerprint (the working set keeps no
+  // senders).
+  absl::flat_hash_set<uint64_t> restored_identities;
   for (const Identity& identity : record->identities) {
     if (state_.OwnerOf(identity) != holder_id) continue;
     ToProto(identity, e->add_restored_identities());
-    restored_identities.insert(identity);
+    restored_identities.insert(IdentityFingerprint(identity));
   }
   // The threads this merge joined, with the messages still in them, and, when
   // the restored customer's conversation was the one absorbed, what its
@@ -197,7 +200,7 @@ absl::Status TenantCore::DecideUnmerge(CustomerId customer, const Actor& actor,
       const bool written_since = source_is_restored &&
                                  (m.origin == thread.target || m.origin == target.id) &&
                                  m.direction == ::omniroute::v1::DIRECTION_INBOUND &&
-                                 restored_identities.contains(m.sender);
+                                 restored_identities.contains(m.sender_fingerprint);
       if ((listed.contains(id) || written_since) && given_back.insert(id).second) {
         t->add_message_ids(id.value());
       }
@@ -217,7 +220,7 @@ absl::Status TenantCore::DecideUnmerge(CustomerId customer, const Actor& actor,
         const MessageState& message = *state_.message(m);
         if (message.direction != ::omniroute::v1::DIRECTION_INBOUND) continue;
         any_inbound = true;
-        if (!restored_identities.contains(message.sender)) {
+        if (!restored_identities.contains(message.sender_fingerprint)) {
           only_restored_senders = false;
           break;
         }

@@ -3,6 +3,10 @@
 // TenantState <-> TenantSnapshot. A snapshot holds what the fold built; the
 // lookup indexes are rebuilt from it on restore rather than stored twice.
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
 #include "core/tenant_state.h"
@@ -10,7 +14,9 @@
 namespace omniroute::core {
 namespace {
 
-constexpr uint32_t kSnapshotFormatVersion = 1;
+// 2: messages without bodies, senders, references or keys (history, in the
+// event store).
+constexpr uint32_t kSnapshotFormatVersion = 2;
 
 template <typename Ids>
 void AddIds(const Ids& ids, google::protobuf::RepeatedField<uint64_t>* out) {
@@ -73,17 +79,10 @@ void TenantState::ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const {
     r->set_channel(m.channel);
     r->set_direction(m.direction);
     r->set_visibility(m.visibility);
-    r->set_external_id(m.external_id);
-    r->set_thread_key(m.thread_key);
-    for (const std::string& reference : m.references) r->add_references(reference);
-    r->set_body(m.body);
-    if (m.sender.kind != ::omniroute::v1::IDENTITY_KIND_UNSPECIFIED) {
-      ToProto(m.sender, r->mutable_sender());
-    }
-    r->set_agent_id(m.agent_id);
     ToProto(m.recorded_at, r->mutable_recorded_at());
     r->set_outcome(m.outcome);
     r->set_origin_conversation_id(m.origin.value());
+    r->set_sender_fingerprint(m.sender_fingerprint);
   }
   // Sorted by absorbed id so that equal states give equal bytes.
   std::vector<CustomerId> absorbed;
@@ -201,19 +200,10 @@ absl::StatusOr<TenantState> TenantState::FromSnapshot(
     m.channel = r.channel();
     m.direction = r.direction();
     m.visibility = r.visibility();
-    m.external_id = r.external_id();
-    m.thread_key = r.thread_key();
-    m.references.assign(r.references().begin(), r.references().end());
-    m.body = r.body();
-    if (r.has_sender()) m.sender = FromProto(r.sender());
-    m.agent_id = r.agent_id();
     m.recorded_at = FromProto(r.recorded_at());
     m.outcome = r.outcome();
     m.origin = ConversationId(r.origin_conversation_id());
-    if (!m.external_id.empty()) {
-      state.by_external_id_.emplace(ChannelKey{m.channel, m.external_id}, m.id);
-    }
-    if (!m.thread_key.empty()) state.by_thread_key_[ChannelKey{m.channel, m.thread_key}] = m.id;
+    m.sender_fingerprint = r.sender_fingerprint();
   }
   for (const auto& r : snapshot.merges()) {
     if (!valid(r.survivor_id(), customer_count) || !valid(r.absorbed_id(), customer_count)) {

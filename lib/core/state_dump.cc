@@ -1,6 +1,8 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -68,14 +70,11 @@ std::string DumpState(const TenantState& state) {
   }
   for (const MessageState& m : state.messages()) {
     absl::StrAppend(&out, "message ", m.id.value(), " conversation=", m.conversation.value(),
-                    " origin=", m.origin.value(),
-                    " ", ChannelName(m.channel), " dir=", static_cast<int>(m.direction),
-                    " vis=", static_cast<int>(m.visibility), " ext=", m.external_id,
-                    " key=", m.thread_key, " refs=[", absl::StrJoin(m.references, ","),
-                    "] sender=", m.sender.kind == 0 ? "" : ToString(m.sender),
-                    " agent=", m.agent_id, " at=", Time(m.recorded_at),
-                    " outcome=", ThreadOutcomeName(m.outcome), " body=", m.body.size(), ":",
-                    m.body, "\n");
+                    " origin=", m.origin.value(), " ", ChannelName(m.channel),
+                    " dir=", static_cast<int>(m.direction),
+                    " vis=", static_cast<int>(m.visibility), " at=", Time(m.recorded_at),
+                    " outcome=", ThreadOutcomeName(m.outcome),
+                    " sender=", absl::Hex(m.sender_fingerprint), "\n");
   }
   out += state.routing().Dump();
   return out;

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "core/message_lookup.h"
 #include "core/tenant_state.h"
 #include "omniroute/conversation.h"
 #include "omniroute/engine.h"
@@ -50,10 +51,12 @@ class TenantCore {
   // The Decide* calls append to `*events` and change nothing. On error
   // `*events` is left as it was given.
   absl::Status DecideConfigure(const TenantOptions& options, Events* events) const;
+  // Messages are found by their keys through `lookup` (the store's indexes
+  // and what is not stored yet); its errors fail the command.
   absl::StatusOr<IngestResult> DecideIngest(const InboundMessage& message, absl::Time now,
-                                            Events* events) const;
+                                            const MessageLookup& lookup, Events* events) const;
   absl::StatusOr<MessageId> DecideOutbound(const OutboundMessage& message,
-                                           Events* events) const;
+                                           const MessageLookup& lookup, Events* events) const;
   absl::StatusOr<LinkResult> DecideLink(CustomerId customer, const RawIdentity& raw,
                                         const Actor& actor, LinkMode mode, absl::Time now,
                                         Events* events) const;

@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "core/fingerprint.h"
 #include "core/proto_convert.h"
 
 namespace omniroute::core {
@@ -29,10 +29,6 @@ void EraseValue(std::vector<T>& v, const T& value) {
 }
 
 }  // namespace
-
-size_t TenantState::ChannelKeyHash::Hash(Channel c, absl::string_view v) {
-  return absl::Hash<std::pair<int, absl::string_view>>{}({static_cast<int>(c), v});
-}
 
 TenantState::TenantState(std::string tenant_id) : tenant_id_(std::move(tenant_id)) {}
 
@@ -58,19 +54,6 @@ const MergeRecord* TenantState::active_merge(CustomerId absorbed) const {
 
 CustomerId TenantState::OwnerOf(const Identity& identity) const {
   return identity_owner_.Find(identity);
-}
-
-MessageId TenantState::MessageByExternalId(Channel channel,
-                                           absl::string_view external_id) const {
-  auto it = by_external_id_.find(ChannelKeyView{channel, external_id});
-  return it == by_external_id_.end() ? MessageId() : it->second;
-}
-
-ConversationId TenantState::ConversationByThreadKey(Channel channel,
-                                                    absl::string_view thread_key) const {
-  auto it = by_thread_key_.find(ChannelKeyView{channel, thread_key});
-  if (it == by_thread_key_.end()) return ConversationId();
-  return message(it->second)->conversation;
 }
 
 CustomerId TenantState::Resolve(CustomerId id) const {
@@ -233,9 +216,6 @@ absl::Status TenantState::Check(const Event& event) const {
         return Misfit(event, "message ids must be consecutive");
       }
       if (!live_conversation(e.conversation_id())) return Misfit(event, "conversation not live");
-      if (!e.external_id().empty() && MessageByExternalId(e.channel(), e.external_id()).valid()) {
-        return Misfit(event, "external id already stored");
-      }
       return absl::OkStatus();
     }
     case Event::kHandoffRecorded: {
@@ -440,16 +420,9 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
       m.channel = e.channel();
       m.direction = e.direction();
       m.visibility = e.visibility();
-      m.external_id = e.external_id();
-      m.thread_key = e.thread_key();
-      m.references.assign(e.references().begin(), e.references().end());
-      m.body = e.body();
-      if (e.has_sender()) m.sender = FromProto(e.sender());
-      m.agent_id = e.agent_id();
       m.recorded_at = at;
       m.outcome = e.outcome();
-      if (!m.external_id.empty()) by_external_id_.emplace(ChannelKey{m.channel, m.external_id}, m.id);
-      if (!m.thread_key.empty()) by_thread_key_[ChannelKey{m.channel, m.thread_key}] = m.id;
+      if (e.has_sender()) m.sender_fingerprint = IdentityFingerprint(FromProto(e.sender()));
 
       ConversationState& c = mutable_conversation(e.conversation_id());
       if (c.messages.empty()) {

@@ -60,22 +60,22 @@ struct MergeRecord {
   std::vector<Thread> threads;
 };
 
+// What the working set keeps of a message: where it is and what threading,
+// merges, splits and views read. Its body, sender, references and keys are
+// history: they stay in the event store (EventStore::ReadConversationMessages)
+// and are never held in memory.
 struct MessageState {
   MessageId id;
   ConversationId conversation;
   // The conversation it was recorded in; merges and splits move it, not this.
   ConversationId origin;
-  Channel channel;
-  Direction direction;
-  Visibility visibility;
-  std::string external_id;
-  std::string thread_key;
-  std::vector<std::string> references;
-  std::string body;
-  Identity sender;
-  std::string agent_id;
   absl::Time recorded_at;
+  Channel channel = ::omniroute::v1::CHANNEL_UNSPECIFIED;
+  Direction direction = ::omniroute::v1::DIRECTION_UNSPECIFIED;
+  Visibility visibility = ::omniroute::v1::VISIBILITY_UNSPECIFIED;
   ThreadOutcome outcome = ::omniroute::v1::THREAD_OUTCOME_UNSPECIFIED;
+  // IdentityFingerprint of the sender of an inbound message; 0 if none.
+  uint64_t sender_fingerprint = 0;
 };
 
 struct ConversationState {
@@ -143,10 +143,6 @@ class TenantState {
 
   // The active customer owning a normalized identity; invalid if none.
   CustomerId OwnerOf(const Identity& identity) const;
-  // The stored message with this channel and external id; invalid if none.
-  MessageId MessageByExternalId(Channel channel, absl::string_view external_id) const;
-  // The conversation of the latest message with this thread key.
-  ConversationId ConversationByThreadKey(Channel channel, absl::string_view thread_key) const;
   // Follows merged_into to the active customer.
   CustomerId Resolve(CustomerId id) const;
   // Follows merged_into to the conversation that holds the messages now.
@@ -174,30 +170,6 @@ class TenantState {
   }
 
  private:
-  // Keys of the lookup indexes: (channel, external id) and identities.
-  struct ChannelKey {
-    Channel channel;
-    std::string value;
-    friend bool operator==(const ChannelKey&, const ChannelKey&) = default;
-  };
-  struct ChannelKeyView {
-    Channel channel;
-    absl::string_view value;
-  };
-  struct ChannelKeyHash {
-    using is_transparent = void;
-    size_t operator()(const ChannelKey& k) const { return Hash(k.channel, k.value); }
-    size_t operator()(const ChannelKeyView& k) const { return Hash(k.channel, k.value); }
-    static size_t Hash(Channel c, absl::string_view v);
-  };
-  struct ChannelKeyEq {
-    using is_transparent = void;
-    template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const {
-      return a.channel == b.channel && absl::string_view(a.value) == absl::string_view(b.value);
-    }
-  };
-
   absl::Status Check(const ::omniroute::v1::Event& event) const;
   void ApplyChecked(const ::omniroute::v1::Event& event, absl::Time at);
 
@@ -223,9 +195,6 @@ class TenantState {
   ChunkedVector<ConversationState> conversations_;
   ChunkedVector<MessageState> messages_;
   IdentityIndex identity_owner_;
-  absl::flat_hash_map<ChannelKey, MessageId, ChannelKeyHash, ChannelKeyEq> by_external_id_;
-  // Thread key → its latest message (whose conversation is current).
-  absl::flat_hash_map<ChannelKey, MessageId, ChannelKeyHash, ChannelKeyEq> by_thread_key_;
   absl::flat_hash_map<CustomerId, MergeRecord> active_merges_;
   routing::RoutingState routing_;
 };

@@ -39,12 +39,6 @@ CustomerView ToView(const CustomerState& c) {
   return view;
 }
 
-MessageView ToView(const MessageState& m) {
-  return MessageView{m.id,          m.conversation, m.channel,    m.direction,
-                     m.visibility,  m.external_id,  m.thread_key, m.references,
-                     m.body,        m.sender,       m.agent_id,   m.recorded_at};
-}
-
 ConversationView ToView(const TenantState& state, const ConversationState& c) {
   ConversationView view;
   view.id = c.id;
@@ -85,20 +79,6 @@ ConversationView ToView(const TenantState& state, const ConversationState& c) {
     }
   }
   return view;
-}
-
-std::vector<TimelineEntry> Timeline(const TenantState& state, const ConversationState& c) {
-  std::vector<TimelineEntry> entries;
-  for (MessageId id : c.messages) {
-    const MessageState& m = *state.message(id);
-    entries.push_back(TimelineEntry{m.recorded_at, ToView(m), std::nullopt});
-  }
-  for (const HandoffView& h : ToView(state, c).handoffs) {
-    entries.push_back(TimelineEntry{h.at, std::nullopt, h});
-  }
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const TimelineEntry& a, const TimelineEntry& b) { return a.at < b.at; });
-  return entries;
 }
 
 }  // namespace omniroute::core

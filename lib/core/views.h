@@ -15,14 +15,9 @@
 namespace omniroute::core {
 
 CustomerView ToView(const CustomerState& customer);
-MessageView ToView(const MessageState& message);
 // A conversation that absorbed others shows the earliest clocks and every
 // handoff of them all.
 ConversationView ToView(const TenantState& state, const ConversationState& conversation);
-// Messages and handoffs, oldest first (a message before a handoff at the same
-// instant).
-std::vector<TimelineEntry> Timeline(const TenantState& state,
-                                    const ConversationState& conversation);
 
 // Every customer, identity, merge record, conversation and message in id
 // order, one per line; equal states give equal text.

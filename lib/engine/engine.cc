@@ -2,7 +2,10 @@
 
 #include "omniroute/engine.h"
 
+#include <algorithm>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <memory>
 #include <utility>
 
@@ -11,7 +14,10 @@
 #include "absl/synchronization/mutex.h"
 #include "core/tenant_core.h"
 #include "core/views.h"
+#include "engine/customer_export.h"
 #include "engine/engine_impl.h"
+#include "engine/page_token.h"
+#include "engine/timeline.h"
 #include "routing/routing_views.h"
 
 namespace omniroute {
@@ -67,9 +73,8 @@ absl::StatusOr<IngestResult> Engine::IngestMessage(absl::string_view tenant_id,
                                                    const InboundMessage& message) {
   return impl_->Command<IngestResult>(
       tenant_id,
-      [&](const TenantCore& core, absl::Time now, Events* events) {
-        return core.DecideIngest(message, now, events);
-      },
+      [&](const TenantCore& core, const core::MessageLookup& lookup, absl::Time now,
+          Events* events) { return core.DecideIngest(message, now, lookup, events); },
       NoteIngestTask);
 }
 
@@ -77,18 +82,16 @@ void Engine::IngestMessageAsync(absl::string_view tenant_id, const InboundMessag
                                 absl::AnyInvocable<void(absl::StatusOr<IngestResult>) &&> done) {
   impl_->CommandAsync<IngestResult>(
       tenant_id,
-      [&](const TenantCore& core, absl::Time now, Events* events) {
-        return core.DecideIngest(message, now, events);
-      },
+      [&](const TenantCore& core, const core::MessageLookup& lookup, absl::Time now,
+          Events* events) { return core.DecideIngest(message, now, lookup, events); },
       NoteIngestTask, std::move(done));
 }
 
 absl::StatusOr<MessageId> Engine::RecordOutbound(absl::string_view tenant_id,
                                                  const OutboundMessage& message) {
-  return impl_->Command<MessageId>(tenant_id,
-                                   [&](const TenantCore& core, absl::Time, Events* events) {
-                                     return core.DecideOutbound(message, events);
-                                   });
+  return impl_->Command<MessageId>(
+      tenant_id, [&](const TenantCore& core, const core::MessageLookup& lookup, absl::Time,
+                     Events* events) { return core.DecideOutbound(message, lookup, events); });
 }
 
 absl::StatusOr<LinkResult> Engine::LinkIdentity(absl::string_view tenant_id, CustomerId customer,
@@ -209,38 +212,138 @@ absl::StatusOr<ConversationView> Engine::GetConversation(absl::string_view tenan
       });
 }
 
-absl::StatusOr<std::vector<TimelineEntry>> Engine::GetTimeline(absl::string_view tenant_id,
-                                                               ConversationId id) const {
-  return impl_->Query<std::vector<TimelineEntry>>(
-      tenant_id,
-      [&](const core::TenantState& state) -> absl::StatusOr<std::vector<TimelineEntry>> {
-        const core::ConversationState* c = state.conversation(id);
-        if (c == nullptr) {
+absl::StatusOr<TimelinePage> Engine::GetTimelinePage(absl::string_view tenant_id,
+                                                     ConversationId id,
+                                                     const PageRequest& request) const {
+  absl::StatusOr<int> page_size = engine_internal::PageSize(request);
+  if (!page_size.ok()) return page_size.status();
+  std::optional<engine_internal::TimelineKey> after;
+  if (!request.page_token.empty()) {
+    absl::StatusOr<std::string> position = engine_internal::DecodePageToken(
+        tenant_id, engine_internal::TimelineScope(id), request.page_token);
+    if (!position.ok()) return position.status();
+    absl::StatusOr<engine_internal::TimelineKey> key = engine_internal::DecodeTimelineKey(*position);
+    if (!key.ok()) return key.status();
+    after = *key;
+  }
+  // Where the thread lives and its handoffs come from the working set; the
+  // messages from the store, once everything the state showed is stored.
+  struct Thread {
+    ConversationId id;
+    std::vector<HandoffView> handoffs;
+  };
+  absl::StatusOr<Thread> thread = impl_->Query<Thread>(
+      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<Thread> {
+        if (state.conversation(id) == nullptr) {
           return absl::NotFoundError(absl::StrCat("conversation: ", ToString(id), " not found"));
         }
         // A merged conversation's thread lives on in the one it joined.
-        return core::Timeline(state, *state.conversation(state.ResolveConversation(id)));
+        const core::ConversationState& c = *state.conversation(state.ResolveConversation(id));
+        return Thread{c.id, core::ToView(state, c).handoffs};
       });
+  if (!thread.ok()) return thread.status();
+  return engine_internal::ReadTimelinePage(impl_->store(), tenant_id, id, thread->id,
+                                           thread->handoffs, after, *page_size);
 }
 
-absl::StatusOr<std::vector<ConversationView>> Engine::ListConversations(
-    absl::string_view tenant_id, CustomerId customer) const {
-  return impl_->Query<std::vector<ConversationView>>(
-      tenant_id,
-      [&](const core::TenantState& state) -> absl::StatusOr<std::vector<ConversationView>> {
+absl::StatusOr<std::vector<TimelineEntry>> Engine::GetTimeline(absl::string_view tenant_id,
+                                                               ConversationId id) const {
+  std::vector<TimelineEntry> entries;
+  PageRequest request;
+  request.page_size = kMaxPageSize;
+  do {
+    absl::StatusOr<TimelinePage> page = GetTimelinePage(tenant_id, id, request);
+    if (!page.ok()) return page.status();
+    std::move(page->entries.begin(), page->entries.end(), std::back_inserter(entries));
+    request.page_token = std::move(page->next_page_token);
+  } while (!request.page_token.empty());
+  return entries;
+}
+
+namespace {
+std::string ConversationsScope(CustomerId customer) {
+  return absl::StrCat("conversations of customer ", customer.value());
+}
+}  // namespace
+
+absl::StatusOr<ConversationPage> Engine::ListConversationsPage(absl::string_view tenant_id,
+                                                               CustomerId customer,
+                                                               const PageRequest& request) const {
+  absl::StatusOr<int> page_size = engine_internal::PageSize(request);
+  if (!page_size.ok()) return page_size.status();
+  uint64_t after = 0;
+  if (!request.page_token.empty()) {
+    absl::StatusOr<std::string> position = engine_internal::DecodePageToken(
+        tenant_id, ConversationsScope(customer), request.page_token);
+    if (!position.ok()) return position.status();
+    if (position->size() != 8) {
+      return absl::InvalidArgumentError("page_token: not a position in a list of conversations");
+    }
+    after = engine_internal::ReadUint64(*position, 0);
+  }
+  return impl_->Query<ConversationPage>(
+      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<ConversationPage> {
         const core::CustomerState* c = state.customer(customer);
         if (c == nullptr) {
           return absl::NotFoundError(absl::StrCat("customer: ", ToString(customer), " not found"));
         }
         c = state.customer(state.Resolve(customer));
-        std::vector<ConversationView> views;
+        // By id: a customer's list is in the order its conversations came
+        // to it (merges append), which is no order to resume from.
+        std::vector<ConversationId> ids;
         for (ConversationId id : c->conversations) {
-          const core::ConversationState& conversation = *state.conversation(id);
-          if (conversation.status == ::omniroute::v1::CONVERSATION_STATUS_MERGED) continue;
-          views.push_back(core::ToView(state, conversation));
+          if (id.value() <= after) continue;
+          if (state.conversation(id)->status == ::omniroute::v1::CONVERSATION_STATUS_MERGED) {
+            continue;
+          }
+          ids.push_back(id);
         }
-        return views;
+        std::sort(ids.begin(), ids.end());
+        ConversationPage page;
+        for (ConversationId id : ids) {
+          if (page.conversations.size() == static_cast<size_t>(*page_size)) {
+            std::string position;
+            engine_internal::AppendUint64(position, page.conversations.back().id.value());
+            page.next_page_token = engine_internal::EncodePageToken(
+                tenant_id, ConversationsScope(customer), position);
+            break;
+          }
+          page.conversations.push_back(core::ToView(state, *state.conversation(id)));
+        }
+        return page;
       });
+}
+
+absl::StatusOr<std::vector<ConversationView>> Engine::ListConversations(
+    absl::string_view tenant_id, CustomerId customer) const {
+  std::vector<ConversationView> views;
+  PageRequest request;
+  request.page_size = kMaxPageSize;
+  do {
+    absl::StatusOr<ConversationPage> page = ListConversationsPage(tenant_id, customer, request);
+    if (!page.ok()) return page.status();
+    std::move(page->conversations.begin(), page->conversations.end(), std::back_inserter(views));
+    request.page_token = std::move(page->next_page_token);
+  } while (!request.page_token.empty());
+  return views;
+}
+
+absl::Status Engine::ExportCustomer(
+    absl::string_view tenant_id, CustomerId customer,
+    const std::function<absl::Status(absl::string_view line)>& write) const {
+  absl::StatusOr<engine_internal::CustomerExportPlan> plan =
+      impl_->Query<engine_internal::CustomerExportPlan>(
+          tenant_id,
+          [&](const core::TenantState& state)
+              -> absl::StatusOr<engine_internal::CustomerExportPlan> {
+            if (state.customer(customer) == nullptr) {
+              return absl::NotFoundError(
+                  absl::StrCat("customer: ", ToString(customer), " not found"));
+            }
+            return engine_internal::PlanCustomerExport(state, customer);
+          });
+  if (!plan.ok()) return plan.status();
+  return engine_internal::WriteCustomerExport(impl_->store(), tenant_id, *plan, write);
 }
 
 absl::StatusOr<uint64_t> Engine::LastSequence(absl::string_view tenant_id) const {

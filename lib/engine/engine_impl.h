@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "core/tenant_core.h"
+#include "engine/pending_message_keys.h"
 #include "omniroute/engine.h"
 #include "routing/router.h"
 
@@ -51,9 +53,11 @@ struct PendingBatch {
 // written, the commands that arrive are applied and gather in the next one.
 // Nobody is answered before the events their answer reflects are durable.
 struct Tenant {
-  explicit Tenant(std::string id) : core(std::move(id)) {}
+  Tenant(std::string id, const EventStore& store) : core(id), keys(store, id) {}
   mutable absl::Mutex mu;
   TenantCore core ABSL_GUARDED_BY(mu);
+  // Finds messages by key: the store, and the keys of batches in flight.
+  engine_internal::PendingMessageKeys keys ABSL_GUARDED_BY(mu);
   uint64_t snapshot_sequence ABSL_GUARDED_BY(mu) = 0;
   // Set when the tenant's state could not be restored after a failed write;
   // every call then answers with it.
@@ -71,7 +75,8 @@ struct Tenant {
 // routing decision sees the ones before it, and keeps them all for the store.
 class StagedCommit final : public routing::EventSink {
  public:
-  StagedCommit(TenantCore& core, absl::Time now) : core_(core), now_(now) {}
+  StagedCommit(TenantCore& core, engine_internal::PendingMessageKeys& keys, absl::Time now)
+      : core_(core), keys_(keys), now_(now) {}
 
   absl::Status Emit(routing::Events events) override {
     if (events.empty()) return absl::OkStatus();
@@ -82,6 +87,7 @@ class StagedCommit final : public routing::EventSink {
       // input; say so rather than answer as if it were the caller's fault.
       return absl::InternalError(absl::StrCat("applying decided events: ", applied.message()));
     }
+    keys_.Add(events);
     for (auto& event : events) all_.push_back(std::move(event));
     return absl::OkStatus();
   }
@@ -92,6 +98,7 @@ class StagedCommit final : public routing::EventSink {
 
  private:
   TenantCore& core_;
+  engine_internal::PendingMessageKeys& keys_;
   const absl::Time now_;
   Events all_;
   bool touched_ = false;
@@ -99,18 +106,26 @@ class StagedCommit final : public routing::EventSink {
 
 class Engine::Impl {
  public:
+  // Without a store, the engine keeps its events and their history in a
+  // store in memory of its own: message bodies are read from a store, never
+  // from the state. Such a store is never snapshotted (there is no restart
+  // to shorten).
   explicit Impl(const EngineOptions& options)
       : clock_(options.clock != nullptr ? options.clock : &SystemClock()),
-        store_(options.store),
-        snapshot_every_events_(options.snapshot_every_events),
+        owned_store_(options.store == nullptr ? NewMemoryEventStore() : nullptr),
+        store_(options.store != nullptr ? options.store : owned_store_.get()),
+        snapshot_every_events_(options.store != nullptr ? options.snapshot_every_events : 0),
         on_commit_(options.on_commit) {}
 
+  // Where the tenants' events and history are: the store given, or the
+  // engine's own in memory.
+  const EventStore& store() const { return *store_; }
+
   absl::Status Recover() {
-    if (store_ == nullptr) return absl::OkStatus();
     absl::StatusOr<std::vector<std::string>> tenants = store_->ListTenants();
     if (!tenants.ok()) return tenants.status();
     for (const std::string& id : *tenants) {
-      auto tenant = std::make_unique<Tenant>(id);
+      auto tenant = std::make_unique<Tenant>(id, *store_);
       absl::MutexLock lock(&tenant->mu);
       if (absl::Status s = RecoverTenant(*tenant); !s.ok()) return s;
       absl::MutexLock engine_lock(&mu_);
@@ -152,7 +167,7 @@ class Engine::Impl {
   }
 
   absl::Status TakeSnapshot(absl::string_view tenant_id) {
-    if (store_ == nullptr) {
+    if (owned_store_ != nullptr) {
       return absl::FailedPreconditionError("the engine has no store to keep snapshots in");
     }
     absl::StatusOr<Tenant*> tenant = Find(tenant_id);
@@ -170,7 +185,7 @@ class Engine::Impl {
     if (tenants_.contains(tenant_id)) {
       return absl::AlreadyExistsError(absl::StrCat("tenant_id: \"", tenant_id, "\" already exists"));
     }
-    auto tenant = std::make_unique<Tenant>(std::string(tenant_id));
+    auto tenant = std::make_unique<Tenant>(std::string(tenant_id), *store_);
     absl::MutexLock tenant_lock(&tenant->mu);
     Events events;
     if (absl::Status s = tenant->core.DecideConfigure(options, &events); !s.ok()) return s;
@@ -189,9 +204,17 @@ class Engine::Impl {
   void CommandAsync(absl::string_view tenant_id, Decide decide, Finish finish, Done done) {
     Run<Result>(
         tenant_id,
-        [&](TenantCore& core, absl::Time now, StagedCommit& staged) -> absl::StatusOr<Result> {
+        [&](TenantCore& core, const core::MessageLookup& lookup, absl::Time now,
+            StagedCommit& staged) -> absl::StatusOr<Result> {
           Events events;
-          absl::StatusOr<Result> result = decide(core, now, &events);
+          absl::StatusOr<Result> result;
+          // Commands that record messages find earlier ones through `lookup`.
+          if constexpr (std::is_invocable_v<Decide&, const TenantCore&, const core::MessageLookup&,
+                                            absl::Time, Events*>) {
+            result = decide(core, lookup, now, &events);
+          } else {
+            result = decide(core, now, &events);
+          }
           if (!result.ok()) return result;
           if (absl::Status s = staged.Emit(std::move(events)); !s.ok()) return s;
           routing::Router router(core.state(), now, staged);
@@ -224,7 +247,7 @@ class Engine::Impl {
     return Await<int>([&](auto done) {
       Run<int>(
           tenant_id,
-          [](TenantCore& core, absl::Time now, StagedCommit& staged) {
+          [](TenantCore& core, const core::MessageLookup&, absl::Time now, StagedCommit& staged) {
             routing::Router router(core.state(), now, staged);
             return router.FireDueTimers();
           },
@@ -314,20 +337,11 @@ class Engine::Impl {
       return;
     }
     const absl::Time now = clock_->Now();
-    StagedCommit staged(tenant.core, now);
-    absl::StatusOr<Result> result = body(tenant.core, now, staged);
+    StagedCommit staged(tenant.core, tenant.keys, now);
+    absl::StatusOr<Result> result = body(tenant.core, tenant.keys, now, staged);
     if (!result.ok()) {
       // A refusal changed nothing; a failure half way through may have.
       if (staged.touched()) Fail(tenant, result.status());
-      tenant.mu.Unlock();
-      std::move(done)(std::move(result));
-      return;
-    }
-    if (store_ == nullptr) {
-      // Nothing to wait for: applied is final.
-      if (on_commit_ && !staged.events().empty()) {
-        on_commit_(tenant.core.state().tenant_id(), staged.events());
-      }
       tenant.mu.Unlock();
       std::move(done)(std::move(result));
       return;
@@ -383,6 +397,7 @@ class Engine::Impl {
       tenant.mu.Lock();
       tenant.writing = nullptr;
       if (stored.ok()) {
+        tenant.keys.Settle(batch->events);
         // The state is exactly what is stored only when nothing else is open.
         if (snapshot_every_events_ > 0 && tenant.open == nullptr &&
             tenant.core.state().last_sequence() - tenant.snapshot_sequence >=
@@ -440,10 +455,8 @@ class Engine::Impl {
   absl::Status Persist(Tenant& tenant, const Events& events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
     if (events.empty()) return absl::OkStatus();
-    if (store_ != nullptr) {
-      if (absl::Status s = store_->Append(tenant.core.state().tenant_id(), events); !s.ok()) {
-        return s;
-      }
+    if (absl::Status s = store_->Append(tenant.core.state().tenant_id(), events); !s.ok()) {
+      return s;
     }
     if (on_commit_) on_commit_(tenant.core.state().tenant_id(), events);
     return absl::OkStatus();
@@ -451,20 +464,19 @@ class Engine::Impl {
 
   // Applies and persists events decided outside Command (tenant creation).
   absl::Status Commit(Tenant& tenant, Events& events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
-    StagedCommit staged(tenant.core, clock_->Now());
+    StagedCommit staged(tenant.core, tenant.keys, clock_->Now());
     absl::Status s = staged.Emit(std::move(events));
     if (s.ok()) s = Persist(tenant, staged.events());
+    if (s.ok()) tenant.keys.Settle(staged.events());
     if (!s.ok()) Restore(tenant);
     return s;
   }
 
-  // Puts the tenant back to what the store holds. Without a store there is
-  // nothing to go back to: a failed apply may then leave the first events of
-  // the batch applied (each event is checked before it changes anything).
+  // Puts the tenant back to what the store holds.
   void Restore(Tenant& tenant) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
-    if (store_ == nullptr) return;
     const std::string id = tenant.core.state().tenant_id();
     tenant.core = TenantCore(id);
+    tenant.keys.Clear();
     tenant.snapshot_sequence = 0;
     if (absl::Status s = RecoverTenant(tenant); !s.ok()) {
       tenant.broken = absl::UnavailableError(absl::StrCat(
@@ -490,7 +502,9 @@ class Engine::Impl {
   }
 
   Clock* clock_;
-  EventStore* store_;
+  // Set when no store was given; store_ points to it then.
+  const std::unique_ptr<EventStore> owned_store_;
+  EventStore* const store_;
   const uint64_t snapshot_every_events_;
   const std::function<void(absl::string_view, absl::Span<const ::omniroute::v1::Event>)>
       on_commit_;

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "core/fingerprint.h"
 #include "core/proto_convert.h"
 #include "core/views.h"
 #include "gmock/gmock.h"
@@ -442,40 +443,29 @@ TEST_F(TenantStateTest, ConversationOpenedTakesOnlyTheNextConsecutiveIdOfAnActiv
   EXPECT_EQ(state_.LastActivity(*c), c->opened_at);
 }
 
-TEST_F(TenantStateTest, MessageRecordedFeedsTheExternalIdIndexPerChannel) {
+// The keys of messages (external ids, thread keys) are indexed by the event
+// store, not the state: tests/store/ and tests/engine/message_lookup_test.cc.
+TEST_F(TenantStateTest, MessageRecordedKeepsACompactRecord) {
   CustomerWithConversation(1, Email("ann@example.com"), 1);
   Misfit(b_.MessageRecorded(2, 1, kEmail, kIn, "m-1"));  // Not the next id.
   Misfit(b_.MessageRecorded(1, 2, kEmail, kIn, "m-1"));  // Unknown conversation.
   Misfit(b_.MessageRecorded(1, 0, kEmail, kIn, "m-1"));
 
   Ok(b_.MessageRecorded(1, 1, kEmail, kIn, "m-1"));
-  EXPECT_EQ(state_.MessageByExternalId(kEmail, "m-1"), MessageId(1));
-  // The key is (channel, external id).
-  EXPECT_FALSE(state_.MessageByExternalId(kChat, "m-1").valid());
-  EXPECT_FALSE(state_.MessageByExternalId(kEmail, "m-2").valid());
-  EXPECT_FALSE(state_.MessageByExternalId(kEmail, "M-1").valid());
-
-  // The same external id on another channel is another message.
   Ok(b_.MessageRecorded(2, 1, kChat, kIn, "m-1"));
-  EXPECT_EQ(state_.MessageByExternalId(kChat, "m-1"), MessageId(2));
-  EXPECT_EQ(state_.MessageByExternalId(kEmail, "m-1"), MessageId(1));
-  // Stored once per channel.
-  Misfit(b_.MessageRecorded(3, 1, kEmail, kOut, "m-1"));
-  // Messages without an external id are never indexed nor in conflict.
   Ok(b_.MessageRecorded(3, 1, kEmail, kOut));
   Ok(b_.MessageRecorded(4, 1, kEmail, kOut));
-  EXPECT_FALSE(state_.MessageByExternalId(kEmail, "").valid());
 
   const MessageState* m = state_.message(MessageId(1));
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->conversation, ConversationId(1));
   EXPECT_EQ(m->channel, kEmail);
   EXPECT_EQ(m->direction, kIn);
-  EXPECT_EQ(m->external_id, "m-1");
-  EXPECT_EQ(m->sender, Email("ann@example.com"));
-  EXPECT_EQ(m->body, "body of 1");
+  // The sender is known by fingerprint only; the body, the keys and the
+  // agent are history, kept by the event store and not in the state.
+  EXPECT_EQ(m->sender_fingerprint, IdentityFingerprint(Email("ann@example.com")));
   EXPECT_EQ(m->outcome, ::omniroute::v1::THREAD_OUTCOME_OPENED);
-  EXPECT_EQ(state_.message(MessageId(3))->agent_id, "agent-1");
+  EXPECT_EQ(state_.message(MessageId(3))->sender_fingerprint, 0u);
   EXPECT_EQ(state_.message_count(), 4u);
   EXPECT_EQ(state_.NextMessageId(), MessageId(5));
   EXPECT_THAT(MessagesOf(1), ElementsAre(1, 2, 3, 4));
@@ -512,35 +502,6 @@ TEST_F(TenantStateTest, FirstMessageDecidesBeganInPublicAndOutboundSetsFirstResp
   EXPECT_EQ(state_.conversation(ConversationId(1))->first_responded_at, kT0 + absl::Minutes(4));
   EXPECT_EQ(state_.LastActivity(*state_.conversation(ConversationId(1))),
             kT0 + absl::Minutes(8));
-}
-
-TEST_F(TenantStateTest, ThreadKeyIndexPointsAtTheLatestMessagesConversation) {
-  CustomerWithConversation(1, Email("ann@example.com"), 1, kPrivate);
-  Ok(b_.ConversationOpened(2, 1, kPrivate));
-  EXPECT_FALSE(state_.ConversationByThreadKey(kPrivate, "dm-7").valid());
-
-  Ok(b_.MessageRecorded(1, 1, kPrivate, kIn, "a", "dm-7"));
-  EXPECT_EQ(state_.ConversationByThreadKey(kPrivate, "dm-7"), ConversationId(1));
-  // Per channel.
-  EXPECT_FALSE(state_.ConversationByThreadKey(kVoice, "dm-7").valid());
-
-  // A later message with the same key elsewhere: the key now leads there.
-  Ok(b_.MessageRecorded(2, 2, kPrivate, kIn, "b", "dm-7"));
-  EXPECT_EQ(state_.ConversationByThreadKey(kPrivate, "dm-7"), ConversationId(2));
-
-  // The same key on another channel is another thread.
-  Ok(b_.MessageRecorded(3, 1, kVoice, kIn, "call", "dm-7"));
-  EXPECT_EQ(state_.ConversationByThreadKey(kVoice, "dm-7"), ConversationId(1));
-  EXPECT_EQ(state_.ConversationByThreadKey(kPrivate, "dm-7"), ConversationId(2));
-
-  // It follows the message when it moves: a split takes message 2 elsewhere.
-  Ok(b_.MessageRecorded(4, 2, kPrivate, kIn, "c"));
-  Ok(b_.ConversationOpened(3, 1, kPrivate));
-  Ok(b_.ConversationSplit(2, 3, {2}));
-  EXPECT_EQ(state_.ConversationByThreadKey(kPrivate, "dm-7"), ConversationId(3));
-  // And a conversation merge.
-  Ok(b_.ConversationsMerged(1, 3, {2}));
-  EXPECT_EQ(state_.ConversationByThreadKey(kPrivate, "dm-7"), ConversationId(1));
 }
 
 TEST_F(TenantStateTest, ConversationMergeMovesMessagesAndKeepsTimelineOrderByTime) {
@@ -580,21 +541,14 @@ TEST_F(TenantStateTest, ConversationMergeMovesMessagesAndKeepsTimelineOrderByTim
   EXPECT_THAT(target.absorbed, ElementsAre(ConversationId(2)));
   EXPECT_EQ(state_.ResolveConversation(ConversationId(2)), ConversationId(1));
   EXPECT_EQ(state_.ResolveConversation(ConversationId(1)), ConversationId(1));
-  // The external ids still find the moved messages.
-  EXPECT_EQ(state_.MessageByExternalId(kChat, "c2"), MessageId(4));
-  EXPECT_EQ(state_.message(state_.MessageByExternalId(kChat, "c2"))->conversation,
-            ConversationId(1));
+  // The moved messages are found where they are now.
+  EXPECT_EQ(state_.message(MessageId(4))->conversation, ConversationId(1));
 
   // The view shows the whole family: the source's handoff, the earliest clocks.
-  std::vector<TimelineEntry> timeline = Timeline(state_, target);
-  ASSERT_EQ(timeline.size(), 5u);
-  for (size_t i = 0; i < 4; ++i) {
-    ASSERT_TRUE(timeline[i].message.has_value());
-    EXPECT_EQ(timeline[i].message->id, MessageId(i + 1));
-  }
-  ASSERT_TRUE(timeline[4].handoff.has_value());
-  EXPECT_EQ(timeline[4].handoff->to_channel, kVoice);
-  for (size_t i = 1; i < timeline.size(); ++i) EXPECT_LE(timeline[i - 1].at, timeline[i].at);
+  const ConversationView view = ToView(state_, target);
+  ASSERT_EQ(view.handoffs.size(), 1u);
+  EXPECT_EQ(view.handoffs[0].to_channel, kVoice);
+  EXPECT_EQ(view.message_count, 4);
 
   // A merged conversation takes no more merges, in either role.
   Ok(b_.ConversationOpened(3, 1, kEmail));

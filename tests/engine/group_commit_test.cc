@@ -252,6 +252,9 @@ TEST_F(GroupCommitTest, AFailedWriteFailsItsBatchAndTheCommandsDecidedOnTopOfIt)
   // The tenant goes on from what is stored, and its log stays contiguous.
   auto c = engine_->IngestMessage("acme", EmailMessage("b@example.com", "m-b"));
   ASSERT_TRUE(c.ok()) << c.status();
+  // The lost message's key went with it: this is a new message, not a
+  // redelivery of one that was never stored.
+  EXPECT_FALSE(c->duplicate);
   ExpectContiguous(StoredSequences(store_, "acme"));
   auto reopened = Engine::Open({.clock = &clock_, .store = &store_});
   ASSERT_TRUE(reopened.ok()) << reopened.status();
@@ -361,6 +364,47 @@ TEST(GroupCommitSqliteTest, ConcurrentCommandsAllLandAndReplayToTheSameState) {
   reopened->reset();
   store->reset();
   std::filesystem::remove_all(dir);
+}
+
+// Messages are found by key in the store once stored, and before that among
+// the batches in flight: a reply to a message still being written joins it.
+TEST_F(GroupCommitTest, RepliesFindMessagesThatAreNotStoredYet) {
+  absl::StatusOr<IngestResult> a = absl::UnknownError("not run");
+  std::thread writer = StartHeldIngest(&a);
+
+  Answer dm, email, reply, dm_again;
+  engine_->IngestMessageAsync(
+      "acme", testing_internal::DirectMessage("x", "ann", "dm-1", "hi", "thread-9"),
+      dm.Callback());
+  engine_->IngestMessageAsync("acme", EmailMessage("b@example.com", "m-b"), email.Callback());
+  // Both reference what is in flight: by reference and by thread key.
+  engine_->IngestMessageAsync("acme", EmailMessage("b@example.com", "m-c", "re", {"m-b"}),
+                              reply.Callback());
+  engine_->IngestMessageAsync(
+      "acme", testing_internal::DirectMessage("x", "ann", "dm-2", "again", "thread-9"),
+      dm_again.Callback());
+  store_.Release(/*fail=*/false);
+  writer.join();
+  for (Answer* answer : {&dm, &email, &reply, &dm_again}) {
+    answer->arrived.WaitForNotification();
+    ASSERT_TRUE(answer->result.ok()) << answer->result.status();
+  }
+  EXPECT_EQ(reply.result->conversation, email.result->conversation);
+  EXPECT_EQ(reply.result->outcome, v1::THREAD_OUTCOME_JOINED_BY_REFERENCE);
+  EXPECT_EQ(dm_again.result->conversation, dm.result->conversation);
+  EXPECT_EQ(dm_again.result->outcome, v1::THREAD_OUTCOME_JOINED_BY_REFERENCE);
+
+  // Stored now: the store answers, and a new engine on it too.
+  auto redelivered = engine_->IngestMessage("acme", EmailMessage("b@example.com", "m-c"));
+  ASSERT_TRUE(redelivered.ok()) << redelivered.status();
+  EXPECT_TRUE(redelivered->duplicate);
+  EXPECT_EQ(redelivered->message, reply.result->message);
+  auto reopened = Engine::Open({.clock = &clock_, .store = &store_});
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto dm_later = (*reopened)->IngestMessage(
+      "acme", testing_internal::DirectMessage("x", "ann", "dm-3", "later", "thread-9"));
+  ASSERT_TRUE(dm_later.ok()) << dm_later.status();
+  EXPECT_EQ(dm_later->conversation, dm.result->conversation);
 }
 
 }  // namespace

@@ -91,7 +91,6 @@ TEST(SnapshotTest, RoundTripGivesTheSameState) {
   // The restored indexes answer like the originals.
   EXPECT_EQ(restored->OwnerOf({v1::IDENTITY_KIND_EMAIL, "", "ann@example.com"}),
             folded.OwnerOf({v1::IDENTITY_KIND_EMAIL, "", "ann@example.com"}));
-  EXPECT_TRUE(restored->MessageByExternalId(v1::CHANNEL_EMAIL, "e1").valid());
 }
 
 TEST(SnapshotTest, StartupFromSnapshotAndTailEqualsFullReplay) {
@@ -157,7 +156,7 @@ TEST(SnapshotTest, TakeSnapshotNeedsAStoreAndATenant) {
 
 TEST(SnapshotTest, InconsistentSnapshotIsRefused) {
   v1::TenantSnapshot proto;
-  proto.set_format_version(1);
+  proto.set_format_version(2);
   proto.set_tenant_id("acme");
   auto* c = proto.add_customers();
   c->set_id(2);  // Ids must start at 1.
@@ -166,6 +165,11 @@ TEST(SnapshotTest, InconsistentSnapshotIsRefused) {
   proto.mutable_customers(0)->add_conversation_ids(7);  // No such conversation.
   EXPECT_EQ(core::TenantState::FromSnapshot(proto).status().code(), absl::StatusCode::kDataLoss);
   proto.set_format_version(99);
+  EXPECT_EQ(core::TenantState::FromSnapshot(proto).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Version 1 kept message bodies in the snapshot; this build reads none
+  // and replays instead.
+  proto.set_format_version(1);
   EXPECT_EQ(core::TenantState::FromSnapshot(proto).status().code(),
             absl::StatusCode::kFailedPrecondition);
 }

@@ -131,6 +131,14 @@ TEST_F(StoreFailureTest, RefusedAppendFailsTheCommandAndChangesNothing) {
 TEST_F(StoreFailureTest, TenantThatCannotBeReadBackAnswersUnavailableUntilReopened) {
   store_.fail_appends = true;
   store_.fail_reads = true;
+  // A command that reads nothing from the store: its append fails, and so
+  // does reading the tenant back.
+  EXPECT_EQ(engine_
+                ->Handoff("acme", post_.conversation, v1::CHANNEL_PRIVATE_SOCIAL, "dm",
+                          Actor::Agent("a"))
+                .code(),
+            absl::StatusCode::kUnavailable);
+  // An ingest cannot even look for earlier messages.
   EXPECT_EQ(engine_->IngestMessage("acme", EmailMessage("bob@example.com", "e1")).status().code(),
             absl::StatusCode::kUnavailable);
   // The tenant cannot prove what it holds, so it answers nothing.
