@@ -71,6 +71,14 @@ CommitmentRequest FromProto(const v1::RecordCommitmentRequest& r) {
   return c;
 }
 
+PageRequest PageRequestOf(const v1::GetTimelineRequest& r) {
+  return PageRequest{.page_size = r.page_size(), .page_token = r.page_token()};
+}
+
+PageRequest PageRequestOf(const v1::ListConversationsRequest& r) {
+  return PageRequest{.page_size = r.page_size(), .page_token = r.page_token()};
+}
+
 void ToProto(const CustomerView& view, v1::Customer* p) {
   p->set_customer_id(view.id.value());
   p->set_display_name(view.display_name);

@@ -26,6 +26,9 @@ Actor FromProto(const v1::Actor& proto);
 InboundMessage FromProto(const v1::IngestMessageRequest& request);
 OutboundMessage FromProto(const v1::RecordOutboundRequest& request);
 CommitmentRequest FromProto(const v1::RecordCommitmentRequest& request);
+// The page a list request asks for (the engine checks its size and token).
+PageRequest PageRequestOf(const v1::GetTimelineRequest& request);
+PageRequest PageRequestOf(const v1::ListConversationsRequest& request);
 
 void ToProto(const CustomerView& view, v1::Customer* proto);
 void ToProto(const ConversationView& view, v1::Conversation* proto);

@@ -2,6 +2,9 @@
 //
 // Tenants, customers and conversations over gRPC.
 
+#include <string>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
 #include "service/convert.h"
@@ -130,10 +133,14 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::ListConversations(
     v1::ListConversationsResponse* response) {
   return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
-    auto list =
-        engine_.ListConversations(request->tenant_id(), CustomerId(request->customer_id()));
-    if (!list.ok()) return list.status();
-    for (const ConversationView& c : *list) ToProto(c, response->add_conversations());
+    auto page = engine_.ListConversationsPage(request->tenant_id(),
+                                              CustomerId(request->customer_id()),
+                                              PageRequestOf(*request));
+    if (!page.ok()) return page.status();
+    for (const ConversationView& c : page->conversations) {
+      ToProto(c, response->add_conversations());
+    }
+    response->set_next_page_token(std::move(page->next_page_token));
     return absl::OkStatus();
   });
 }
@@ -271,10 +278,12 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::GetTimeline(
     v1::GetTimelineResponse* response) {
   return Unary(executor_, context, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
-    auto timeline =
-        engine_.GetTimeline(request->tenant_id(), ConversationId(request->conversation_id()));
-    if (!timeline.ok()) return timeline.status();
-    for (const TimelineEntry& e : *timeline) ToProto(e, response->add_entries());
+    auto page = engine_.GetTimelinePage(request->tenant_id(),
+                                        ConversationId(request->conversation_id()),
+                                        PageRequestOf(*request));
+    if (!page.ok()) return page.status();
+    for (const TimelineEntry& e : page->entries) ToProto(e, response->add_entries());
+    response->set_next_page_token(std::move(page->next_page_token));
     return absl::OkStatus();
   });
 }
