@@ -358,13 +358,34 @@ class ServiceTest : public ::testing::Test {
     return MustInvoke(*conversations_, &v1::ConversationService::Stub::GetConversation, r);
   }
 
+  // Sets `request` to ask for the page after the one that gave `next`;
+  // false (a failure recorded) if the server gave back the token it was
+  // sent, which would never end.
+  template <typename Request>
+  static bool NextPage(const std::string& next, Request& request) {
+    if (!next.empty() && next == request.page_token()) {
+      ADD_FAILURE() << "the same page token again: " << request.ShortDebugString();
+      return false;
+    }
+    request.set_page_token(next);
+    return true;
+  }
+
+  // The whole thread: every page, in order.
   std::vector<v1::TimelineEntry> Timeline(absl::string_view tenant, uint64_t conversation) {
     v1::GetTimelineRequest r;
     r.set_tenant_id(std::string(tenant));
     r.set_conversation_id(conversation);
-    v1::GetTimelineResponse response =
-        MustInvoke(*conversations_, &v1::ConversationService::Stub::GetTimeline, r);
-    return {response.entries().begin(), response.entries().end()};
+    std::vector<v1::TimelineEntry> entries;
+    do {
+      Reply<v1::GetTimelineResponse> page =
+          Invoke(*conversations_, &v1::ConversationService::Stub::GetTimeline, r);
+      EXPECT_TRUE(page.ok()) << r.ShortDebugString() << ": " << Describe(page.status);
+      if (!page.ok()) break;
+      entries.insert(entries.end(), page.value.entries().begin(), page.value.entries().end());
+      if (!NextPage(page.value.next_page_token(), r)) break;
+    } while (!r.page_token().empty());
+    return entries;
   }
 
   v1::ConversationRouting Routing(absl::string_view tenant, uint64_t conversation) {
@@ -421,14 +442,22 @@ class ServiceTest : public ::testing::Test {
     return MustInvoke(*customers_, &v1::CustomerService::Stub::GetCustomer, r);
   }
 
+  // The ids of every page of the customer's conversations, in order.
   std::vector<uint64_t> ConversationsOf(absl::string_view tenant, uint64_t customer) {
     v1::ListConversationsRequest r;
     r.set_tenant_id(std::string(tenant));
     r.set_customer_id(customer);
-    const v1::ListConversationsResponse response =
-        MustInvoke(*customers_, &v1::CustomerService::Stub::ListConversations, r);
     std::vector<uint64_t> ids;
-    for (const v1::Conversation& c : response.conversations()) ids.push_back(c.conversation_id());
+    do {
+      Reply<v1::ListConversationsResponse> page =
+          Invoke(*customers_, &v1::CustomerService::Stub::ListConversations, r);
+      EXPECT_TRUE(page.ok()) << r.ShortDebugString() << ": " << Describe(page.status);
+      if (!page.ok()) break;
+      for (const v1::Conversation& c : page.value.conversations()) {
+        ids.push_back(c.conversation_id());
+      }
+      if (!NextPage(page.value.next_page_token(), r)) break;
+    } while (!r.page_token().empty());
     return ids;
   }
 
