@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,7 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "omniroute/v1/events.pb.h"
+#include "omniroute/v1/service.grpc.pb.h"
 #include "omniroute/v1/service.pb.h"
 
 extern char** environ;
@@ -50,6 +52,7 @@ namespace v1 = ::omniroute::v1;
 using ::testing::AllOf;
 using ::testing::ContainsRegex;
 using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -575,6 +578,152 @@ TEST_F(CliEndToEndTest, CommitmentsAreRecordedListedAndClosed) {
       Cli({"close-commitment", absl::StrCat(recorded.commitment_id()), "fulfilled"});
   ASSERT_EQ(close.exit_code, 0) << close;
   EXPECT_THAT(close.out, HasSubstr("PICKUP  FULFILLED"));
+}
+
+// The server's default page (service.proto): 100 entries.
+constexpr int kDefaultPageSize = 100;
+
+// A thread longer than a page: printed whole by default, one page with its
+// next token on request. The messages are ingested through the API itself,
+// so that the test is quick; their ids are what the server answered.
+TEST_F(CliEndToEndTest, TimelineReadsEveryPageUnlessAskedForOne) {
+  std::unique_ptr<v1::ConversationService::Stub> stub = v1::ConversationService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
+  constexpr int kMessages = kDefaultPageSize + 20;
+  std::vector<uint64_t> ids;
+  uint64_t conversation = 0;
+  for (int i = 0; i < kMessages; ++i) {
+    v1::IngestMessageRequest request;
+    request.set_tenant_id(tenant_);
+    request.set_channel(v1::CHANNEL_CHAT);
+    request.mutable_sender()->set_kind(v1::IDENTITY_KIND_EMAIL);
+    request.mutable_sender()->set_value("ann@example.com");
+    request.set_external_id(absl::StrCat("chat-", i));
+    request.set_body(absl::StrCat("line ", i));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kDeadline);
+    v1::IngestMessageResponse response;
+    const grpc::Status status = stub->IngestMessage(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    if (i == 0) conversation = response.conversation_id();
+    ASSERT_EQ(response.conversation_id(), conversation);
+    ids.push_back(response.message_id());
+  }
+  const std::string id = absl::StrCat(conversation);
+  const auto message_ids = [](const v1::GetTimelineResponse& timeline) {
+    std::vector<uint64_t> out;
+    for (const v1::TimelineEntry& e : timeline.entries()) out.push_back(e.message().message_id());
+    return out;
+  };
+
+  // The whole thread, as one response.
+  CliRun run = Cli({"timeline", id, "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  ASSERT_THAT(Lines(run.out), SizeIs(1));
+  const v1::GetTimelineResponse whole = FromJson<v1::GetTimelineResponse>(run.out);
+  EXPECT_THAT(message_ids(whole), ElementsAreArray(ids));
+  EXPECT_THAT(whole.next_page_token(), IsEmpty());
+  run = Cli({"timeline", id});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  std::vector<std::string> lines = Lines(run.out);
+  ASSERT_THAT(lines, SizeIs(kMessages));
+  EXPECT_THAT(lines.front(), HasSubstr("line 0"));
+  EXPECT_THAT(lines.back(), HasSubstr(absl::StrCat("line ", kMessages - 1)));
+
+  // Page by page with --json: each response as the server gave it.
+  std::vector<uint64_t> paged;
+  std::string token;
+  int pages = 0;
+  do {
+    std::vector<std::string> args = {"timeline", id, "--json", "--page_size=50"};
+    if (!token.empty()) args.push_back(absl::StrCat("--page_token=", token));
+    run = Cli(args);
+    ASSERT_EQ(run.exit_code, 0) << run;
+    const v1::GetTimelineResponse page = FromJson<v1::GetTimelineResponse>(run.out);
+    EXPECT_LE(page.entries_size(), 50);
+    for (uint64_t m : message_ids(page)) paged.push_back(m);
+    token = page.next_page_token();
+    ASSERT_LT(++pages, 10) << "the pages never end";
+  } while (!token.empty());
+  EXPECT_THAT(paged, ElementsAreArray(ids));
+
+  // Readable: one page, then the option that reads the next.
+  run = Cli({"timeline", id, "--page_size=50"});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  lines = Lines(run.out);
+  ASSERT_THAT(lines, SizeIs(51)) << run;
+  EXPECT_THAT(lines[49], HasSubstr("line 49"));
+  ASSERT_THAT(lines[50], StartsWith("next page: --page_token="));
+  const std::string next = lines[50].substr(std::string("next page: ").size());
+  // The rest, in a page of the default size: no further page.
+  run = Cli({"timeline", id, next});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  lines = Lines(run.out);
+  ASSERT_THAT(lines, SizeIs(kMessages - 50)) << run;
+  EXPECT_THAT(lines.front(), HasSubstr("line 50"));
+  EXPECT_THAT(run.out, Not(HasSubstr("next page")));
+
+  // The server refuses a size out of range and a token it did not give.
+  run = Cli({"timeline", id, "--page_size=5000"});
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_THAT(run.err, AllOf(StartsWith("error: INVALID_ARGUMENT: "), HasSubstr("page_size")));
+  run = Cli({"timeline", id, "--page_token=forged"});
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_THAT(run.err, AllOf(StartsWith("error: INVALID_ARGUMENT: "), HasSubstr("page_token")));
+}
+
+TEST_F(CliEndToEndTest, ConversationsReadsEveryPageUnlessAskedForOne) {
+  // A customer with five conversations: each is closed before the next
+  // message opens another.
+  std::vector<uint64_t> conversations;
+  std::string customer;
+  for (int i = 0; i < 5; ++i) {
+    const v1::IngestMessageResponse in = Ingest(
+        {"--channel=EMAIL", "--from=email:bob@example.com", absl::StrCat("--id=<b", i, "@x>"),
+         absl::StrCat("problem ", i)});
+    ASSERT_EQ(in.outcome(), v1::THREAD_OUTCOME_OPENED) << i;
+    customer = absl::StrCat(in.customer_id());
+    conversations.push_back(in.conversation_id());
+    const CliRun closed = Cli({"status", absl::StrCat(in.conversation_id()), "CLOSED"});
+    ASSERT_EQ(closed.exit_code, 0) << closed;
+  }
+  const auto ids = [](const v1::ListConversationsResponse& list) {
+    std::vector<uint64_t> out;
+    for (const v1::Conversation& c : list.conversations()) out.push_back(c.conversation_id());
+    return out;
+  };
+
+  CliRun run = Cli({"conversations", customer, "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  const v1::ListConversationsResponse whole = FromJson<v1::ListConversationsResponse>(run.out);
+  EXPECT_THAT(ids(whole), ElementsAreArray(conversations));
+  EXPECT_THAT(whole.next_page_token(), IsEmpty());
+
+  std::vector<uint64_t> paged;
+  std::string token;
+  int pages = 0;
+  do {
+    std::vector<std::string> args = {"conversations", customer, "--json", "--page_size=2"};
+    if (!token.empty()) args.push_back(absl::StrCat("--page_token=", token));
+    run = Cli(args);
+    ASSERT_EQ(run.exit_code, 0) << run;
+    const v1::ListConversationsResponse page = FromJson<v1::ListConversationsResponse>(run.out);
+    EXPECT_LE(page.conversations_size(), 2);
+    for (uint64_t c : ids(page)) paged.push_back(c);
+    token = page.next_page_token();
+    ASSERT_LT(++pages, 10) << "the pages never end";
+  } while (!token.empty());
+  EXPECT_THAT(paged, ElementsAreArray(conversations));
+
+  run = Cli({"conversations", customer, "--page_size=2"});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  const std::vector<std::string> lines = Lines(run.out);
+  ASSERT_THAT(lines, SizeIs(4)) << run;  // Header, two, and the next page.
+  EXPECT_THAT(lines[3], StartsWith("next page: --page_token="));
+
+  run = Cli({"conversations", customer, "--page_token=forged"});
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_THAT(run.err, AllOf(StartsWith("error: INVALID_ARGUMENT: "), HasSubstr("page_token")));
 }
 
 TEST_F(CliEndToEndTest, BadRequestsExitNonZeroNamingTheField) {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/conversation_format.h"
 #include "cli/event_format.h"
+#include "cli/paging.h"
 #include "cli/printer.h"
 #include "cli/routing_format.h"
 #include "cli/text_block.h"
@@ -289,6 +290,11 @@ TEST(EventFormatTest, EveryEventTypeHasALine) {
     EXPECT_THAT(line, StartsWith(absl::StrCat("#7 - ", field->name(), "  "))) << line;
     EXPECT_EQ(line.find('\n'), std::string::npos);
   }
+}
+
+TEST(PagingFormatTest, OnePageEndsWithTheOptionThatReadsTheNext) {
+  EXPECT_EQ(FormatNextPage("CAESBgoEAQ"), "next page: --page_token=CAESBgoEAQ\n");
+  EXPECT_EQ(FormatNextPage(""), "");
 }
 
 TEST(PrinterTest, JsonIsOneParsableLinePerResponse) {

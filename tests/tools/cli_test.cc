@@ -5,11 +5,14 @@
 // codes and error lines of commands that fail before any call, or whose
 // server is gone. The readable output is tested in cli_format_test.cc.
 
+#include <functional>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -18,6 +21,7 @@
 #include "cli/enum_names.h"
 #include "cli/errors.h"
 #include "cli/identity_text.h"
+#include "cli/paging.h"
 #include "cli/printer.h"
 #include "cli/time_text.h"
 #include "cli/values.h"
@@ -303,6 +307,104 @@ TEST(ErrorsTest, CategoriesDecideTheExitCode) {
   EXPECT_EQ(ErrorLine(rpc), "error: INVALID_ARGUMENT: identity.value: empty");
 }
 
+// ---------------------------------------------------------------- paging
+
+// A list of `total` timeline entries served `size` at a time; a page's
+// token is the index of its next entry. Records the requests it gets.
+struct FakeTimeline {
+  int total = 0;
+  int size = 1;
+  std::vector<std::string> tokens_seen;
+
+  absl::Status operator()(const v1::GetTimelineRequest& request, v1::GetTimelineResponse* page) {
+    tokens_seen.push_back(request.page_token());
+    int from = 0;
+    if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &from)) {
+      return RpcError(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "page_token: forged"));
+    }
+    for (int i = from; i < total && i < from + size; ++i) {
+      page->add_entries()->mutable_message()->set_message_id(i + 1);
+    }
+    if (from + size < total) page->set_next_page_token(absl::StrCat(from + size));
+    return absl::OkStatus();
+  }
+};
+
+std::vector<uint64_t> Ids(const v1::GetTimelineResponse& timeline) {
+  std::vector<uint64_t> ids;
+  for (const v1::TimelineEntry& e : timeline.entries()) ids.push_back(e.message().message_id());
+  return ids;
+}
+
+TEST(ReadEveryPageTest, FollowsTheTokensToTheLastPage) {
+  FakeTimeline fake{.total = 7, .size = 3};
+  v1::GetTimelineRequest request;
+  request.set_conversation_id(9);
+  v1::GetTimelineResponse whole;
+  whole.set_next_page_token("left over");
+  ASSERT_TRUE((ReadEveryPage<v1::GetTimelineRequest, v1::GetTimelineResponse>(
+                   request, &whole, std::ref(fake)))
+                  .ok());
+  EXPECT_THAT(Ids(whole), ElementsAre(1, 2, 3, 4, 5, 6, 7));
+  EXPECT_THAT(whole.next_page_token(), IsEmpty());
+  EXPECT_THAT(fake.tokens_seen, ElementsAre("", "3", "6"));
+
+  // An empty list is one page.
+  FakeTimeline empty{.total = 0, .size = 3};
+  ASSERT_TRUE((ReadEveryPage<v1::GetTimelineRequest, v1::GetTimelineResponse>(
+                   request, &whole, std::ref(empty)))
+                  .ok());
+  EXPECT_THAT(Ids(whole), IsEmpty());
+  EXPECT_THAT(empty.tokens_seen, ElementsAre(""));
+}
+
+TEST(ReadEveryPageTest, AnErrorOrATokenGivenBackEndsTheRead) {
+  v1::GetTimelineRequest request;
+  request.set_page_token("forged");
+  v1::GetTimelineResponse whole;
+  FakeTimeline fake{.total = 7, .size = 3};
+  const absl::Status refused = ReadEveryPage<v1::GetTimelineRequest, v1::GetTimelineResponse>(
+      request, &whole, std::ref(fake));
+  EXPECT_TRUE(IsRpcError(refused));
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+
+  // A server that answers every page with the token it was sent.
+  int calls = 0;
+  const absl::Status loop = ReadEveryPage<v1::GetTimelineRequest, v1::GetTimelineResponse>(
+      v1::GetTimelineRequest(), &whole,
+      [&calls](const v1::GetTimelineRequest&, v1::GetTimelineResponse* page) {
+        ++calls;
+        page->add_entries();
+        page->set_next_page_token("same");
+        return absl::OkStatus();
+      });
+  EXPECT_TRUE(IsRpcError(loop));
+  EXPECT_EQ(loop.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(ErrorOf(loop), HasSubstr("\"same\""));
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(OnePageFromTest, EitherOptionAsksForOnePage) {
+  const OptionSpec options[] = {{kPageSizeOption}, {kPageTokenOption}};
+  absl::StatusOr<ParsedArgs> none = ParseArgs({"7"}, options);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(OnePageFrom(*none)->has_value());
+
+  absl::StatusOr<ParsedArgs> size = ParseArgs({"7", "--page_size=25"}, options);
+  ASSERT_TRUE(size.ok());
+  absl::StatusOr<std::optional<OnePage>> page = OnePageFrom(*size);
+  ASSERT_TRUE(page.ok() && page->has_value());
+  EXPECT_EQ((*page)->page_size, 25);
+  EXPECT_EQ((*page)->page_token, "");
+
+  absl::StatusOr<ParsedArgs> token = ParseArgs({"7", "--page_token", "abc"}, options);
+  ASSERT_TRUE(token.ok());
+  page = OnePageFrom(*token);
+  ASSERT_TRUE(page.ok() && page->has_value());
+  EXPECT_EQ((*page)->page_size, 0);
+  EXPECT_EQ((*page)->page_token, "abc");
+}
+
 // ---------------------------------------------------------------- commands
 
 // Runs a command as main() would, without a server unless one is named.
@@ -360,6 +462,11 @@ TEST(RunCommandTest, UsageErrorsNameTheFlagOrArgumentAndExitTwo) {
       {{"watch", "--count=0"}, "--count: 0 is out of range"},
       {{"find", "fax:123"}, "<identity>: \"fax\" is not an identity kind"},
       {{"link", "1", "--bogus"}, "unknown option --bogus"},
+      {{"timeline", "7", "--page_size=ten"}, "--page_size: \"ten\" is not an integer"},
+      {{"timeline", "7", "--page_size=0"}, "--page_size: 0 is out of range"},
+      {{"conversations", "3", "--page_size=-2"}, "--page_size: -2 is out of range"},
+      {{"conversations", "3", "--page_size=99999999999"}, "--page_size: 99999999999"},
+      {{"timeline", "7", "--page"}, "unknown option --page"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(absl::StrJoin(c.args, " "));

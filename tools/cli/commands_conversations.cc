@@ -12,6 +12,7 @@
 #include "cli/conversation_format.h"
 #include "cli/enum_names.h"
 #include "cli/identity_text.h"
+#include "cli/paging.h"
 #include "cli/routing_format.h"
 #include "cli/values.h"
 
@@ -172,14 +173,14 @@ absl::Status RunTimeline(CommandContext& c) {
   absl::StatusOr<uint64_t> id = ParseId("<conversation>", c.Arg(0));
   if (!id.ok()) return id.status();
   request.set_conversation_id(*id);
-  v1::GetTimelineResponse response;
-  if (absl::Status s = c.client.Call([&](grpc::ClientContext* ctx) {
-        return c.client.conversations().GetTimeline(ctx, request, &response);
-      });
-      !s.ok()) {
-    return s;
-  }
-  return c.printer.Print(response, [&] { return FormatTimeline(response); });
+  return PrintList<v1::GetTimelineRequest, v1::GetTimelineResponse>(
+      c, request,
+      [&c](const v1::GetTimelineRequest& r, v1::GetTimelineResponse* page) {
+        return c.client.Call([&](grpc::ClientContext* ctx) {
+          return c.client.conversations().GetTimeline(ctx, r, page);
+        });
+      },
+      FormatTimeline);
 }
 
 absl::Status RunConversation(CommandContext& c) {
@@ -276,8 +277,10 @@ The body is the rest of the line; "-" reads it from standard input.
   });
   table->push_back({
       .name = "timeline",
-      .usage = "<conversation>",
+      .usage = "<conversation> [--page_size=N] [--page_token=T]",
       .summary = "the thread: every message and handoff across channels, oldest first",
+      .details = kPagingHelp,
+      .options = {{kPageSizeOption}, {kPageTokenOption}},
       .arguments = {"<conversation>"},
       .run = RunTimeline,
   });

@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "cli/conversation_format.h"
 #include "cli/identity_text.h"
+#include "cli/paging.h"
 #include "cli/values.h"
 
 namespace omniroute::cli {
@@ -118,14 +119,14 @@ absl::Status RunConversations(CommandContext& c) {
   absl::StatusOr<uint64_t> id = ParseId("<customer>", c.Arg(0));
   if (!id.ok()) return id.status();
   request.set_customer_id(*id);
-  v1::ListConversationsResponse response;
-  if (absl::Status s = c.client.Call([&](grpc::ClientContext* ctx) {
-        return c.client.customers().ListConversations(ctx, request, &response);
-      });
-      !s.ok()) {
-    return s;
-  }
-  return c.printer.Print(response, [&] { return FormatConversationList(response); });
+  return PrintList<v1::ListConversationsRequest, v1::ListConversationsResponse>(
+      c, request,
+      [&c](const v1::ListConversationsRequest& r, v1::ListConversationsResponse* page) {
+        return c.client.Call([&](grpc::ClientContext* ctx) {
+          return c.client.customers().ListConversations(ctx, r, page);
+        });
+      },
+      FormatConversationList);
 }
 
 }  // namespace
@@ -177,8 +178,10 @@ void AddCustomerCommands(std::vector<Command>* table) {
   });
   table->push_back({
       .name = "conversations",
-      .usage = "<customer>",
-      .summary = "a customer's conversations",
+      .usage = "<customer> [--page_size=N] [--page_token=T]",
+      .summary = "a customer's conversations, by id",
+      .details = kPagingHelp,
+      .options = {{kPageSizeOption}, {kPageTokenOption}},
       .arguments = {"<customer>"},
       .run = RunConversations,
   });
