@@ -14,6 +14,8 @@
   with keyword arguments.
 - :class:`OmnirouteError`: the one exception type, with ``.code`` (a
   ``grpc.StatusCode``) and ``.message``.
+- :class:`Page`: one page of a long list (``timeline_page``,
+  ``list_conversations_page``): its items and the next page's token.
 - :func:`email`, :func:`phone`, :func:`handle`, ...: identities;
   :func:`agent`, :func:`customer`, :func:`system`: actors; :func:`rule`,
   :func:`relax_levels`, :func:`overflow`: routing configuration.
@@ -27,6 +29,7 @@ from . import proto
 from ._gen_import import service_pb2 as _service_pb2
 from .client import Client
 from .errors import OmnirouteError
+from .paging import Page
 from .streams import Stream
 from .values import (
     agent,
@@ -59,6 +62,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Client",
     "OmnirouteError",
+    "Page",
     "Stream",
     "proto",
     "agent",

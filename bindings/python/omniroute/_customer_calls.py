@@ -7,6 +7,7 @@ from typing import Any, Iterable, List
 from . import values as v
 from ._calls import Calls, _message
 from ._gen_import import service_pb2, types_pb2
+from .paging import Page, read_every_page
 
 __all__: list = []
 
@@ -98,11 +99,43 @@ class CustomerCalls(Calls):
         self._unary(self._customers.UnmergeCustomer, "UnmergeCustomer", request)
 
     def list_conversations(self, customer_id: int) -> List[service_pb2.Conversation]:
-        """The customer's conversations."""
+        """The customer's conversations, by id: every page, read one after the other.
+
+        An absorbed customer's id reads the customer it was merged into.
+
+        Raises:
+            OmnirouteError: NOT_FOUND for an unknown customer.
+        """
+        customer_id = v.to_id(customer_id, "customer_id")
+        return read_every_page(
+            lambda token: self.list_conversations_page(customer_id, page_token=token),
+            "ListConversations")
+
+    def list_conversations_page(self, customer_id: int, *, page_size: int = 0,
+                                page_token: str = "") -> Page:
+        """One page of the customer's conversations.
+
+        Args:
+            page_size: the most conversations to return, 1 to 1000; 0 means
+                the server's default, 100.
+            page_token: ``""`` for the first page, else the
+                ``next_page_token`` of the page before.
+
+        Returns:
+            ``Page(items=[Conversation, ...], next_page_token=...)``; the
+            token is ``""`` on the last page.
+
+        Raises:
+            OmnirouteError: INVALID_ARGUMENT naming ``page_size`` (out of
+                range) or ``page_token`` (not one the server gave for this
+                tenant and customer); NOT_FOUND.
+        """
         request = _message(service_pb2.ListConversationsRequest, tenant_id=self._tid(),
-                           customer_id=v.to_id(customer_id, "customer_id"))
+                           customer_id=v.to_id(customer_id, "customer_id"),
+                           page_size=v.to_int(page_size, "page_size"),
+                           page_token=v.to_str(page_token, "page_token"))
         response = self._unary(self._customers.ListConversations, "ListConversations", request)
-        return list(response.conversations)
+        return Page(list(response.conversations), response.next_page_token)
 
     # ---------------------------------------------------------- conversations
 
@@ -264,11 +297,40 @@ class CustomerCalls(Calls):
         return self._unary(self._conversations.GetConversation, "GetConversation", request)
 
     def timeline(self, conversation_id: int) -> List[service_pb2.TimelineEntry]:
-        """Messages and handoffs across every channel, oldest first.
+        """Messages and handoffs across every channel, oldest first: the whole thread.
 
-        Each entry holds either ``message`` or ``handoff``
-        (``entry.WhichOneof("entry")``).
+        Every page is read, one after the other. Each entry holds either
+        ``message`` or ``handoff`` (``entry.WhichOneof("entry")``).
+
+        Raises:
+            OmnirouteError: NOT_FOUND for an unknown conversation.
+        """
+        conversation_id = v.to_id(conversation_id, "conversation_id")
+        return read_every_page(
+            lambda token: self.timeline_page(conversation_id, page_token=token), "GetTimeline")
+
+    def timeline_page(self, conversation_id: int, *, page_size: int = 0,
+                      page_token: str = "") -> Page:
+        """One page of the timeline, oldest first.
+
+        Args:
+            page_size: the most entries to return, 1 to 1000; 0 means the
+                server's default, 100.
+            page_token: ``""`` for the first page, else the
+                ``next_page_token`` of the page before.
+
+        Returns:
+            ``Page(items=[TimelineEntry, ...], next_page_token=...)``; the
+            token is ``""`` on the last page.
+
+        Raises:
+            OmnirouteError: INVALID_ARGUMENT naming ``page_size`` (out of
+                range) or ``page_token`` (not one the server gave for this
+                tenant and conversation); NOT_FOUND.
         """
         request = _message(service_pb2.GetTimelineRequest, tenant_id=self._tid(),
-                           conversation_id=v.to_id(conversation_id, "conversation_id"))
-        return list(self._unary(self._conversations.GetTimeline, "GetTimeline", request).entries)
+                           conversation_id=v.to_id(conversation_id, "conversation_id"),
+                           page_size=v.to_int(page_size, "page_size"),
+                           page_token=v.to_str(page_token, "page_token"))
+        response = self._unary(self._conversations.GetTimeline, "GetTimeline", request)
+        return Page(list(response.entries), response.next_page_token)

@@ -511,5 +511,114 @@ class CommitmentTest(ServerTest):
         self.assertEqual(self.c.run_due_timers(), 0)
 
 
+class PagingTest(ServerTest):
+    """Timelines and conversation lists read a page at a time."""
+
+    def emails(self, client, n, address="owner@example.com"):
+        """n emails of one customer, in one conversation: (conversation id, message ids)."""
+        ids = []
+        conversation = None
+        for i in range(n):
+            r = client.ingest(channel="EMAIL", sender=omniroute.email(address),
+                              external_id=f"<p{i}@example.com>", body=f"email {i}")
+            if conversation is None:
+                conversation = r.conversation_id
+            self.assertEqual(r.conversation_id, conversation, f"email {i}")
+            ids.append(r.message_id)
+        return conversation, ids
+
+    def conversations(self, client, n, address="buyer@example.com"):
+        """A customer with n conversations, each closed before the next opens."""
+        ids = []
+        customer = None
+        for i in range(n):
+            r = client.ingest(channel="EMAIL", sender=omniroute.email(address),
+                              external_id=f"<c{i}@example.com>", body=f"problem {i}")
+            self.assertEqual(r.outcome, proto.THREAD_OUTCOME_OPENED, f"email {i}")
+            customer = customer or r.customer_id
+            ids.append(r.conversation_id)
+            client.set_conversation_status(r.conversation_id, "CLOSED", actor="agent-ana")
+        return customer, ids
+
+    def test_a_timeline_read_page_after_page_has_every_entry_once_in_order(self):
+        conversation, ids = self.emails(self.c, 23)
+        read, pages, token = [], 0, ""
+        while True:
+            entries, token = self.c.timeline_page(conversation, page_size=5, page_token=token)
+            pages += 1
+            self.assertLessEqual(len(entries), 5)
+            read += [e.message.message_id for e in entries]
+            if not token:
+                break
+            self.assertLess(pages, 50, "the pages never end")
+        self.assertEqual(read, ids)
+        self.assertIn(pages, (5, 6))  # 23 entries in pages of 5 (an empty last page allowed)
+        # timeline() follows the pages by itself.
+        whole = self.c.timeline(conversation)
+        self.assertEqual([e.message.message_id for e in whole], ids)
+        self.assertEqual([e.message.body for e in whole], [f"email {i}" for i in range(23)])
+
+        page = self.c.timeline_page(conversation, page_size=1000)
+        self.assertIsInstance(page, omniroute.Page)
+        self.assertEqual([e.message.message_id for e in page.items], ids)
+        self.assertEqual(page.next_page_token, "")
+
+    def test_a_customers_conversations_read_page_after_page_are_each_there_once(self):
+        customer, ids = self.conversations(self.c, 7)
+        self.c.ingest(channel="EMAIL", sender=omniroute.email("someone.else@example.com"),
+                      external_id="<other@example.com>")
+        read, token = [], ""
+        for _ in range(50):
+            page = self.c.list_conversations_page(customer, page_size=3, page_token=token)
+            self.assertLessEqual(len(page.items), 3)
+            read += [c.conversation_id for c in page.items]
+            token = page.next_page_token
+            if not token:
+                break
+        self.assertEqual(read, sorted(ids))
+        self.assertEqual([c.conversation_id for c in self.c.list_conversations(customer)],
+                         sorted(ids))
+
+    def test_a_page_size_out_of_range_or_a_token_of_another_list_is_refused(self):
+        conversation, _ = self.emails(self.c, 4)
+        elsewhere, _ = self.emails(self.c, 1, address="someone.else@example.com")
+        customer, _ = self.conversations(self.c, 3)
+        other = self.c.for_tenant(self.tenant + "-b")
+        other.create_tenant()
+        # The same ids in another tenant.
+        other_conversation, _ = self.emails(other, 4)
+        self.emails(other, 1, address="someone.else@example.com")
+        other_customer, _ = self.conversations(other, 3)
+        self.assertEqual((other_conversation, other_customer), (conversation, customer))
+
+        token = self.c.timeline_page(conversation, page_size=2).next_page_token
+        self.assertNotEqual(token, "")
+        list_token = self.c.list_conversations_page(customer, page_size=1).next_page_token
+        self.assertNotEqual(list_token, "")
+        cases = [
+            ("page_size", lambda: self.c.timeline_page(conversation, page_size=-1)),
+            ("page_size", lambda: self.c.timeline_page(conversation, page_size=1001)),
+            ("page_size", lambda: self.c.list_conversations_page(customer, page_size=1001)),
+            ("page_token", lambda: self.c.timeline_page(conversation, page_token="forged")),
+            ("page_token", lambda: self.c.timeline_page(elsewhere, page_token=token)),
+            ("page_token", lambda: other.timeline_page(other_conversation, page_token=token)),
+            ("page_token", lambda: self.c.timeline_page(conversation, page_token=list_token)),
+            ("page_token", lambda: self.c.list_conversations_page(customer, page_token="forged")),
+            ("page_token", lambda: self.c.list_conversations_page(customer, page_token=token)),
+            ("page_token",
+             lambda: other.list_conversations_page(other_customer, page_token=list_token)),
+        ]
+        for i, (field, call) in enumerate(cases):
+            with self.subTest(case=i, field=field):
+                error = self.assertError(grpc.StatusCode.INVALID_ARGUMENT, call)
+                self.assertIn(field, error.message)
+                self.assertIsNotNone(error.method)
+        # Arguments of the wrong type never reach the server.
+        error = self.assertError(grpc.StatusCode.INVALID_ARGUMENT, self.c.timeline_page,
+                                 conversation, page_size="5")
+        self.assertTrue(error.message.startswith("page_size"), error.message)
+        self.assertIsNone(error.method)
+
+
 if __name__ == "__main__":
     unittest.main()
