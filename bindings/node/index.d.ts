@@ -227,6 +227,27 @@ export interface UnmergeCustomerRequest {
   actor: ActorInput;
 }
 
+/** @proto omniroute.v1.ListConversationsRequest input */
+export interface ConversationsPageRequest {
+  tenantId?: string;
+  customerId: LongInput;
+  /** The most conversations to return, 1 to 1000; 0 or left out: the server's default, 100. */
+  pageSize?: number;
+  /** '' or left out for the first page; otherwise the nextPageToken of the page before. */
+  pageToken?: string;
+}
+
+/** @proto omniroute.v1.ListConversationsResponse One page of a customer's conversations. */
+export interface ConversationsPage {
+  /** By id. */
+  conversations: Conversation[];
+  /**
+   * Asks for the next page (as pageToken); '' on the last page. Only valid for
+   * the same tenant and customer.
+   */
+  nextPageToken: string;
+}
+
 // ================================================================ conversations
 
 /** @proto omniroute.v1.SenderProfile input */
@@ -365,6 +386,27 @@ export interface TimelineEntry {
   entry: 'message' | 'handoff';
   message?: Message;
   handoff?: Handoff;
+}
+
+/** @proto omniroute.v1.GetTimelineRequest input */
+export interface TimelinePageRequest {
+  tenantId?: string;
+  conversationId: LongInput;
+  /** The most entries to return, 1 to 1000; 0 or left out: the server's default, 100. */
+  pageSize?: number;
+  /** '' or left out for the first page; otherwise the nextPageToken of the page before. */
+  pageToken?: string;
+}
+
+/** @proto omniroute.v1.GetTimelineResponse One page of a timeline. */
+export interface TimelinePage {
+  /** Oldest first. */
+  entries: TimelineEntry[];
+  /**
+   * Asks for the next page (as pageToken); '' on the last page. Only valid for
+   * the same tenant and conversation.
+   */
+  nextPageToken: string;
 }
 
 // ================================================================ routing
@@ -1076,8 +1118,11 @@ export interface ServerStream<T> extends AsyncIterableIterator<T> {
  * configuration takes that value alone (getCustomer(id), upsertAgent(config));
  * every other takes the request object without tenantId, which it fills
  * from the client's tenant. A method resolves to nothing when the response is
- * empty, to the value of its one field when it has one (timeline resolves to
- * the entries), and to the response otherwise.
+ * empty, to the value of its one field when it has one (recordOutbound
+ * resolves to the message id), and to the response otherwise. Lists the
+ * server reads a page at a time have two methods: timeline(id) and
+ * listConversations(id) resolve to the whole list; timelinePage and
+ * listConversationsPage to one page and the token of the next.
  */
 export declare class Client {
   constructor(address: string, options?: ClientOptions);
@@ -1104,7 +1149,17 @@ export declare class Client {
   mergeCustomers(request: MergeCustomersRequest, options?: CallOptions): Promise<LinkIdentityResponse>;
   /** Undoes the merge that absorbed a customer. */
   unmergeCustomer(request: UnmergeCustomerRequest, options?: CallOptions): Promise<void>;
+  /**
+   * The customer's conversations (those merged into another left out), by id:
+   * every page, read one after the other.
+   */
   listConversations(customerId: LongInput, options?: CallOptions): Promise<Conversation[]>;
+  /**
+   * One page of the customer's conversations. INVALID_ARGUMENT naming page_size
+   * (out of range) or page_token (not one the server gave for this tenant and
+   * customer).
+   */
+  listConversationsPage(request: ConversationsPageRequest, options?: CallOptions): Promise<ConversationsPage>;
 
   // conversations
   /** Records a customer's message: resolves the customer, threads it, routes the work it creates. */
@@ -1118,8 +1173,17 @@ export declare class Client {
   /** Resolves to the new conversation's id. */
   splitConversation(request: SplitConversationRequest, options?: CallOptions): Promise<Long>;
   getConversation(conversationId: LongInput, options?: CallOptions): Promise<Conversation>;
-  /** Messages and handoffs across every channel, oldest first. */
+  /**
+   * Messages and handoffs across every channel, oldest first: the whole
+   * thread, every page read one after the other.
+   */
   timeline(conversationId: LongInput, options?: CallOptions): Promise<TimelineEntry[]>;
+  /**
+   * One page of the timeline, oldest first. INVALID_ARGUMENT naming page_size
+   * (out of range) or page_token (not one the server gave for this tenant and
+   * conversation).
+   */
+  timelinePage(request: TimelinePageRequest, options?: CallOptions): Promise<TimelinePage>;
 
   // routing
   configureRouting(settings: RoutingSettingsInput, options?: CallOptions): Promise<void>;

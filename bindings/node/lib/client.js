@@ -31,7 +31,7 @@ const UNARY = [
   ['linkIdentity', 'CustomerService', 'LinkIdentity', 'request'],
   ['mergeCustomers', 'CustomerService', 'MergeCustomers', 'request'],
   ['unmergeCustomer', 'CustomerService', 'UnmergeCustomer', 'request'],
-  ['listConversations', 'CustomerService', 'ListConversations', 'customerId'],
+  ['listConversationsPage', 'CustomerService', 'ListConversations', 'request'],
 
   ['ingest', 'ConversationService', 'IngestMessage', 'request'],
   ['recordOutbound', 'ConversationService', 'RecordOutbound', 'request'],
@@ -40,7 +40,7 @@ const UNARY = [
   ['mergeConversations', 'ConversationService', 'MergeConversations', 'request'],
   ['splitConversation', 'ConversationService', 'SplitConversation', 'request'],
   ['getConversation', 'ConversationService', 'GetConversation', 'conversationId'],
-  ['timeline', 'ConversationService', 'GetTimeline', 'conversationId'],
+  ['timelinePage', 'ConversationService', 'GetTimeline', 'request'],
 
   ['configureRouting', 'RoutingService', 'ConfigureRouting', 'settings'],
   ['getRoutingSettings', 'RoutingService', 'GetRoutingSettings', null],
@@ -66,6 +66,14 @@ const UNARY = [
 
   ['lastSequence', 'EventService', 'GetLastSequence', null],
   ['ping', 'DiagnosticsService', 'Ping', 'request'],
+];
+
+// [method, page method, id field, items field, rpc] of the lists the server
+// reads a page at a time: the method takes the id and resolves to the items
+// of every page, read one after the other with the page method.
+const WHOLE_LISTS = [
+  ['listConversations', 'listConversationsPage', 'customerId', 'conversations', 'ListConversations'],
+  ['timeline', 'timelinePage', 'conversationId', 'entries', 'GetTimeline'],
 ];
 
 // [method, service, rpc, argument] of the server streams.
@@ -286,10 +294,26 @@ for (const [method, service, rpc, argument] of UNARY) {
     return this.unary_(method, service, rpc, argument, value, options);
   };
 }
+for (const [method, pageMethod, idField, itemsField, rpc] of WHOLE_LISTS) {
+  Client.prototype[method] = async function wholeListMethod(id, options) {
+    const items = [];
+    let pageToken = '';
+    for (;;) {
+      const page = await this[pageMethod]({ [idField]: id, pageToken }, options);
+      items.push(...page[itemsField]);
+      if (page.nextPageToken === '') return items;
+      if (page.nextPageToken === pageToken) {
+        // It would never end.
+        throw new OmnirouteError(Status.INTERNAL, `the server gave back the page token it was sent (${JSON.stringify(pageToken)})`, { method: rpc });
+      }
+      pageToken = page.nextPageToken;
+    }
+  };
+}
 for (const [method, service, rpc, argument] of STREAMS) {
   Client.prototype[method] = function streamMethod(value, options) {
     return this.stream_(method, service, rpc, argument, value, options);
   };
 }
 
-module.exports = { Client, UNARY, STREAMS };
+module.exports = { Client, UNARY, STREAMS, WHOLE_LISTS };

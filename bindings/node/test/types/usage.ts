@@ -12,6 +12,9 @@ import {
   type OfferUpdate,
   type Task,
   type TimelineEntry,
+  type TimelinePage,
+  type Conversation,
+  type ConversationsPage,
   type ConversationRouting,
 } from '../..';
 
@@ -39,6 +42,19 @@ async function story(c: Client): Promise<void> {
   for (const e of entries) {
     if (e.entry === 'message' && e.message) console.log(e.message.body, e.message.sender?.value);
   }
+  // One page at a time: the token of each page asks for the next.
+  let pageToken = '';
+  do {
+    const page: TimelinePage = await c.timelinePage({ conversationId: id, pageSize: 50, pageToken });
+    for (const e of page.entries) console.log(e.at);
+    pageToken = page.nextPageToken;
+  } while (pageToken !== '');
+  const conversations: ConversationsPage = await c.listConversationsPage({ customerId: r.customerId });
+  const all: Conversation[] = await c.listConversations(r.customerId);
+  void conversations.nextPageToken;
+  void all;
+  // @ts-expect-error: a page size is a number
+  await c.timelinePage({ conversationId: id, pageSize: '50' });
   await c.linkIdentity({ customerId: r.customerId, identity: handle('x', '@a'), actor: agent('ana') });
   await c.getCustomer(1n);
   await c.getCustomer(1);
