@@ -92,16 +92,23 @@ int main(int argc, char** argv) {
   std::cout << "customer " << on_email.customer_id() << " merged into " << linked.customer_id()
             << ", " << linked.merged_threads_size() << " thread(s) joined\n";
 
+  // The timeline comes a page at a time: each page's next_page_token asks
+  // for the next, until it is empty.
   v1::GetTimelineRequest timeline_request;
   timeline_request.set_tenant_id(kTenant);
   timeline_request.set_conversation_id(on_post.conversation_id());
-  v1::GetTimelineResponse timeline;
-  Check(conversations->GetTimeline(Context().get(), timeline_request, &timeline), "timeline");
   std::cout << "conversation " << on_post.conversation_id() << ":\n";
-  for (const v1::TimelineEntry& entry : timeline.entries()) {
-    if (!entry.has_message()) continue;
-    std::cout << "  " << v1::Channel_Name(entry.message().channel()) << ": "
-              << entry.message().body() << "\n";
-  }
-  return timeline.entries_size() >= 2 ? 0 : 1;
+  int messages = 0;
+  do {
+    v1::GetTimelineResponse page;
+    Check(conversations->GetTimeline(Context().get(), timeline_request, &page), "timeline");
+    for (const v1::TimelineEntry& entry : page.entries()) {
+      if (!entry.has_message()) continue;
+      ++messages;
+      std::cout << "  " << v1::Channel_Name(entry.message().channel()) << ": "
+                << entry.message().body() << "\n";
+    }
+    timeline_request.set_page_token(page.next_page_token());
+  } while (!timeline_request.page_token().empty());
+  return messages >= 2 ? 0 : 1;
 }
