@@ -22,7 +22,8 @@ async function emails(c, n, address = 'owner@example.com') {
   const messageIds = [];
   let conversationId = null;
   for (let i = 0; i < n; i++) {
-    const r = await c.ingest({ channel: 'EMAIL', sender: email(address), externalId: `<p${i}@example.com>`, body: `email ${i}` });
+    const r = await c.ingest({ channel: 'EMAIL', sender: email(address), externalId: `<p${i}.${address}>`, body: `email ${i}` });
+    assert.equal(r.duplicate, false, `email ${i} is new`);
     conversationId = conversationId || r.conversationId;
     assert.equal(r.conversationId, conversationId, `email ${i} joins the conversation`);
     messageIds.push(r.messageId);
@@ -36,7 +37,7 @@ async function conversations(c, n, address = 'buyer@example.com') {
   const conversationIds = [];
   let customerId = null;
   for (let i = 0; i < n; i++) {
-    const r = await c.ingest({ channel: 'EMAIL', sender: email(address), externalId: `<c${i}@example.com>`, body: `problem ${i}` });
+    const r = await c.ingest({ channel: 'EMAIL', sender: email(address), externalId: `<c${i}.${address}>`, body: `problem ${i}` });
     assert.equal(r.outcome, 'OPENED', `email ${i} opens a conversation`);
     customerId = customerId || r.customerId;
     conversationIds.push(r.conversationId);

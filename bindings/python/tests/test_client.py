@@ -520,7 +520,8 @@ class PagingTest(ServerTest):
         conversation = None
         for i in range(n):
             r = client.ingest(channel="EMAIL", sender=omniroute.email(address),
-                              external_id=f"<p{i}@example.com>", body=f"email {i}")
+                              external_id=f"<p{i}.{address}>", body=f"email {i}")
+            self.assertFalse(r.duplicate, f"email {i}")
             if conversation is None:
                 conversation = r.conversation_id
             self.assertEqual(r.conversation_id, conversation, f"email {i}")
@@ -533,7 +534,7 @@ class PagingTest(ServerTest):
         customer = None
         for i in range(n):
             r = client.ingest(channel="EMAIL", sender=omniroute.email(address),
-                              external_id=f"<c{i}@example.com>", body=f"problem {i}")
+                              external_id=f"<c{i}.{address}>", body=f"problem {i}")
             self.assertEqual(r.outcome, proto.THREAD_OUTCOME_OPENED, f"email {i}")
             customer = customer or r.customer_id
             ids.append(r.conversation_id)
