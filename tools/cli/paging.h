@@ -58,9 +58,10 @@ absl::Status ReadEveryPage(Request request, Response* whole,
     Response page;
     if (absl::Status s = call(request, &page); !s.ok()) return s;
     if (!page.next_page_token().empty() && page.next_page_token() == request.page_token()) {
-      return RpcError(grpc::Status(grpc::StatusCode::INTERNAL,
-                                   absl::StrCat("the server gave back the page token it was sent (\"",
-                                                page.next_page_token(), "\")")));
+      return RpcError(grpc::Status(
+          grpc::StatusCode::INTERNAL,
+          absl::StrCat("the server gave back the page token it was sent (\"",
+                       page.next_page_token(), "\")")));
     }
     std::string next = page.next_page_token();
     // Appends the page's items; a singular field of the page overwrites.
