@@ -635,8 +635,8 @@ TEST_F(CliEndToEndTest, TimelineReadsEveryPageUnlessAskedForOne) {
   std::string token;
   int pages = 0;
   do {
-    std::vector<std::string> args = {"timeline", id, "--json", "--page_size=50"};
-    if (!token.empty()) args.push_back(absl::StrCat("--page_token=", token));
+    std::vector<std::string> args = {"timeline", id, "--json", "--page-size=50"};
+    if (!token.empty()) args.push_back(absl::StrCat("--page-token=", token));
     run = Cli(args);
     ASSERT_EQ(run.exit_code, 0) << run;
     const v1::GetTimelineResponse page = FromJson<v1::GetTimelineResponse>(run.out);
@@ -648,12 +648,12 @@ TEST_F(CliEndToEndTest, TimelineReadsEveryPageUnlessAskedForOne) {
   EXPECT_THAT(paged, ElementsAreArray(ids));
 
   // Readable: one page, then the option that reads the next.
-  run = Cli({"timeline", id, "--page_size=50"});
+  run = Cli({"timeline", id, "--page-size=50"});
   ASSERT_EQ(run.exit_code, 0) << run;
   lines = Lines(run.out);
   ASSERT_THAT(lines, SizeIs(51)) << run;
   EXPECT_THAT(lines[49], HasSubstr("line 49"));
-  ASSERT_THAT(lines[50], StartsWith("next page: --page_token="));
+  ASSERT_THAT(lines[50], StartsWith("next page: --page-token="));
   const std::string next = lines[50].substr(std::string("next page: ").size());
   // The rest, in a page of the default size: no further page.
   run = Cli({"timeline", id, next});
@@ -664,10 +664,10 @@ TEST_F(CliEndToEndTest, TimelineReadsEveryPageUnlessAskedForOne) {
   EXPECT_THAT(run.out, Not(HasSubstr("next page")));
 
   // The server refuses a size out of range and a token it did not give.
-  run = Cli({"timeline", id, "--page_size=5000"});
+  run = Cli({"timeline", id, "--page-size=5000"});
   EXPECT_EQ(run.exit_code, 1) << run;
   EXPECT_THAT(run.err, AllOf(StartsWith("error: INVALID_ARGUMENT: "), HasSubstr("page_size")));
-  run = Cli({"timeline", id, "--page_token=forged"});
+  run = Cli({"timeline", id, "--page-token=forged"});
   EXPECT_EQ(run.exit_code, 1) << run;
   EXPECT_THAT(run.err, AllOf(StartsWith("error: INVALID_ARGUMENT: "), HasSubstr("page_token")));
 }
@@ -703,8 +703,8 @@ TEST_F(CliEndToEndTest, ConversationsReadsEveryPageUnlessAskedForOne) {
   std::string token;
   int pages = 0;
   do {
-    std::vector<std::string> args = {"conversations", customer, "--json", "--page_size=2"};
-    if (!token.empty()) args.push_back(absl::StrCat("--page_token=", token));
+    std::vector<std::string> args = {"conversations", customer, "--json", "--page-size=2"};
+    if (!token.empty()) args.push_back(absl::StrCat("--page-token=", token));
     run = Cli(args);
     ASSERT_EQ(run.exit_code, 0) << run;
     const v1::ListConversationsResponse page = FromJson<v1::ListConversationsResponse>(run.out);
@@ -715,13 +715,13 @@ TEST_F(CliEndToEndTest, ConversationsReadsEveryPageUnlessAskedForOne) {
   } while (!token.empty());
   EXPECT_THAT(paged, ElementsAreArray(conversations));
 
-  run = Cli({"conversations", customer, "--page_size=2"});
+  run = Cli({"conversations", customer, "--page-size=2"});
   ASSERT_EQ(run.exit_code, 0) << run;
   const std::vector<std::string> lines = Lines(run.out);
   ASSERT_THAT(lines, SizeIs(4)) << run;  // Header, two, and the next page.
-  EXPECT_THAT(lines[3], StartsWith("next page: --page_token="));
+  EXPECT_THAT(lines[3], StartsWith("next page: --page-token="));
 
-  run = Cli({"conversations", customer, "--page_token=forged"});
+  run = Cli({"conversations", customer, "--page-token=forged"});
   EXPECT_EQ(run.exit_code, 1) << run;
   EXPECT_THAT(run.err, AllOf(StartsWith("error: INVALID_ARGUMENT: "), HasSubstr("page_token")));
 }

@@ -390,14 +390,14 @@ TEST(OnePageFromTest, EitherOptionAsksForOnePage) {
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(OnePageFrom(*none)->has_value());
 
-  absl::StatusOr<ParsedArgs> size = ParseArgs({"7", "--page_size=25"}, options);
+  absl::StatusOr<ParsedArgs> size = ParseArgs({"7", "--page-size=25"}, options);
   ASSERT_TRUE(size.ok());
   absl::StatusOr<std::optional<OnePage>> page = OnePageFrom(*size);
   ASSERT_TRUE(page.ok() && page->has_value());
   EXPECT_EQ((*page)->page_size, 25);
   EXPECT_EQ((*page)->page_token, "");
 
-  absl::StatusOr<ParsedArgs> token = ParseArgs({"7", "--page_token", "abc"}, options);
+  absl::StatusOr<ParsedArgs> token = ParseArgs({"7", "--page-token", "abc"}, options);
   ASSERT_TRUE(token.ok());
   page = OnePageFrom(*token);
   ASSERT_TRUE(page.ok() && page->has_value());
@@ -462,10 +462,10 @@ TEST(RunCommandTest, UsageErrorsNameTheFlagOrArgumentAndExitTwo) {
       {{"watch", "--count=0"}, "--count: 0 is out of range"},
       {{"find", "fax:123"}, "<identity>: \"fax\" is not an identity kind"},
       {{"link", "1", "--bogus"}, "unknown option --bogus"},
-      {{"timeline", "7", "--page_size=ten"}, "--page_size: \"ten\" is not an integer"},
-      {{"timeline", "7", "--page_size=0"}, "--page_size: 0 is out of range"},
-      {{"conversations", "3", "--page_size=-2"}, "--page_size: -2 is out of range"},
-      {{"conversations", "3", "--page_size=99999999999"}, "--page_size: 99999999999"},
+      {{"timeline", "7", "--page-size=ten"}, "--page-size: \"ten\" is not an integer"},
+      {{"timeline", "7", "--page-size=0"}, "--page-size: 0 is out of range"},
+      {{"conversations", "3", "--page-size=-2"}, "--page-size: -2 is out of range"},
+      {{"conversations", "3", "--page-size=99999999999"}, "--page-size: 99999999999"},
       {{"timeline", "7", "--page"}, "unknown option --page"},
   };
   for (const Case& c : cases) {

@@ -277,7 +277,7 @@ The body is the rest of the line; "-" reads it from standard input.
   });
   table->push_back({
       .name = "timeline",
-      .usage = "<conversation> [--page_size=N] [--page_token=T]",
+      .usage = "<conversation> [--page-size=N] [--page-token=T]",
       .summary = "the thread: every message and handoff across channels, oldest first",
       .details = kPagingHelp,
       .options = {{kPageSizeOption}, {kPageTokenOption}},

@@ -178,7 +178,7 @@ void AddCustomerCommands(std::vector<Command>* table) {
   });
   table->push_back({
       .name = "conversations",
-      .usage = "<customer> [--page_size=N] [--page_token=T]",
+      .usage = "<customer> [--page-size=N] [--page-token=T]",
       .summary = "a customer's conversations, by id",
       .details = kPagingHelp,
       .options = {{kPageSizeOption}, {kPageTokenOption}},

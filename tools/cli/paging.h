@@ -2,8 +2,8 @@
 //
 // Lists the server reads a page at a time (a conversation's timeline, a
 // customer's conversations). A listing command prints the whole list by
-// default, following next_page_token from page to page; with --page_size or
-// --page_token it prints one page and the token of the next.
+// default, following next_page_token from page to page; with --page-size or
+// --page-token it prints one page and the token of the next.
 //
 // Thread-compatible.
 
@@ -27,13 +27,13 @@
 namespace omniroute::cli {
 
 // The options of a listing command, for its OptionSpec list and its help.
-inline constexpr char kPageSizeOption[] = "page_size";
-inline constexpr char kPageTokenOption[] = "page_token";
+inline constexpr char kPageSizeOption[] = "page-size";
+inline constexpr char kPageTokenOption[] = "page-token";
 inline constexpr char kPagingHelp[] =
-    R"(  --page_size=N     print one page of at most N items (the server allows 1 to
+    R"(  --page-size=N     print one page of at most N items (the server allows 1 to
                     1000) and the token of the next page
-  --page_token=T    print the page after the one that gave this token (its
-                    size: --page_size, or the server's default of 100)
+  --page-token=T    print the page after the one that gave this token (its
+                    size: --page-size, or the server's default of 100)
 Without either, every page is read and the whole list is printed.
 )";
 
@@ -73,7 +73,7 @@ absl::Status ReadEveryPage(Request request, Response* whole,
   return absl::OkStatus();
 }
 
-// The line printed after one page: "next page: --page_token=T", or nothing
+// The line printed after one page: "next page: --page-token=T", or nothing
 // on the last page.
 std::string FormatNextPage(const std::string& next_page_token);
 
