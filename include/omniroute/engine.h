@@ -61,9 +61,14 @@ struct EngineOptions {
   // Where events are kept. Not owned; must outlive the engine. Default: none,
   // and events are applied without being kept.
   EventStore* store = nullptr;
-  // After this many events since a tenant's last snapshot, the engine saves a
-  // new one to the store, so that start-up replays only the tail. Default 0:
-  // never (TakeSnapshot still works).
+  // After this many events stored since a tenant's last snapshot, the engine
+  // saves a new one to the store, so that start-up replays only the tail.
+  // The snapshot is built by a background thread of the engine from the
+  // store (the last snapshot and the events after it), never from the live
+  // state: commands and reads of the tenant do not wait for it. A failed
+  // snapshot fails no call (see GetSnapshotStats). Destroying the engine
+  // waits for the snapshots already asked for. Default 0: never
+  // (TakeSnapshot still works).
   uint64_t snapshot_every_events = 0;
   // Called after events are applied and durable, with the events of one or
   // more commands in log order, under the tenant's lock (so calls for one
@@ -73,6 +78,17 @@ struct EngineOptions {
   std::function<void(absl::string_view tenant_id,
                      absl::Span<const ::omniroute::v1::Event> events)>
       on_commit;
+};
+
+// What the engine's snapshots (automatic and TakeSnapshot) have come to.
+struct SnapshotStats {
+  // Snapshots saved, and snapshots that could not be built or saved.
+  uint64_t saved = 0;
+  uint64_t failed = 0;
+  // The sequence of the last snapshot saved (any tenant); 0 if none.
+  uint64_t last_sequence = 0;
+  // Why the last failed snapshot failed; OK if none has.
+  absl::Status last_failure;
 };
 
 // How a link that would merge two customers is treated.
@@ -319,9 +335,21 @@ class Engine {
   absl::StatusOr<std::string> DumpState(absl::string_view tenant_id) const;
   std::vector<std::string> ListTenants() const;
 
-  // Saves the tenant's state as a snapshot in the store.
-  // FAILED_PRECONDITION without a store.
+  // Saves the tenant's stored state as a snapshot in the store: every event
+  // applied before the call is in it (the call waits until they are
+  // durable). The snapshot is built from the store on the caller's thread,
+  // without holding the tenant's lock: the tenant's commands and reads go
+  // on meanwhile. FAILED_PRECONDITION without a store; NOT_FOUND for an
+  // unknown tenant; the store's error otherwise.
   absl::Status TakeSnapshot(absl::string_view tenant_id);
+
+  // Counts of snapshots saved and failed since the engine was opened.
+  SnapshotStats GetSnapshotStats() const;
+
+  // Blocks until every automatic snapshot asked for before the call is saved
+  // or has failed (for tests and orderly shutdowns). Returns at once without
+  // a store or with snapshot_every_events 0.
+  void WaitForSnapshots() const;
 
  private:
   class Impl;

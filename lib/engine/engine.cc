@@ -362,4 +362,8 @@ absl::Status Engine::TakeSnapshot(absl::string_view tenant_id) {
   return impl_->TakeSnapshot(tenant_id);
 }
 
+SnapshotStats Engine::GetSnapshotStats() const { return impl_->GetSnapshotStats(); }
+
+void Engine::WaitForSnapshots() const { impl_->WaitForSnapshots(); }
+
 }  // namespace omniroute

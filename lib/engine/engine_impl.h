@@ -24,6 +24,8 @@
 #include "absl/synchronization/notification.h"
 #include "core/tenant_core.h"
 #include "engine/pending_message_keys.h"
+#include "engine/snapshotter.h"
+#include "engine/stored_state.h"
 #include "omniroute/engine.h"
 #include "routing/router.h"
 
@@ -58,7 +60,10 @@ struct Tenant {
   TenantCore core ABSL_GUARDED_BY(mu);
   // Finds messages by key: the store, and the keys of batches in flight.
   engine_internal::PendingMessageKeys keys ABSL_GUARDED_BY(mu);
-  uint64_t snapshot_sequence ABSL_GUARDED_BY(mu) = 0;
+  // The stored sequence at which the last snapshot was asked for (or the
+  // snapshot the tenant was recovered from): the next is asked for
+  // snapshot_every_events later.
+  uint64_t snapshot_asked_at ABSL_GUARDED_BY(mu) = 0;
   // Set when the tenant's state could not be restored after a failed write;
   // every call then answers with it.
   absl::Status broken ABSL_GUARDED_BY(mu);
@@ -115,7 +120,12 @@ class Engine::Impl {
         owned_store_(options.store == nullptr ? NewMemoryEventStore() : nullptr),
         store_(options.store != nullptr ? options.store : owned_store_.get()),
         snapshot_every_events_(options.store != nullptr ? options.snapshot_every_events : 0),
-        on_commit_(options.on_commit) {}
+        on_commit_(options.on_commit) {
+    if (options.store != nullptr) {
+      snapshotter_ = std::make_unique<Snapshotter>(
+          *store_, Snapshotter::Options{.background = snapshot_every_events_ > 0});
+    }
+  }
 
   // Where the tenants' events and history are: the store given, or the
   // engine's own in memory.
@@ -136,47 +146,46 @@ class Engine::Impl {
 
   // The latest usable snapshot, then every event after it.
   absl::Status RecoverTenant(Tenant& tenant) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
-    const std::string& id = tenant.core.state().tenant_id();
-    absl::StatusOr<EventStore::Snapshot> snapshot = store_->LoadSnapshot(id);
-    if (snapshot.ok()) {
-      ::omniroute::v1::TenantSnapshot proto;
-      // A snapshot is only a shortcut: one that cannot be used (unknown
-      // format, damaged) costs a full replay, never the tenant.
-      if (proto.ParseFromString(snapshot->state) && proto.tenant_id() == id &&
-          proto.sequence() == snapshot->sequence) {
-        absl::StatusOr<core::TenantState> state = core::TenantState::FromSnapshot(proto);
-        if (state.ok()) {
-          tenant.core = TenantCore(*std::move(state));
-          tenant.snapshot_sequence = snapshot->sequence;
-        }
-      }
-    } else if (!absl::IsNotFound(snapshot.status())) {
-      return snapshot.status();
-    }
-    absl::Status applied = absl::OkStatus();
-    absl::Status read = store_->Read(
-        id, tenant.core.state().last_sequence() + 1, [&](const ::omniroute::v1::Event& event) {
-          applied = tenant.core.Apply({&event, 1});
-          return applied.ok();
-        });
-    if (!read.ok()) return read;
-    // Replayed decisions leave nothing for the router to look at.
-    tenant.core.state().routing().pending_tasks().clear();
-    tenant.core.state().routing().pending_agents().clear();
-    return applied;
+    absl::StatusOr<StoredState> stored = LoadStoredState(*store_, tenant.core.state().tenant_id());
+    if (!stored.ok()) return stored.status();
+    tenant.core = TenantCore(std::move(stored->state));
+    tenant.snapshot_asked_at = stored->snapshot_sequence;
+    return absl::OkStatus();
   }
 
+  // Waits (without the tenant's lock) until every event applied before the
+  // call is durable, then folds the stored state into a snapshot on this
+  // thread: the tenant's commands and reads go on meanwhile.
   absl::Status TakeSnapshot(absl::string_view tenant_id) {
     if (owned_store_ != nullptr) {
       return absl::FailedPreconditionError("the engine has no store to keep snapshots in");
     }
-    absl::StatusOr<Tenant*> tenant = Find(tenant_id);
-    if (!tenant.ok()) return tenant.status();
-    absl::MutexLock lock(&(*tenant)->mu);
-    // A snapshot is of stored state only: wait until nothing is in flight.
-    (*tenant)->mu.Await(absl::Condition(&Quiet, *tenant));
-    if (!(*tenant)->broken.ok()) return (*tenant)->broken;
-    return SaveSnapshot(**tenant);
+    absl::StatusOr<Tenant*> found = Find(tenant_id);
+    if (!found.ok()) return found.status();
+    Tenant& tenant = **found;
+    tenant.mu.Lock();
+    tenant.mu.Await(absl::Condition(&tenant.ready));
+    if (!tenant.broken.ok()) {
+      absl::Status broken = tenant.broken;
+      tenant.mu.Unlock();
+      return broken;
+    }
+    // A failed write is no reason not to save what is stored: the waiter's
+    // status is not needed, only the moment it is called.
+    absl::Notification written;
+    CommitWaiter waiter = [&](const absl::Status&) { written.Notify(); };
+    const bool waits = WaitForPending(tenant, waiter);
+    WriteBatches(tenant);
+    if (waits) written.WaitForNotification();
+    return snapshotter_->Take(tenant_id).status();
+  }
+
+  SnapshotStats GetSnapshotStats() const {
+    return snapshotter_ != nullptr ? snapshotter_->stats() : SnapshotStats{};
+  }
+
+  void WaitForSnapshots() const {
+    if (snapshotter_ != nullptr) snapshotter_->WaitForRequested();
   }
 
   absl::Status CreateTenant(absl::string_view tenant_id, const TenantOptions& options) {
@@ -398,13 +407,13 @@ class Engine::Impl {
       tenant.writing = nullptr;
       if (stored.ok()) {
         tenant.keys.Settle(batch->events);
-        // The state is exactly what is stored only when nothing else is open.
-        if (snapshot_every_events_ > 0 && tenant.open == nullptr &&
-            tenant.core.state().last_sequence() - tenant.snapshot_sequence >=
-                snapshot_every_events_) {
-          // The batch is durable already; a failed snapshot only means a
-          // longer replay at the next start, so it fails nobody.
-          (void)SaveSnapshot(tenant);
+        const uint64_t durable = batch->events.back().sequence();
+        if (snapshot_every_events_ > 0 &&
+            durable - tenant.snapshot_asked_at >= snapshot_every_events_) {
+          // Only a request: the snapshotter builds the snapshot from the
+          // store on its own thread, so nobody here waits for it.
+          tenant.snapshot_asked_at = durable;
+          snapshotter_->Request(id);
         }
         if (on_commit_) on_commit_(id, batch->events);
       } else {
@@ -446,9 +455,6 @@ class Engine::Impl {
   static bool NotWriting(Tenant* tenant) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     return tenant->writing == nullptr;
   }
-  static bool Quiet(Tenant* tenant) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    return tenant->ready && tenant->writing == nullptr && tenant->open == nullptr;
-  }
 
   // Makes the events of tenant creation durable (the tenant is not visible
   // to other calls yet, so nothing is in flight).
@@ -477,28 +483,12 @@ class Engine::Impl {
     const std::string id = tenant.core.state().tenant_id();
     tenant.core = TenantCore(id);
     tenant.keys.Clear();
-    tenant.snapshot_sequence = 0;
+    tenant.snapshot_asked_at = 0;
     if (absl::Status s = RecoverTenant(tenant); !s.ok()) {
       tenant.broken = absl::UnavailableError(absl::StrCat(
           "tenant_id: \"", id, "\" is unavailable: after a failed write its state could not be "
           "read back from the store (", s.ToString(), "); reopen the engine to recover it"));
     }
-  }
-
-  absl::Status SaveSnapshot(Tenant& tenant) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
-    ::omniroute::v1::TenantSnapshot proto;
-    tenant.core.state().ToSnapshot(&proto);
-    std::string bytes;
-    if (!proto.SerializeToString(&bytes)) {
-      return absl::InternalError("snapshot: the tenant state could not be serialized");
-    }
-    const uint64_t sequence = tenant.core.state().last_sequence();
-    if (absl::Status s = store_->SaveSnapshot(tenant.core.state().tenant_id(), sequence, bytes);
-        !s.ok()) {
-      return s;
-    }
-    tenant.snapshot_sequence = sequence;
-    return absl::OkStatus();
   }
 
   Clock* clock_;
@@ -510,6 +500,9 @@ class Engine::Impl {
       on_commit_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_ ABSL_GUARDED_BY(mu_);
+  // With a store only. Uses the store alone, never a tenant, so it may
+  // finish its work after the tenants are gone.
+  std::unique_ptr<Snapshotter> snapshotter_;
 };
 
 }  // namespace omniroute

@@ -1,0 +1,124 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+
+#include "engine/snapshotter.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/stored_state.h"
+#include "omniroute/v1/events.pb.h"
+
+namespace omniroute {
+
+Snapshotter::Snapshotter(EventStore& store, const Options& options)
+    : store_(store), keep_states_(options.keep_states) {
+  if (options.background) thread_ = std::thread([this] { Run(); });
+}
+
+Snapshotter::~Snapshotter() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+Snapshotter::TenantSlot& Snapshotter::Slot(absl::string_view tenant_id) {
+  auto it = slots_.find(tenant_id);
+  if (it == slots_.end()) {
+    it = slots_.emplace(std::string(tenant_id), std::make_unique<TenantSlot>()).first;
+  }
+  return *it->second;
+}
+
+void Snapshotter::Request(absl::string_view tenant_id) {
+  absl::MutexLock lock(&mu_);
+  TenantSlot& slot = Slot(tenant_id);
+  if (slot.queued) return;
+  slot.queued = true;
+  queue_.emplace_back(tenant_id);
+  ++queued_total_;
+}
+
+absl::StatusOr<uint64_t> Snapshotter::Take(absl::string_view tenant_id) {
+  std::unique_ptr<core::TenantState> state;
+  TenantSlot* slot;
+  {
+    absl::MutexLock lock(&mu_);
+    slot = &Slot(tenant_id);
+    mu_.Await(absl::Condition(&NotBusy, static_cast<const TenantSlot*>(slot)));
+    slot->busy = true;
+    state = std::move(slot->state);
+  }
+  absl::StatusOr<uint64_t> saved = FoldAndSave(tenant_id, state);
+  absl::MutexLock lock(&mu_);
+  slot->busy = false;
+  if (saved.ok()) {
+    ++stats_.saved;
+    stats_.last_sequence = *saved;
+    // A state that failed half way is dropped: the next snapshot rebuilds it.
+    if (keep_states_) slot->state = std::move(state);
+  } else {
+    ++stats_.failed;
+    stats_.last_failure = absl::Status(
+        saved.status().code(),
+        absl::StrCat("snapshot of tenant_id \"", tenant_id, "\": ", saved.status().message()));
+  }
+  return saved;
+}
+
+absl::StatusOr<uint64_t> Snapshotter::FoldAndSave(absl::string_view tenant_id,
+                                                  std::unique_ptr<core::TenantState>& state) {
+  if (state == nullptr) {
+    absl::StatusOr<StoredState> stored = LoadStoredState(store_, tenant_id);
+    if (!stored.ok()) return stored.status();
+    state = std::make_unique<core::TenantState>(std::move(stored->state));
+  } else if (absl::Status s = FoldStoredTail(store_, *state); !s.ok()) {
+    state.reset();
+    return s;
+  }
+  ::omniroute::v1::TenantSnapshot proto;
+  state->ToSnapshot(&proto);
+  std::string bytes;
+  if (!proto.SerializeToString(&bytes)) {
+    return absl::InternalError("the tenant state could not be serialized");
+  }
+  const uint64_t sequence = state->last_sequence();
+  if (absl::Status s = store_.SaveSnapshot(tenant_id, sequence, bytes); !s.ok()) return s;
+  return sequence;
+}
+
+void Snapshotter::Run() {
+  mu_.Lock();
+  for (;;) {
+    mu_.Await(absl::Condition(this, &Snapshotter::HasWorkOrStopping));
+    // Stopping, but the snapshots asked for are taken first.
+    if (queue_.empty()) break;
+    std::string tenant_id = std::move(queue_.front());
+    queue_.pop_front();
+    Slot(tenant_id).queued = false;
+    mu_.Unlock();
+    // A failure is counted in the stats and fails nobody: the next start-up
+    // replays a longer tail.
+    (void)Take(tenant_id);
+    mu_.Lock();
+    ++finished_total_;
+  }
+  mu_.Unlock();
+}
+
+void Snapshotter::WaitForRequested() const {
+  absl::MutexLock lock(&mu_);
+  const uint64_t target = queued_total_;
+  auto finished = [this, target]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return finished_total_ >= target;
+  };
+  mu_.Await(absl::Condition(&finished));
+}
+
+SnapshotStats Snapshotter::stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+}  // namespace omniroute

@@ -1,0 +1,47 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+
+#include "engine/stored_state.h"
+
+#include <string>
+#include <utility>
+
+#include "omniroute/v1/events.pb.h"
+
+namespace omniroute {
+
+absl::StatusOr<StoredState> LoadStoredState(const EventStore& store, absl::string_view tenant_id) {
+  StoredState out{core::TenantState(std::string(tenant_id))};
+  absl::StatusOr<EventStore::Snapshot> snapshot = store.LoadSnapshot(tenant_id);
+  if (snapshot.ok()) {
+    ::omniroute::v1::TenantSnapshot proto;
+    if (proto.ParseFromString(snapshot->state) && proto.tenant_id() == tenant_id &&
+        proto.sequence() == snapshot->sequence) {
+      absl::StatusOr<core::TenantState> state = core::TenantState::FromSnapshot(proto);
+      if (state.ok()) {
+        out.state = *std::move(state);
+        out.snapshot_sequence = snapshot->sequence;
+      }
+    }
+  } else if (!absl::IsNotFound(snapshot.status())) {
+    return snapshot.status();
+  }
+  if (absl::Status s = FoldStoredTail(store, out.state); !s.ok()) return s;
+  return out;
+}
+
+absl::Status FoldStoredTail(const EventStore& store, core::TenantState& state) {
+  absl::Status applied = absl::OkStatus();
+  absl::Status read = store.Read(state.tenant_id(), state.last_sequence() + 1,
+                                 [&](const ::omniroute::v1::Event& event) {
+                                   applied = state.Apply(event);
+                                   return applied.ok();
+                                 });
+  // Replayed decisions leave nothing for the router to look at (and a state
+  // that folds on and on must not collect them).
+  state.routing().pending_tasks().clear();
+  state.routing().pending_agents().clear();
+  if (!read.ok()) return read;
+  return applied;
+}
+
+}  // namespace omniroute
