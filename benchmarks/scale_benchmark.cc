@@ -1,8 +1,14 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
-// The engine at scale, through its public API (Engine::Open without a store,
-// on a ManualClock): how much memory a tenant holds, and how the cost of the
-// common operations grows from 10k to 1M customers.
+// The engine at scale, through its public API (on a ManualClock): how much
+// memory a tenant holds, and how the cost of the common operations grows
+// from 10k to 1M customers.
+//
+// The engine keeps its events and their history (message bodies included)
+// in a store. To measure the tenant's working set and not the history, the
+// store is a SQLite file without syncs in a temporary directory
+// (OMNIROUTE_SCALE_STORE=memory: a store in memory, whose events then count
+// in the heap figures too); SQLite's page cache is bounded (a few MB).
 //
 // Each population n (the benchmark argument: 10k, 100k, 1M) is one tenant
 // built in phases, the heap measured around each (glibc mallinfo2: bytes in
@@ -54,6 +60,7 @@
 //   build/release/benchmarks/omniroute_scale_benchmark
 
 #include <malloc.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -75,6 +82,8 @@
 #include "core/tenant_state.h"
 #include "omniroute/clock.h"
 #include "omniroute/engine.h"
+#include "omniroute/event_store.h"
+#include "omniroute/sqlite_event_store.h"
 #include "routing/routing_state.h"
 
 namespace omniroute {
@@ -207,6 +216,8 @@ struct World {
   const uint64_t open;     // n / 10 customers keep their conversation open
   const uint64_t waiting;  // n / 100 of those tasks wait
   ManualClock clock;
+  std::string store_dir;  // Empty for a store in memory.
+  std::unique_ptr<EventStore> store;
   std::unique_ptr<Engine> engine;
   std::vector<CustomerId> customers;
   std::vector<Phase> phases;
@@ -225,7 +236,18 @@ World::World(uint64_t population)
     : n(population), open(population / 10), waiting(population / 100) {
   heap_before = HeapBytes();
   rss_before = RssBytes();
-  engine = Check(Engine::Open({.clock = &clock}), "Engine::Open");
+  const char* store_kind = std::getenv("OMNIROUTE_SCALE_STORE");
+  if (store_kind != nullptr && std::string(store_kind) == "memory") {
+    store = NewMemoryEventStore();
+  } else {
+    char dir[] = "/tmp/omniroute-scale-XXXXXX";
+    if (mkdtemp(dir) == nullptr) std::abort();
+    store_dir = dir;
+    store = Check(OpenSqliteEventStore({.path = store_dir + "/events.db",
+                                        .durability = Durability::kNoSync}),
+                  "OpenSqliteEventStore");
+  }
+  engine = Check(Engine::Open({.clock = &clock, .store = store.get()}), "Engine::Open");
   Check(engine->CreateTenant(kTenant, {}), "CreateTenant");
   Check(engine->UpsertQueue(kTenant, {.id = "email", .channels = {v1::CHANNEL_EMAIL}}),
         "UpsertQueue");

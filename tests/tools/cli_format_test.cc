@@ -293,7 +293,7 @@ TEST(EventFormatTest, EveryEventTypeHasALine) {
 }
 
 TEST(PagingFormatTest, OnePageEndsWithTheOptionThatReadsTheNext) {
-  EXPECT_EQ(FormatNextPage("CAESBgoEAQ"), "next page: --page_token=CAESBgoEAQ\n");
+  EXPECT_EQ(FormatNextPage("CAESBgoEAQ"), "next page: --page-token=CAESBgoEAQ\n");
   EXPECT_EQ(FormatNextPage(""), "");
 }
 
