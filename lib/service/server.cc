@@ -44,9 +44,9 @@ class Server::Impl {
     EngineOptions engine_options;
     engine_options.clock = clock_;
     engine_options.store = store_.get();
-    // A snapshot only shortens the replay of a restart; a store in memory has
-    // no restart, and a snapshot holds the tenant's lock while it serializes
-    // the whole state.
+    // A snapshot only shortens the replay of a restart, and a store in
+    // memory has no restart (snapshots are built off the tenant's lock, but
+    // still cost a core while they are).
     engine_options.snapshot_every_events =
         options_.data_dir.empty() ? 0 : options_.snapshot_every_events;
     engine_options.on_commit = [this](absl::string_view tenant,
