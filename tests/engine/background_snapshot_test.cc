@@ -29,6 +29,7 @@
 #include "omniroute/engine.h"
 #include "omniroute/event_store.h"
 #include "omniroute/routing.h"
+#include "store/forwarding_event_store.h"
 
 namespace omniroute {
 namespace {
@@ -39,42 +40,8 @@ namespace v1 = ::omniroute::v1;
 
 // A memory store whose SaveSnapshot waits, once entered, until the test
 // releases it (or fails when told to). Everything else goes straight through.
-class GatedSnapshotStore final : public EventStore {
+class GatedSnapshotStore final : public testing_internal::ForwardingEventStore {
  public:
-  absl::Status Append(absl::string_view tenant_id,
-                      absl::Span<const v1::Event> events) override {
-    return inner_->Append(tenant_id, events);
-  }
-  absl::Status Read(absl::string_view tenant_id, uint64_t from_sequence,
-                    const std::function<bool(const v1::Event&)>& visitor) const override {
-    return inner_->Read(tenant_id, from_sequence, visitor);
-  }
-  absl::StatusOr<uint64_t> LastSequence(absl::string_view tenant_id) const override {
-    return inner_->LastSequence(tenant_id);
-  }
-  absl::StatusOr<std::vector<std::string>> ListTenants() const override {
-    return inner_->ListTenants();
-  }
-  absl::StatusOr<Snapshot> LoadSnapshot(absl::string_view tenant_id) const override {
-    return inner_->LoadSnapshot(tenant_id);
-  }
-  absl::StatusOr<std::vector<StoredMessage>> ReadConversationMessages(
-      absl::string_view tenant_id, ConversationId conversation,
-      std::optional<MessageCursor> after, size_t limit) const override {
-    return inner_->ReadConversationMessages(tenant_id, conversation, after, limit);
-  }
-  absl::StatusOr<StoredMessage> ReadMessage(absl::string_view tenant_id,
-                                            MessageId message) const override {
-    return inner_->ReadMessage(tenant_id, message);
-  }
-  absl::StatusOr<std::optional<MessageLocation>> FindMessageByExternalId(
-      absl::string_view tenant_id, Channel channel, absl::string_view external_id) const override {
-    return inner_->FindMessageByExternalId(tenant_id, channel, external_id);
-  }
-  absl::StatusOr<std::optional<MessageLocation>> FindLatestMessageByThreadKey(
-      absl::string_view tenant_id, Channel channel, absl::string_view thread_key) const override {
-    return inner_->FindLatestMessageByThreadKey(tenant_id, channel, thread_key);
-  }
   absl::Status SaveSnapshot(absl::string_view tenant_id, uint64_t sequence,
                             absl::string_view state) override {
     {
@@ -83,7 +50,7 @@ class GatedSnapshotStore final : public EventStore {
       mu_.Await(absl::Condition(&released_));
       if (!fail_with_.ok()) return fail_with_;
     }
-    return inner_->SaveSnapshot(tenant_id, sequence, state);
+    return inner().SaveSnapshot(tenant_id, sequence, state);
   }
 
   // Blocks until SaveSnapshot has been entered `n` times in all; returns the
@@ -103,10 +70,8 @@ class GatedSnapshotStore final : public EventStore {
     absl::MutexLock lock(&mu_);
     fail_with_ = std::move(status);
   }
-  EventStore& inner() { return *inner_; }
 
  private:
-  std::unique_ptr<EventStore> inner_ = NewMemoryEventStore();
   mutable absl::Mutex mu_;
   std::vector<uint64_t> entered_ ABSL_GUARDED_BY(mu_);
   bool released_ ABSL_GUARDED_BY(mu_) = false;

@@ -24,6 +24,7 @@
 #include "omniroute/engine.h"
 #include "omniroute/event_store.h"
 #include "omniroute/sqlite_event_store.h"
+#include "store/forwarding_event_store.h"
 
 namespace omniroute {
 namespace {
@@ -33,7 +34,7 @@ namespace v1 = ::omniroute::v1;
 
 // A memory store whose next append can be held until the test releases it
 // (and then made to fail), and which records every append it stored.
-class GatedStore final : public EventStore {
+class GatedStore final : public testing_internal::ForwardingEventStore {
  public:
   void HoldNextAppend() {
     absl::MutexLock lock(&mu_);
@@ -65,47 +66,12 @@ class GatedStore final : public EventStore {
       released_ = false;
       if (fail_held_) return absl::UnavailableError("disk full");
     }
-    if (absl::Status s = inner_->Append(tenant_id, events); !s.ok()) return s;
+    if (absl::Status s = inner().Append(tenant_id, events); !s.ok()) return s;
     std::vector<std::string>& ids = appends_.emplace_back();
     for (const v1::Event& e : events) {
       if (e.has_message_recorded()) ids.push_back(e.message_recorded().external_id());
     }
     return absl::OkStatus();
-  }
-  absl::Status Read(absl::string_view tenant_id, uint64_t from_sequence,
-                    const std::function<bool(const v1::Event&)>& visitor) const override {
-    return inner_->Read(tenant_id, from_sequence, visitor);
-  }
-  absl::StatusOr<uint64_t> LastSequence(absl::string_view tenant_id) const override {
-    return inner_->LastSequence(tenant_id);
-  }
-  absl::StatusOr<std::vector<std::string>> ListTenants() const override {
-    return inner_->ListTenants();
-  }
-  absl::Status SaveSnapshot(absl::string_view tenant_id, uint64_t sequence,
-                            absl::string_view state) override {
-    return inner_->SaveSnapshot(tenant_id, sequence, state);
-  }
-  absl::StatusOr<Snapshot> LoadSnapshot(absl::string_view tenant_id) const override {
-    return inner_->LoadSnapshot(tenant_id);
-  }
-  absl::StatusOr<std::vector<StoredMessage>> ReadConversationMessages(
-      absl::string_view tenant_id, ConversationId conversation,
-      std::optional<MessageCursor> after, size_t limit) const override {
-    return inner_->ReadConversationMessages(tenant_id, conversation, after, limit);
-  }
-  absl::StatusOr<StoredMessage> ReadMessage(absl::string_view tenant_id,
-                                            MessageId message) const override {
-    return inner_->ReadMessage(tenant_id, message);
-  }
-  absl::StatusOr<std::optional<MessageLocation>> FindMessageByExternalId(
-      absl::string_view tenant_id, Channel channel,
-      absl::string_view external_id) const override {
-    return inner_->FindMessageByExternalId(tenant_id, channel, external_id);
-  }
-  absl::StatusOr<std::optional<MessageLocation>> FindLatestMessageByThreadKey(
-      absl::string_view tenant_id, Channel channel, absl::string_view thread_key) const override {
-    return inner_->FindLatestMessageByThreadKey(tenant_id, channel, thread_key);
   }
 
  private:
@@ -115,7 +81,6 @@ class GatedStore final : public EventStore {
   bool released_ ABSL_GUARDED_BY(mu_) = false;
   bool fail_held_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::vector<std::string>> appends_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<EventStore> inner_ = NewMemoryEventStore();
 };
 
 // The outcome of an asynchronous call, once it arrives.

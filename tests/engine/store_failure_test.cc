@@ -13,6 +13,7 @@
 #include "omniroute/clock.h"
 #include "omniroute/engine.h"
 #include "omniroute/event_store.h"
+#include "store/forwarding_event_store.h"
 
 namespace omniroute {
 namespace {
@@ -24,60 +25,49 @@ namespace v1 = ::omniroute::v1;
 
 // A real memory store with switches that make its appends or reads fail, as
 // a full disk or a lost connection would.
-class FlakyStore final : public EventStore {
+class FlakyStore final : public testing_internal::ForwardingEventStore {
  public:
   absl::Status Append(absl::string_view tenant_id,
                       absl::Span<const v1::Event> events) override {
     if (fail_appends) return absl::UnavailableError("disk full");
-    return inner_->Append(tenant_id, events);
+    return inner().Append(tenant_id, events);
   }
   absl::Status Read(absl::string_view tenant_id, uint64_t from_sequence,
                     const std::function<bool(const v1::Event&)>& visitor) const override {
     if (fail_reads) return absl::UnavailableError("device gone");
-    return inner_->Read(tenant_id, from_sequence, visitor);
-  }
-  absl::StatusOr<uint64_t> LastSequence(absl::string_view tenant_id) const override {
-    return inner_->LastSequence(tenant_id);
-  }
-  absl::StatusOr<std::vector<std::string>> ListTenants() const override {
-    return inner_->ListTenants();
-  }
-  absl::Status SaveSnapshot(absl::string_view tenant_id, uint64_t sequence,
-                            absl::string_view state) override {
-    return inner_->SaveSnapshot(tenant_id, sequence, state);
+    return inner().Read(tenant_id, from_sequence, visitor);
   }
   absl::StatusOr<Snapshot> LoadSnapshot(absl::string_view tenant_id) const override {
     if (fail_reads) return absl::UnavailableError("device gone");
-    return inner_->LoadSnapshot(tenant_id);
+    return inner().LoadSnapshot(tenant_id);
   }
   absl::StatusOr<std::vector<StoredMessage>> ReadConversationMessages(
       absl::string_view tenant_id, ConversationId conversation,
       std::optional<MessageCursor> after, size_t limit) const override {
     if (fail_reads) return absl::UnavailableError("device gone");
-    return inner_->ReadConversationMessages(tenant_id, conversation, after, limit);
+    return inner().ReadConversationMessages(tenant_id, conversation, after, limit);
   }
   absl::StatusOr<StoredMessage> ReadMessage(absl::string_view tenant_id,
                                             MessageId message) const override {
     if (fail_reads) return absl::UnavailableError("device gone");
-    return inner_->ReadMessage(tenant_id, message);
+    return inner().ReadMessage(tenant_id, message);
   }
   absl::StatusOr<std::optional<MessageLocation>> FindMessageByExternalId(
       absl::string_view tenant_id, Channel channel,
       absl::string_view external_id) const override {
     if (fail_reads) return absl::UnavailableError("device gone");
-    return inner_->FindMessageByExternalId(tenant_id, channel, external_id);
+    return inner().FindMessageByExternalId(tenant_id, channel, external_id);
   }
   absl::StatusOr<std::optional<MessageLocation>> FindLatestMessageByThreadKey(
       absl::string_view tenant_id, Channel channel, absl::string_view thread_key) const override {
     if (fail_reads) return absl::UnavailableError("device gone");
-    return inner_->FindLatestMessageByThreadKey(tenant_id, channel, thread_key);
+    return inner().FindLatestMessageByThreadKey(tenant_id, channel, thread_key);
   }
 
   bool fail_appends = false;
   bool fail_reads = false;
 
  private:
-  std::unique_ptr<EventStore> inner_ = NewMemoryEventStore();
 };
 
 class StoreFailureTest : public ::testing::Test {

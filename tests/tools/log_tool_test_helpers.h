@@ -33,6 +33,7 @@
 #include "gtest/gtest.h"
 #include "omniroute/event_store.h"
 #include "omniroute/v1/events.pb.h"
+#include "store/forwarding_event_store.h"
 
 extern char** environ;
 
@@ -131,55 +132,19 @@ inline ToolRun RunTool(const std::string& tool, const ScratchDir& scratch,
 // An EventStore that forwards to another and records every event whose
 // Append succeeded: what the engine wrote, kept apart from the store.
 // Thread-safe.
-class RecordingStore final : public EventStore {
+class RecordingStore final : public ForwardingEventStore {
  public:
-  explicit RecordingStore(EventStore& store) : store_(store) {}
+  explicit RecordingStore(EventStore& store) : ForwardingEventStore(store) {}
 
   absl::Status Append(absl::string_view tenant_id,
                       absl::Span<const ::omniroute::v1::Event> events) override {
-    absl::Status s = store_.Append(tenant_id, events);
+    absl::Status s = inner().Append(tenant_id, events);
     if (s.ok()) {
       absl::MutexLock lock(&mu_);
       std::vector<::omniroute::v1::Event>& log = written_[std::string(tenant_id)];
       log.insert(log.end(), events.begin(), events.end());
     }
     return s;
-  }
-  absl::Status Read(
-      absl::string_view tenant_id, uint64_t from_sequence,
-      const std::function<bool(const ::omniroute::v1::Event&)>& visitor) const override {
-    return store_.Read(tenant_id, from_sequence, visitor);
-  }
-  absl::StatusOr<uint64_t> LastSequence(absl::string_view tenant_id) const override {
-    return store_.LastSequence(tenant_id);
-  }
-  absl::StatusOr<std::vector<std::string>> ListTenants() const override {
-    return store_.ListTenants();
-  }
-  absl::Status SaveSnapshot(absl::string_view tenant_id, uint64_t sequence,
-                            absl::string_view state) override {
-    return store_.SaveSnapshot(tenant_id, sequence, state);
-  }
-  absl::StatusOr<Snapshot> LoadSnapshot(absl::string_view tenant_id) const override {
-    return store_.LoadSnapshot(tenant_id);
-  }
-  absl::StatusOr<std::vector<StoredMessage>> ReadConversationMessages(
-      absl::string_view tenant_id, ConversationId conversation,
-      std::optional<MessageCursor> after, size_t limit) const override {
-    return store_.ReadConversationMessages(tenant_id, conversation, after, limit);
-  }
-  absl::StatusOr<StoredMessage> ReadMessage(absl::string_view tenant_id,
-                                            MessageId message) const override {
-    return store_.ReadMessage(tenant_id, message);
-  }
-  absl::StatusOr<std::optional<MessageLocation>> FindMessageByExternalId(
-      absl::string_view tenant_id, Channel channel,
-      absl::string_view external_id) const override {
-    return store_.FindMessageByExternalId(tenant_id, channel, external_id);
-  }
-  absl::StatusOr<std::optional<MessageLocation>> FindLatestMessageByThreadKey(
-      absl::string_view tenant_id, Channel channel, absl::string_view thread_key) const override {
-    return store_.FindLatestMessageByThreadKey(tenant_id, channel, thread_key);
   }
 
   // Every event written so far, per tenant, in order.
@@ -189,7 +154,6 @@ class RecordingStore final : public EventStore {
   }
 
  private:
-  EventStore& store_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::vector<::omniroute::v1::Event>> written_ ABSL_GUARDED_BY(mu_);
 };
