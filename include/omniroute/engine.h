@@ -28,6 +28,16 @@
 // answers only once every event it reflects is stored. When a write fails,
 // the commands of that batch and of the next one (decided on top of it) all
 // fail with the store's error and none of them stays applied.
+//
+// Memory and history: a tenant's memory holds what routing and threading
+// read now (customers and the identity index, conversations, a compact
+// record per message, agents, queues, tasks, offers, commitments, timers).
+// Message bodies, senders, references and keys are history, kept only by
+// the event store with its index of messages (omniroute/event_store.h): the
+// timeline is read from there a page at a time (GetTimelinePage), and
+// redeliveries and replies are matched through the store's indexes. A
+// snapshot holds the memory's part only and is built in the background from
+// the store, so it never stops the tenant.
 
 #ifndef OMNIROUTE_ENGINE_H_
 #define OMNIROUTE_ENGINE_H_
