@@ -160,16 +160,9 @@ class Engine::Impl {
     if (owned_store_ != nullptr) {
       return absl::FailedPreconditionError("the engine has no store to keep snapshots in");
     }
-    absl::StatusOr<Tenant*> found = Find(tenant_id);
+    absl::StatusOr<Tenant*> found = LockUsable(tenant_id);
     if (!found.ok()) return found.status();
     Tenant& tenant = **found;
-    tenant.mu.Lock();
-    tenant.mu.Await(absl::Condition(&tenant.ready));
-    if (!tenant.broken.ok()) {
-      absl::Status broken = tenant.broken;
-      tenant.mu.Unlock();
-      return broken;
-    }
     // A failed write is no reason not to save what is stored: the waiter's
     // status is not needed, only the moment it is called.
     absl::Notification written;
@@ -269,16 +262,9 @@ class Engine::Impl {
   // store's error instead.
   template <typename Result, typename Read>
   absl::StatusOr<Result> Query(absl::string_view tenant_id, Read read) {
-    absl::StatusOr<Tenant*> found = Find(tenant_id);
+    absl::StatusOr<Tenant*> found = LockUsable(tenant_id);
     if (!found.ok()) return found.status();
     Tenant& tenant = **found;
-    tenant.mu.Lock();
-    tenant.mu.Await(absl::Condition(&tenant.ready));
-    if (!tenant.broken.ok()) {
-      absl::Status broken = tenant.broken;
-      tenant.mu.Unlock();
-      return broken;
-    }
     absl::StatusOr<Result> result = read(tenant.core.state());
     absl::Status stored = absl::OkStatus();
     absl::Notification durable;
@@ -303,6 +289,23 @@ class Engine::Impl {
   Clock& clock() const { return *clock_; }
 
  private:
+  // The tenant, locked, once it is ready (not being put back after a failed
+  // write); the caller unlocks it. Unknown tenant: NOT_FOUND; a tenant that
+  // could not be read back: its error, and it is left unlocked.
+  absl::StatusOr<Tenant*> LockUsable(absl::string_view tenant_id) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    absl::StatusOr<Tenant*> found = Find(tenant_id);
+    if (!found.ok()) return found.status();
+    Tenant& tenant = **found;
+    tenant.mu.Lock();
+    tenant.mu.Await(absl::Condition(&tenant.ready));
+    if (!tenant.broken.ok()) {
+      absl::Status broken = tenant.broken;
+      tenant.mu.Unlock();
+      return broken;
+    }
+    return &tenant;
+  }
+
   absl::StatusOr<Tenant*> Find(absl::string_view tenant_id) const {
     absl::MutexLock lock(&mu_);
     auto it = tenants_.find(tenant_id);
@@ -331,20 +334,12 @@ class Engine::Impl {
   // batch and `done` waits for it.
   template <typename Result, typename Body, typename Done>
   void Run(absl::string_view tenant_id, Body body, Done done) {
-    absl::StatusOr<Tenant*> found = Find(tenant_id);
+    absl::StatusOr<Tenant*> found = LockUsable(tenant_id);
     if (!found.ok()) {
       std::move(done)(absl::StatusOr<Result>(found.status()));
       return;
     }
     Tenant& tenant = **found;
-    tenant.mu.Lock();
-    tenant.mu.Await(absl::Condition(&tenant.ready));
-    if (!tenant.broken.ok()) {
-      absl::StatusOr<Result> broken(tenant.broken);
-      tenant.mu.Unlock();
-      std::move(done)(std::move(broken));
-      return;
-    }
     const absl::Time now = clock_->Now();
     StagedCommit staged(tenant.core, tenant.keys, now);
     absl::StatusOr<Result> result = body(tenant.core, tenant.keys, now, staged);
