@@ -107,8 +107,10 @@ int main(int argc, char** argv) {
   store_options.durability = omniroute::Durability::kSyncEachCommit;
   auto store = omniroute::OpenSqliteEventStore(store_options);
   if (!store.ok()) Die(store.status(), "opening the store");
-  auto engine = omniroute::Engine::Open(
-      {.store = store->get(), .snapshot_every_events = flags.snapshot_every});
+  omniroute::EngineOptions engine_options;
+  engine_options.store = store->get();
+  engine_options.snapshot_every_events = flags.snapshot_every;
+  auto engine = omniroute::Engine::Open(engine_options);
   if (!engine.ok()) Die(engine.status(), "opening the engine");
   if (absl::Status s = (*engine)->CreateTenant(crash::kTenant, {});
       !s.ok() && !absl::IsAlreadyExists(s)) {

@@ -2,7 +2,7 @@
 //
 // omniroute-server: serves the omniroute.v1 API on its embedded store.
 //
-//   omniroute-server --listen=127.0.0.1:50051 --data_dir=/var/lib/omniroute \
+//   omniroute-server --listen=127.0.0.1:50051 --data_dir=/var/lib/omniroute
 //                    --config_dir=/etc/omniroute/tenants
 //
 // SIGTERM or SIGINT shut it down gracefully: it stops accepting calls,
