@@ -44,6 +44,14 @@ struct TenantOptions {
   // task to answer in public. Default: true.
   bool close_public_loop = true;
 
+  // A closed conversation stays in memory this long after it closed, then
+  // leaves the working set for the store's archive, with its ended tasks and
+  // closed commitments; reads of it are served from the store from then on
+  // (Engine::GetConversation and the other reads). Closing is final, so
+  // nothing ever needs it back in memory. Default: 24 hours; zero archives a
+  // conversation at the first RunDueTimers after it closed.
+  absl::Duration closed_retention = absl::Hours(24);
+
   absl::Duration ContinuityWindow(Channel channel) const;
   absl::Duration FirstResponseTarget(Channel channel) const;
 };

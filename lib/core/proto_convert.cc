@@ -70,6 +70,7 @@ TenantOptions FromProto(const ::omniroute::v1::TenantSettings& proto) {
   }
   if (proto.max_body_bytes() > 0) options.max_body_bytes = proto.max_body_bytes();
   if (proto.has_close_public_loop()) options.close_public_loop = proto.close_public_loop();
+  if (proto.has_closed_retention()) options.closed_retention = FromProto(proto.closed_retention());
   return options;
 }
 
@@ -101,6 +102,7 @@ void ToProto(const TenantOptions& options, ::omniroute::v1::TenantSettings* prot
   ToProto(options.thread_merge_window, proto->mutable_thread_merge_window());
   proto->set_max_body_bytes(options.max_body_bytes);
   proto->set_close_public_loop(options.close_public_loop);
+  ToProto(options.closed_retention, proto->mutable_closed_retention());
 }
 
 }  // namespace omniroute::core

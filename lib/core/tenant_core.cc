@@ -68,6 +68,9 @@ absl::Status ValidateTenantOptions(const TenantOptions& options) {
   if (options.thread_merge_window < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("thread_merge_window: must not be negative");
   }
+  if (options.closed_retention < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("closed_retention: must not be negative");
+  }
   if (options.max_body_bytes == 0 || options.max_body_bytes > kMaxBodyBytesCeiling) {
     return absl::InvalidArgumentError(absl::StrCat("max_body_bytes: ", options.max_body_bytes,
                                                    " is outside 1..", kMaxBodyBytesCeiling));

@@ -39,7 +39,8 @@ absl::Status RunTenants(CommandContext& c) {
 absl::StatusOr<bool> TenantSettingsFrom(const ParsedArgs& args, v1::TenantSettings* settings) {
   const bool any = args.Has("country") || args.Has("continuity-window") ||
                    args.Has("max-body-bytes") || args.Has("no-thread-merge") ||
-                   args.Has("no-public-loop") || args.Has("thread-merge-window");
+                   args.Has("no-public-loop") || args.Has("thread-merge-window") ||
+                   args.Has("closed-retention");
   if (!any) return false;
   if (std::optional<std::string> country = args.Value("country"); country.has_value()) {
     settings->set_default_country_code(*country);
@@ -56,6 +57,12 @@ absl::StatusOr<bool> TenantSettingsFrom(const ParsedArgs& args, v1::TenantSettin
     absl::StatusOr<absl::Duration> d = ParseDurationArg("--thread-merge-window", *window);
     if (!d.ok()) return d.status();
     ToProto(*d, settings->mutable_thread_merge_window());
+  }
+  if (std::optional<std::string> retention = args.Value("closed-retention");
+      retention.has_value()) {
+    absl::StatusOr<absl::Duration> d = ParseDurationArg("--closed-retention", *retention);
+    if (!d.ok()) return d.status();
+    ToProto(*d, settings->mutable_closed_retention());
   }
   if (std::optional<std::string> bytes = args.Value("max-body-bytes"); bytes.has_value()) {
     absl::StatusOr<int64_t> n = ParseInteger("--max-body-bytes", *bytes, 1, 1 << 20);
@@ -125,11 +132,14 @@ void AddTenantCommands(std::vector<Command>* table) {
   --no-thread-merge               do not merge threads when customers merge
   --no-public-loop                no "close the loop in public" task
   --max-body-bytes=N              largest message body (default 65536)
+  --closed-retention=DURATION     a closed conversation stays in memory this
+                                  long, then is read from the store (default 24h)
 )",
       .options = {{"country"},
                   {"continuity-window"},
                   {"thread-merge-window"},
                   {"max-body-bytes"},
+                  {"closed-retention"},
                   {"no-thread-merge", Kind::kSwitch},
                   {"no-public-loop", Kind::kSwitch}},
       .arguments = {"<id>"},
