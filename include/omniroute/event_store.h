@@ -119,6 +119,27 @@ class EventStore {
   // (non-empty) thread key, or nullopt.
   virtual absl::StatusOr<std::optional<MessageLocation>> FindLatestMessageByThreadKey(
       absl::string_view tenant_id, Channel channel, absl::string_view thread_key) const = 0;
+
+  // ------------------------------------------------------------ archive
+  //
+  // A closed conversation leaves the engine's memory with a
+  // ConversationArchived event that carries its records (the conversation,
+  // those merged into it, its tasks and commitments). The store indexes
+  // each of them by id, written in the transaction of the event, and reads
+  // of them are served from that event.
+  enum class ArchivedKind { kConversation = 1, kTask = 2, kCommitment = 3 };
+
+  // The ConversationArchived event that archived this conversation, task or
+  // commitment; nullopt if none did. DATA_LOSS if the event is damaged.
+  virtual absl::StatusOr<std::optional<::omniroute::v1::Event>> FindArchive(
+      absl::string_view tenant_id, ArchivedKind kind, uint64_t id) const = 0;
+
+  // The archived conversations that belonged to one of `customers` when
+  // they were archived (conversations merged into another are not listed),
+  // with ids above `after`, by id, at most `limit`.
+  virtual absl::StatusOr<std::vector<ConversationId>> ListArchivedConversations(
+      absl::string_view tenant_id, absl::Span<const CustomerId> customers, ConversationId after,
+      size_t limit) const = 0;
 };
 
 // A store in memory: for tests and for running without durability.

@@ -155,13 +155,25 @@ absl::StatusOr<IngestResult> TenantCore::DecideIngest(const InboundMessage& mess
   absl::StatusOr<MessageId> stored = lookup.ByExternalId(message.channel, message.external_id);
   if (!stored.ok()) return stored.status();
   if (stored->valid()) {
-    const MessageState& m = *state_.message(*stored);
     IngestResult result;
-    result.message = m.id;
-    result.conversation = m.conversation;
-    result.customer = state_.Resolve(state_.conversation(m.conversation)->customer);
-    result.outcome = m.outcome;
+    result.message = *stored;
     result.duplicate = true;
+    if (const MessageState* m = state_.message(*stored)) {
+      result.conversation = m->conversation;
+      result.customer = state_.Resolve(state_.conversation(m->conversation)->customer);
+      result.outcome = m->outcome;
+      return result;
+    }
+    // It left memory with its closed conversation: the store answers.
+    absl::StatusOr<MessageLookup::ArchivedMessage> archived = lookup.Archived(*stored);
+    if (absl::IsNotFound(archived.status())) {
+      return absl::InternalError(absl::StrCat("redelivery of message ", stored->value(), ": ",
+                                              archived.status().message()));
+    }
+    if (!archived.ok()) return archived.status();
+    result.conversation = archived->conversation;
+    result.customer = state_.Resolve(archived->customer);
+    result.outcome = archived->outcome;
     return result;
   }
 
@@ -198,14 +210,20 @@ absl::StatusOr<IngestResult> TenantCore::DecideIngest(const InboundMessage& mess
     for (const std::string& reference : message.references) {
       absl::StatusOr<MessageId> referenced = lookup.ByExternalId(message.channel, reference);
       if (!referenced.ok()) return referenced.status();
-      if (referenced->valid()) consider_reference(state_.message(*referenced)->conversation);
+      // A message no longer in memory is in a closed conversation, which
+      // is never joined.
+      if (referenced->valid() && state_.message(*referenced) != nullptr) {
+        consider_reference(state_.message(*referenced)->conversation);
+      }
     }
     if (!message.thread_key.empty()) {
       // The conversation of the latest message with the key.
       absl::StatusOr<MessageId> latest =
           lookup.LatestByThreadKey(message.channel, message.thread_key);
       if (!latest.ok()) return latest.status();
-      if (latest->valid()) consider_reference(state_.message(*latest)->conversation);
+      if (latest->valid() && state_.message(*latest) != nullptr) {
+        consider_reference(state_.message(*latest)->conversation);
+      }
     }
     result.outcome = ::omniroute::v1::THREAD_OUTCOME_JOINED_BY_REFERENCE;
     if (joined == nullptr) {

@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "omniroute/ids.h"
 #include "omniroute/types.h"
+#include "omniroute/v1/types.pb.h"
 
 namespace omniroute::core {
 
@@ -32,6 +33,20 @@ class MessageLookup {
   // invalid if none.
   virtual absl::StatusOr<MessageId> LatestByThreadKey(Channel channel,
                                                       absl::string_view thread_key) const = 0;
+
+  // A message that left the working set with its closed conversation
+  // (ConversationArchived): what a redelivery of it answers with.
+  struct ArchivedMessage {
+    // The conversation that holds it.
+    ConversationId conversation;
+    // That conversation's customer when it was archived (merges since are
+    // followed with TenantState::Resolve).
+    CustomerId customer;
+    ThreadOutcome outcome = ::omniroute::v1::THREAD_OUTCOME_UNSPECIFIED;
+  };
+  // NOT_FOUND (an internal error for the caller) if the store has no such
+  // archived message.
+  virtual absl::StatusOr<ArchivedMessage> Archived(MessageId id) const = 0;
 };
 
 }  // namespace omniroute::core

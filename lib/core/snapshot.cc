@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
+#include "core/records.h"
 #include "core/tenant_state.h"
 
 namespace omniroute::core {
@@ -16,7 +17,9 @@ namespace {
 
 // 2: messages without bodies, senders, references or keys (history, in the
 // event store).
-constexpr uint32_t kSnapshotFormatVersion = 2;
+// 3: sparse ids (archived conversations, messages, tasks and commitments are
+// not listed; the next ids are), closed_at.
+constexpr uint32_t kSnapshotFormatVersion = 3;
 
 template <typename Ids>
 void AddIds(const Ids& ids, google::protobuf::RepeatedField<uint64_t>* out) {
@@ -25,6 +28,87 @@ void AddIds(const Ids& ids, google::protobuf::RepeatedField<uint64_t>* out) {
 }
 
 }  // namespace
+
+void ConversationToRecord(const ConversationState& c, ::omniroute::v1::ConversationRecord* r) {
+  r->set_id(c.id.value());
+  r->set_customer_id(c.customer.value());
+  r->set_status(c.status);
+  r->set_first_channel(c.first_channel);
+  r->set_channel(c.channel);
+  ToProto(c.opened_at, r->mutable_opened_at());
+  ToProto(c.last_activity_at, r->mutable_last_activity_at());
+  ToProto(c.first_response_due, r->mutable_first_response_due());
+  // Unset means never.
+  if (c.first_responded_at != absl::InfiniteFuture()) {
+    ToProto(c.first_responded_at, r->mutable_first_responded_at());
+  }
+  if (c.resolved_at != absl::InfiniteFuture()) ToProto(c.resolved_at, r->mutable_resolved_at());
+  AddIds(c.messages, r->mutable_message_ids());
+  for (const HandoffView& h : c.handoffs) {
+    auto* hr = r->add_handoffs();
+    hr->set_from_channel(h.from_channel);
+    hr->set_to_channel(h.to_channel);
+    hr->set_reason(h.reason);
+    ToProto(h.actor, hr->mutable_actor());
+    ToProto(h.at, hr->mutable_at());
+  }
+  AddIds(c.absorbed, r->mutable_absorbed_ids());
+  r->set_merged_into(c.merged_into.value());
+  r->set_began_in_public(c.began_in_public);
+  r->set_status_before_merge(c.status_before_merge);
+  if (c.closed_at != absl::InfiniteFuture()) ToProto(c.closed_at, r->mutable_closed_at());
+}
+
+void MessageToRecord(const MessageState& m, ::omniroute::v1::MessageRecord* r) {
+  r->set_id(m.id.value());
+  r->set_conversation_id(m.conversation.value());
+  r->set_channel(m.channel);
+  r->set_direction(m.direction);
+  r->set_visibility(m.visibility);
+  ToProto(m.recorded_at, r->mutable_recorded_at());
+  r->set_outcome(m.outcome);
+  r->set_origin_conversation_id(m.origin.value());
+  r->set_sender_fingerprint(m.sender_fingerprint);
+}
+
+ConversationState ConversationFromRecord(const ::omniroute::v1::ConversationRecord& r) {
+  ConversationState c;
+  c.id = ConversationId(r.id());
+  c.customer = CustomerId(r.customer_id());
+  c.status = r.status();
+  c.first_channel = r.first_channel();
+  c.channel = r.channel();
+  c.opened_at = FromProto(r.opened_at());
+  c.last_activity_at = FromProto(r.last_activity_at());
+  c.first_response_due = FromProto(r.first_response_due());
+  if (r.has_first_responded_at()) c.first_responded_at = FromProto(r.first_responded_at());
+  if (r.has_resolved_at()) c.resolved_at = FromProto(r.resolved_at());
+  if (r.has_closed_at()) c.closed_at = FromProto(r.closed_at());
+  for (uint64_t id : r.message_ids()) c.messages.push_back(MessageId(id));
+  for (const auto& h : r.handoffs()) {
+    c.handoffs.push_back({h.from_channel(), h.to_channel(), h.reason(), FromProto(h.actor()),
+                          FromProto(h.at())});
+  }
+  for (uint64_t id : r.absorbed_ids()) c.absorbed.push_back(ConversationId(id));
+  c.merged_into = ConversationId(r.merged_into());
+  c.began_in_public = r.began_in_public();
+  c.status_before_merge = r.status_before_merge();
+  return c;
+}
+
+MessageState MessageFromRecord(const ::omniroute::v1::MessageRecord& r) {
+  MessageState m;
+  m.id = MessageId(r.id());
+  m.conversation = ConversationId(r.conversation_id());
+  m.channel = r.channel();
+  m.direction = r.direction();
+  m.visibility = r.visibility();
+  m.recorded_at = FromProto(r.recorded_at());
+  m.outcome = r.outcome();
+  m.origin = ConversationId(r.origin_conversation_id());
+  m.sender_fingerprint = r.sender_fingerprint();
+  return m;
+}
 
 void TenantState::ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const {
   snapshot->set_format_version(kSnapshotFormatVersion);
@@ -43,47 +127,12 @@ void TenantState::ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const {
     AddIds(c.conversations, r->mutable_conversation_ids());
     r->set_merged_into(c.merged_into.value());
   }
-  for (const ConversationState& c : conversations_) {
-    auto* r = snapshot->add_conversations();
-    r->set_id(c.id.value());
-    r->set_customer_id(c.customer.value());
-    r->set_status(c.status);
-    r->set_first_channel(c.first_channel);
-    r->set_channel(c.channel);
-    ToProto(c.opened_at, r->mutable_opened_at());
-    ToProto(c.last_activity_at, r->mutable_last_activity_at());
-    ToProto(c.first_response_due, r->mutable_first_response_due());
-    // Unset means never.
-    if (c.first_responded_at != absl::InfiniteFuture()) {
-      ToProto(c.first_responded_at, r->mutable_first_responded_at());
-    }
-    if (c.resolved_at != absl::InfiniteFuture()) ToProto(c.resolved_at, r->mutable_resolved_at());
-    AddIds(c.messages, r->mutable_message_ids());
-    for (const HandoffView& h : c.handoffs) {
-      auto* hr = r->add_handoffs();
-      hr->set_from_channel(h.from_channel);
-      hr->set_to_channel(h.to_channel);
-      hr->set_reason(h.reason);
-      ToProto(h.actor, hr->mutable_actor());
-      ToProto(h.at, hr->mutable_at());
-    }
-    AddIds(c.absorbed, r->mutable_absorbed_ids());
-    r->set_merged_into(c.merged_into.value());
-    r->set_began_in_public(c.began_in_public);
-    r->set_status_before_merge(c.status_before_merge);
+  for (const ConversationState* c : ConversationsById()) {
+    ConversationToRecord(*c, snapshot->add_conversations());
   }
-  for (const MessageState& m : messages_) {
-    auto* r = snapshot->add_messages();
-    r->set_id(m.id.value());
-    r->set_conversation_id(m.conversation.value());
-    r->set_channel(m.channel);
-    r->set_direction(m.direction);
-    r->set_visibility(m.visibility);
-    ToProto(m.recorded_at, r->mutable_recorded_at());
-    r->set_outcome(m.outcome);
-    r->set_origin_conversation_id(m.origin.value());
-    r->set_sender_fingerprint(m.sender_fingerprint);
-  }
+  for (const MessageState* m : MessagesById()) MessageToRecord(*m, snapshot->add_messages());
+  snapshot->set_next_conversation_id(next_conversation_id_);
+  snapshot->set_next_message_id(next_message_id_);
   // Sorted by absorbed id so that equal states give equal bytes.
   std::vector<CustomerId> absorbed;
   for (const auto& [id, record] : active_merges_) absorbed.push_back(id);
@@ -125,10 +174,48 @@ absl::StatusOr<TenantState> TenantState::FromSnapshot(
   if (state.configured_) state.options_ = FromProto(snapshot.settings());
 
   const uint64_t customer_count = snapshot.customers_size();
-  const uint64_t conversation_count = snapshot.conversations_size();
-  const uint64_t message_count = snapshot.messages_size();
   auto valid = [](uint64_t id, uint64_t count) { return id >= 1 && id <= count; };
   auto optional_valid = [](uint64_t id, uint64_t count) { return id <= count; };
+  // Conversations and messages first: customers and merges point at them.
+  uint64_t last_conversation = 0;
+  for (const auto& r : snapshot.conversations()) {
+    if (r.id() <= last_conversation) return corrupt("conversation ids out of order");
+    last_conversation = r.id();
+    if (!valid(r.customer_id(), customer_count)) return corrupt("dangling id in a conversation");
+    state.conversations_.emplace(r.id(), ConversationFromRecord(r));
+  }
+  uint64_t last_message = 0;
+  for (const auto& r : snapshot.messages()) {
+    if (r.id() <= last_message) return corrupt("message ids out of order");
+    last_message = r.id();
+    if (state.conversation(ConversationId(r.conversation_id())) == nullptr) {
+      return corrupt("dangling conversation");
+    }
+    state.messages_.emplace(r.id(), MessageFromRecord(r));
+  }
+  if (snapshot.next_conversation_id() <= last_conversation ||
+      snapshot.next_message_id() <= last_message) {
+    return corrupt("next ids behind the ids in use");
+  }
+  state.next_conversation_id_ = snapshot.next_conversation_id();
+  state.next_message_id_ = snapshot.next_message_id();
+  // An origin or a merged_into may name an archived conversation (below
+  // next_conversation_id); a listed message must be in memory.
+  auto known_conversation = [&](uint64_t id) { return id >= 1 && id < state.next_conversation_id_; };
+  for (const auto& [id, c] : state.conversations_) {
+    if (c.merged_into.valid() && state.conversation(c.merged_into) == nullptr) {
+      return corrupt("dangling merged_into");
+    }
+    for (MessageId m : c.messages) {
+      if (state.message(m) == nullptr) return corrupt("dangling message id");
+    }
+    for (ConversationId a : c.absorbed) {
+      if (state.conversation(a) == nullptr) return corrupt("dangling absorbed id");
+    }
+  }
+  for (const auto& [id, m] : state.messages_) {
+    if (!known_conversation(m.origin.value())) return corrupt("dangling origin");
+  }
 
   for (int i = 0; i < snapshot.customers_size(); ++i) {
     const auto& r = snapshot.customers(i);
@@ -148,62 +235,12 @@ absl::StatusOr<TenantState> TenantState::FromSnapshot(
       }
     }
     for (uint64_t id : r.conversation_ids()) {
-      if (!valid(id, conversation_count)) return corrupt("dangling conversation id");
+      if (state.conversation(ConversationId(id)) == nullptr) {
+        return corrupt("dangling conversation id");
+      }
       c.conversations.push_back(ConversationId(id));
     }
     c.merged_into = CustomerId(r.merged_into());
-  }
-  for (int i = 0; i < snapshot.conversations_size(); ++i) {
-    const auto& r = snapshot.conversations(i);
-    if (r.id() != static_cast<uint64_t>(i) + 1) return corrupt("conversation ids out of order");
-    if (!valid(r.customer_id(), customer_count) ||
-        !optional_valid(r.merged_into(), conversation_count)) {
-      return corrupt("dangling id in a conversation");
-    }
-    ConversationState& c = state.conversations_.emplace_back();
-    c.id = ConversationId(r.id());
-    c.customer = CustomerId(r.customer_id());
-    c.status = r.status();
-    c.first_channel = r.first_channel();
-    c.channel = r.channel();
-    c.opened_at = FromProto(r.opened_at());
-    c.last_activity_at = FromProto(r.last_activity_at());
-    c.first_response_due = FromProto(r.first_response_due());
-    if (r.has_first_responded_at()) c.first_responded_at = FromProto(r.first_responded_at());
-    if (r.has_resolved_at()) c.resolved_at = FromProto(r.resolved_at());
-    for (uint64_t id : r.message_ids()) {
-      if (!valid(id, message_count)) return corrupt("dangling message id");
-      c.messages.push_back(MessageId(id));
-    }
-    for (const auto& h : r.handoffs()) {
-      c.handoffs.push_back({h.from_channel(), h.to_channel(), h.reason(), FromProto(h.actor()),
-                            FromProto(h.at())});
-    }
-    for (uint64_t id : r.absorbed_ids()) {
-      if (!valid(id, conversation_count)) return corrupt("dangling absorbed id");
-      c.absorbed.push_back(ConversationId(id));
-    }
-    c.merged_into = ConversationId(r.merged_into());
-    c.began_in_public = r.began_in_public();
-    c.status_before_merge = r.status_before_merge();
-  }
-  for (int i = 0; i < snapshot.messages_size(); ++i) {
-    const auto& r = snapshot.messages(i);
-    if (r.id() != static_cast<uint64_t>(i) + 1) return corrupt("message ids out of order");
-    if (!valid(r.conversation_id(), conversation_count) ||
-        !valid(r.origin_conversation_id(), conversation_count)) {
-      return corrupt("dangling conversation");
-    }
-    MessageState& m = state.messages_.emplace_back();
-    m.id = MessageId(r.id());
-    m.conversation = ConversationId(r.conversation_id());
-    m.channel = r.channel();
-    m.direction = r.direction();
-    m.visibility = r.visibility();
-    m.recorded_at = FromProto(r.recorded_at());
-    m.outcome = r.outcome();
-    m.origin = ConversationId(r.origin_conversation_id());
-    m.sender_fingerprint = r.sender_fingerprint();
   }
   for (const auto& r : snapshot.merges()) {
     if (!valid(r.survivor_id(), customer_count) || !valid(r.absorbed_id(), customer_count)) {
@@ -214,12 +251,14 @@ absl::StatusOr<TenantState> TenantState::FromSnapshot(
     record.absorbed = CustomerId(r.absorbed_id());
     for (const auto& identity : r.identities()) record.identities.push_back(FromProto(identity));
     for (uint64_t id : r.conversation_ids()) {
-      if (!valid(id, conversation_count)) return corrupt("dangling conversation in a merge");
+      if (state.conversation(ConversationId(id)) == nullptr) {
+        return corrupt("dangling conversation in a merge");
+      }
       record.conversations.push_back(ConversationId(id));
     }
     for (const auto& t : r.threads()) {
-      if (!valid(t.target_conversation_id(), conversation_count) ||
-          !valid(t.source_conversation_id(), conversation_count)) {
+      if (state.conversation(ConversationId(t.target_conversation_id())) == nullptr ||
+          state.conversation(ConversationId(t.source_conversation_id())) == nullptr) {
         return corrupt("dangling thread in a merge");
       }
       MergeRecord::Thread thread{ConversationId(t.target_conversation_id()),
@@ -227,16 +266,43 @@ absl::StatusOr<TenantState> TenantState::FromSnapshot(
                                  {},
                                  t.target_channel_before()};
       for (uint64_t id : t.message_ids()) {
-        if (!valid(id, message_count)) return corrupt("dangling message in a merge");
+        // A message may have left with its conversation since (archived).
+        if (!valid(id, state.next_message_id_ - 1)) return corrupt("dangling message in a merge");
         thread.messages.push_back(MessageId(id));
       }
       record.threads.push_back(std::move(thread));
     }
+    state.Pin(record);
     state.active_merges_[record.absorbed] = std::move(record);
   }
+  for (const auto& [id, c] : state.conversations_) state.RefreshArchivable(c);
   absl::StatusOr<routing::RoutingState> routing = routing::RoutingState::FromSnapshot(snapshot.routing());
   if (!routing.ok()) return corrupt(routing.status().message());
   state.routing_ = *std::move(routing);
+  return state;
+}
+
+absl::StatusOr<TenantState> TenantState::FromArchive(
+    absl::string_view tenant_id, const ::omniroute::v1::ConversationArchive& archive) {
+  TenantState state{std::string(tenant_id)};
+  for (const auto& r : archive.conversations()) {
+    state.conversations_.emplace(r.id(), ConversationFromRecord(r));
+  }
+  for (const auto& r : archive.messages()) state.messages_.emplace(r.id(), MessageFromRecord(r));
+  for (const auto& [id, c] : state.conversations_) {
+    for (MessageId m : c.messages) {
+      if (state.message(m) == nullptr) {
+        return absl::DataLossError(absl::StrCat("the archive of conversation ", id, " of tenant ",
+                                                tenant_id, " lacks message ", m.value()));
+      }
+    }
+    for (ConversationId a : c.absorbed) {
+      if (state.conversation(a) == nullptr) {
+        return absl::DataLossError(absl::StrCat("the archive of conversation ", id, " of tenant ",
+                                                tenant_id, " lacks conversation ", a.value()));
+      }
+    }
+  }
   return state;
 }
 

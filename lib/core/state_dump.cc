@@ -52,13 +52,17 @@ std::string DumpState(const TenantState& state) {
     }
     out += "\n";
   }
-  for (const ConversationState& c : state.conversations()) {
+  absl::StrAppend(&out, "next conversation=", state.NextConversationId().value(),
+                  " message=", state.NextMessageId().value(), "\n");
+  for (const ConversationState* conversation : state.ConversationsById()) {
+    const ConversationState& c = *conversation;
     absl::StrAppend(&out, "conversation ", c.id.value(), " customer=", c.customer.value(),
                     " status=", ConversationStatusName(c.status),
                     " first=", ChannelName(c.first_channel), " channel=", ChannelName(c.channel),
                     " opened=", Time(c.opened_at), " due=", Time(c.first_response_due),
                     " responded=", Time(c.first_responded_at), " resolved=",
-                    Time(c.resolved_at), " public=", c.began_in_public,
+                    Time(c.resolved_at), " closed=", Time(c.closed_at),
+                    " public=", c.began_in_public,
                     " merged_into=", c.merged_into.value(), " absorbed=[", Ids(c.absorbed),
                     "] messages=[", Ids(c.messages), "]\n");
     for (const HandoffView& h : c.handoffs) {
@@ -68,7 +72,8 @@ std::string DumpState(const TenantState& state) {
                       "\n");
     }
   }
-  for (const MessageState& m : state.messages()) {
+  for (const MessageState* message : state.MessagesById()) {
+    const MessageState& m = *message;
     absl::StrAppend(&out, "message ", m.id.value(), " conversation=", m.conversation.value(),
                     " origin=", m.origin.value(), " ", ChannelName(m.channel),
                     " dir=", static_cast<int>(m.direction),

@@ -10,6 +10,7 @@
 #ifndef OMNIROUTE_LIB_CORE_TENANT_CORE_H_
 #define OMNIROUTE_LIB_CORE_TENANT_CORE_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 

@@ -38,13 +38,41 @@ const CustomerState* TenantState::customer(CustomerId id) const {
 }
 
 const ConversationState* TenantState::conversation(ConversationId id) const {
-  if (id.value() == 0 || id.value() > conversations_.size()) return nullptr;
-  return &conversations_[id.value() - 1];
+  auto it = conversations_.find(id.value());
+  return it == conversations_.end() ? nullptr : &it->second;
 }
 
 const MessageState* TenantState::message(MessageId id) const {
-  if (id.value() == 0 || id.value() > messages_.size()) return nullptr;
-  return &messages_[id.value() - 1];
+  auto it = messages_.find(id.value());
+  return it == messages_.end() ? nullptr : &it->second;
+}
+
+std::vector<const ConversationState*> TenantState::ConversationsById() const {
+  std::vector<const ConversationState*> out;
+  out.reserve(conversations_.size());
+  for (const auto& [id, c] : conversations_) out.push_back(&c);
+  std::sort(out.begin(), out.end(),
+            [](const ConversationState* a, const ConversationState* b) { return a->id < b->id; });
+  return out;
+}
+
+std::vector<const MessageState*> TenantState::MessagesById() const {
+  std::vector<const MessageState*> out;
+  out.reserve(messages_.size());
+  for (const auto& [id, m] : messages_) out.push_back(&m);
+  std::sort(out.begin(), out.end(),
+            [](const MessageState* a, const MessageState* b) { return a->id < b->id; });
+  return out;
+}
+
+std::vector<ConversationId> TenantState::Family(ConversationId id) const {
+  std::vector<ConversationId> family;
+  if (conversation(id) == nullptr) return family;
+  family.push_back(id);
+  for (size_t i = 0; i < family.size(); ++i) {
+    for (ConversationId absorbed : conversation(family[i])->absorbed) family.push_back(absorbed);
+  }
+  return family;
 }
 
 const MergeRecord* TenantState::active_merge(CustomerId absorbed) const {
@@ -204,7 +232,7 @@ absl::Status TenantState::Check(const Event& event) const {
     }
     case Event::kConversationOpened: {
       const auto& e = event.conversation_opened();
-      if (e.conversation_id() != conversations_.size() + 1) {
+      if (e.conversation_id() != next_conversation_id_) {
         return Misfit(event, "conversation ids must be consecutive");
       }
       if (!active_customer(e.customer_id())) return Misfit(event, "unknown customer");
@@ -212,7 +240,7 @@ absl::Status TenantState::Check(const Event& event) const {
     }
     case Event::kMessageRecorded: {
       const auto& e = event.message_recorded();
-      if (e.message_id() != messages_.size() + 1) {
+      if (e.message_id() != next_message_id_) {
         return Misfit(event, "message ids must be consecutive");
       }
       if (!live_conversation(e.conversation_id())) return Misfit(event, "conversation not live");
@@ -254,7 +282,23 @@ absl::Status TenantState::Check(const Event& event) const {
       }
       return absl::OkStatus();
     }
+    case Event::kConversationArchived: {
+      const ConversationState* c =
+          conversation(ConversationId(event.conversation_archived().conversation_id()));
+      if (c == nullptr || c->status != ::omniroute::v1::CONVERSATION_STATUS_CLOSED) {
+        return Misfit(event, "only a closed conversation of the working set is archived");
+      }
+      for (ConversationId id : Family(c->id)) {
+        if (merge_pins_.contains(id)) return Misfit(event, "an active merge names it");
+        if (!routing_.Archivable(id)) {
+          return Misfit(event, "routing still holds it (a task or commitment not ended)");
+        }
+      }
+      return absl::OkStatus();
+    }
     case Event::PAYLOAD_NOT_SET:
+      break;
+    default:
       break;
   }
   return Misfit(event, "unknown event type");
@@ -328,6 +372,7 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
                                   target_channel});
       }
       absorbed.merged_into = survivor.id;
+      Pin(record);
       active_merges_[absorbed.id] = std::move(record);
       return;
     }
@@ -376,6 +421,7 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
         carriers.insert(c);
       }
       restored.merged_into = CustomerId();
+      for (ConversationId id : PinnedBy(active_merges_.at(restored.id))) Unpin(id);
       active_merges_.erase(restored.id);
       // The merges of those carriers recorded what this customer brought
       // them; it has left, so undoing them must not take its things along.
@@ -387,6 +433,9 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
         if (!carriers.contains(absorbed_id)) continue;
         std::erase_if(other.identities,
                       [&](const Identity& i) { return gone_identities.contains(i); });
+        for (ConversationId c : other.conversations) {
+          if (gone_conversations.contains(c)) Unpin(c);
+        }
         std::erase_if(other.conversations,
                       [&](ConversationId c) { return gone_conversations.contains(c); });
         for (MergeRecord::Thread& thread : other.threads) {
@@ -399,7 +448,8 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
 
     case Event::kConversationOpened: {
       const auto& e = event.conversation_opened();
-      ConversationState& c = conversations_.emplace_back();
+      ConversationState& c = conversations_[e.conversation_id()];
+      ++next_conversation_id_;
       c.id = ConversationId(e.conversation_id());
       c.customer = CustomerId(e.customer_id());
       c.first_channel = e.channel();
@@ -413,7 +463,8 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
 
     case Event::kMessageRecorded: {
       const auto& e = event.message_recorded();
-      MessageState& m = messages_.emplace_back();
+      MessageState& m = messages_[e.message_id()];
+      ++next_message_id_;
       m.id = MessageId(e.message_id());
       m.conversation = ConversationId(e.conversation_id());
       m.origin = m.conversation;
@@ -452,12 +503,17 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
     case Event::kConversationStatusChanged: {
       const auto& e = event.conversation_status_changed();
       ConversationState& c = mutable_conversation(e.conversation_id());
+      archivable_.erase({c.closed_at, c.id});
       c.status = e.to_status();
       if (c.status == ::omniroute::v1::CONVERSATION_STATUS_RESOLVED) {
         c.resolved_at = at;
       } else if (c.status != ::omniroute::v1::CONVERSATION_STATUS_CLOSED) {
         c.resolved_at = absl::InfiniteFuture();
       }
+      c.closed_at = c.status == ::omniroute::v1::CONVERSATION_STATUS_CLOSED
+                        ? at
+                        : absl::InfiniteFuture();
+      RefreshArchivable(c);
       return;
     }
 
@@ -485,9 +541,61 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
       return;
     }
 
+    case Event::kConversationArchived:
+      Archive(event.conversation_archived());
+      return;
+
     case Event::PAYLOAD_NOT_SET:
       return;
+    default:
+      return;
   }
+}
+
+std::vector<ConversationId> TenantState::PinnedBy(const MergeRecord& record) {
+  std::vector<ConversationId> ids = record.conversations;
+  for (const MergeRecord::Thread& t : record.threads) {
+    ids.push_back(t.target);
+    ids.push_back(t.source);
+  }
+  return ids;
+}
+
+void TenantState::Pin(const MergeRecord& record) {
+  for (ConversationId id : PinnedBy(record)) {
+    ++merge_pins_[id];
+    if (const ConversationState* c = conversation(id)) archivable_.erase({c->closed_at, id});
+  }
+}
+
+void TenantState::Unpin(ConversationId id) {
+  auto it = merge_pins_.find(id);
+  if (it == merge_pins_.end()) return;
+  if (--it->second > 0) return;
+  merge_pins_.erase(it);
+  if (auto c = conversations_.find(id.value()); c != conversations_.end()) {
+    RefreshArchivable(c->second);
+  }
+}
+
+void TenantState::RefreshArchivable(const ConversationState& c) {
+  if (c.status == ::omniroute::v1::CONVERSATION_STATUS_CLOSED && !merge_pins_.contains(c.id)) {
+    archivable_.insert({c.closed_at, c.id});
+  } else {
+    archivable_.erase({c.closed_at, c.id});
+  }
+}
+
+void TenantState::Archive(const ::omniroute::v1::ConversationArchived& event) {
+  const std::vector<ConversationId> family = Family(ConversationId(event.conversation_id()));
+  for (ConversationId id : family) {
+    const ConversationState& c = conversations_.at(id.value());
+    for (MessageId m : c.messages) messages_.erase(m.value());
+    archivable_.erase({c.closed_at, id});
+    EraseValue(mutable_customer(c.customer.value()).conversations, id);
+  }
+  for (ConversationId id : family) conversations_.erase(id.value());
+  routing_.Archive(family);
 }
 
 void TenantState::MoveMessages(ConversationState& from, ConversationState& to,
@@ -498,7 +606,7 @@ void TenantState::MoveMessages(ConversationState& from, ConversationState& to,
   const size_t old_size = to.messages.size();
   for (uint64_t id : ids) {
     moving.insert(MessageId(id));
-    messages_[id - 1].conversation = to.id;
+    mutable_message(id).conversation = to.id;
     to.messages.push_back(MessageId(id));
   }
   from.messages.erase(std::remove_if(from.messages.begin(), from.messages.end(),
@@ -524,13 +632,13 @@ void TenantState::FollowLatestChannel(const ConversationState& source,
 void TenantState::UpdateBeganInPublic(ConversationState& conversation) const {
   conversation.began_in_public =
       !conversation.messages.empty() &&
-      messages_[conversation.messages.front().value() - 1].visibility ==
+      message_at(conversation.messages.front()).visibility ==
           ::omniroute::v1::VISIBILITY_PUBLIC;
 }
 
 bool TenantState::TimelineBefore(MessageId a, MessageId b) const {
-  const absl::Time ta = messages_[a.value() - 1].recorded_at;
-  const absl::Time tb = messages_[b.value() - 1].recorded_at;
+  const absl::Time ta = message_at(a).recorded_at;
+  const absl::Time tb = message_at(b).recorded_at;
   return ta != tb ? ta < tb : a < b;
 }
 
@@ -544,7 +652,7 @@ void TenantState::UpdateLastActivity(ConversationState& conversation) const {
   conversation.last_activity_at =
       conversation.messages.empty()
           ? conversation.opened_at
-          : messages_[conversation.messages.back().value() - 1].recorded_at;
+          : message_at(conversation.messages.back()).recorded_at;
 }
 
 }  // namespace omniroute::core

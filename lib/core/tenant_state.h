@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -94,6 +96,8 @@ struct ConversationState {
   absl::Time first_response_due;
   absl::Time first_responded_at = absl::InfiniteFuture();
   absl::Time resolved_at = absl::InfiniteFuture();
+  // When it was closed; InfiniteFuture while it is not.
+  absl::Time closed_at = absl::InfiniteFuture();
   // Ordered by (recorded_at, id): the timeline order.
   std::vector<MessageId> messages;
   std::vector<HandoffView> handoffs;
@@ -127,6 +131,12 @@ class TenantState {
   // snapshot is inconsistent (ids out of order or dangling), FAILED_PRECONDITION
   // for a format version this build does not know.
   static absl::StatusOr<TenantState> FromSnapshot(const ::omniroute::v1::TenantSnapshot& snapshot);
+  // A state holding only an archive's conversations and messages (no
+  // customers, no routing), so that their views are built by the same code
+  // as the working set's (views.h). DATA_LOSS if the archive is
+  // inconsistent (a listed message or conversation missing).
+  static absl::StatusOr<TenantState> FromArchive(absl::string_view tenant_id,
+                                                 const ::omniroute::v1::ConversationArchive& archive);
 
   const std::string& tenant_id() const { return tenant_id_; }
   uint64_t last_sequence() const { return last_sequence_; }
@@ -153,28 +163,50 @@ class TenantState {
   }
 
   size_t customer_count() const { return customers_.size(); }
+  // Conversations and messages in the working set (archived ones are not).
   size_t conversation_count() const { return conversations_.size(); }
   size_t message_count() const { return messages_.size(); }
 
   CustomerId NextCustomerId() const { return CustomerId(customers_.size() + 1); }
-  ConversationId NextConversationId() const {
-    return ConversationId(conversations_.size() + 1);
-  }
-  MessageId NextMessageId() const { return MessageId(messages_.size() + 1); }
+  ConversationId NextConversationId() const { return ConversationId(next_conversation_id_); }
+  MessageId NextMessageId() const { return MessageId(next_message_id_); }
 
   const ChunkedVector<CustomerState>& customers() const { return customers_; }
-  const ChunkedVector<ConversationState>& conversations() const { return conversations_; }
-  const ChunkedVector<MessageState>& messages() const { return messages_; }
+  // The working set's conversations and messages, by id.
+  std::vector<const ConversationState*> ConversationsById() const;
+  std::vector<const MessageState*> MessagesById() const;
   const absl::flat_hash_map<CustomerId, MergeRecord>& active_merges() const {
     return active_merges_;
   }
+
+  // Closed conversations that may leave the working set, by (closed_at,
+  // id): every closed conversation in memory except those an active merge
+  // record names (an unmerge would need them back). Whether routing still
+  // holds one (a task or a commitment not ended) is checked when it is due.
+  const absl::btree_set<std::pair<absl::Time, ConversationId>>& archivable() const {
+    return archivable_;
+  }
+  // Whether an active merge record names the conversation.
+  bool pinned(ConversationId id) const { return merge_pins_.contains(id); }
+  // The conversation and those merged into it, recursively (its archive
+  // takes them all). Empty if `id` is not in the working set.
+  std::vector<ConversationId> Family(ConversationId id) const;
 
  private:
   absl::Status Check(const ::omniroute::v1::Event& event) const;
   void ApplyChecked(const ::omniroute::v1::Event& event, absl::Time at);
 
   CustomerState& mutable_customer(uint64_t id) { return customers_[id - 1]; }
-  ConversationState& mutable_conversation(uint64_t id) { return conversations_[id - 1]; }
+  ConversationState& mutable_conversation(uint64_t id) { return conversations_.at(id); }
+  MessageState& mutable_message(uint64_t id) { return messages_.at(id); }
+  const MessageState& message_at(MessageId id) const { return messages_.at(id.value()); }
+
+  // An active merge record started or stopped naming these conversations.
+  static std::vector<ConversationId> PinnedBy(const MergeRecord& record);
+  void Pin(const MergeRecord& record);
+  void Unpin(ConversationId id);
+  void RefreshArchivable(const ConversationState& c);
+  void Archive(const ::omniroute::v1::ConversationArchived& event);
 
   void MoveMessages(ConversationState& from, ConversationState& to,
                     const google::protobuf::RepeatedField<uint64_t>& ids);
@@ -192,10 +224,17 @@ class TenantState {
   TenantOptions options_;
 
   ChunkedVector<CustomerState> customers_;
-  ChunkedVector<ConversationState> conversations_;
-  ChunkedVector<MessageState> messages_;
+  // Sparse: closed conversations and their messages leave (archival). Node
+  // based, so a conversation stays where it is while others come and go.
+  absl::node_hash_map<uint64_t, ConversationState> conversations_;
+  absl::flat_hash_map<uint64_t, MessageState> messages_;
+  uint64_t next_conversation_id_ = 1;
+  uint64_t next_message_id_ = 1;
   IdentityIndex identity_owner_;
   absl::flat_hash_map<CustomerId, MergeRecord> active_merges_;
+  // How many active merge records name each conversation (see archivable()).
+  absl::flat_hash_map<ConversationId, uint32_t> merge_pins_;
+  absl::btree_set<std::pair<absl::Time, ConversationId>> archivable_;
   routing::RoutingState routing_;
 };
 

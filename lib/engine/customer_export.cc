@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
 #include "core/views.h"
+#include "engine/archived_conversation.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace omniroute::engine_internal {
@@ -85,6 +86,9 @@ CustomerExportPlan PlanCustomerExport(const core::TenantState& state, CustomerId
   }
   std::sort(absorbed.begin(), absorbed.end());
   for (CustomerId id : absorbed) plan.customers.push_back(CustomerRecord(*state.customer(id)));
+  plan.holder = target.id;
+  plan.archive_owners.push_back(target.id);
+  plan.archive_owners.insert(plan.archive_owners.end(), absorbed.begin(), absorbed.end());
 
   std::vector<ConversationId> conversations = target.conversations;
   std::sort(conversations.begin(), conversations.end());
@@ -97,13 +101,50 @@ CustomerExportPlan PlanCustomerExport(const core::TenantState& state, CustomerId
   return plan;
 }
 
+// The conversations that left the working set, from the store's archive:
+// each with those merged into it, in the plan's form.
+absl::StatusOr<std::vector<CustomerExportPlan::Conversation>> ArchivedConversations(
+    const EventStore& store, absl::string_view tenant_id, const CustomerExportPlan& plan) {
+  std::vector<CustomerExportPlan::Conversation> out;
+  ConversationId after;
+  while (true) {
+    absl::StatusOr<std::vector<ConversationId>> ids =
+        store.ListArchivedConversations(tenant_id, plan.archive_owners, after, kMaxPageSize);
+    if (!ids.ok()) return ids.status();
+    for (ConversationId id : *ids) {
+      absl::StatusOr<ArchivedConversation> archived = ArchivedConversation::Read(
+          store, tenant_id, EventStore::ArchivedKind::kConversation, id.value(), "conversation");
+      if (!archived.ok()) return archived.status();
+      for (const ConversationId member : archived->Members()) {
+        ConversationView view = archived->Conversation(member);
+        view.customer = plan.holder;
+        out.push_back({ConversationRecord(view),
+                       view.merged_into.has_value() ? ConversationId() : member});
+      }
+    }
+    if (ids->size() < static_cast<size_t>(kMaxPageSize)) break;
+    after = ids->back();
+  }
+  return out;
+}
+
 absl::Status WriteCustomerExport(const EventStore& store, absl::string_view tenant_id,
                                  const CustomerExportPlan& plan,
                                  const std::function<absl::Status(absl::string_view)>& write) {
   for (const v1::CustomerExportRecord& record : plan.customers) {
     if (absl::Status s = WriteRecord(record, write); !s.ok()) return s;
   }
-  for (const CustomerExportPlan::Conversation& conversation : plan.conversations) {
+  absl::StatusOr<std::vector<CustomerExportPlan::Conversation>> archived =
+      ArchivedConversations(store, tenant_id, plan);
+  if (!archived.ok()) return archived.status();
+  std::vector<const CustomerExportPlan::Conversation*> conversations;
+  for (const auto& c : plan.conversations) conversations.push_back(&c);
+  for (const auto& c : *archived) conversations.push_back(&c);
+  std::stable_sort(conversations.begin(), conversations.end(), [](const auto* a, const auto* b) {
+    return a->record.conversation().conversation_id() < b->record.conversation().conversation_id();
+  });
+  for (const CustomerExportPlan::Conversation* c : conversations) {
+    const CustomerExportPlan::Conversation& conversation = *c;
     if (absl::Status s = WriteRecord(conversation.record, write); !s.ok()) return s;
     if (!conversation.thread.valid()) continue;
     std::optional<EventStore::MessageCursor> after;

@@ -32,6 +32,10 @@ struct CustomerExportPlan {
     ConversationId thread;
   };
   std::vector<Conversation> conversations;
+  // Whose archived conversations (in the store) follow: the customer and
+  // those merged into it; `holder` is the customer they belong to now.
+  CustomerId holder;
+  std::vector<CustomerId> archive_owners;
 };
 
 // The plan for `customer` (resolved through merges), which must exist.

@@ -9,11 +9,13 @@
 #include <memory>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "core/tenant_core.h"
 #include "core/views.h"
+#include "engine/archived_conversation.h"
 #include "engine/customer_export.h"
 #include "engine/engine_impl.h"
 #include "engine/page_token.h"
@@ -200,16 +202,45 @@ absl::StatusOr<CustomerView> Engine::FindCustomer(absl::string_view tenant_id,
       });
 }
 
+namespace {
+
+absl::Status ConversationNotFound(ConversationId id) {
+  return absl::NotFoundError(absl::StrCat("conversation: ", ToString(id), " not found"));
+}
+
+// Whether `id` was given to a conversation that is no longer in memory.
+bool MayBeArchived(const core::TenantState& state, ConversationId id) {
+  return id.valid() && id < state.NextConversationId() && state.conversation(id) == nullptr;
+}
+
+}  // namespace
+
 absl::StatusOr<ConversationView> Engine::GetConversation(absl::string_view tenant_id,
                                                          ConversationId id) const {
-  return impl_->Query<ConversationView>(
-      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<ConversationView> {
-        const core::ConversationState* c = state.conversation(id);
-        if (c == nullptr) {
-          return absl::NotFoundError(absl::StrCat("conversation: ", ToString(id), " not found"));
+  // In memory, or archived (read from the store, without the tenant's lock).
+  absl::StatusOr<std::optional<ConversationView>> live = impl_->Query<std::optional<ConversationView>>(
+      tenant_id,
+      [&](const core::TenantState& state) -> absl::StatusOr<std::optional<ConversationView>> {
+        if (const core::ConversationState* c = state.conversation(id)) {
+          return core::ToView(state, *c);
         }
-        return core::ToView(state, *c);
+        if (!MayBeArchived(state, id)) return ConversationNotFound(id);
+        return std::nullopt;
       });
+  if (!live.ok()) return live.status();
+  if (live->has_value()) return **std::move(live);
+  absl::StatusOr<engine_internal::ArchivedConversation> archived =
+      engine_internal::ArchivedConversation::Read(impl_->store(), tenant_id,
+                                                  EventStore::ArchivedKind::kConversation,
+                                                  id.value(), "conversation");
+  if (!archived.ok()) return archived.status();
+  ConversationView view = archived->Conversation(id);
+  // Merges since it was archived.
+  absl::StatusOr<CustomerId> customer = impl_->Query<CustomerId>(
+      tenant_id, [&](const core::TenantState& state) { return state.Resolve(view.customer); });
+  if (!customer.ok()) return customer.status();
+  view.customer = *customer;
+  return view;
 }
 
 absl::StatusOr<TimelinePage> Engine::GetTimelinePage(absl::string_view tenant_id,
@@ -232,16 +263,27 @@ absl::StatusOr<TimelinePage> Engine::GetTimelinePage(absl::string_view tenant_id
     ConversationId id;
     std::vector<HandoffView> handoffs;
   };
-  absl::StatusOr<Thread> thread = impl_->Query<Thread>(
-      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<Thread> {
+  absl::StatusOr<std::optional<Thread>> live = impl_->Query<std::optional<Thread>>(
+      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<std::optional<Thread>> {
         if (state.conversation(id) == nullptr) {
-          return absl::NotFoundError(absl::StrCat("conversation: ", ToString(id), " not found"));
+          if (MayBeArchived(state, id)) return std::nullopt;
+          return ConversationNotFound(id);
         }
         // A merged conversation's thread lives on in the one it joined.
         const core::ConversationState& c = *state.conversation(state.ResolveConversation(id));
         return Thread{c.id, core::ToView(state, c).handoffs};
       });
-  if (!thread.ok()) return thread.status();
+  if (!live.ok()) return live.status();
+  std::optional<Thread> thread = *std::move(live);
+  if (!thread.has_value()) {
+    absl::StatusOr<engine_internal::ArchivedConversation> archived =
+        engine_internal::ArchivedConversation::Read(impl_->store(), tenant_id,
+                                                    EventStore::ArchivedKind::kConversation,
+                                                    id.value(), "conversation");
+    if (!archived.ok()) return archived.status();
+    const ConversationId holder = archived->Holder(id);
+    thread = Thread{holder, archived->Conversation(holder).handoffs};
+  }
   return engine_internal::ReadTimelinePage(impl_->store(), tenant_id, id, thread->id,
                                            thread->handoffs, after, *page_size);
 }
@@ -281,13 +323,29 @@ absl::StatusOr<ConversationPage> Engine::ListConversationsPage(absl::string_view
     }
     after = engine_internal::ReadUint64(*position, 0);
   }
-  return impl_->Query<ConversationPage>(
-      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<ConversationPage> {
+  // The conversations in memory, and who the archived ones may belong to:
+  // the customer and every customer merged into it.
+  struct Live {
+    CustomerId holder;
+    std::vector<CustomerId> customers;
+    std::vector<ConversationView> views;
+  };
+  const size_t wanted = static_cast<size_t>(*page_size) + 1;
+  absl::StatusOr<Live> live = impl_->Query<Live>(
+      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<Live> {
         const core::CustomerState* c = state.customer(customer);
         if (c == nullptr) {
           return absl::NotFoundError(absl::StrCat("customer: ", ToString(customer), " not found"));
         }
         c = state.customer(state.Resolve(customer));
+        Live result;
+        result.holder = c->id;
+        result.customers.push_back(c->id);
+        for (size_t i = 0; i < result.customers.size(); ++i) {
+          for (const auto& [absorbed, record] : state.active_merges()) {
+            if (record.survivor == result.customers[i]) result.customers.push_back(absorbed);
+          }
+        }
         // By id: a customer's list is in the order its conversations came
         // to it (merges append), which is no order to resume from.
         std::vector<ConversationId> ids;
@@ -299,19 +357,46 @@ absl::StatusOr<ConversationPage> Engine::ListConversationsPage(absl::string_view
           ids.push_back(id);
         }
         std::sort(ids.begin(), ids.end());
-        ConversationPage page;
+        if (ids.size() > wanted) ids.resize(wanted);
         for (ConversationId id : ids) {
-          if (page.conversations.size() == static_cast<size_t>(*page_size)) {
-            std::string position;
-            engine_internal::AppendUint64(position, page.conversations.back().id.value());
-            page.next_page_token = engine_internal::EncodePageToken(
-                tenant_id, ConversationsScope(customer), position);
-            break;
-          }
-          page.conversations.push_back(core::ToView(state, *state.conversation(id)));
+          result.views.push_back(core::ToView(state, *state.conversation(id)));
         }
-        return page;
+        return result;
       });
+  if (!live.ok()) return live.status();
+  // The archived ones from the store, merged in id order.
+  absl::StatusOr<std::vector<ConversationId>> archived_ids = impl_->store().ListArchivedConversations(
+      tenant_id, live->customers, ConversationId(after), wanted);
+  if (!archived_ids.ok()) return archived_ids.status();
+  std::vector<ConversationView> views = std::move(live->views);
+  absl::flat_hash_set<ConversationId> listed;
+  for (const ConversationView& view : views) listed.insert(view.id);
+  for (ConversationId id : *archived_ids) {
+    // One archived while the list was read is in both: memory's view stands.
+    if (listed.contains(id)) continue;
+    absl::StatusOr<engine_internal::ArchivedConversation> archived =
+        engine_internal::ArchivedConversation::Read(impl_->store(), tenant_id,
+                                                    EventStore::ArchivedKind::kConversation,
+                                                    id.value(), "conversation");
+    if (!archived.ok()) return archived.status();
+    ConversationView view = archived->Conversation(id);
+    view.customer = live->holder;
+    views.push_back(std::move(view));
+  }
+  std::sort(views.begin(), views.end(),
+            [](const ConversationView& a, const ConversationView& b) { return a.id < b.id; });
+  ConversationPage page;
+  for (ConversationView& view : views) {
+    if (page.conversations.size() == static_cast<size_t>(*page_size)) {
+      std::string position;
+      engine_internal::AppendUint64(position, page.conversations.back().id.value());
+      page.next_page_token =
+          engine_internal::EncodePageToken(tenant_id, ConversationsScope(customer), position);
+      break;
+    }
+    page.conversations.push_back(std::move(view));
+  }
+  return page;
 }
 
 absl::StatusOr<std::vector<ConversationView>> Engine::ListConversations(

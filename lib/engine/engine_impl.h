@@ -27,6 +27,7 @@
 #include "engine/snapshotter.h"
 #include "engine/stored_state.h"
 #include "omniroute/engine.h"
+#include "core/archival.h"
 #include "routing/router.h"
 
 namespace omniroute {
@@ -35,6 +36,9 @@ using core::Events;
 using core::TenantCore;
 
 absl::Status ValidateTenantId(absl::string_view id);
+
+// Closed conversations archived by one RunDueTimers command at most.
+inline constexpr int kArchivedPerCommand = 256;
 
 // Told once the events a call depends on are durable (OK) or will never be
 // (the error). Called without the tenant's lock, except on the failure path
@@ -249,9 +253,19 @@ class Engine::Impl {
     return Await<int>([&](auto done) {
       Run<int>(
           tenant_id,
-          [](TenantCore& core, const core::MessageLookup&, absl::Time now, StagedCommit& staged) {
+          [](TenantCore& core, const core::MessageLookup&, absl::Time now,
+             StagedCommit& staged) -> absl::StatusOr<int> {
             routing::Router router(core.state(), now, staged);
-            return router.FireDueTimers();
+            absl::StatusOr<int> fired = router.FireDueTimers();
+            if (!fired.ok()) return fired;
+            // Closed conversations past their retention leave the working
+            // set, a bounded number per command so that a backlog (after a
+            // restart, or a retention shortened) never makes one huge batch.
+            core::Events archived;
+            const int count =
+                core::DecideArchival(core.state(), now, kArchivedPerCommand, &archived);
+            if (absl::Status s = staged.Emit(std::move(archived)); !s.ok()) return s;
+            return *fired + count;
           },
           std::move(done));
     });

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/archival.h"
+#include "engine/archived_conversation.h"
 #include "core/tenant_state.h"
 #include "engine/engine_impl.h"
 #include "omniroute/engine.h"
@@ -145,19 +147,28 @@ absl::StatusOr<int> Engine::RunDueTimers(absl::string_view tenant_id) {
 absl::StatusOr<std::optional<absl::Time>> Engine::NextTimer(absl::string_view tenant_id) const {
   return impl_->Query<std::optional<absl::Time>>(
       tenant_id, [](const core::TenantState& state) -> std::optional<absl::Time> {
+        std::optional<absl::Time> next = core::NextArchival(state);
         std::optional<routing::Timer> timer = state.routing().NextTimer();
-        if (!timer.has_value()) return std::nullopt;
-        return timer->at;
+        if (timer.has_value() && (!next.has_value() || timer->at < *next)) next = timer->at;
+        return next;
       });
 }
 
 absl::StatusOr<TaskView> Engine::GetTask(absl::string_view tenant_id, TaskId task) const {
-  return impl_->Query<TaskView>(
-      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<TaskView> {
-        const routing::TaskState* t = state.routing().task(task);
-        if (t == nullptr) return absl::NotFoundError(absl::StrCat("task: ", ToString(task), " not found"));
-        return routing::ToView(*t);
+  absl::StatusOr<std::optional<TaskView>> live = impl_->Query<std::optional<TaskView>>(
+      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<std::optional<TaskView>> {
+        if (const routing::TaskState* t = state.routing().task(task)) return routing::ToView(*t);
+        // Archived with its conversation, or never given.
+        if (task.valid() && task < state.routing().NextTaskId()) return std::nullopt;
+        return absl::NotFoundError(absl::StrCat("task: ", ToString(task), " not found"));
       });
+  if (!live.ok()) return live.status();
+  if (live->has_value()) return **std::move(live);
+  absl::StatusOr<engine_internal::ArchivedConversation> archived =
+      engine_internal::ArchivedConversation::Read(
+          impl_->store(), tenant_id, EventStore::ArchivedKind::kTask, task.value(), "task");
+  if (!archived.ok()) return archived.status();
+  return archived->Task(task);
 }
 
 absl::StatusOr<AgentView> Engine::GetAgent(absl::string_view tenant_id,
@@ -207,10 +218,15 @@ absl::StatusOr<RoutingSettings> Engine::GetRoutingSettings(absl::string_view ten
 
 absl::StatusOr<ConversationRouting> Engine::GetConversationRouting(
     absl::string_view tenant_id, ConversationId conversation) const {
-  return impl_->Query<ConversationRouting>(
-      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<ConversationRouting> {
+  absl::StatusOr<std::optional<ConversationRouting>> live =
+      impl_->Query<std::optional<ConversationRouting>>(
+      tenant_id,
+      [&](const core::TenantState& state) -> absl::StatusOr<std::optional<ConversationRouting>> {
         const core::ConversationState* c = state.conversation(conversation);
         if (c == nullptr) {
+          if (conversation.valid() && conversation < state.NextConversationId()) {
+            return std::nullopt;
+          }
           return absl::NotFoundError(
               absl::StrCat("conversation: ", ToString(conversation), " not found"));
         }
@@ -226,26 +242,50 @@ absl::StatusOr<ConversationRouting> Engine::GetConversationRouting(
         }
         return view;
       });
+  if (!live.ok()) return live.status();
+  if (live->has_value()) return **std::move(live);
+  absl::StatusOr<engine_internal::ArchivedConversation> archived =
+      engine_internal::ArchivedConversation::Read(impl_->store(), tenant_id,
+                                                  EventStore::ArchivedKind::kConversation,
+                                                  conversation.value(), "conversation");
+  if (!archived.ok()) return archived.status();
+  return archived->Routing(conversation);
 }
 
 absl::StatusOr<CommitmentView> Engine::GetCommitment(absl::string_view tenant_id,
                                                      CommitmentId commitment) const {
-  return impl_->Query<CommitmentView>(
-      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<CommitmentView> {
-        const routing::CommitmentState* c = state.routing().commitment(commitment);
-        if (c == nullptr) {
-          return absl::NotFoundError(absl::StrCat("commitment: ", ToString(commitment), " not found"));
+  absl::StatusOr<std::optional<CommitmentView>> live = impl_->Query<std::optional<CommitmentView>>(
+      tenant_id,
+      [&](const core::TenantState& state) -> absl::StatusOr<std::optional<CommitmentView>> {
+        if (const routing::CommitmentState* c = state.routing().commitment(commitment)) {
+          return routing::ToView(*c);
         }
-        return routing::ToView(*c);
+        if (commitment.valid() && commitment < state.routing().NextCommitmentId()) {
+          return std::nullopt;
+        }
+        return absl::NotFoundError(absl::StrCat("commitment: ", ToString(commitment), " not found"));
       });
+  if (!live.ok()) return live.status();
+  if (live->has_value()) return **std::move(live);
+  absl::StatusOr<engine_internal::ArchivedConversation> archived =
+      engine_internal::ArchivedConversation::Read(impl_->store(), tenant_id,
+                                                  EventStore::ArchivedKind::kCommitment,
+                                                  commitment.value(), "commitment");
+  if (!archived.ok()) return archived.status();
+  return archived->Commitment(commitment);
 }
 
 absl::StatusOr<std::vector<CommitmentView>> Engine::ListCommitments(
     absl::string_view tenant_id, ConversationId conversation) const {
-  return impl_->Query<std::vector<CommitmentView>>(
+  absl::StatusOr<std::optional<std::vector<CommitmentView>>> live =
+      impl_->Query<std::optional<std::vector<CommitmentView>>>(
       tenant_id,
-      [&](const core::TenantState& state) -> absl::StatusOr<std::vector<CommitmentView>> {
+      [&](const core::TenantState& state)
+          -> absl::StatusOr<std::optional<std::vector<CommitmentView>>> {
         if (state.conversation(conversation) == nullptr) {
+          if (conversation.valid() && conversation < state.NextConversationId()) {
+            return std::nullopt;
+          }
           return absl::NotFoundError(
               absl::StrCat("conversation: ", ToString(conversation), " not found"));
         }
@@ -255,6 +295,14 @@ absl::StatusOr<std::vector<CommitmentView>> Engine::ListCommitments(
         }
         return views;
       });
+  if (!live.ok()) return live.status();
+  if (live->has_value()) return **std::move(live);
+  absl::StatusOr<engine_internal::ArchivedConversation> archived =
+      engine_internal::ArchivedConversation::Read(impl_->store(), tenant_id,
+                                                  EventStore::ArchivedKind::kConversation,
+                                                  conversation.value(), "conversation");
+  if (!archived.ok()) return archived.status();
+  return archived->Commitments(conversation);
 }
 
 }  // namespace omniroute

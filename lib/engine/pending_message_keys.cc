@@ -2,6 +2,8 @@
 
 #include "engine/pending_message_keys.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace omniroute::engine_internal {
 
 void PendingMessageKeys::Add(absl::Span<const ::omniroute::v1::Event> events) {
@@ -62,6 +64,27 @@ absl::StatusOr<MessageId> PendingMessageKeys::LatestByThreadKey(
       store_.FindLatestMessageByThreadKey(tenant_id_, channel, thread_key);
   if (!stored.ok()) return stored.status();
   return stored->has_value() ? (*stored)->id : MessageId();
+}
+
+absl::StatusOr<core::MessageLookup::ArchivedMessage> PendingMessageKeys::Archived(
+    MessageId id) const {
+  absl::StatusOr<EventStore::StoredMessage> stored = store_.ReadMessage(tenant_id_, id);
+  if (!stored.ok()) return stored.status();
+  absl::StatusOr<std::optional<::omniroute::v1::Event>> archive = store_.FindArchive(
+      tenant_id_, EventStore::ArchivedKind::kConversation, stored->conversation.value());
+  if (!archive.ok()) return archive.status();
+  if (!archive->has_value()) {
+    return absl::NotFoundError(absl::StrCat("message ", id.value(), " of tenant ", tenant_id_,
+                                            " is neither in memory nor in an archived conversation"));
+  }
+  ArchivedMessage message;
+  message.conversation = stored->conversation;
+  message.outcome = stored->event.message_recorded().outcome();
+  const auto& archived = (*archive)->conversation_archived().archive();
+  if (archived.conversations_size() > 0) {
+    message.customer = CustomerId(archived.conversations(0).customer_id());
+  }
+  return message;
 }
 
 }  // namespace omniroute::engine_internal

@@ -46,6 +46,7 @@ class PendingMessageKeys final : public core::MessageLookup {
                                          absl::string_view external_id) const override;
   absl::StatusOr<MessageId> LatestByThreadKey(Channel channel,
                                               absl::string_view thread_key) const override;
+  absl::StatusOr<ArchivedMessage> Archived(MessageId id) const override;
 
  private:
   using Key = std::pair<int, std::string>;

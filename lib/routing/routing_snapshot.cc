@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
 #include "routing/routing_config.h"
+#include "routing/routing_records.h"
 #include "routing/routing_state.h"
 
 namespace omniroute::routing {
@@ -32,6 +33,131 @@ absl::Time OptionalTimeFromProto(bool has, const google::protobuf::Timestamp& pr
 
 }  // namespace
 
+void TaskToRecord(const TaskState& t, v1::TaskRecord* r) {
+  r->set_id(t.id.value());
+  r->set_conversation_id(t.conversation.value());
+  r->set_queue_id(t.queue);
+  r->set_channel(t.channel);
+  r->set_reason(t.reason);
+  r->set_status(t.status);
+  TimeToProto(t.created_at, r->mutable_created_at());
+  TimeToProto(t.entered_queue_at, r->mutable_entered_queue_at());
+  r->set_points(t.points);
+  r->set_preferred_agent_id(t.preferred_agent);
+  OptionalTimeToProto(t.preferred_until, absl::InfinitePast(), [&] { return r->mutable_preferred_until(); });
+  r->set_held(t.held);
+  OptionalTimeToProto(t.first_response_due, absl::InfiniteFuture(), [&] { return r->mutable_first_response_due(); });
+  r->set_sla_escalated(t.sla_escalated);
+  r->set_agent_id(t.agent);
+  if (!t.agent.empty()) {
+    TimeToProto(t.offered_at, r->mutable_offered_at());
+    TimeToProto(t.offer_expires_at, r->mutable_offer_expires_at());
+  }
+  for (const std::string& e : t.excluded) r->add_excluded_agent_ids(e);
+  r->set_expansion_step(t.expansion_step);
+  r->set_relax_level(t.relax_level);
+  r->set_expansions_total(t.expansions_total);
+  r->set_commitment_id(t.commitment.value());
+  r->set_previous_task_id(t.previous.value());
+  r->set_end(t.end);
+  r->set_cancel_reason(t.cancel_reason);
+  OptionalTimeToProto(t.wrap_up_until, absl::InfinitePast(), [&] { return r->mutable_wrap_up_until(); });
+  r->set_wrapping_up(t.wrapping_up);
+  r->set_cost(t.cost);
+}
+
+void CommitmentToRecord(const CommitmentState& c, v1::CommitmentRecordProto* r) {
+  r->set_id(c.id.value());
+  r->set_conversation_id(c.conversation.value());
+  r->set_kind(c.kind);
+  r->set_description(c.description);
+  TimeToProto(c.due_at, r->mutable_due_at());
+  TimeToProto(c.deadline, r->mutable_deadline());
+  r->set_channel(c.channel);
+  r->set_queue_id(c.queue);
+  r->set_agent_id(c.agent);
+  core::ToProto(c.actor, r->mutable_actor());
+  r->set_status(c.status);
+  r->set_task_id(c.task.value());
+  r->set_missed(c.missed);
+}
+
+void ConversationRoutingToRecord(ConversationId id, const ConversationRoutingState& c,
+                                 v1::ConversationRoutingRecord* r) {
+  r->set_conversation_id(id.value());
+  r->set_owner(c.owner);
+  for (TaskId t : c.tasks) r->add_task_ids(t.value());
+  for (CommitmentId m : c.commitments) r->add_commitment_ids(m.value());
+  r->set_transfers(c.transfers);
+  r->set_assignments(c.assignments);
+  for (const std::string& a : c.agents) r->add_agent_ids(a);
+}
+
+TaskState TaskFromRecord(const v1::TaskRecord& r) {
+  TaskState t;
+  t.id = TaskId(r.id());
+  t.conversation = ConversationId(r.conversation_id());
+  t.queue = r.queue_id();
+  t.channel = r.channel();
+  t.reason = r.reason();
+  t.status = r.status();
+  t.created_at = core::FromProto(r.created_at());
+  t.entered_queue_at = core::FromProto(r.entered_queue_at());
+  t.points = r.points();
+  t.preferred_agent = r.preferred_agent_id();
+  t.preferred_until =
+      OptionalTimeFromProto(r.has_preferred_until(), r.preferred_until(), absl::InfinitePast());
+  t.held = r.held();
+  t.first_response_due = OptionalTimeFromProto(r.has_first_response_due(),
+                                               r.first_response_due(), absl::InfiniteFuture());
+  t.sla_escalated = r.sla_escalated();
+  t.agent = r.agent_id();
+  if (r.has_offered_at()) t.offered_at = core::FromProto(r.offered_at());
+  if (r.has_offer_expires_at()) t.offer_expires_at = core::FromProto(r.offer_expires_at());
+  t.excluded.assign(r.excluded_agent_ids().begin(), r.excluded_agent_ids().end());
+  t.expansion_step = r.expansion_step();
+  t.relax_level = r.relax_level();
+  t.expansions_total = r.expansions_total();
+  t.commitment = CommitmentId(r.commitment_id());
+  t.previous = TaskId(r.previous_task_id());
+  t.end = r.end();
+  t.cancel_reason = r.cancel_reason();
+  t.wrap_up_until =
+      OptionalTimeFromProto(r.has_wrap_up_until(), r.wrap_up_until(), absl::InfinitePast());
+  t.wrapping_up = r.wrapping_up();
+  t.cost = r.cost();
+  return t;
+}
+
+CommitmentState CommitmentFromRecord(const v1::CommitmentRecordProto& r) {
+  CommitmentState c;
+  c.id = CommitmentId(r.id());
+  c.conversation = ConversationId(r.conversation_id());
+  c.kind = r.kind();
+  c.description = r.description();
+  c.due_at = core::FromProto(r.due_at());
+  c.deadline = core::FromProto(r.deadline());
+  c.channel = r.channel();
+  c.queue = r.queue_id();
+  c.agent = r.agent_id();
+  c.actor = core::FromProto(r.actor());
+  c.status = r.status();
+  c.task = TaskId(r.task_id());
+  c.missed = r.missed();
+  return c;
+}
+
+ConversationRoutingState ConversationRoutingFromRecord(const v1::ConversationRoutingRecord& r) {
+  ConversationRoutingState c;
+  c.owner = r.owner();
+  for (uint64_t t : r.task_ids()) c.tasks.push_back(TaskId(t));
+  for (uint64_t m : r.commitment_ids()) c.commitments.push_back(CommitmentId(m));
+  c.transfers = r.transfers();
+  c.assignments = r.assignments();
+  c.agents.assign(r.agent_ids().begin(), r.agent_ids().end());
+  return c;
+}
+
 void RoutingState::ToSnapshot(v1::RoutingSnapshot* snapshot) const {
   *snapshot->mutable_settings() = settings_;
   for (const std::string& id : queue_order_) {
@@ -51,69 +177,16 @@ void RoutingState::ToSnapshot(v1::RoutingSnapshot* snapshot) const {
     OptionalTimeToProto(a.last_assignment_end, absl::InfinitePast(), [&] { return r->mutable_last_assignment_end(); });
     r->set_round_robin_counter(a.round_robin_counter);
   }
-  for (const TaskState& t : tasks_) {
-    v1::TaskRecord* r = snapshot->add_tasks();
-    r->set_id(t.id.value());
-    r->set_conversation_id(t.conversation.value());
-    r->set_queue_id(t.queue);
-    r->set_channel(t.channel);
-    r->set_reason(t.reason);
-    r->set_status(t.status);
-    TimeToProto(t.created_at, r->mutable_created_at());
-    TimeToProto(t.entered_queue_at, r->mutable_entered_queue_at());
-    r->set_points(t.points);
-    r->set_preferred_agent_id(t.preferred_agent);
-    OptionalTimeToProto(t.preferred_until, absl::InfinitePast(), [&] { return r->mutable_preferred_until(); });
-    r->set_held(t.held);
-    OptionalTimeToProto(t.first_response_due, absl::InfiniteFuture(), [&] { return r->mutable_first_response_due(); });
-    r->set_sla_escalated(t.sla_escalated);
-    r->set_agent_id(t.agent);
-    if (!t.agent.empty()) {
-      TimeToProto(t.offered_at, r->mutable_offered_at());
-      TimeToProto(t.offer_expires_at, r->mutable_offer_expires_at());
-    }
-    for (const std::string& e : t.excluded) r->add_excluded_agent_ids(e);
-    r->set_expansion_step(t.expansion_step);
-    r->set_relax_level(t.relax_level);
-    r->set_expansions_total(t.expansions_total);
-    r->set_commitment_id(t.commitment.value());
-    r->set_previous_task_id(t.previous.value());
-    r->set_end(t.end);
-    r->set_cancel_reason(t.cancel_reason);
-    OptionalTimeToProto(t.wrap_up_until, absl::InfinitePast(), [&] { return r->mutable_wrap_up_until(); });
-    r->set_wrapping_up(t.wrapping_up);
-    r->set_cost(t.cost);
-  }
-  for (const CommitmentState& c : commitments_) {
-    v1::CommitmentRecordProto* r = snapshot->add_commitments();
-    r->set_id(c.id.value());
-    r->set_conversation_id(c.conversation.value());
-    r->set_kind(c.kind);
-    r->set_description(c.description);
-    TimeToProto(c.due_at, r->mutable_due_at());
-    TimeToProto(c.deadline, r->mutable_deadline());
-    r->set_channel(c.channel);
-    r->set_queue_id(c.queue);
-    r->set_agent_id(c.agent);
-    core::ToProto(c.actor, r->mutable_actor());
-    r->set_status(c.status);
-    r->set_task_id(c.task.value());
-    r->set_missed(c.missed);
-  }
+  for (const auto& [id, t] : tasks_) TaskToRecord(t, snapshot->add_tasks());
+  for (const auto& [id, c] : commitments_) CommitmentToRecord(c, snapshot->add_commitments());
+  snapshot->set_next_task_id(next_task_id_);
+  snapshot->set_next_commitment_id(next_commitment_id_);
   std::vector<ConversationId> ids;
   ids.reserve(conversations_.size());
   for (const auto& [id, record] : conversations_) ids.push_back(id);
   std::sort(ids.begin(), ids.end());
   for (ConversationId id : ids) {
-    const ConversationRoutingState& c = conversations_.at(id);
-    v1::ConversationRoutingRecord* r = snapshot->add_conversations();
-    r->set_conversation_id(id.value());
-    r->set_owner(c.owner);
-    for (TaskId t : c.tasks) r->add_task_ids(t.value());
-    for (CommitmentId m : c.commitments) r->add_commitment_ids(m.value());
-    r->set_transfers(c.transfers);
-    r->set_assignments(c.assignments);
-    for (const std::string& a : c.agents) r->add_agent_ids(a);
+    ConversationRoutingToRecord(id, conversations_.at(id), snapshot->add_conversations());
   }
 }
 
@@ -149,40 +222,11 @@ absl::StatusOr<RoutingState> RoutingState::FromSnapshot(const v1::RoutingSnapsho
     a.costs = DefaultChannelCosts();
     for (const v1::ChannelCost& cost : a.config.channel_costs()) a.costs[cost.channel()] = cost.units();
   }
+  uint64_t last_task = 0;
   for (const v1::TaskRecord& r : snapshot.tasks()) {
-    if (r.id() != state.tasks_.size() + 1) return absl::DataLossError("routing: task ids out of order");
-    TaskState& t = state.tasks_.emplace_back();
-    t.id = TaskId(r.id());
-    t.conversation = ConversationId(r.conversation_id());
-    t.queue = r.queue_id();
-    t.channel = r.channel();
-    t.reason = r.reason();
-    t.status = r.status();
-    t.created_at = core::FromProto(r.created_at());
-    t.entered_queue_at = core::FromProto(r.entered_queue_at());
-    t.points = r.points();
-    t.preferred_agent = r.preferred_agent_id();
-    t.preferred_until =
-        OptionalTimeFromProto(r.has_preferred_until(), r.preferred_until(), absl::InfinitePast());
-    t.held = r.held();
-    t.first_response_due = OptionalTimeFromProto(r.has_first_response_due(),
-                                                 r.first_response_due(), absl::InfiniteFuture());
-    t.sla_escalated = r.sla_escalated();
-    t.agent = r.agent_id();
-    if (r.has_offered_at()) t.offered_at = core::FromProto(r.offered_at());
-    if (r.has_offer_expires_at()) t.offer_expires_at = core::FromProto(r.offer_expires_at());
-    t.excluded.assign(r.excluded_agent_ids().begin(), r.excluded_agent_ids().end());
-    t.expansion_step = r.expansion_step();
-    t.relax_level = r.relax_level();
-    t.expansions_total = r.expansions_total();
-    t.commitment = CommitmentId(r.commitment_id());
-    t.previous = TaskId(r.previous_task_id());
-    t.end = r.end();
-    t.cancel_reason = r.cancel_reason();
-    t.wrap_up_until =
-        OptionalTimeFromProto(r.has_wrap_up_until(), r.wrap_up_until(), absl::InfinitePast());
-    t.wrapping_up = r.wrapping_up();
-    t.cost = r.cost();
+    if (r.id() <= last_task) return absl::DataLossError("routing: task ids out of order");
+    last_task = r.id();
+    TaskState& t = state.tasks_[r.id()] = TaskFromRecord(r);
     if (!t.queue.empty() && !state.queues_.contains(t.queue)) {
       return absl::DataLossError(absl::StrCat("routing: ", ToString(t.id), " has an unknown queue"));
     }
@@ -202,34 +246,23 @@ absl::StatusOr<RoutingState> RoutingState::FromSnapshot(const v1::RoutingSnapsho
       if (t.status != v1::TASK_STATUS_COMPLETED) a.active_channels |= MaskOf(t.channel);
     }
   }
+  uint64_t last_commitment = 0;
   for (const v1::CommitmentRecordProto& r : snapshot.commitments()) {
-    if (r.id() != state.commitments_.size() + 1) {
+    if (r.id() <= last_commitment) {
       return absl::DataLossError("routing: commitment ids out of order");
     }
-    CommitmentState& c = state.commitments_.emplace_back();
-    c.id = CommitmentId(r.id());
-    c.conversation = ConversationId(r.conversation_id());
-    c.kind = r.kind();
-    c.description = r.description();
-    c.due_at = core::FromProto(r.due_at());
-    c.deadline = core::FromProto(r.deadline());
-    c.channel = r.channel();
-    c.queue = r.queue_id();
-    c.agent = r.agent_id();
-    c.actor = core::FromProto(r.actor());
-    c.status = r.status();
-    c.task = TaskId(r.task_id());
-    c.missed = r.missed();
+    last_commitment = r.id();
+    state.commitments_[r.id()] = CommitmentFromRecord(r);
   }
   for (const v1::ConversationRoutingRecord& r : snapshot.conversations()) {
-    ConversationRoutingState& c = state.conversations_[ConversationId(r.conversation_id())];
-    c.owner = r.owner();
-    for (uint64_t t : r.task_ids()) c.tasks.push_back(TaskId(t));
-    for (uint64_t m : r.commitment_ids()) c.commitments.push_back(CommitmentId(m));
-    c.transfers = r.transfers();
-    c.assignments = r.assignments();
-    c.agents.assign(r.agent_ids().begin(), r.agent_ids().end());
+    state.conversations_[ConversationId(r.conversation_id())] = ConversationRoutingFromRecord(r);
   }
+  // Ids are never reused: archived tasks and commitments keep theirs.
+  if (snapshot.next_task_id() <= last_task || snapshot.next_commitment_id() <= last_commitment) {
+    return absl::DataLossError("routing: next ids behind the ids in use");
+  }
+  state.next_task_id_ = snapshot.next_task_id();
+  state.next_commitment_id_ = snapshot.next_commitment_id();
   state.Reindex();
   state.pending_tasks_.clear();
   state.pending_agents_.clear();

@@ -10,6 +10,7 @@
 #include "core/proto_convert.h"
 #include "core/tenant_state.h"
 #include "routing/routing_config.h"
+#include "routing/routing_records.h"
 
 namespace omniroute::routing {
 namespace {
@@ -96,13 +97,59 @@ const QueueState* RoutingState::queue(absl::string_view id) const {
 }
 
 const TaskState* RoutingState::task(TaskId id) const {
-  if (id.value() == 0 || id.value() > tasks_.size()) return nullptr;
-  return &tasks_[id.value() - 1];
+  auto it = tasks_.find(id.value());
+  return it == tasks_.end() ? nullptr : &it->second;
 }
 
 const CommitmentState* RoutingState::commitment(CommitmentId id) const {
-  if (id.value() == 0 || id.value() > commitments_.size()) return nullptr;
-  return &commitments_[id.value() - 1];
+  auto it = commitments_.find(id.value());
+  return it == commitments_.end() ? nullptr : &it->second;
+}
+
+bool RoutingState::Archivable(ConversationId conversation) const {
+  const ConversationRoutingState* c = this->conversation(conversation);
+  if (c == nullptr) return true;
+  for (TaskId id : c->tasks) {
+    const TaskState* t = task(id);
+    if (t == nullptr) continue;
+    if (t->live() || t->wrapping_up || task_timers_.contains(id.value())) return false;
+  }
+  for (CommitmentId id : c->commitments) {
+    const CommitmentState* m = commitment(id);
+    if (m == nullptr) continue;
+    if (m->open() || commitment_timers_.contains(id.value())) return false;
+  }
+  return true;
+}
+
+void RoutingState::Archive(absl::Span<const ConversationId> conversations) {
+  for (ConversationId id : conversations) {
+    auto it = conversations_.find(id);
+    if (it == conversations_.end()) continue;
+    for (TaskId t : it->second.tasks) {
+      tasks_.erase(t.value());
+      pending_tasks_.erase(t.value());
+    }
+    for (CommitmentId m : it->second.commitments) commitments_.erase(m.value());
+    conversations_.erase(it);
+  }
+}
+
+void RoutingState::ToArchive(ConversationId conversation,
+                             ::omniroute::v1::ConversationArchive* archive) const {
+  const ConversationRoutingState* c = this->conversation(conversation);
+  if (c == nullptr) return;
+  // The record of the archived conversation itself (listed first).
+  if (archive->conversations_size() > 0 &&
+      archive->conversations(0).id() == conversation.value()) {
+    ConversationRoutingToRecord(conversation, *c, archive->mutable_routing());
+  }
+  for (TaskId id : c->tasks) {
+    if (const TaskState* t = task(id)) TaskToRecord(*t, archive->add_tasks());
+  }
+  for (CommitmentId id : c->commitments) {
+    if (const CommitmentState* m = commitment(id)) CommitmentToRecord(*m, archive->add_commitments());
+  }
 }
 
 const ConversationRoutingState* RoutingState::conversation(ConversationId id) const {
@@ -176,7 +223,7 @@ absl::Status RoutingState::Check(const Event& event, const core::TenantState& co
     }
     case Event::kTaskCreated: {
       const auto& e = event.task_created();
-      if (e.task_id() != tasks_.size() + 1) return Misfit(event, "task ids must follow each other");
+      if (e.task_id() != next_task_id_) return Misfit(event, "task ids must follow each other");
       if (core.conversation(ConversationId(e.conversation_id())) == nullptr) {
         return Misfit(event, "unknown conversation");
       }
@@ -276,7 +323,7 @@ absl::Status RoutingState::Check(const Event& event, const core::TenantState& co
       return absl::OkStatus();
     case Event::kCommitmentRecorded: {
       const auto& e = event.commitment_recorded();
-      if (e.commitment_id() != commitments_.size() + 1) {
+      if (e.commitment_id() != next_commitment_id_) {
         return Misfit(event, "commitment ids must follow each other");
       }
       if (core.conversation(ConversationId(e.conversation_id())) == nullptr) {
@@ -317,7 +364,7 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
       settings_ = event.routing_configured().settings();
       settings_view_ = FromProto(settings_);
       Reindex();
-      for (const TaskState& t : tasks_) {
+      for (const auto& [id, t] : tasks_) {
         if (t.status == v1::TASK_STATUS_WAITING) pending_tasks_.insert(t.id.value());
       }
       return;
@@ -330,14 +377,14 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
       const int64_t delta =
           int64_t{config.base_priority()} - (inserted ? 0 : it->second.config.base_priority());
       if (delta != 0) {
-        for (TaskState& t : tasks_) {
+        for (auto& [id, t] : tasks_) {
           if (t.live() && t.queue == config.queue_id()) t.points += delta;
         }
       }
       it->second.config = config;
       queue_configs_[config.queue_id()] = config;
       Reindex();
-      for (const TaskState& t : tasks_) {
+      for (const auto& [id, t] : tasks_) {
         if (t.status == v1::TASK_STATUS_WAITING && t.queue == config.queue_id()) {
           pending_tasks_.insert(t.id.value());
         }
@@ -381,7 +428,8 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
 
     case Event::kTaskCreated: {
       const auto& e = event.task_created();
-      TaskState& t = tasks_.emplace_back();
+      TaskState& t = tasks_[e.task_id()];
+      ++next_task_id_;
       t.id = TaskId(e.task_id());
       t.conversation = ConversationId(e.conversation_id());
       t.queue = e.queue_id();
@@ -571,7 +619,8 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
 
     case Event::kCommitmentRecorded: {
       const auto& e = event.commitment_recorded();
-      CommitmentState& c = commitments_.emplace_back();
+      CommitmentState& c = commitments_[e.commitment_id()];
+      ++next_commitment_id_;
       c.id = CommitmentId(e.commitment_id());
       c.conversation = ConversationId(e.conversation_id());
       c.kind = e.kind();
@@ -588,7 +637,7 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
     }
 
     case Event::kCommitmentDue: {
-      CommitmentState& c = commitments_[event.commitment_due().commitment_id() - 1];
+      CommitmentState& c = mutable_commitment(event.commitment_due().commitment_id());
       c.status = v1::COMMITMENT_STATUS_DUE;
       c.task = TaskId(event.commitment_due().task_id());
       RefreshTimers(c);
@@ -596,7 +645,7 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
     }
 
     case Event::kCommitmentMissed: {
-      CommitmentState& c = commitments_[event.commitment_missed().commitment_id() - 1];
+      CommitmentState& c = mutable_commitment(event.commitment_missed().commitment_id());
       c.missed = true;
       c.status = v1::COMMITMENT_STATUS_MISSED;
       RefreshTimers(c);
@@ -604,7 +653,7 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
     }
 
     case Event::kCommitmentClosed: {
-      CommitmentState& c = commitments_[event.commitment_closed().commitment_id() - 1];
+      CommitmentState& c = mutable_commitment(event.commitment_closed().commitment_id());
       c.status = event.commitment_closed().status();
       RefreshTimers(c);
       return;
@@ -642,8 +691,8 @@ Agent RoutingState::MatcherAgent(const AgentState& a) const {
 
 void RoutingState::SyncAgent(AgentState& a) {
   ChannelMask active = 0;
-  for (TaskId id : a.offered) active |= MaskOf(tasks_[id.value() - 1].channel);
-  for (TaskId id : a.assigned) active |= MaskOf(tasks_[id.value() - 1].channel);
+  for (TaskId id : a.offered) active |= MaskOf(tasks_.at(id.value()).channel);
+  for (TaskId id : a.assigned) active |= MaskOf(tasks_.at(id.value()).channel);
   a.active_channels = active;
   (void)matcher_.UpdateAgent(MatcherAgent(a));
 }
@@ -702,13 +751,13 @@ void RoutingState::Reindex() {
   commitment_timers_.clear();
   for (const std::string& id : queue_order_) AddQueueLevels(queues_[id]);
   for (const AgentState& a : agents_) (void)matcher_.AddAgent(MatcherAgent(a));
-  for (const TaskState& t : tasks_) {
+  for (const auto& [id, t] : tasks_) {
     if (t.live() || t.wrapping_up) {
       Place(t);
       RefreshTimers(t);
     }
   }
-  for (const CommitmentState& c : commitments_) RefreshTimers(c);
+  for (const auto& [id, c] : commitments_) RefreshTimers(c);
 }
 
 void RoutingState::Unplace(const TaskState& t) {

@@ -16,8 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/types/span.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -205,9 +207,19 @@ class RoutingState {
   }
   const Matcher& matcher() const { return matcher_; }
 
-  TaskId NextTaskId() const { return TaskId(tasks_.size() + 1); }
-  CommitmentId NextCommitmentId() const { return CommitmentId(commitments_.size() + 1); }
+  TaskId NextTaskId() const { return TaskId(next_task_id_); }
+  CommitmentId NextCommitmentId() const { return CommitmentId(next_commitment_id_); }
+  // Tasks in the working set (those of archived conversations are not).
   size_t task_count() const { return tasks_.size(); }
+
+  // Whether a conversation's routing may leave the working set: each of its
+  // tasks ended (not live, not wrapping up) and each commitment closed.
+  bool Archivable(ConversationId conversation) const;
+  // Removes the conversations' routing records, tasks and commitments
+  // (ConversationArchived, applied by the core); they must be Archivable.
+  void Archive(absl::Span<const ConversationId> conversations);
+  // The records of a conversation's routing, for its archive.
+  void ToArchive(ConversationId conversation, ::omniroute::v1::ConversationArchive* archive) const;
 
   // Tasks held for `agent`, best first (effective priority, then id).
   std::vector<TaskId> HeldFor(absl::string_view agent) const;
@@ -225,7 +237,8 @@ class RoutingState {
 
  private:
   AgentState& mutable_agent(absl::string_view id);
-  TaskState& mutable_task(uint64_t id) { return tasks_[id - 1]; }
+  TaskState& mutable_task(uint64_t id) { return tasks_.at(id); }
+  CommitmentState& mutable_commitment(uint64_t id) { return commitments_.at(id); }
 
   // Rebuilds the matcher, the held lists and the timers from the state.
   void Reindex();
@@ -254,8 +267,11 @@ class RoutingState {
   std::vector<std::string> queue_order_;  // configuration order
   absl::flat_hash_map<std::string, QueueState> queues_;
   absl::flat_hash_map<std::string, ::omniroute::v1::QueueConfig> queue_configs_;
-  std::vector<TaskState> tasks_;  // by id - 1
-  std::vector<CommitmentState> commitments_;  // by id - 1
+  // By id; sparse once conversations are archived.
+  absl::btree_map<uint64_t, TaskState> tasks_;
+  absl::btree_map<uint64_t, CommitmentState> commitments_;
+  uint64_t next_task_id_ = 1;
+  uint64_t next_commitment_id_ = 1;
   absl::flat_hash_map<ConversationId, ConversationRoutingState> conversations_;
 
   // Derived.

@@ -1,5 +1,6 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -39,6 +40,10 @@ struct TenantLog {
   absl::flat_hash_map<LookupKey, uint64_t> by_external_id;
   // The highest id with the key.
   absl::flat_hash_map<LookupKey, uint64_t> by_thread_key;
+  // (kind, item id) -> the sequence of its ConversationArchived event.
+  absl::flat_hash_map<std::pair<int, uint64_t>, uint64_t> archive;
+  // Customer -> their archived conversations.
+  absl::flat_hash_map<uint64_t, absl::btree_set<uint64_t>> archived_by_customer;
 };
 
 // Applies the projection's operations to a tenant's index. Cannot fail: the
@@ -80,6 +85,16 @@ class MemoryHistoryWriter final : public store::MessageHistorySink {
       if (from->second.empty()) log_.timelines.erase(from);
       log_.timelines[conversation_id].insert(key);
       message.conversation = conversation_id;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status InsertArchived(EventStore::ArchivedKind kind, uint64_t item_id,
+                              uint64_t customer_id, uint64_t sequence) override {
+    const bool inserted =
+        log_.archive.try_emplace({static_cast<int>(kind), item_id}, sequence).second;
+    if (inserted && kind == EventStore::ArchivedKind::kConversation && customer_id != 0) {
+      log_.archived_by_customer[customer_id].insert(item_id);
     }
     return absl::OkStatus();
   }
@@ -208,6 +223,40 @@ class MemoryEventStore final : public EventStore {
     auto log = logs_.find(tenant_id);
     if (log == logs_.end() || thread_key.empty()) return std::nullopt;
     return Find(log->second, log->second.by_thread_key, channel, thread_key);
+  }
+
+  absl::StatusOr<std::optional<Event>> FindArchive(absl::string_view tenant_id,
+                                                   ArchivedKind kind,
+                                                   uint64_t id) const override {
+    absl::MutexLock lock(&mu_);
+    auto log = logs_.find(tenant_id);
+    if (log == logs_.end()) return std::nullopt;
+    auto it = log->second.archive.find({static_cast<int>(kind), id});
+    if (it == log->second.archive.end()) return std::nullopt;
+    return log->second.events[it->second - 1];
+  }
+
+  absl::StatusOr<std::vector<ConversationId>> ListArchivedConversations(
+      absl::string_view tenant_id, absl::Span<const CustomerId> customers, ConversationId after,
+      size_t limit) const override {
+    std::vector<ConversationId> ids;
+    absl::MutexLock lock(&mu_);
+    auto log = logs_.find(tenant_id);
+    if (log == logs_.end()) return ids;
+    for (CustomerId customer : customers) {
+      auto list = log->second.archived_by_customer.find(customer.value());
+      if (list == log->second.archived_by_customer.end()) continue;
+      // At most `limit` of each customer: the merged list keeps the lowest.
+      size_t taken = 0;
+      for (auto it = list->second.upper_bound(after.value());
+           it != list->second.end() && taken < limit; ++it, ++taken) {
+        ids.push_back(ConversationId(*it));
+      }
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    if (ids.size() > limit) ids.resize(limit);
+    return ids;
   }
 
  private:

@@ -74,6 +74,33 @@ absl::Status ProjectMessageHistory(const Event& event, MessageHistorySink& sink)
     case Event::kConversationSplit:
       return sink.MoveMessages(Ids(event.conversation_split().message_ids()),
                                event.conversation_split().target_conversation_id());
+    case Event::kConversationArchived: {
+      const auto& e = event.conversation_archived();
+      using Kind = EventStore::ArchivedKind;
+      for (const auto& c : e.archive().conversations()) {
+        // Listed under its customer only if it is the archived conversation
+        // itself: those merged into it are not listed on their own.
+        const uint64_t customer = c.id() == e.conversation_id() ? c.customer_id() : 0;
+        if (absl::Status s = sink.InsertArchived(Kind::kConversation, c.id(), customer,
+                                                 event.sequence());
+            !s.ok()) {
+          return s;
+        }
+      }
+      for (const auto& t : e.archive().tasks()) {
+        if (absl::Status s = sink.InsertArchived(Kind::kTask, t.id(), 0, event.sequence());
+            !s.ok()) {
+          return s;
+        }
+      }
+      for (const auto& c : e.archive().commitments()) {
+        if (absl::Status s = sink.InsertArchived(Kind::kCommitment, c.id(), 0, event.sequence());
+            !s.ok()) {
+          return s;
+        }
+      }
+      return absl::OkStatus();
+    }
     default:
       return absl::OkStatus();
   }

@@ -11,7 +11,9 @@
 //     (thread_merges: to target_conversation_id), CustomerUnmerged
 //     (restored_threads: back to source_conversation_id, the thread the
 //     messages came from), ConversationsMerged and ConversationSplit (to
-//     target_conversation_id).
+//     target_conversation_id);
+//   - insert an archive row for each conversation, task and commitment of a
+//     ConversationArchived event (EventStore::FindArchive).
 // Every other event leaves the index alone.
 //
 // The index is derived and the log is the truth, so the projection never
@@ -41,6 +43,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "omniroute/event_store.h"
 #include "omniroute/types.h"
 #include "omniroute/v1/events.pb.h"
 
@@ -74,6 +77,12 @@ class MessageHistorySink {
   // not have.
   virtual absl::Status MoveMessages(absl::Span<const uint64_t> message_ids,
                                     uint64_t conversation_id) = 0;
+
+  // An item of a ConversationArchived event (at `sequence`); customer_id is
+  // the archived conversation's customer, 0 for every other item. The sink
+  // ignores an item it already has (the first archive of an id stands).
+  virtual absl::Status InsertArchived(EventStore::ArchivedKind kind, uint64_t item_id,
+                                      uint64_t customer_id, uint64_t sequence) = 0;
 };
 
 // Feeds `sink` the operations of `events`, in order. Returns the first error

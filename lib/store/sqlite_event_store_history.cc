@@ -63,6 +63,15 @@ constexpr char kLatestByThreadKey[] =
     "WHERE tenant = ?1 AND channel = ?2 AND thread_key = ?3 AND thread_key <> '' "
     "ORDER BY message_id DESC LIMIT 1";
 
+constexpr char kArchiveEvent[] =
+    "SELECT a.sequence, e.payload, e.crc FROM archive AS a "
+    "LEFT JOIN events AS e ON e.tenant = a.tenant AND e.sequence = a.sequence "
+    "WHERE a.tenant = ?1 AND a.kind = ?2 AND a.item_id = ?3";
+constexpr char kArchivedOfCustomer[] =
+    "SELECT item_id FROM archive INDEXED BY archive_by_customer "
+    "WHERE tenant = ?1 AND customer_id = ?2 AND item_id > ?3 AND kind = 1 AND customer_id <> 0 "
+    "ORDER BY item_id LIMIT ?4";
+
 // The message of the current row of one of the queries above, its event
 // checked like any read's.
 absl::StatusOr<EventStore::StoredMessage> MessageAt(sqlite3_stmt* statement,
@@ -192,6 +201,93 @@ SqliteEventStore::FindLatestMessageByThreadKey(absl::string_view tenant_id, Chan
   }
   if (thread_key.empty()) return std::nullopt;
   return FindMessage(kLatestByThreadKey, tenant_id, channel, thread_key, "thread key");
+}
+
+absl::Status SqliteEventStore::CheckArchive(absl::string_view what) const {
+  if (schema_version_ >= 3) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "cannot ", what, ": the store ", options_.path, " is at schema version ", schema_version_,
+      ", which has no archive; open it writable once to upgrade it to version ",
+      kSqliteSchemaVersion));
+}
+
+absl::StatusOr<std::optional<::omniroute::v1::Event>> SqliteEventStore::FindArchive(
+    absl::string_view tenant_id, ArchivedKind kind, uint64_t id) const {
+  if (absl::Status s = CheckArchive(absl::StrCat("read the archive of tenant ", tenant_id));
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> connection = AcquireReader();
+  if (!connection.ok()) return connection.status();
+  ReaderLease reader(*this, *std::move(connection));
+  absl::StatusOr<sqlite3_stmt*> statement = reader->Prepare(kArchiveEvent);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  BindText(*statement, 1, tenant_id);
+  sqlite3_bind_int(*statement, 2, static_cast<int>(kind));
+  sqlite3_bind_int64(*statement, 3, static_cast<int64_t>(std::min<uint64_t>(id, kMaxStorableSequence)));
+  const int rc = sqlite3_step(*statement);
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) {
+    return reader->Error(rc, absl::StrCat("reading the archive of item ", id, " of tenant ",
+                                          tenant_id));
+  }
+  const auto sequence = static_cast<uint64_t>(sqlite3_column_int64(*statement, 0));
+  if (sqlite3_column_type(*statement, 1) == SQLITE_NULL) {
+    return DamagedEvent(tenant_id, sequence,
+                        absl::StrCat("missing from the store (the archive of item ", id, ")"));
+  }
+  Event event;
+  if (absl::Status s = ParseStoredEvent(tenant_id, sequence, ColumnBytes(*statement, 1),
+                                        static_cast<uint64_t>(sqlite3_column_int64(*statement, 2)),
+                                        event);
+      !s.ok()) {
+    return s;
+  }
+  if (!event.has_conversation_archived()) {
+    return DamagedEvent(tenant_id, sequence,
+                        absl::StrCat("the stored event is not the archive of item ", id,
+                                     " that the archive index points to"));
+  }
+  return event;
+}
+
+absl::StatusOr<std::vector<ConversationId>> SqliteEventStore::ListArchivedConversations(
+    absl::string_view tenant_id, absl::Span<const CustomerId> customers, ConversationId after,
+    size_t limit) const {
+  if (absl::Status s = CheckArchive(absl::StrCat("list the archive of tenant ", tenant_id));
+      !s.ok()) {
+    return s;
+  }
+  std::vector<ConversationId> ids;
+  if (limit == 0 || customers.empty()) return ids;
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> connection = AcquireReader();
+  if (!connection.ok()) return connection.status();
+  ReaderLease reader(*this, *std::move(connection));
+  absl::StatusOr<sqlite3_stmt*> statement = reader->Prepare(kArchivedOfCustomer);
+  if (!statement.ok()) return statement.status();
+  // One index range per customer, merged: a customer who absorbed others
+  // lists theirs too, and there are few of them.
+  for (CustomerId customer : customers) {
+    ScopedReset reset(*statement);
+    BindText(*statement, 1, tenant_id);
+    sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(customer.value()));
+    sqlite3_bind_int64(*statement, 3,
+                       static_cast<int64_t>(std::min<uint64_t>(after.value(), kMaxStorableSequence)));
+    sqlite3_bind_int64(*statement, 4, ClampToInt64(limit));
+    int rc;
+    while ((rc = sqlite3_step(*statement)) == SQLITE_ROW) {
+      ids.push_back(ConversationId(static_cast<uint64_t>(sqlite3_column_int64(*statement, 0))));
+    }
+    if (rc != SQLITE_DONE) {
+      return reader->Error(rc, absl::StrCat("listing the archived conversations of customer ",
+                                            customer.value(), " of tenant ", tenant_id));
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  if (ids.size() > limit) ids.resize(limit);
+  return ids;
 }
 
 absl::StatusOr<std::optional<EventStore::MessageLocation>> SqliteEventStore::FindMessage(

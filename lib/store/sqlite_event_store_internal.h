@@ -112,6 +112,11 @@ class SqliteEventStore final : public EventStore {
       absl::string_view external_id) const override;
   absl::StatusOr<std::optional<MessageLocation>> FindLatestMessageByThreadKey(
       absl::string_view tenant_id, Channel channel, absl::string_view thread_key) const override;
+  absl::StatusOr<std::optional<::omniroute::v1::Event>> FindArchive(
+      absl::string_view tenant_id, ArchivedKind kind, uint64_t id) const override;
+  absl::StatusOr<std::vector<ConversationId>> ListArchivedConversations(
+      absl::string_view tenant_id, absl::Span<const CustomerId> customers, ConversationId after,
+      size_t limit) const override;
 
   SqliteStoreStats Stats() const;
 
@@ -163,6 +168,8 @@ class SqliteEventStore final : public EventStore {
   // version-1 store opened read-only (`what`: "read message 4 of tenant
   // acme").
   absl::Status CheckHistory(absl::string_view what) const;
+  // OK if the file has the archive (schema version 3 or later).
+  absl::Status CheckArchive(absl::string_view what) const;
 
   // The message that `sql` (kByExternalId or kLatestByThreadKey) finds for
   // `key` on `channel`; `key_name` names the key in errors.

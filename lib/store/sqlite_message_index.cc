@@ -24,6 +24,9 @@ constexpr char kInsertMessage[] =
 // An id without a row matches nothing, which is the projection's rule.
 constexpr char kMoveMessage[] =
     "UPDATE messages SET conversation_id = ?3 WHERE tenant = ?1 AND message_id = ?2";
+constexpr char kInsertArchived[] =
+    "INSERT OR IGNORE INTO archive (tenant, kind, item_id, customer_id, sequence) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
 // Clustered by (tenant, sequence): one scan in the order the projection
 // needs.
 constexpr char kAllEvents[] = "SELECT tenant, sequence, payload, crc FROM events";
@@ -64,6 +67,24 @@ absl::Status SqliteMessageIndexWriter::MoveMessages(absl::Span<const uint64_t> m
                                                 " to conversation ", conversation_id));
     }
     sqlite3_reset(*statement);  // Keeps the bindings: tenant and target stay.
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteMessageIndexWriter::InsertArchived(EventStore::ArchivedKind kind,
+                                                      uint64_t item_id, uint64_t customer_id,
+                                                      uint64_t sequence) {
+  absl::StatusOr<sqlite3_stmt*> statement = connection_.Prepare(kInsertArchived);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  BindText(*statement, 1, tenant_);
+  sqlite3_bind_int(*statement, 2, static_cast<int>(kind));
+  sqlite3_bind_int64(*statement, 3, static_cast<int64_t>(item_id));
+  sqlite3_bind_int64(*statement, 4, static_cast<int64_t>(customer_id));
+  sqlite3_bind_int64(*statement, 5, static_cast<int64_t>(sequence));
+  if (const int rc = sqlite3_step(*statement); rc != SQLITE_DONE) {
+    return connection_.Error(rc, absl::StrCat("archiving item ", item_id, " of tenant ", tenant_,
+                                              " (event ", sequence, ")"));
   }
   return absl::OkStatus();
 }

@@ -33,6 +33,8 @@ class SqliteMessageIndexWriter final : public MessageHistorySink {
   absl::Status InsertMessage(const MessageRow& row) override;
   absl::Status MoveMessages(absl::Span<const uint64_t> message_ids,
                             uint64_t conversation_id) override;
+  absl::Status InsertArchived(EventStore::ArchivedKind kind, uint64_t item_id,
+                              uint64_t customer_id, uint64_t sequence) override;
 
  private:
   SqliteConnection& connection_;

@@ -54,6 +54,20 @@ CREATE INDEX messages_by_thread_key
   ON messages (tenant, channel, thread_key, message_id) WHERE thread_key <> '';
 )sql";
 
+// Added by version 3 (see sqlite_schema.h).
+constexpr char kCreateArchive[] = R"sql(
+CREATE TABLE archive (
+  tenant TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  item_id INTEGER NOT NULL,
+  customer_id INTEGER NOT NULL,
+  sequence INTEGER NOT NULL,
+  PRIMARY KEY (tenant, kind, item_id)
+) WITHOUT ROWID;
+CREATE INDEX archive_by_customer
+  ON archive (tenant, customer_id, item_id) WHERE kind = 1 AND customer_id <> 0;
+)sql";
+
 // The oldest version this build reads (and upgrades when it may write).
 constexpr int32_t kOldestSchemaVersion = 1;
 
@@ -64,6 +78,7 @@ struct Identity {
   int64_t schema_objects = 0;  // Tables, indexes, views, triggers.
   int64_t store_tables = 0;    // How many of "events" and "snapshots" exist.
   bool has_messages = false;   // Whether the "messages" table (version 2) exists.
+  bool has_archive = false;    // Whether the "archive" table (version 3) exists.
 };
 
 // Reads the identity of the database. These are the first reads of the file,
@@ -105,6 +120,10 @@ absl::StatusOr<Identity> ReadIdentity(SqliteConnection& connection, absl::string
     return value.status();
   }
   identity.has_messages = *value > 0;
+  value = connection.QueryInt64(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'archive'", context);
+  if (!value.ok()) return value.status();
+  identity.has_archive = *value > 0;
   return identity;
 }
 
@@ -123,12 +142,16 @@ absl::Status CheckStore(const Identity& identity, absl::string_view path) {
         " (this build reads versions ", kOldestSchemaVersion, " to ", kSqliteSchemaVersion, ")"));
   }
   const bool needs_messages = identity.schema_version >= 2;
-  if (identity.store_tables != 2 || (needs_messages && !identity.has_messages)) {
+  const bool needs_archive = identity.schema_version >= 3;
+  if (identity.store_tables != 2 || (needs_messages && !identity.has_messages) ||
+      (needs_archive && !identity.has_archive)) {
     return absl::FailedPreconditionError(absl::StrCat(
         path, " is marked as an omniroute event store of schema version ", identity.schema_version,
         " but lacks its tables (",
-        identity.store_tables + (needs_messages && identity.has_messages ? 1 : 0), " of events, "
-        "snapshots", needs_messages ? ", messages" : "", ")"));
+        identity.store_tables + (needs_messages && identity.has_messages ? 1 : 0) +
+            (needs_archive && identity.has_archive ? 1 : 0),
+        " of events, snapshots", needs_messages ? ", messages" : "",
+        needs_archive ? ", archive" : "", ")"));
   }
   return absl::OkStatus();
 }
@@ -174,6 +197,7 @@ absl::Status CreateSchema(SqliteConnection& connection, absl::string_view path) 
   if (status.ok() && IsEmpty(*identity)) {
     status = connection.ExecuteScript(kCreateSchema, context);
     if (status.ok()) status = connection.ExecuteScript(kCreateMessages, context);
+    if (status.ok()) status = connection.ExecuteScript(kCreateArchive, context);
     if (status.ok()) {
       // Header fields, written in the same transaction as the tables, so that
       // a crash leaves either an empty file or a whole store.
@@ -210,13 +234,18 @@ absl::Status Upgrade(SqliteConnection& connection, absl::string_view path) {
   absl::StatusOr<Identity> identity = ReadIdentity(connection, path);
   absl::Status status = identity.status();
   const bool upgrade = status.ok() && identity->application_id == kSqliteApplicationId &&
-                       identity->schema_version == 1;
+                       identity->schema_version >= 1 &&
+                       identity->schema_version < kSqliteSchemaVersion;
   if (upgrade) {
-    status = connection.ExecuteScript(kCreateMessages, context);
-    if (status.ok()) {
-      status = BackfillMessageIndex(connection);
-      if (!status.ok()) {
-        status = absl::Status(status.code(), absl::StrCat(context, ": ", status.message()));
+    // The archive first: the backfill's projection writes to both tables.
+    status = connection.ExecuteScript(kCreateArchive, context);
+    if (status.ok() && identity->schema_version == 1) {
+      status = connection.ExecuteScript(kCreateMessages, context);
+      if (status.ok()) {
+        status = BackfillMessageIndex(connection);
+        if (!status.ok()) {
+          status = absl::Status(status.code(), absl::StrCat(context, ": ", status.message()));
+        }
       }
     }
     if (status.ok()) {

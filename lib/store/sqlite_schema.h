@@ -38,12 +38,24 @@
 //         WHERE thread_key <> '': the latest message of a DM thread or call.
 //     The partial indexes leave out the many messages without the key; a
 //     query must repeat the WHERE clause for SQLite to use them.
+//   archive(tenant TEXT, kind INTEGER, item_id INTEGER, customer_id INTEGER,
+//           sequence INTEGER, PRIMARY KEY(tenant, kind, item_id)) WITHOUT ROWID
+//     What left the working set (version 3): a row per conversation, task
+//     and commitment of each ConversationArchived event (kind 1, 2, 3; see
+//     EventStore::ArchivedKind), made by the same projection. sequence: the
+//     event's, which holds the records (read from `events`, never stored
+//     twice); customer_id: the archived conversation's customer, 0 for the
+//     conversations merged into it and for tasks and commitments. Index:
+//       archive_by_customer (tenant, customer_id, item_id)
+//         WHERE kind = 1 AND customer_id <> 0: a customer's archived
+//         conversations, by id.
 //
 // A schema change bumps kSqliteSchemaVersion; a build refuses versions it
 // does not know instead of guessing, and upgrades the older ones it knows
 // when it opens them writable: version 1 (events and snapshots only) gets
-// the messages table, filled from the stored events, in one transaction
-// with the new version number. Read-only, a version-1 store is read as it is
+// the messages table, filled from the stored events, and versions 1 and 2
+// the (empty: they predate archival) archive table, in one transaction with
+// the new version number. Read-only, a version-1 store is read as it is
 // (events and snapshots; no history).
 //
 // Thread-compatible: called once, at open, before the store is shared.
@@ -65,7 +77,7 @@ namespace omniroute::store {
 inline constexpr int32_t kSqliteApplicationId = 0x4F6D5274;
 
 // The schema version this build reads and writes.
-inline constexpr int32_t kSqliteSchemaVersion = 2;
+inline constexpr int32_t kSqliteSchemaVersion = 3;
 
 // Makes sure that the database of `connection` (the file at `path`) is an
 // omniroute store in WAL mode, creating the schema in an empty database when

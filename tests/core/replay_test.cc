@@ -395,7 +395,8 @@ class MisfitTest : public ReplayTest {
     Event e = Next();
     auto* m = e.mutable_message_recorded();
     m->set_message_id(state_.message_count() + 1);
-    for (const core::ConversationState& c : state_.conversations()) {
+    for (const core::ConversationState* conversation : state_.ConversationsById()) {
+      const core::ConversationState& c = *conversation;
       if (c.IsLive()) {
         m->set_conversation_id(c.id.value());
         m->set_channel(c.channel);
@@ -454,7 +455,8 @@ TEST_F(MisfitTest, AMessageIntoAnUnknownConversationIsRefused) {
   e.mutable_message_recorded()->set_conversation_id(0);
   ExpectDataLossAndNoChange(e);
   // Nor into a merged or closed one.
-  for (const core::ConversationState& c : state_.conversations()) {
+  for (const core::ConversationState* conversation : state_.ConversationsById()) {
+    const core::ConversationState& c = *conversation;
     if (c.IsLive()) continue;
     e.mutable_message_recorded()->set_conversation_id(c.id.value());
     ExpectDataLossAndNoChange(e);

@@ -156,8 +156,12 @@ TEST(SnapshotTest, TakeSnapshotNeedsAStoreAndATenant) {
 
 TEST(SnapshotTest, InconsistentSnapshotIsRefused) {
   v1::TenantSnapshot proto;
-  proto.set_format_version(2);
+  proto.set_format_version(3);
   proto.set_tenant_id("acme");
+  proto.set_next_conversation_id(1);
+  proto.set_next_message_id(1);
+  proto.mutable_routing()->set_next_task_id(1);
+  proto.mutable_routing()->set_next_commitment_id(1);
   auto* c = proto.add_customers();
   c->set_id(2);  // Ids must start at 1.
   EXPECT_EQ(core::TenantState::FromSnapshot(proto).status().code(), absl::StatusCode::kDataLoss);
@@ -170,6 +174,10 @@ TEST(SnapshotTest, InconsistentSnapshotIsRefused) {
   // Version 1 kept message bodies in the snapshot; this build reads none
   // and replays instead.
   proto.set_format_version(1);
+  EXPECT_EQ(core::TenantState::FromSnapshot(proto).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Version 2 had dense ids and no next ids (nothing was ever archived).
+  proto.set_format_version(2);
   EXPECT_EQ(core::TenantState::FromSnapshot(proto).status().code(),
             absl::StatusCode::kFailedPrecondition);
 }

@@ -65,6 +65,15 @@ class ForwardingEventStore : public EventStore {
       absl::string_view tenant_id, Channel channel, absl::string_view thread_key) const override {
     return inner_.FindLatestMessageByThreadKey(tenant_id, channel, thread_key);
   }
+  absl::StatusOr<std::optional<::omniroute::v1::Event>> FindArchive(
+      absl::string_view tenant_id, ArchivedKind kind, uint64_t id) const override {
+    return inner_.FindArchive(tenant_id, kind, id);
+  }
+  absl::StatusOr<std::vector<ConversationId>> ListArchivedConversations(
+      absl::string_view tenant_id, absl::Span<const CustomerId> customers, ConversationId after,
+      size_t limit) const override {
+    return inner_.ListArchivedConversations(tenant_id, customers, after, limit);
+  }
 
   // The store it forwards to.
   EventStore& inner() const { return inner_; }

@@ -161,7 +161,8 @@ std::string Summary(const core::TenantState& state, const Replay& replay,
   }
   std::map<int, uint64_t> by_status;
   uint64_t handoffs = 0;
-  for (const core::ConversationState& c : state.conversations()) {
+  for (const core::ConversationState* conversation : state.ConversationsById()) {
+    const core::ConversationState& c = *conversation;
     ++by_status[static_cast<int>(c.status)];
     handoffs += c.handoffs.size();
   }
@@ -171,7 +172,8 @@ std::string Summary(const core::TenantState& state, const Replay& replay,
     uint64_t unspecified = 0;  // No direction: only a foreign log has these.
   };
   std::map<int, Traffic> by_channel;
-  for (const core::MessageState& m : state.messages()) {
+  for (const core::MessageState* message : state.MessagesById()) {
+    const core::MessageState& m = *message;
     Traffic& t = by_channel[static_cast<int>(m.channel)];
     ++(m.direction == v1::DIRECTION_INBOUND    ? t.in
        : m.direction == v1::DIRECTION_OUTBOUND ? t.out
@@ -196,8 +198,15 @@ std::string Summary(const core::TenantState& state, const Replay& replay,
                       }),
         ")");
   }
+  // Closed conversations past their retention are in the store's archive,
+  // with their messages.
+  const uint64_t archived = state.NextConversationId().value() - 1 - state.conversation_count();
+  if (archived > 0) absl::StrAppend(&conversations, "; ", archived, " archived");
   line("conversations", conversations);
-  line("messages", absl::StrCat(state.message_count()));
+  std::string messages = absl::StrCat(state.message_count());
+  const uint64_t archived_messages = state.NextMessageId().value() - 1 - state.message_count();
+  if (archived_messages > 0) absl::StrAppend(&messages, "; ", archived_messages, " archived");
+  line("messages", messages);
   for (const auto& [channel, traffic] : by_channel) {
     absl::StrAppendFormat(&out, "    %-16s %d in, %d out%s\n",
                           ChannelName(static_cast<Channel>(channel)), traffic.in, traffic.out,

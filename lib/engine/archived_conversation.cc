@@ -1,0 +1,101 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+
+#include "engine/archived_conversation.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/views.h"
+#include "routing/routing_records.h"
+#include "routing/routing_views.h"
+
+namespace omniroute::engine_internal {
+
+absl::StatusOr<ArchivedConversation> ArchivedConversation::Read(const EventStore& store,
+                                                                absl::string_view tenant_id,
+                                                                EventStore::ArchivedKind kind,
+                                                                uint64_t id,
+                                                                absl::string_view field) {
+  absl::StatusOr<std::optional<::omniroute::v1::Event>> event =
+      store.FindArchive(tenant_id, kind, id);
+  if (!event.ok()) return event.status();
+  if (!event->has_value()) {
+    return absl::NotFoundError(absl::StrCat(field, ": ", id, " not found"));
+  }
+  ::omniroute::v1::ConversationArchive archive =
+      std::move(*(*event)->mutable_conversation_archived()->mutable_archive());
+  if (archive.conversations_size() == 0) {
+    return absl::DataLossError(absl::StrCat("the archive of ", field, " ", id, " of tenant ",
+                                            tenant_id, " holds no conversation"));
+  }
+  absl::StatusOr<core::TenantState> state = core::TenantState::FromArchive(tenant_id, archive);
+  if (!state.ok()) return state.status();
+  return ArchivedConversation(std::move(archive), *std::move(state));
+}
+
+ConversationId ArchivedConversation::id() const {
+  return ConversationId(archive_.conversations(0).id());
+}
+
+CustomerId ArchivedConversation::customer() const {
+  return CustomerId(archive_.conversations(0).customer_id());
+}
+
+std::vector<ConversationId> ArchivedConversation::Members() const {
+  std::vector<ConversationId> ids;
+  for (const auto& c : archive_.conversations()) ids.push_back(ConversationId(c.id()));
+  return ids;
+}
+
+ConversationView ArchivedConversation::Conversation(ConversationId conversation) const {
+  return core::ToView(state_, *state_.conversation(conversation));
+}
+
+ConversationId ArchivedConversation::Holder(ConversationId conversation) const {
+  const ConversationId holder = state_.ResolveConversation(conversation);
+  return holder.valid() ? holder : conversation;
+}
+
+ConversationRouting ArchivedConversation::Routing(ConversationId conversation) const {
+  ConversationRouting view;
+  view.conversation = conversation;
+  view.handoffs = static_cast<int>(state_.conversation(conversation)->handoffs.size());
+  if (archive_.has_routing() && archive_.routing().conversation_id() == conversation.value()) {
+    const routing::ConversationRoutingState r =
+        routing::ConversationRoutingFromRecord(archive_.routing());
+    view.owner = r.owner;
+    view.tasks = r.tasks;
+    view.transfers = r.transfers;
+    view.agents = static_cast<int>(r.agents.size());
+    view.same_agent_throughout = r.agents.size() <= 1;
+  }
+  return view;
+}
+
+absl::StatusOr<TaskView> ArchivedConversation::Task(TaskId task) const {
+  for (const auto& r : archive_.tasks()) {
+    if (r.id() == task.value()) return routing::ToView(routing::TaskFromRecord(r));
+  }
+  return absl::NotFoundError(absl::StrCat("task: ", ToString(task), " not found"));
+}
+
+absl::StatusOr<CommitmentView> ArchivedConversation::Commitment(CommitmentId commitment) const {
+  for (const auto& r : archive_.commitments()) {
+    if (r.id() == commitment.value()) return routing::ToView(routing::CommitmentFromRecord(r));
+  }
+  return absl::NotFoundError(absl::StrCat("commitment: ", ToString(commitment), " not found"));
+}
+
+std::vector<CommitmentView> ArchivedConversation::Commitments(ConversationId conversation) const {
+  std::vector<CommitmentView> views;
+  if (!archive_.has_routing() || archive_.routing().conversation_id() != conversation.value()) {
+    return views;
+  }
+  for (uint64_t id : archive_.routing().commitment_ids()) {
+    absl::StatusOr<CommitmentView> view = Commitment(CommitmentId(id));
+    if (view.ok()) views.push_back(*std::move(view));
+  }
+  return views;
+}
+
+}  // namespace omniroute::engine_internal
