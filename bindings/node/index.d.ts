@@ -154,6 +154,8 @@ export interface TenantSettings {
   threadMergeWindow: number | null;
   maxBodyBytes: number;
   closePublicLoop: boolean;
+  /** Milliseconds a closed conversation stays in memory before it is archived. */
+  closedRetention: number | null;
 }
 
 /**
@@ -168,6 +170,8 @@ export interface TenantSettingsInput {
   threadMergeWindow?: DurationInput;
   maxBodyBytes?: number;
   closePublicLoop?: boolean;
+  /** How long a closed conversation stays in memory (default 24 h); 0 archives it at once. */
+  closedRetention?: DurationInput;
 }
 
 // ================================================================ customers
@@ -184,6 +188,8 @@ export interface Customer {
   conversationIds: Long[];
   /** Set ('0' otherwise) while merged into another customer. */
   mergedIntoCustomerId: Long;
+  /** Its personal data was erased (eraseCustomer): no name, no identities. */
+  erased: boolean;
 }
 
 /** @proto omniroute.v1.ThreadPair */
@@ -225,6 +231,87 @@ export interface UnmergeCustomerRequest {
   /** The absorbed customer. */
   customerId: LongInput;
   actor: ActorInput;
+}
+
+/** @proto omniroute.v1.EraseCustomerRequest input */
+export interface EraseCustomerRequest {
+  tenantId?: string;
+  /** An active customer: those merged into it are erased with it. */
+  customerId: LongInput;
+  /** Who asked for it (a data protection officer, the customer). */
+  actor: ActorInput;
+}
+
+/** @proto omniroute.v1.ExportedCustomer */
+export interface ExportedCustomer {
+  customerId: Long;
+  displayName: string;
+  language: string;
+  tier: number;
+  reach: Long;
+  createdAt: Date | null;
+  /** The identities it holds now (those of customers merged into it too). */
+  identities: Identity[];
+  /** Set ('0' otherwise) for a customer merged into another one. */
+  mergedIntoCustomerId: Long;
+}
+
+/** @proto omniroute.v1.ExportedHandoff */
+export interface ExportedHandoff {
+  fromChannel: Channel;
+  toChannel: Channel;
+  reason: string;
+  actor: Actor | null;
+  at: Date | null;
+}
+
+/** @proto omniroute.v1.ExportedConversation */
+export interface ExportedConversation {
+  conversationId: Long;
+  customerId: Long;
+  status: ConversationStatus;
+  firstChannel: Channel;
+  channel: Channel;
+  channelsUsed: Channel[];
+  openedAt: Date | null;
+  lastActivityAt: Date | null;
+  firstResponseDue: Date | null;
+  firstRespondedAt: Date | null;
+  resolvedAt: Date | null;
+  handoffs: ExportedHandoff[];
+  /** Set ('0' otherwise) for a conversation merged into another one. */
+  mergedIntoConversationId: Long;
+}
+
+/** @proto omniroute.v1.ExportedMessage */
+export interface ExportedMessage {
+  /** The conversation that holds it now. */
+  conversationId: Long;
+  recordedAt: Date | null;
+  /** As recorded: body, sender, references, keys, tags. */
+  message: MessageRecorded | null;
+}
+
+/** @proto omniroute.v1.ExportedErasure */
+export interface ExportedErasure {
+  customerId: Long;
+  erasedAt: Date | null;
+  /** The customers merged into it, erased with it. */
+  erasedWithCustomerIds: Long[];
+}
+
+/**
+ * @proto omniroute.v1.CustomerExportRecord One record of a customer's export:
+ * the customer, then each customer merged into it, then each conversation
+ * followed by its messages; an erased customer's export is one erasure.
+ */
+export interface CustomerExportRecord {
+  /** Which of the fields below is set. */
+  record: 'customer' | 'conversation' | 'message' | 'erasure';
+  customer?: ExportedCustomer;
+  conversation?: ExportedConversation;
+  message?: ExportedMessage;
+  erasure?: ExportedErasure;
 }
 
 /** @proto omniroute.v1.ListConversationsRequest input */
@@ -780,6 +867,24 @@ export interface CustomerUnmerged {
   restoredThreads: ThreadMerge[];
   actor: Actor | null;
 }
+/**
+ * @proto omniroute.v1.ConversationArchived
+ * @unsent archive
+ * The conversation (with those merged into it) left the server's working
+ * set; its history is still read with getConversation and getTimeline.
+ */
+export interface ConversationArchived {
+  conversationId: Long;
+  /** The change feed leaves the archive out: always null. */
+  archive: null;
+}
+/** @proto omniroute.v1.CustomerErased Carries no personal data. */
+export interface CustomerErased {
+  customerId: Long;
+  erasedWithCustomerIds: Long[];
+  conversationIds: Long[];
+  actor: Actor | null;
+}
 /** @proto omniroute.v1.ConversationOpened */
 export interface ConversationOpened {
   conversationId: Long;
@@ -982,6 +1087,8 @@ export interface EventPayloads {
   conversationStatusChanged: ConversationStatusChanged;
   conversationsMerged: ConversationsMerged;
   conversationSplit: ConversationSplit;
+  conversationArchived: ConversationArchived;
+  customerErased: CustomerErased;
   routingConfigured: RoutingConfigured;
   queueConfigured: QueueConfigured;
   agentConfigured: AgentConfigured;
@@ -1149,6 +1256,20 @@ export declare class Client {
   mergeCustomers(request: MergeCustomersRequest, options?: CallOptions): Promise<LinkIdentityResponse>;
   /** Undoes the merge that absorbed a customer. */
   unmergeCustomer(request: UnmergeCustomerRequest, options?: CallOptions): Promise<void>;
+  /**
+   * Erases the customer's personal data (GDPR art. 17) and that of the
+   * customers merged into it: names, identities, message bodies, senders,
+   * references, tags and keys, everywhere they are kept. Open conversations
+   * are closed. Erasing an erased customer again resolves and changes nothing
+   * more. FAILED_PRECONDITION for a customer merged into another one (erase
+   * that one) or with a live task or an open commitment.
+   */
+  eraseCustomer(request: EraseCustomerRequest, options?: CallOptions): Promise<void>;
+  /**
+   * Everything held about a customer (GDPR art. 15 and 20), record by
+   * record; an erased customer's export is one `erasure` record.
+   */
+  exportCustomer(customerId: LongInput, options?: CallOptions): ServerStream<CustomerExportRecord>;
   /**
    * The customer's conversations (those merged into another left out), by id:
    * every page, read one after the other.

@@ -108,6 +108,9 @@ struct CustomerView {
   std::vector<ConversationId> conversations;
   // Set while this customer is merged into another one.
   std::optional<CustomerId> merged_into;
+  // Its personal data was erased (Engine::EraseCustomer): no name, language
+  // or identities; its conversations stay, closed.
+  bool erased = false;
 };
 
 struct MessageView {

@@ -38,6 +38,24 @@
 // redeliveries and replies are matched through the store's indexes. A
 // snapshot holds the memory's part only and is built in the background from
 // the store, so it never stops the tenant.
+//
+// Erasure (GDPR art. 17, EraseCustomer): the customer's personal data is
+// redacted in place in the store, not made unreadable by deleting a key
+// (crypto-shredding). Bodies, senders and identities already live only in
+// the store, which already has an index to find each message; keys per
+// customer would cost every read a decryption, and a table of keys that
+// must itself be erased from the file and its backups. The erasure is an
+// event, CustomerErased, that carries no personal data: applying it clears
+// the working set's names, languages, identities and sender fingerprints of
+// the customer and of every customer merged into it, closes their open
+// conversations and makes them unmergeable. Once it is durable the store
+// rewrites the events that carry the data (EventStore::RedactCustomer:
+// names emptied, identities replaced by placeholders that keep the log's
+// replay exact, message bodies, tags, references and keys emptied), deletes
+// the snapshots taken before it, and the engine saves a fresh one.
+// Conversations and message records (ids, times, channels) stay, so
+// statistics and routing history stay whole; the same person writing again
+// is a new customer.
 
 #ifndef OMNIROUTE_ENGINE_H_
 #define OMNIROUTE_ENGINE_H_
@@ -61,6 +79,7 @@
 #include "omniroute/routing.h"
 #include "omniroute/tenant_options.h"
 #include "omniroute/v1/events.pb.h"
+#include "omniroute/v1/export.pb.h"
 
 namespace omniroute {
 
@@ -172,6 +191,23 @@ class Engine {
   // merged into another customer.
   absl::Status UnmergeCustomer(absl::string_view tenant_id, CustomerId customer,
                                const Actor& actor);
+
+  // Erases the personal data of `customer` and of every customer merged into
+  // it (GDPR art. 17; see "Erasure" above): in memory, in the stored events
+  // and in snapshots. Its open conversations are closed (reason "customer
+  // erased", by `actor`) in the same command. Answers once the data is gone
+  // from the store (for the SQLite store: from the file and its write-ahead
+  // log). Erasing an erased customer is OK and records nothing more, but
+  // runs the store's redaction again, so a retry finishes an erasure whose
+  // redaction failed.
+  // NOT_FOUND for an unknown customer; FAILED_PRECONDITION for a customer
+  // merged into another one (the message names it: unmerge first, or erase
+  // that one, which erases both), or one whose conversations have a live
+  // task or an open commitment (named); INVALID_ARGUMENT for a bad actor;
+  // the store's error when the redaction fails (the erasure itself is
+  // recorded then: call again). Thread-safe, as every command.
+  absl::Status EraseCustomer(absl::string_view tenant_id, CustomerId customer,
+                             const Actor& actor);
 
   // Moves a conversation to another channel. The whole thread travels and
   // the SLA clock runs on.
@@ -331,13 +367,22 @@ class Engine {
   // newline: the customer, then each customer merged into it, then each of
   // its conversations followed by that conversation's messages, oldest
   // first, read from the store. An absorbed customer's id exports the
-  // customer it was merged into, which holds its data now. NOT_FOUND for an
-  // unknown customer; an error of `write` or of the store stops the export
-  // and is returned (what was written stays written). Lines reflect at
-  // least every command acknowledged before the call.
+  // customer it was merged into, which holds its data now. An erased
+  // customer exports a single `erasure` record (its id, when, and the
+  // customers erased with it). NOT_FOUND for an unknown customer; an error
+  // of `write` or of the store stops the export and is returned (what was
+  // written stays written). Lines reflect at least every command
+  // acknowledged before the call. Thread-safe; `write` is called on the
+  // caller's thread, without any lock of the engine held.
   absl::Status ExportCustomer(absl::string_view tenant_id, CustomerId customer,
                               const std::function<absl::Status(absl::string_view line)>& write)
       const;
+  // ExportCustomer passing each record itself (for callers that send them
+  // on, such as the gRPC server's stream) rather than its JSON line.
+  absl::Status ExportCustomerRecords(
+      absl::string_view tenant_id, CustomerId customer,
+      const std::function<absl::Status(const ::omniroute::v1::CustomerExportRecord& record)>&
+          write) const;
   // The sequence number of the tenant's last event.
   absl::StatusOr<uint64_t> LastSequence(absl::string_view tenant_id) const;
   // A canonical text dump of the tenant's whole state; equal dumps mean equal

@@ -38,6 +38,11 @@ namespace omniroute {
 // conversation that holds it now. Message bodies are read from the events
 // themselves, so the engine need not keep them in memory.
 //
+// Erasure. The log is append-only, with one exception: RedactCustomer
+// rewrites, in place, the events that carry an erased customer's personal
+// data (GDPR art. 17), so that it is gone from the store while the log
+// still replays to the same state (apart from the erased data).
+//
 // Thread-safety: all methods may be called concurrently; appends to one
 // tenant are expected to come from one caller at a time (the engine
 // serializes each tenant's commands).
@@ -140,6 +145,44 @@ class EventStore {
   virtual absl::StatusOr<std::vector<ConversationId>> ListArchivedConversations(
       absl::string_view tenant_id, absl::Span<const CustomerId> customers, ConversationId after,
       size_t limit) const = 0;
+  // ------------------------------------------------------------ erasure
+
+  // What a customer's erasure (a CustomerErased event) asks the store to
+  // redact.
+  struct CustomerRedaction {
+    // The erased customers: the one asked for and those merged into it.
+    std::vector<CustomerId> customers;
+    // Their conversations: every message that is in one of them now is
+    // redacted.
+    std::vector<ConversationId> conversations;
+    // The sequence of the CustomerErased event. Only events up to it are
+    // rewritten, and the tenant's snapshots taken before it are deleted.
+    uint64_t erased_at_sequence = 0;
+  };
+
+  // Rewrites in place every event of the tenant, up to
+  // `redaction.erased_at_sequence`, that carries the customers' personal
+  // data (lib/store/customer_redaction.h says how), with its checksum:
+  //   CustomerCreated of the customers: display_name and language emptied;
+  //   IdentityLinked of the customers: the identity's value replaced by the
+  //     placeholder "erased:<customer>:<n>" (the customer it was linked to,
+  //     the n-th identity linked to it), kind and network kept; every other
+  //     occurrence of that identity in the events of these customers
+  //     (CustomersMerged, CustomerUnmerged) and in their messages gets the
+  //     same placeholder, so that a replay still finds the same owners;
+  //   MessageRecorded of the messages in the conversations: body, tags,
+  //     references, external_id and thread_key emptied (in the message
+  //     index too: the message is no longer found by its keys), the
+  //     sender's value replaced by its placeholder ("erased" if it has none).
+  // Deletes the tenant's snapshots taken before erased_at_sequence. The data
+  // is gone from the medium when this returns (the SQLite store zeroes freed
+  // pages and truncates its write-ahead log). Idempotent: a second call
+  // with the same redaction changes nothing more, so a failed one can be
+  // retried. Returns the medium's error (nothing changed, or the rewrite
+  // committed and only the cleanup of old pages failed; either way a retry
+  // finishes it), DATA_LOSS for a damaged event.
+  virtual absl::Status RedactCustomer(absl::string_view tenant_id,
+                                      const CustomerRedaction& redaction) = 0;
 };
 
 // A store in memory: for tests and for running without durability.

@@ -32,6 +32,14 @@ const Identity* ConflictingAccount(const CustomerState& a, const CustomerState& 
   return nullptr;
 }
 
+// FAILED_PRECONDITION naming `field` for an erased customer: nothing can be
+// linked to, merged with or restored from a customer whose data is gone.
+absl::Status NotErased(const CustomerState& c, absl::string_view field) {
+  if (!c.erased) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(field, ": ", ToString(c.id), " was erased"));
+}
+
 bool IsOpenForThreadMerge(const ConversationState& c) {
   return c.status == ::omniroute::v1::CONVERSATION_STATUS_OPEN ||
          c.status == ::omniroute::v1::CONVERSATION_STATUS_PENDING_CUSTOMER;
@@ -51,6 +59,7 @@ absl::StatusOr<LinkResult> TenantCore::DecideLink(CustomerId customer, const Raw
   if (!identity.ok()) return identity.status();
   // A merged customer's id still works: it stands for the survivor.
   target = state_.customer(state_.Resolve(customer));
+  if (absl::Status s = NotErased(*target, "customer"); !s.ok()) return s;
 
   const CustomerId owner = state_.OwnerOf(*identity);
   if (owner == target->id) return LinkResult{target->id, std::nullopt, {}};
@@ -94,6 +103,12 @@ absl::StatusOr<LinkResult> TenantCore::DecideMerge(CustomerId a, CustomerId b,
     return absl::FailedPreconditionError(absl::StrCat(
         "customer_b: ", ToString(a), " and ", ToString(b), " are already merged into ",
         ToString(state_.Resolve(a))));
+  }
+  if (absl::Status s = NotErased(*state_.customer(state_.Resolve(a)), "customer_a"); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = NotErased(*state_.customer(state_.Resolve(b)), "customer_b"); !s.ok()) {
+    return s;
   }
   return AppendCustomerMerge(*state_.customer(state_.Resolve(a)),
                              *state_.customer(state_.Resolve(b)), actor, nullptr, now, events);
@@ -154,6 +169,7 @@ absl::Status TenantCore::DecideUnmerge(CustomerId customer, const Actor& actor,
   if (restored == nullptr) {
     return absl::NotFoundError(absl::StrCat("customer: ", ToString(customer), " not found"));
   }
+  if (absl::Status s = NotErased(*restored, "customer"); !s.ok()) return s;
   const MergeRecord* record = state_.active_merge(customer);
   if (record == nullptr) {
     return absl::FailedPreconditionError(

@@ -126,6 +126,10 @@ void TenantState::ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const {
     for (const Identity& identity : c.identities) ToProto(identity, r->add_identities());
     AddIds(c.conversations, r->mutable_conversation_ids());
     r->set_merged_into(c.merged_into.value());
+    if (c.erased) {
+      r->set_erased(true);
+      ToProto(c.erased_at, r->mutable_erased_at());
+    }
   }
   for (const ConversationState* c : ConversationsById()) {
     ConversationToRecord(*c, snapshot->add_conversations());
@@ -241,6 +245,10 @@ absl::StatusOr<TenantState> TenantState::FromSnapshot(
       c.conversations.push_back(ConversationId(id));
     }
     c.merged_into = CustomerId(r.merged_into());
+    if (r.erased()) {
+      c.erased = true;
+      c.erased_at = FromProto(r.erased_at());
+    }
   }
   for (const auto& r : snapshot.merges()) {
     if (!valid(r.survivor_id(), customer_count) || !valid(r.absorbed_id(), customer_count)) {

@@ -64,6 +64,11 @@ class TenantCore {
   absl::StatusOr<LinkResult> DecideMerge(CustomerId a, CustomerId b, const Actor& actor,
                                          absl::Time now, Events* events) const;
   absl::Status DecideUnmerge(CustomerId customer, const Actor& actor, Events* events) const;
+  // Erases a customer's personal data with that of those merged into it
+  // (lib/core/customer_erasure.cc): closes their open conversations and
+  // appends CustomerErased. Appends nothing for a customer already erased.
+  absl::Status DecideEraseCustomer(CustomerId customer, const Actor& actor,
+                                   Events* events) const;
   absl::Status DecideHandoff(ConversationId conversation, Channel to_channel,
                              absl::string_view reason, const Actor& actor,
                              Events* events) const;

@@ -121,7 +121,7 @@ absl::Status TenantState::Check(const Event& event) const {
   if (routing::RoutingState::IsRoutingEvent(event)) return routing_.Check(event, *this);
   auto active_customer = [&](uint64_t id) {
     const CustomerState* c = customer(CustomerId(id));
-    return c != nullptr && !c->merged_into.valid();
+    return c != nullptr && !c->merged_into.valid() && !c->erased;
   };
   auto live_conversation = [&](uint64_t id) {
     const ConversationState* c = conversation(ConversationId(id));
@@ -272,6 +272,8 @@ absl::Status TenantState::Check(const Event& event) const {
       }
       return absl::OkStatus();
     }
+    case Event::kCustomerErased:
+      return CheckCustomerErased(event);
     case Event::kConversationSplit: {
       const auto& e = event.conversation_split();
       if (!live_conversation(e.target_conversation_id()) ||
@@ -543,6 +545,10 @@ void TenantState::ApplyChecked(const Event& event, absl::Time at) {
 
     case Event::kConversationArchived:
       Archive(event.conversation_archived());
+      return;
+
+    case Event::kCustomerErased:
+      ApplyCustomerErased(event, at);
       return;
 
     case Event::PAYLOAD_NOT_SET:

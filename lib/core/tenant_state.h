@@ -41,8 +41,13 @@ struct CustomerState {
   absl::Time created_at;
   std::vector<Identity> identities;
   std::vector<ConversationId> conversations;
-  // Valid while this customer is merged into another one.
+  // Valid while this customer is merged into another one (an erased
+  // customer keeps it: the erasure went through the one it merged into).
   CustomerId merged_into;
+  // Its personal data was erased (CustomerErased, lib/core/customer_erasure.cc):
+  // no name, language or identities any more; its conversations stay.
+  bool erased = false;
+  absl::Time erased_at = absl::InfinitePast();
 };
 
 // What a merge moved, kept so that unmerge can put it back.
@@ -155,6 +160,8 @@ class TenantState {
   CustomerId OwnerOf(const Identity& identity) const;
   // Follows merged_into to the active customer.
   CustomerId Resolve(CustomerId id) const;
+  // The customers merged into `id`, directly or through others, by id.
+  std::vector<CustomerId> MergedInto(CustomerId id) const;
   // Follows merged_into to the conversation that holds the messages now.
   ConversationId ResolveConversation(ConversationId id) const;
   // When the conversation's latest message was recorded (opened_at if none).
@@ -195,6 +202,9 @@ class TenantState {
  private:
   absl::Status Check(const ::omniroute::v1::Event& event) const;
   void ApplyChecked(const ::omniroute::v1::Event& event, absl::Time at);
+  // CustomerErased (lib/core/customer_erasure.cc).
+  absl::Status CheckCustomerErased(const ::omniroute::v1::Event& event) const;
+  void ApplyCustomerErased(const ::omniroute::v1::Event& event, absl::Time at);
 
   CustomerState& mutable_customer(uint64_t id) { return customers_[id - 1]; }
   ConversationState& mutable_conversation(uint64_t id) { return conversations_.at(id); }

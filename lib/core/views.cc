@@ -36,6 +36,7 @@ CustomerView ToView(const CustomerState& c) {
   view.identities = c.identities;
   view.conversations = c.conversations;
   if (c.merged_into.valid()) view.merged_into = c.merged_into;
+  view.erased = c.erased;
   return view;
 }
 

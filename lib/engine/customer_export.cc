@@ -78,6 +78,20 @@ absl::Status WriteRecord(const v1::CustomerExportRecord& record,
 CustomerExportPlan PlanCustomerExport(const core::TenantState& state, CustomerId customer) {
   CustomerExportPlan plan;
   const core::CustomerState& target = *state.customer(state.Resolve(customer));
+  if (target.erased) {
+    // Nothing is left to export but the erasure itself.
+    v1::CustomerExportRecord record;
+    v1::ExportedErasure* out = record.mutable_erasure();
+    out->set_customer_id(target.id.value());
+    core::ToProto(target.erased_at, out->mutable_erased_at());
+    for (const core::CustomerState& c : state.customers()) {
+      if (c.id != target.id && c.erased && state.Resolve(c.id) == target.id) {
+        out->add_erased_with_customer_ids(c.id.value());
+      }
+    }
+    plan.customers.push_back(std::move(record));
+    return plan;
+  }
   plan.customers.push_back(CustomerRecord(target));
   // Those merged into it, directly or through others, by id.
   std::vector<CustomerId> absorbed;
@@ -131,8 +145,16 @@ absl::StatusOr<std::vector<CustomerExportPlan::Conversation>> ArchivedConversati
 absl::Status WriteCustomerExport(const EventStore& store, absl::string_view tenant_id,
                                  const CustomerExportPlan& plan,
                                  const std::function<absl::Status(absl::string_view)>& write) {
+  return WriteCustomerExportRecords(
+      store, tenant_id, plan,
+      [&](const v1::CustomerExportRecord& record) { return WriteRecord(record, write); });
+}
+
+absl::Status WriteCustomerExportRecords(
+    const EventStore& store, absl::string_view tenant_id, const CustomerExportPlan& plan,
+    const std::function<absl::Status(const v1::CustomerExportRecord&)>& write) {
   for (const v1::CustomerExportRecord& record : plan.customers) {
-    if (absl::Status s = WriteRecord(record, write); !s.ok()) return s;
+    if (absl::Status s = write(record); !s.ok()) return s;
   }
   absl::StatusOr<std::vector<CustomerExportPlan::Conversation>> archived =
       ArchivedConversations(store, tenant_id, plan);
@@ -145,7 +167,7 @@ absl::Status WriteCustomerExport(const EventStore& store, absl::string_view tena
   });
   for (const CustomerExportPlan::Conversation* c : conversations) {
     const CustomerExportPlan::Conversation& conversation = *c;
-    if (absl::Status s = WriteRecord(conversation.record, write); !s.ok()) return s;
+    if (absl::Status s = write(conversation.record); !s.ok()) return s;
     if (!conversation.thread.valid()) continue;
     std::optional<EventStore::MessageCursor> after;
     while (true) {
@@ -158,7 +180,7 @@ absl::Status WriteCustomerExport(const EventStore& store, absl::string_view tena
         out->set_conversation_id(m.conversation.value());
         *out->mutable_recorded_at() = m.event.time();
         *out->mutable_message() = m.event.message_recorded();
-        if (absl::Status s = WriteRecord(record, write); !s.ok()) return s;
+        if (absl::Status s = write(record); !s.ok()) return s;
       }
       if (messages->size() < kMessagesPerRead) break;
       after = EventStore::MessageCursor{core::FromProto(messages->back().event.time()),

@@ -47,6 +47,10 @@ CustomerExportPlan PlanCustomerExport(const core::TenantState& state, CustomerId
 absl::Status WriteCustomerExport(const EventStore& store, absl::string_view tenant_id,
                                  const CustomerExportPlan& plan,
                                  const std::function<absl::Status(absl::string_view)>& write);
+// The same, passing each record itself rather than its JSON line.
+absl::Status WriteCustomerExportRecords(
+    const EventStore& store, absl::string_view tenant_id, const CustomerExportPlan& plan,
+    const std::function<absl::Status(const ::omniroute::v1::CustomerExportRecord&)>& write);
 
 }  // namespace omniroute::engine_internal
 

@@ -177,6 +177,19 @@ class Engine::Impl {
     return snapshotter_->Take(tenant_id).status();
   }
 
+  // Redacts an erased customer's data in the store (once its CustomerErased
+  // event is durable), after the snapshots in progress, which may be of the
+  // state before the erasure, are saved: the redaction deletes them. Then
+  // saves a snapshot of the state after the erasure, when the engine keeps
+  // snapshots (its failure fails nothing: see GetSnapshotStats).
+  absl::Status RedactErasedCustomer(absl::string_view tenant_id,
+                                    const EventStore::CustomerRedaction& redaction) {
+    if (snapshotter_ != nullptr) snapshotter_->WaitForRequested();
+    if (absl::Status s = store_->RedactCustomer(tenant_id, redaction); !s.ok()) return s;
+    if (snapshot_every_events_ > 0) (void)snapshotter_->Take(tenant_id);
+    return absl::OkStatus();
+  }
+
   SnapshotStats GetSnapshotStats() const {
     return snapshotter_ != nullptr ? snapshotter_->stats() : SnapshotStats{};
   }

@@ -89,6 +89,7 @@ void ToProto(const CustomerView& view, v1::Customer* p) {
   for (const Identity& identity : view.identities) core::ToProto(identity, p->add_identities());
   for (ConversationId id : view.conversations) p->add_conversation_ids(id.value());
   if (view.merged_into.has_value()) p->set_merged_into_customer_id(view.merged_into->value());
+  p->set_erased(view.erased);
 }
 
 namespace {

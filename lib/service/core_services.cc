@@ -4,6 +4,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
@@ -62,6 +63,84 @@ grpc::ServerUnaryReactor* TenantServiceImpl::ListTenants(grpc::CallbackServerCon
 }
 
 // ------------------------------------------------------------ customers
+
+namespace {
+
+absl::Status RequireTenant(absl::string_view tenant_id) {
+  if (tenant_id.empty()) return absl::InvalidArgumentError("tenant_id: required");
+  return absl::OkStatus();
+}
+
+// The stream of ExportCustomer: the export is gathered first, on the
+// executor when there is one, then written record after record, each write
+// started when the last one is done.
+class ExportWriter final : public grpc::ServerWriteReactor<v1::CustomerExportRecord> {
+ public:
+  ExportWriter(Engine& engine, CallExecutor* executor, std::string tenant_id,
+               uint64_t customer_id) {
+    auto gather = [this, &engine, tenant_id = std::move(tenant_id), customer_id] {
+      absl::Status status = RequireTenant(tenant_id);
+      if (status.ok()) status = RequireId(customer_id, "customer_id");
+      if (status.ok()) {
+        status = engine.ExportCustomerRecords(
+            tenant_id, CustomerId(customer_id), [this](const v1::CustomerExportRecord& record) {
+              records_.push_back(record);
+              return absl::OkStatus();
+            });
+      }
+      if (!status.ok()) {
+        Finish(ToGrpcStatus(status));
+        return;
+      }
+      WriteNext();
+    };
+    if (executor == nullptr) {
+      gather();
+    } else {
+      executor->Submit(std::move(gather));
+    }
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+      return;
+    }
+    WriteNext();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void WriteNext() {
+    if (next_ == records_.size()) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    StartWrite(&records_[next_++]);
+  }
+
+  std::vector<v1::CustomerExportRecord> records_;
+  size_t next_ = 0;
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* CustomerServiceImpl::EraseCustomer(
+    grpc::CallbackServerContext* context, const v1::EraseCustomerRequest* request,
+    v1::EraseCustomerResponse*) {
+  return Unary(executor_, context, [=, this]() -> absl::Status {
+    if (absl::Status s = RequireTenant(request->tenant_id()); !s.ok()) return s;
+    if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
+    return engine_.EraseCustomer(request->tenant_id(), CustomerId(request->customer_id()),
+                                 FromProto(request->actor()));
+  });
+}
+
+grpc::ServerWriteReactor<v1::CustomerExportRecord>* CustomerServiceImpl::ExportCustomer(
+    grpc::CallbackServerContext*, const v1::ExportCustomerRequest* request) {
+  return new ExportWriter(engine_, executor_, request->tenant_id(), request->customer_id());
+}
 
 grpc::ServerUnaryReactor* CustomerServiceImpl::GetCustomer(grpc::CallbackServerContext* context,
                                                            const v1::GetCustomerRequest* request,

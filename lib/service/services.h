@@ -90,6 +90,13 @@ class CustomerServiceImpl final : public v1::CustomerService::CallbackService {
   grpc::ServerUnaryReactor* ListConversations(grpc::CallbackServerContext* context,
                                               const v1::ListConversationsRequest* request,
                                               v1::ListConversationsResponse* response) override;
+  grpc::ServerUnaryReactor* EraseCustomer(grpc::CallbackServerContext* context,
+                                          const v1::EraseCustomerRequest* request,
+                                          v1::EraseCustomerResponse* response) override;
+  // The records are gathered on the executor (the export waits for
+  // durability like any read), then written one at a time.
+  grpc::ServerWriteReactor<v1::CustomerExportRecord>* ExportCustomer(
+      grpc::CallbackServerContext* context, const v1::ExportCustomerRequest* request) override;
 
  private:
   Engine& engine_;

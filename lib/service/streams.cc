@@ -272,7 +272,18 @@ grpc::ServerWriteReactor<v1::Event>* EventServiceImpl::WatchEvents(
   const uint64_t from = std::max<uint64_t>(1, request->from_sequence());
   return new FeedWriter<v1::Event>(
       feed_, request->tenant_id(), from, &store_,
-      [](const Event& event) -> std::optional<v1::Event> { return event; }, {});
+      [](const Event& event) -> std::optional<v1::Event> {
+        // The archive repeats what the feed carried already (and may be
+        // large): the feed says which conversation left the working set,
+        // its history is read with GetConversation and GetTimeline.
+        if (event.has_conversation_archived()) {
+          v1::Event announced = event;
+          announced.mutable_conversation_archived()->clear_archive();
+          return announced;
+        }
+        return event;
+      },
+      {});
 }
 
 grpc::ServerUnaryReactor* EventServiceImpl::GetLastSequence(

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "omniroute/event_store.h"
+#include "store/customer_redaction.h"
 #include "store/message_history.h"
 
 namespace omniroute {
@@ -259,6 +260,47 @@ class MemoryEventStore final : public EventStore {
     return ids;
   }
 
+  absl::Status RedactCustomer(absl::string_view tenant_id,
+                              const CustomerRedaction& redaction) override {
+    // One redaction at a time: the plan is read without the lock and must
+    // not be overtaken by another one's rewrite of the same events.
+    absl::MutexLock redacting(&redaction_mu_);
+    absl::StatusOr<store::RedactionPlan> plan =
+        store::PlanCustomerRedaction(*this, tenant_id, redaction);
+    if (!plan.ok()) return plan.status();
+    absl::MutexLock lock(&mu_);
+    auto it = logs_.find(tenant_id);
+    if (it != logs_.end()) {
+      TenantLog& log = it->second;
+      for (Event& event : plan->events) log.events[event.sequence() - 1] = std::move(event);
+      // The keys of the redacted messages are empty now: the lookups are
+      // rebuilt from the events, as a replay of the log would build them.
+      if (!plan->message_ids.empty()) {
+        log.by_external_id.clear();
+        log.by_thread_key.clear();
+        for (const auto& [id, message] : log.messages) {
+          const Event& event = log.events[message.sequence - 1];
+          const auto& m = event.message_recorded();
+          if (!m.external_id().empty()) {
+            auto [found, added] = log.by_external_id.try_emplace(
+                TenantLog::LookupKey(m.channel(), m.external_id()), id);
+            if (!added && id < found->second) found->second = id;
+          }
+          if (!m.thread_key().empty()) {
+            auto [found, added] = log.by_thread_key.try_emplace(
+                TenantLog::LookupKey(m.channel(), m.thread_key()), id);
+            if (!added && id > found->second) found->second = id;
+          }
+        }
+      }
+    }
+    auto snapshot = snapshots_.find(tenant_id);
+    if (snapshot != snapshots_.end() && snapshot->second.sequence < redaction.erased_at_sequence) {
+      snapshots_.erase(snapshot);
+    }
+    return absl::OkStatus();
+  }
+
  private:
   // Message `id` of `log`, which has it.
   static StoredMessage Stored(const TenantLog& log, uint64_t id) {
@@ -276,6 +318,7 @@ class MemoryEventStore final : public EventStore {
                            ConversationId(log.messages.at(it->second).conversation)};
   }
 
+  absl::Mutex redaction_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;
   std::map<std::string, TenantLog, std::less<>> logs_;
   std::map<std::string, Snapshot, std::less<>> snapshots_;

@@ -43,7 +43,7 @@ constexpr char kSaveSnapshot[] =
 // One queued Append or SaveSnapshot. Lives on its caller's stack until the
 // call returns; the caller's arguments outlive it.
 struct SqliteEventStore::Write {
-  enum class Kind { kAppend, kSnapshot };
+  enum class Kind { kAppend, kSnapshot, kRedaction };
 
   Kind kind = Kind::kAppend;
   absl::string_view tenant;
@@ -59,6 +59,8 @@ struct SqliteEventStore::Write {
   // kSnapshot.
   absl::string_view state;
   uint32_t state_crc = 0;
+  // kRedaction (sequence: the erasure's).
+  const RedactionPlan* redaction = nullptr;
 
   // What the write weighs against max_batch_bytes.
   int64_t bytes = 0;
@@ -121,6 +123,15 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
   // Per connection, so only the writer's matters.
   if (absl::Status s = (*writer)->ExecuteScript(synchronous, "setting the durability"); !s.ok()) {
     return s;
+  }
+  // Freed pages and cells are zeroed, so that what a redaction replaces
+  // (RedactCustomer) or a new snapshot supersedes is gone from the file.
+  if (!options.read_only) {
+    if (absl::Status s = (*writer)->ExecuteScript("PRAGMA secure_delete = ON",
+                                                  "zeroing deleted content");
+        !s.ok()) {
+      return s;
+    }
   }
   if (options.verify_on_open) {
     absl::StatusOr<std::string> verdict =
@@ -215,6 +226,23 @@ absl::Status SqliteEventStore::SaveSnapshot(absl::string_view tenant_id, uint64_
   return Submit(write);
 }
 
+absl::Status SqliteEventStore::RedactCustomer(absl::string_view tenant_id,
+                                              const CustomerRedaction& redaction) {
+  if (options_.read_only) {
+    return ReadOnlyError(absl::StrCat("redact customers of tenant ", tenant_id));
+  }
+  absl::MutexLock redacting(&redaction_mu_);
+  absl::StatusOr<RedactionPlan> plan = PlanCustomerRedaction(*this, tenant_id, redaction);
+  if (!plan.ok()) return plan.status();
+  Write write;
+  write.kind = Write::Kind::kRedaction;
+  write.tenant = tenant_id;
+  write.sequence = redaction.erased_at_sequence;
+  write.redaction = &*plan;
+  for (const Event& event : plan->events) write.bytes += event.ByteSizeLong();
+  return Submit(write);
+}
+
 bool SqliteEventStore::HoldReleased() const {
   return queue_.size() >= static_cast<size_t>(hold_leader_until_);
 }
@@ -225,7 +253,8 @@ absl::Status SqliteEventStore::Submit(Write& write) {
   absl::MutexLock lock(&mu_);
   queue_.push_back(&write);
   queued_bytes_ += write.bytes;
-  ++(write.kind == Write::Kind::kAppend ? stats_.appends : stats_.snapshots);
+  if (write.kind == Write::Kind::kAppend) ++stats_.appends;
+  if (write.kind == Write::Kind::kSnapshot) ++stats_.snapshots;
   while (!write.done && queue_.front() != &write) write.done_cv.Wait(&mu_);
   if (write.done) return write.status;  // A leader committed it.
 
@@ -297,6 +326,12 @@ bool SqliteEventStore::CommitGroup(absl::Span<Write* const> group) {
     write->status = std::move(status);
   }
   if (absl::Status s = db.Execute("COMMIT"); !s.ok()) return fail_all(s);
+  // A redaction's old pages must leave the write-ahead log too.
+  for (Write* write : group) {
+    if (write->kind == Write::Kind::kRedaction && write->status.ok()) {
+      write->status = CheckpointAfterRedaction(write->tenant);
+    }
+  }
   return true;
 }
 
@@ -307,6 +342,9 @@ absl::Status SqliteEventStore::ApplyWrite(const Write& write) {
   absl::StatusOr<uint64_t> last = LastSequenceOn(db, write.tenant);
   if (!last.ok()) return last.status();
 
+  if (write.kind == Write::Kind::kRedaction) {
+    return ApplyRedaction(write.tenant, *write.redaction, write.sequence);
+  }
   if (write.kind == Write::Kind::kSnapshot) {
     if (write.sequence > *last) {
       return absl::InvalidArgumentError(

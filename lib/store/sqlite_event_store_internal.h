@@ -47,6 +47,7 @@
 #include "omniroute/event_store.h"
 #include "omniroute/sqlite_event_store.h"
 #include "omniroute/v1/events.pb.h"
+#include "store/customer_redaction.h"
 
 namespace omniroute::store {
 
@@ -117,6 +118,12 @@ class SqliteEventStore final : public EventStore {
   absl::StatusOr<std::vector<ConversationId>> ListArchivedConversations(
       absl::string_view tenant_id, absl::Span<const CustomerId> customers, ConversationId after,
       size_t limit) const override;
+  // Plans on a read connection (customer_redaction.h), then writes the plan
+  // as one queued write: the rewritten events with their CRCs, the cleared
+  // index keys and the deleted snapshots commit together; then the
+  // write-ahead log is checkpointed and truncated (sqlite_event_store_erasure.cc).
+  absl::Status RedactCustomer(absl::string_view tenant_id,
+                              const CustomerRedaction& redaction) override;
 
   SqliteStoreStats Stats() const;
 
@@ -159,6 +166,13 @@ class SqliteEventStore final : public EventStore {
 
   // Runs one write inside the open transaction.
   absl::Status ApplyWrite(const Write& write);
+  // A redaction's rewrite, inside the open transaction.
+  absl::Status ApplyRedaction(absl::string_view tenant, const RedactionPlan& plan,
+                              uint64_t erased_at_sequence);
+  // After a redaction committed: copies the write-ahead log into the file
+  // and truncates it, so that no old page is left in it. UNAVAILABLE if a
+  // reader kept it from finishing.
+  absl::Status CheckpointAfterRedaction(absl::string_view tenant);
 
   // The error of a write (`what`: "append to tenant acme") to a store
   // opened with SqliteStoreOptions::read_only.
@@ -197,6 +211,10 @@ class SqliteEventStore final : public EventStore {
   // Used by the leader of the moment only; the queue makes leaders take
   // turns, so it needs no lock of its own.
   const std::unique_ptr<SqliteConnection> writer_;
+
+  // One redaction at a time: a plan is read before its write is queued and
+  // must not be overtaken by another one's rewrite of the same events.
+  absl::Mutex redaction_mu_ ABSL_ACQUIRED_BEFORE(mu_);
 
   mutable absl::Mutex mu_;
   // Writes waiting or being committed, in arrival order; the front one's

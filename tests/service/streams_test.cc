@@ -190,6 +190,36 @@ TEST_F(StreamsTest, WatchOfAnUnknownTenantFailsWithNotFound) {
   EXPECT_THAT(status.error_message(), ::testing::HasSubstr("tenant"));
 }
 
+// An archive holds the conversation's whole history, which the feed carried
+// already: the feed names the archived conversation and leaves the archive
+// out, and the conversation is still read over the API.
+TEST_F(StreamsTest, WatchAnnouncesAnArchivedConversationWithoutItsArchive) {
+  v1::TenantSettings settings;
+  settings.set_max_body_bytes(1 << 16);
+  *settings.mutable_closed_retention() = ToDurationProto(absl::ZeroDuration());
+  CreateTenant(kTenant, &settings);
+  const uint64_t conversation = Mail(1).conversation_id();
+  SetStatus(kTenant, conversation, v1::CONVERSATION_STATUS_CLOSED, "a1");
+  EXPECT_GE(RunDueTimers(kTenant), 1);
+
+  Stream<v1::Event> stream = Watch(kTenant, 1);
+  const uint64_t last = LastSequence(kTenant);
+  std::optional<v1::Event> archived;
+  v1::Event event;
+  while (stream.Next(&event)) {
+    if (event.has_conversation_archived()) archived = event;
+    if (event.sequence() == last) break;
+  }
+  ASSERT_TRUE(archived.has_value()) << "no ConversationArchived up to " << last;
+  EXPECT_EQ(archived->conversation_archived().conversation_id(), conversation);
+  EXPECT_FALSE(archived->conversation_archived().has_archive());
+  stream.Cancel();
+
+  const v1::Conversation read = GetConversation(kTenant, conversation);
+  EXPECT_EQ(read.status(), v1::CONVERSATION_STATUS_CLOSED);
+  EXPECT_EQ(read.message_count(), 1);
+}
+
 // Disconnects after k events and resumes from k + 1 while another client
 // keeps committing: across both streams every event 1..N arrives exactly
 // once, and equal to what a full read from 1 returns.

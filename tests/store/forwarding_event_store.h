@@ -74,6 +74,10 @@ class ForwardingEventStore : public EventStore {
       size_t limit) const override {
     return inner_.ListArchivedConversations(tenant_id, customers, after, limit);
   }
+  absl::Status RedactCustomer(absl::string_view tenant_id,
+                              const CustomerRedaction& redaction) override {
+    return inner_.RedactCustomer(tenant_id, redaction);
+  }
 
   // The store it forwards to.
   EventStore& inner() const { return inner_; }

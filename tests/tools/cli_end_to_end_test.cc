@@ -40,6 +40,7 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "omniroute/v1/events.pb.h"
+#include "omniroute/v1/export.pb.h"
 #include "omniroute/v1/service.grpc.pb.h"
 #include "omniroute/v1/service.pb.h"
 
@@ -421,6 +422,60 @@ TEST_F(CliEndToEndTest, MergeAndUnmergeRestoreTheAbsorbedCustomer) {
   ASSERT_EQ(conversations.exit_code, 0) << conversations;
   EXPECT_THAT(Lines(conversations.out), SizeIs(2)) << conversations;  // Header and one.
   EXPECT_THAT(conversations.out, HasSubstr("CHAT"));
+}
+
+TEST_F(CliEndToEndTest, EraseCustomerLeavesOnlyTheErasureToExport) {
+  const v1::IngestMessageResponse a =
+      Ingest({"--channel=EMAIL", "--from=cli.erased@example.com", "--id=er-1", "cli-erased-body"});
+  const v1::IngestMessageResponse kept =
+      Ingest({"--channel=EMAIL", "--from=cli.kept@example.com", "--id=ke-1", "cli-kept-body"});
+  const std::string id = absl::StrCat(a.customer_id());
+
+  // Export: one JSON record a line, with or without --json.
+  CliRun run = Cli({"export-customer", id});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  std::vector<std::string> lines = Lines(run.out);
+  ASSERT_THAT(lines, SizeIs(3)) << run;
+  EXPECT_EQ(FromJson<v1::CustomerExportRecord>(lines[0]).customer().customer_id(), a.customer_id());
+  EXPECT_EQ(FromJson<v1::CustomerExportRecord>(lines[2]).message().message().body(),
+            "cli-erased-body");
+
+  // The message waits for an answer: work in progress, named.
+  ASSERT_TRUE(a.has_task());
+  run = Cli({"erase-customer", id});
+  EXPECT_NE(run.exit_code, 0) << run;
+  EXPECT_THAT(run.err, AllOf(HasSubstr("FAILED_PRECONDITION"),
+                             HasSubstr(absl::StrCat("task/", a.task().task_id()))));
+
+  // Once the customer gave up, the erasure goes through.
+  auto routing = v1::RoutingService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
+  v1::AbandonTaskRequest abandon;
+  abandon.set_tenant_id(tenant_);
+  abandon.set_task_id(a.task().task_id());
+  grpc::ClientContext context;
+  v1::Task task;
+  ASSERT_TRUE(routing->AbandonTask(&context, abandon, &task).ok());
+  run = Cli({"erase-customer", id, "--agent=dpo"});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  EXPECT_THAT(run.out, StartsWith(absl::StrCat("customer ", id, " erased")));
+
+  run = Cli({"export-customer", id});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  lines = Lines(run.out);
+  ASSERT_THAT(lines, SizeIs(1)) << run;
+  const v1::CustomerExportRecord erasure = FromJson<v1::CustomerExportRecord>(lines[0]);
+  EXPECT_EQ(erasure.erasure().customer_id(), a.customer_id());
+  EXPECT_THAT(run.out, Not(HasSubstr("cli-erased")));
+
+  run = Cli({"--json", "export-customer", absl::StrCat(kept.customer_id())});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  EXPECT_THAT(Lines(run.out), SizeIs(3)) << run;
+  EXPECT_THAT(run.out, HasSubstr("cli-kept-body"));
+
+  run = Cli({"export-customer", "999"});
+  EXPECT_NE(run.exit_code, 0) << run;
+  EXPECT_THAT(run.err, HasSubstr("NOT_FOUND"));
 }
 
 TEST_F(CliEndToEndTest, JsonPrintsOneParsableObjectPerResponse) {

@@ -1,7 +1,9 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
-// customer, find, link, merge, unmerge, conversations: CustomerService.
+// customer, find, link, merge, unmerge, conversations, erase-customer,
+// export-customer: CustomerService.
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -129,6 +131,53 @@ absl::Status RunConversations(CommandContext& c) {
       FormatConversationList);
 }
 
+absl::Status RunEraseCustomer(CommandContext& c) {
+  v1::EraseCustomerRequest request;
+  request.set_tenant_id(c.options.tenant);
+  absl::StatusOr<uint64_t> id = ParseId("<customer>", c.Arg(0));
+  if (!id.ok()) return id.status();
+  request.set_customer_id(*id);
+  *request.mutable_actor() = ActorFrom(c.args);
+  v1::EraseCustomerResponse response;
+  if (absl::Status s = c.client.Call([&](grpc::ClientContext* ctx) {
+        return c.client.customers().EraseCustomer(ctx, request, &response);
+      });
+      !s.ok()) {
+    return s;
+  }
+  return c.printer.Print(response, [&] {
+    return absl::StrCat("customer ", request.customer_id(),
+                        " erased, with the customers merged into it");
+  });
+}
+
+// JSON lines in both modes: an export is for machines (and for the person
+// it is about, through them).
+absl::Status RunExportCustomer(CommandContext& c) {
+  v1::ExportCustomerRequest request;
+  request.set_tenant_id(c.options.tenant);
+  absl::StatusOr<uint64_t> id = ParseId("<customer>", c.Arg(0));
+  if (!id.ok()) return id.status();
+  request.set_customer_id(*id);
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<v1::CustomerExportRecord>> reader =
+      c.client.customers().ExportCustomer(&context, request);
+  v1::CustomerExportRecord record;
+  absl::Status output = absl::OkStatus();
+  while (output.ok() && reader->Read(&record)) {
+    absl::StatusOr<std::string> line = Printer::JsonLine(record);
+    output = line.ok() ? c.printer.Print(record, [&] { return *line; }) : line.status();
+  }
+  if (!output.ok()) {
+    context.TryCancel();
+    while (reader->Read(&record)) {
+    }
+    (void)reader->Finish();
+    return output;
+  }
+  return c.client.StreamStatus(reader->Finish());
+}
+
 }  // namespace
 
 void AddCustomerCommands(std::vector<Command>* table) {
@@ -184,6 +233,26 @@ void AddCustomerCommands(std::vector<Command>* table) {
       .options = {{kPageSizeOption}, {kPageTokenOption}},
       .arguments = {"<customer>"},
       .run = RunConversations,
+  });
+  table->push_back({
+      .name = "erase-customer",
+      .usage = "<customer> [--agent=ID]",
+      .summary = "erase a customer's personal data, and that of those merged into it",
+      .details = R"(  --agent=ID    the agent who asked for it (default: the system)
+Names, identities, message bodies, senders, references, tags and keys are
+erased everywhere they are kept; open conversations are closed. Refused for
+a customer merged into another one (erase that one) or with work in progress.
+)",
+      .options = {{"agent"}},
+      .arguments = {"<customer>"},
+      .run = RunEraseCustomer,
+  });
+  table->push_back({
+      .name = "export-customer",
+      .usage = "<customer>",
+      .summary = "everything held about a customer, as JSON lines (one record a line)",
+      .arguments = {"<customer>"},
+      .run = RunExportCustomer,
   });
 }
 

@@ -93,6 +93,22 @@ Parts CoreDetails(const v1::Event& e) {
               Count(u.restored_conversation_ids_size(), "conversation"),
               ThreadMerges(u.restored_threads()), By(u.actor())};
     }
+    case v1::Event::kConversationArchived: {
+      const v1::ConversationArchived& a = e.conversation_archived();
+      return {Conversation(a.conversation_id()),
+              Count(a.archive().conversations_size(), "conversation"),
+              Count(a.archive().messages_size(), "message")};
+    }
+    case v1::Event::kCustomerErased: {
+      const v1::CustomerErased& x = e.customer_erased();
+      Parts parts = {Customer(x.customer_id())};
+      if (x.erased_with_customer_ids_size() > 0) {
+        parts.push_back(absl::StrCat("with ", x.erased_with_customer_ids_size(), " merged into it"));
+      }
+      parts.push_back(Count(x.conversation_ids_size(), "conversation"));
+      parts.push_back(By(x.actor()));
+      return parts;
+    }
     case v1::Event::kConversationOpened: {
       const v1::ConversationOpened& o = e.conversation_opened();
       Parts parts = {Conversation(o.conversation_id()),

@@ -31,6 +31,7 @@ const UNARY = [
   ['linkIdentity', 'CustomerService', 'LinkIdentity', 'request'],
   ['mergeCustomers', 'CustomerService', 'MergeCustomers', 'request'],
   ['unmergeCustomer', 'CustomerService', 'UnmergeCustomer', 'request'],
+  ['eraseCustomer', 'CustomerService', 'EraseCustomer', 'request'],
   ['listConversationsPage', 'CustomerService', 'ListConversations', 'request'],
 
   ['ingest', 'ConversationService', 'IngestMessage', 'request'],
@@ -80,6 +81,7 @@ const WHOLE_LISTS = [
 const STREAMS = [
   ['watch', 'EventService', 'WatchEvents', 'request'],
   ['offers', 'RoutingService', 'StreamOffers', 'agentId'],
+  ['exportCustomer', 'CustomerService', 'ExportCustomer', 'customerId'],
 ];
 
 const DEFAULT_TIMEOUT_MS = 30000;

@@ -154,6 +154,55 @@ describe('link identity and merge', () => {
   });
 });
 
+describe('erasure and export', () => {
+  it('eraseCustomer erases what was merged into the customer; exportCustomer then gives the erasure only', async () => {
+    const c = await newTenant(server, 'erase');
+    const post = await c.ingest({ channel: 'PUBLIC_SOCIAL', sender: handle('x', '@node_erased'), externalId: 'n-post-1', body: 'node-erased-body' });
+    const mail = await c.ingest({ channel: 'EMAIL', sender: email('node.erased@example.com'), externalId: '<n1@example.com>', body: 'node-erased-mail' });
+    const kept = await c.ingest({ channel: 'EMAIL', sender: email('node.kept@example.com'), externalId: '<n2@example.com>', body: 'node-kept-body' });
+    for (const r of [post, mail, kept]) if (r.task) await c.abandonTask(r.task.taskId);
+    await c.linkIdentity({ customerId: post.customerId, identity: email('node.erased@example.com'), actor: agent('cm') });
+
+    await assert.rejects(c.eraseCustomer({ customerId: mail.customerId, actor: agent('dpo') }), (e) => {
+      assert.equal(e.code, Status.FAILED_PRECONDITION);
+      assert.match(e.message, new RegExp(`customer/${post.customerId}`));
+      return true;
+    });
+    await c.eraseCustomer({ customerId: post.customerId, actor: agent('dpo') });
+    await c.eraseCustomer({ customerId: post.customerId, actor: agent('dpo') });
+
+    for (const id of [post.customerId, mail.customerId]) {
+      const customer = await c.getCustomer(id);
+      assert.equal(customer.erased, true);
+      assert.deepEqual(customer.identities, []);
+      const records = [];
+      for await (const r of c.exportCustomer(id)) records.push(r);
+      assert.deepEqual(records.map((r) => r.record), ['erasure']);
+      assert.equal(records[0].erasure.customerId, post.customerId);
+      assert.deepEqual(records[0].erasure.erasedWithCustomerIds, [mail.customerId]);
+    }
+    const bodies = (await c.timeline(post.conversationId)).filter((e) => e.message).map((e) => e.message.body);
+    assert.ok(bodies.length > 0);
+    assert.deepEqual([...new Set(bodies)], ['']);
+
+    const records = [];
+    for await (const r of c.exportCustomer(kept.customerId)) records.push(r);
+    assert.deepEqual(records.map((r) => r.record), ['customer', 'conversation', 'message']);
+    assert.equal(records[2].message.message.body, 'node-kept-body');
+  });
+
+  it('unknown customers are NOT_FOUND, a missing one INVALID_ARGUMENT naming customer_id', async () => {
+    const c = await newTenant(server, 'erase-bad');
+    await assert.rejects(c.eraseCustomer({ customerId: 99, actor: agent('dpo') }), (e) => e.code === Status.NOT_FOUND);
+    await assert.rejects(async () => {
+      for await (const r of c.exportCustomer(99)) assert.fail(`unexpected ${r.record}`);
+    }, (e) => e.code === Status.NOT_FOUND);
+    await assert.rejects(async () => {
+      for await (const r of c.exportCustomer(0)) assert.fail(`unexpected ${r.record}`);
+    }, (e) => e.code === Status.INVALID_ARGUMENT && /customer_id/.test(e.message));
+  });
+});
+
 describe('timeline', () => {
   it('lists messages and handoffs across channels, oldest first', async () => {
     const c = await newTenant(server, 'timeline');

@@ -24,7 +24,9 @@ function taggedInterfaces() {
     const tag = /@proto\s+(\S+)(?:\s+(input|both))?/.exec(m[1]);
     if (!tag) continue;
     const fields = [...m[3].matchAll(/^\s*(\w+)\??:/gm)].map((f) => f[1]);
-    out.push({ name: m[2], proto: tag[1], mode: tag[2] || 'output', fields });
+    // Fields the server never sends (declared `null`) are not followed.
+    const unsent = [...m[1].matchAll(/@unsent\s+(\w+)/g)].map((u) => u[1]);
+    out.push({ name: m[2], proto: tag[1], mode: tag[2] || 'output', fields, unsent });
   }
   return out;
 }
@@ -60,13 +62,20 @@ describe('index.d.ts', () => {
   it('declares every message a method takes or gives', () => {
     const declaredOut = new Set(interfaces.filter((i) => i.mode !== 'input').map((i) => schema.message(i.proto).fullName));
     const declaredIn = new Set(interfaces.filter((i) => i.mode !== 'output').map((i) => schema.message(i.proto).fullName));
+    const unsent = new Map();
+    for (const i of interfaces) {
+      const name = schema.message(i.proto).fullName;
+      unsent.set(name, new Set([...(unsent.get(name) || []), ...i.unsent]));
+    }
     const missing = new Set();
     const skip = new Set(['google.protobuf.Timestamp', 'google.protobuf.Duration']);
     const visit = (type, declared, seen) => {
       if (skip.has(type.fullName) || seen.has(type.fullName)) return;
       seen.add(type.fullName);
       if (!declared.has(type.fullName)) missing.add(`${type.fullName} (${declared === declaredIn ? 'request' : 'response'})`);
-      for (const f of type.fields.values()) if (f.kind === 'TYPE_MESSAGE') visit(f.ref, declared, seen);
+      for (const [name, f] of type.fields) {
+        if (f.kind === 'TYPE_MESSAGE' && !unsent.get(type.fullName)?.has(name)) visit(f.ref, declared, seen);
+      }
     };
     for (const [, service, rpc, argument] of [...UNARY, ...STREAMS]) {
       const def = schema.service(service)[rpc];

@@ -6,7 +6,7 @@ from typing import Any, Iterable, List
 
 from . import values as v
 from ._calls import Calls, _message
-from ._gen_import import service_pb2, types_pb2
+from ._gen_import import export_pb2, service_pb2, types_pb2
 from .paging import Page, read_every_page
 
 __all__: list = []
@@ -97,6 +97,40 @@ class CustomerCalls(Calls):
                            customer_id=v.to_id(customer_id, "customer_id"),
                            actor=v.to_actor(actor))
         self._unary(self._customers.UnmergeCustomer, "UnmergeCustomer", request)
+
+    def erase_customer(self, customer_id: int, *, actor: Any) -> None:
+        """Erases the customer's personal data (GDPR art. 17), and that of the
+        customers merged into it.
+
+        Names, identities, message bodies, senders, references, tags and keys
+        are erased from memory, the stored events and snapshots; open
+        conversations are closed. Returns once the data is gone from the
+        store. Erasing an erased customer again is accepted and changes
+        nothing more.
+
+        Raises:
+            OmnirouteError: NOT_FOUND for an unknown customer;
+                FAILED_PRECONDITION for a customer merged into another one
+                (erase that one) or with a live task or an open commitment.
+        """
+        request = _message(service_pb2.EraseCustomerRequest, tenant_id=self._tid(),
+                           customer_id=v.to_id(customer_id, "customer_id"),
+                           actor=v.to_actor(actor))
+        self._unary(self._customers.EraseCustomer, "EraseCustomer", request)
+
+    def export_customer(self, customer_id: int) -> List[export_pb2.CustomerExportRecord]:
+        """Everything held about the customer (GDPR art. 15 and 20), in order.
+
+        The customer, those merged into it, then each conversation followed
+        by its messages. An erased customer exports one ``erasure`` record.
+
+        Raises:
+            OmnirouteError: NOT_FOUND for an unknown customer.
+        """
+        request = _message(service_pb2.ExportCustomerRequest, tenant_id=self._tid(),
+                           customer_id=v.to_id(customer_id, "customer_id"))
+        with self._stream(self._customers.ExportCustomer, "ExportCustomer", request) as records:
+            return list(records)
 
     def list_conversations(self, customer_id: int) -> List[service_pb2.Conversation]:
         """The customer's conversations, by id: every page, read one after the other.

@@ -175,6 +175,53 @@ class MergeTest(ServerTest):
         self.assertEqual(ids, {(post.customer_id, post.message_id),
                                (mail.customer_id, mail.message_id)})
 
+    def test_erase_customer_erases_what_was_merged_into_it(self):
+        post = self.c.ingest(channel="PUBLIC_SOCIAL", sender=omniroute.handle("@py_erased", network="x"),
+                             external_id="py-post-1", body="py-erased-body")
+        mail = self.c.ingest(channel="EMAIL", sender=omniroute.email("py.erased@example.com"),
+                             external_id="<py1@example.com>", body="py-erased-mail")
+        kept = self.c.ingest(channel="EMAIL", sender=omniroute.email("py.kept@example.com"),
+                             external_id="<py2@example.com>", body="py-kept-body")
+        for r in (post, mail, kept):
+            if r.HasField("task"):
+                self.c.abandon_task(r.task)
+        self.c.link_identity(post.customer_id, omniroute.email("py.erased@example.com"),
+                             actor=omniroute.agent("agent-cm"))
+
+        # The absorbed customer is erased through the one it was merged into.
+        error = self.assertError(grpc.StatusCode.FAILED_PRECONDITION, self.c.erase_customer,
+                                 mail.customer_id, actor="dpo")
+        self.assertIn(f"customer/{post.customer_id}", error.message)
+        self.c.erase_customer(post.customer_id, actor="dpo")
+        self.c.erase_customer(post.customer_id, actor="dpo")  # twice: nothing more
+
+        for customer_id in (post.customer_id, mail.customer_id):
+            customer = self.c.get_customer(customer_id)
+            self.assertTrue(customer.erased)
+            self.assertEqual(list(customer.identities), [])
+            records = self.c.export_customer(customer_id)
+            self.assertEqual([r.WhichOneof("record") for r in records], ["erasure"])
+            self.assertEqual(records[0].erasure.customer_id, post.customer_id)
+            self.assertEqual(list(records[0].erasure.erased_with_customer_ids), [mail.customer_id])
+        self.assertError(grpc.StatusCode.NOT_FOUND, self.c.find_customer,
+                         omniroute.email("py.erased@example.com"))
+        bodies = [e.message.body for e in self.c.timeline(post.conversation_id)
+                  if e.WhichOneof("entry") == "message"]
+        self.assertTrue(bodies)
+        self.assertEqual(set(bodies), {""})
+
+        # Someone else keeps everything.
+        records = self.c.export_customer(kept.customer_id)
+        self.assertEqual([r.WhichOneof("record") for r in records],
+                         ["customer", "conversation", "message"])
+        self.assertEqual(records[2].message.message.body, "py-kept-body")
+
+    def test_erase_and_export_refuse_bad_input(self):
+        self.assertError(grpc.StatusCode.NOT_FOUND, self.c.erase_customer, 99, actor="dpo")
+        self.assertError(grpc.StatusCode.NOT_FOUND, self.c.export_customer, 99)
+        error = self.assertError(grpc.StatusCode.INVALID_ARGUMENT, self.c.export_customer, 0)
+        self.assertIn("customer_id", error.message)
+
     def test_merge_customers_explicitly(self):
         a = self.c.ingest(channel="CHAT", sender=omniroute.crm_id("C-1", network="crm"),
                           external_id="chat-1")
