@@ -105,6 +105,9 @@ struct CustomerView {
   int64_t reach = 0;
   absl::Time created_at;
   std::vector<Identity> identities;
+  // The customer's conversations in the working set, by id: archived ones
+  // (closed for longer than TenantOptions::closed_retention) are not
+  // listed; Engine::ListConversationsPage lists them all.
   std::vector<ConversationId> conversations;
   // Set while this customer is merged into another one.
   std::optional<CustomerId> merged_into;

@@ -30,14 +30,22 @@
 // fail with the store's error and none of them stays applied.
 //
 // Memory and history: a tenant's memory holds what routing and threading
-// read now (customers and the identity index, conversations, a compact
-// record per message, agents, queues, tasks, offers, commitments, timers).
-// Message bodies, senders, references and keys are history, kept only by
-// the event store with its index of messages (omniroute/event_store.h): the
-// timeline is read from there a page at a time (GetTimelinePage), and
-// redeliveries and replies are matched through the store's indexes. A
-// snapshot holds the memory's part only and is built in the background from
-// the store, so it never stops the tenant.
+// read now (customers and the identity index, the conversations not yet
+// archived with a compact record per message, agents, queues, their tasks,
+// offers, commitments, timers). Message bodies, senders, references and
+// keys are history, kept only by the event store with its index of messages
+// (omniroute/event_store.h): the timeline is read from there a page at a
+// time (GetTimelinePage), and redeliveries and replies are matched through
+// the store's indexes. A conversation closed for longer than
+// TenantOptions::closed_retention is archived by RunDueTimers: a
+// ConversationArchived event hands it, with the conversations merged into
+// it, their message records, ended tasks and closed commitments, to the
+// store, and memory forgets them. Reads (GetConversation, GetTimelinePage,
+// ListConversationsPage, GetTask, GetConversationRouting, GetCommitment,
+// ListCommitments, ExportCustomerRecords) find archived items in the store
+// and answer as before; CustomerView::conversations lists the working set's
+// only. A snapshot holds the memory's part only and is built in the
+// background from the store, so it never stops the tenant.
 //
 // Erasure (GDPR art. 17, EraseCustomer): the customer's personal data is
 // redacted in place in the store, not made unreadable by deleting a key
@@ -305,8 +313,10 @@ class Engine {
 
   // Fires every timer due at the clock's current time, in time order (offer
   // expiry, preferred-agent wait, queue expansion, first-response breach,
-  // commitments falling due or missed, wrap-up), as one command. Returns the
-  // number of timers fired. No thread of the engine sleeps: the caller (the
+  // commitments falling due or missed, wrap-up), as one command, and
+  // archives up to 256 conversations whose closed_retention has run out.
+  // Returns the number of timers fired and conversations archived (a
+  // caller loops while it is positive and NextTimer() is due). No thread of the engine sleeps: the caller (the
   // server's timer loop, a test, the simulator) calls this when the clock
   // reaches NextTimer().
   absl::StatusOr<int> RunDueTimers(absl::string_view tenant_id);

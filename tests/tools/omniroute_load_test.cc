@@ -304,6 +304,20 @@ TEST_F(OmnirouteLoadTest, MixedOpenLoopWithEvenArrivals) {
   ExpectSucceeded(run, {"IngestMessage", "AcceptOffer", "CompleteTask"});
 }
 
+// A bounded population opens and closes conversations: every customer
+// writes again once its conversation is closed, and no more customers than
+// the population are created.
+TEST_F(OmnirouteLoadTest, ChurnOpensAndClosesConversationsOfABoundedPopulation) {
+  const LoadRun run = Load({"--workload=churn", "--concurrency=4", "--population=12",
+                            "--closed_retention=0s"});
+  ExpectSucceeded(run, {"IngestMessage", "SetConversationStatus"});
+  EXPECT_EQ(Number(run.report, "customers"), 12) << run;
+  // Two messages per conversation, then its close.
+  const auto& rpcs = Field(run.report, "rpcs").struct_value().fields();
+  EXPECT_GT(Number(rpcs.at("IngestMessage").struct_value(), "count"),
+            Number(rpcs.at("SetConversationStatus").struct_value(), "count"));
+}
+
 TEST_F(OmnirouteLoadTest, ExitsNonZeroWhenSetupFails) {
   // A tenant id the server refuses: the run stops before it starts.
   const LoadRun run = Load({"--workload=ingest", "--tenant=Not A Valid Tenant!"});
@@ -315,6 +329,12 @@ TEST_F(OmnirouteLoadTest, RefusesBadFlags) {
   const LoadRun run = Load({"--workload=stress"});
   EXPECT_EQ(run.exit_code, 2) << run;
   EXPECT_NE(run.err.find("--workload"), std::string::npos) << run;
+  const LoadRun retention = Load({"--workload=churn", "--closed_retention=-1s"});
+  EXPECT_EQ(retention.exit_code, 2) << retention;
+  EXPECT_NE(retention.err.find("--closed_retention"), std::string::npos) << retention;
+  const LoadRun population = Load({"--workload=churn", "--population=0"});
+  EXPECT_EQ(population.exit_code, 2) << population;
+  EXPECT_NE(population.err.find("--population"), std::string::npos) << population;
 }
 
 }  // namespace

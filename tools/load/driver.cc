@@ -99,6 +99,18 @@ void Driver::Execute(Operation op, Clock::time_point start, std::function<void()
             done();
           });
       return;
+    case Operation::Kind::kClose:
+      Issue<v1::SetConversationStatusResponse>(
+          Rpc::kSetConversationStatus, start, shared->close,
+          [stubs](grpc::ClientContext* c, const v1::SetConversationStatusRequest* q,
+                  v1::SetConversationStatusResponse* r, std::function<void(grpc::Status)> f) {
+            stubs->conversations->async()->SetConversationStatus(c, q, r, std::move(f));
+          },
+          [this, shared, done](const grpc::Status&, const v1::SetConversationStatusResponse&) {
+            workload_.FinishClose(*shared);
+            done();
+          });
+      return;
     case Operation::Kind::kRead:
       Issue<v1::Conversation>(
           Rpc::kGetConversation, start, shared->read,

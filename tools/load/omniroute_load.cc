@@ -36,7 +36,7 @@
 #include "load/workload.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "host:port of the omniroute-server");
-ABSL_FLAG(std::string, workload, "ingest", "ping, ingest or mixed");
+ABSL_FLAG(std::string, workload, "ingest", "ping, ingest, mixed or churn");
 ABSL_FLAG(int, concurrency, 16, "closed loop: operations in flight at all times");
 ABSL_FLAG(double, rate, 0,
           "open loop: operations started per second whatever the server does (0: closed loop)");
@@ -56,6 +56,9 @@ ABSL_FLAG(int, max_in_flight, 10000,
           "open loop: operations in flight at most; a later one waits, its latency still counted "
           "from its intended start");
 ABSL_FLAG(uint64_t, seed, 1, "seed of the workload's choices and of the arrivals");
+ABSL_FLAG(int, population, 10000, "churn: the customers who write in, again and again");
+ABSL_FLAG(std::string, closed_retention, "",
+          "the created tenant's closed_retention (e.g. 1m); empty: the server's default");
 
 namespace {
 
@@ -68,7 +71,7 @@ int Fail(const std::string& message, int code) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "Loads an omniroute-server over gRPC (ping, ingest or mixed workload, closed or open "
+      "Loads an omniroute-server over gRPC (ping, ingest, mixed or churn workload, closed or open "
       "loop) and reports throughput and latency per RPC.");
   absl::ParseCommandLine(argc, argv);
   namespace load = omniroute::load;
@@ -92,6 +95,18 @@ int main(int argc, char** argv) {
   if (channels < 1) return Fail("--channels: must be at least 1", 2);
   if (agents < 0) return Fail("--agents: must not be negative", 2);
   if (absl::GetFlag(FLAGS_max_in_flight) < 1) return Fail("--max_in_flight: must be positive", 2);
+  const int population = absl::GetFlag(FLAGS_population);
+  if (population < 1) return Fail("--population: must be at least 1", 2);
+  std::optional<absl::Duration> closed_retention;
+  if (const std::string flag = absl::GetFlag(FLAGS_closed_retention); !flag.empty()) {
+    absl::Duration parsed;
+    if (!absl::ParseDuration(flag, &parsed) || parsed < absl::ZeroDuration()) {
+      return Fail(absl::StrCat("--closed_retention: \"", flag,
+                               "\" is not a non-negative duration (e.g. 90s, 1m)"),
+                  2);
+    }
+    closed_retention = parsed;
+  }
   const auto rpc_timeout = absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_rpc_timeout));
   if (rpc_timeout.count() <= 0) return Fail("--rpc_timeout: must be positive", 2);
 
@@ -120,14 +135,14 @@ int main(int argc, char** argv) {
   }
   absl::StatusOr<std::vector<std::string>> agent_ids = load::SetUpTenant(
       connections, {.tenant = tenant, .workload = *kind, .agents = agents,
-                    .rpc_timeout = rpc_timeout});
+                    .closed_retention = closed_retention, .rpc_timeout = rpc_timeout});
   if (!agent_ids.ok()) return Fail(absl::StrCat("setup: ", agent_ids.status().message()), 1);
 
   const load::Clock::time_point start = load::Clock::now();
   const load::Clock::time_point begin = start + absl::ToChronoNanoseconds(warmup);
   const load::Clock::time_point end = begin + absl::ToChronoNanoseconds(duration);
   load::Recorder recorder(begin, end);
-  load::Workload workload(*kind, tenant, absl::GetFlag(FLAGS_seed));
+  load::Workload workload(*kind, tenant, absl::GetFlag(FLAGS_seed), population);
   load::Driver driver(connections, workload, recorder, rpc_timeout);
 
   std::optional<load::Agents> agent_streams;

@@ -67,14 +67,14 @@ std::string TextReport(const RunDescription& run, const RunOutcome& outcome) {
   }
   absl::StrAppendFormat(&out, ", %d channels, %d agents, %.1f s measured after %.1f s warm-up\n\n",
                         run.channels, run.agents, outcome.measured_seconds, run.warmup_seconds);
-  absl::StrAppendFormat(&out, "%-16s %9s %10s %10s %10s %10s %10s %10s  %s\n", "rpc", "calls",
+  absl::StrAppendFormat(&out, "%-21s %9s %10s %10s %10s %10s %10s %10s  %s\n", "rpc", "calls",
                         "calls/s", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "errors");
   for (int i = 0; i < kRpcKinds; ++i) {
     const RpcStats& s = outcome.stats.rpcs[i];
     if (s.count() == 0) continue;
     const Histogram& h = s.latency_ns;
     absl::StrAppendFormat(
-        &out, "%-16s %9d %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f  %s%s\n",
+        &out, "%-21s %9d %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f  %s%s\n",
         RpcName(static_cast<Rpc>(i)), s.count(),
         static_cast<double>(s.count()) / outcome.measured_seconds, Micros(h.Percentile(50)),
         Micros(h.Percentile(90)), Micros(h.Percentile(99)), Micros(h.Percentile(99.9)),

@@ -61,6 +61,12 @@ absl::StatusOr<std::vector<std::string>> SetUpTenant(Connections& connections,
   v1::CreateTenantRequest create;
   create.set_tenant_id(options.tenant);
   create.mutable_settings()->set_default_country_code("33");
+  if (options.closed_retention.has_value()) {
+    const int64_t nanos = absl::ToInt64Nanoseconds(*options.closed_retention);
+    create.mutable_settings()->mutable_closed_retention()->set_seconds(nanos / 1000000000);
+    create.mutable_settings()->mutable_closed_retention()->set_nanos(
+        static_cast<int32_t>(nanos % 1000000000));
+  }
   v1::CreateTenantResponse created;
   if (grpc::Status s = steps.stubs().tenants->CreateTenant(steps.Context().get(), create, &created);
       !s.ok()) {

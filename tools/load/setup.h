@@ -9,10 +9,12 @@
 #define OMNIROUTE_TOOLS_LOAD_SETUP_H_
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "load/connections.h"
 #include "load/workload.h"
 
@@ -24,6 +26,8 @@ struct SetupOptions {
   int agents = 0;
   // Capacity units of each agent (a chat costs 2, a call 4, the others 1).
   int agent_capacity = 12;
+  // The tenant's TenantSettings.closed_retention; unset: the server's default.
+  std::optional<absl::Duration> closed_retention;
   std::chrono::milliseconds rpc_timeout{10000};
 };
 

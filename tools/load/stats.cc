@@ -24,6 +24,8 @@ const char* RpcName(Rpc rpc) {
       return "CompleteTask";
     case Rpc::kGetTask:
       return "GetTask";
+    case Rpc::kSetConversationStatus:
+      return "SetConversationStatus";
     case Rpc::kStreamOffers:
       return "StreamOffers";
   }

@@ -31,10 +31,11 @@ enum class Rpc {
   kAcceptOffer,
   kCompleteTask,
   kGetTask,
+  kSetConversationStatus,
   // An agent's stream of offers: counted only when it ends by itself.
   kStreamOffers,
 };
-inline constexpr int kRpcKinds = 9;
+inline constexpr int kRpcKinds = 10;
 
 // The method's name as the API spells it.
 const char* RpcName(Rpc rpc);

@@ -41,8 +41,9 @@ absl::StatusOr<WorkloadKind> ParseWorkload(absl::string_view name) {
   if (name == "ping") return WorkloadKind::kPing;
   if (name == "ingest") return WorkloadKind::kIngest;
   if (name == "mixed") return WorkloadKind::kMixed;
+  if (name == "churn") return WorkloadKind::kChurn;
   return absl::InvalidArgumentError(
-      absl::StrCat("--workload: \"", name, "\" must be ping, ingest or mixed"));
+      absl::StrCat("--workload: \"", name, "\" must be ping, ingest, mixed or churn"));
 }
 
 const char* WorkloadName(WorkloadKind kind) {
@@ -53,12 +54,14 @@ const char* WorkloadName(WorkloadKind kind) {
       return "ingest";
     case WorkloadKind::kMixed:
       return "mixed";
+    case WorkloadKind::kChurn:
+      return "churn";
   }
   return "?";
 }
 
-Workload::Workload(WorkloadKind kind, std::string tenant, uint64_t seed)
-    : kind_(kind), tenant_(std::move(tenant)), random_(seed) {}
+Workload::Workload(WorkloadKind kind, std::string tenant, uint64_t seed, int population)
+    : kind_(kind), tenant_(std::move(tenant)), population_(population), random_(seed) {}
 
 Operation Workload::Next() {
   absl::MutexLock lock(&mu_);
@@ -81,7 +84,11 @@ Operation Workload::NextLocked() {
   }
   const int percent = Percent();
   bool filled = false;
-  if (kind_ == WorkloadKind::kIngest) {
+  if (kind_ == WorkloadKind::kChurn) {
+    // Half new customers until the population is reached, none after.
+    const bool grow = static_cast<int64_t>(customers_.size()) < population_ && percent < 50;
+    filled = !grow && FillChurn(op);
+  } else if (kind_ == WorkloadKind::kIngest) {
     filled = percent >= 20 && FillExistingIngest(op);
   } else if (percent < 80) {
     filled = Percent() >= 25 && FillExistingIngest(op);
@@ -166,6 +173,11 @@ void Workload::FillNewIngest(Operation& op) {
 bool Workload::FillExistingIngest(Operation& op) {
   const int index = TakeIdle();
   if (index < 0) return false;
+  FillReply(op, index);
+  return true;
+}
+
+void Workload::FillReply(Operation& op, int index) {
   Customer& c = customers_[index];
   // The channels this customer can write on, with the identity each uses.
   struct Option {
@@ -204,7 +216,6 @@ bool Workload::FillExistingIngest(Operation& op) {
     r.add_references(c.last_external_id);
   }
   r.set_body(Body());
-  return true;
 }
 
 bool Workload::FillLinkNew(Operation& op) {
@@ -318,6 +329,7 @@ void Workload::FinishIngest(const Operation& op, bool ok,
     return;
   }
   c.id = response.customer_id();
+  c.open_messages = c.conversation == response.conversation_id() ? c.open_messages + 1 : 1;
   c.conversation = response.conversation_id();
   // The conversation is on the channel of its latest message: a message on
   // another channel hands it off there.
@@ -337,6 +349,36 @@ void Workload::FinishHandoff(const Operation& op, bool ok) {
 }
 
 void Workload::FinishRead(const Operation&) {}
+
+bool Workload::FillChurn(Operation& op) {
+  if (idle_.empty()) return false;
+  const int index = TakeIdle();
+  Customer& c = customers_[index];
+  if (c.open_messages < 2) {
+    // The reply, or the first message of the customer's next conversation
+    // (its reference names a closed conversation's message, which threading
+    // does not join).
+    FillReply(op, index);
+    return true;
+  }
+  op.kind = Operation::Kind::kClose;
+  op.customer = index;
+  v1::SetConversationStatusRequest& r = op.close;
+  r.set_tenant_id(tenant_);
+  r.set_conversation_id(c.conversation);
+  r.set_status(v1::CONVERSATION_STATUS_CLOSED);
+  r.mutable_actor()->set_kind(v1::ACTOR_KIND_AGENT);
+  r.mutable_actor()->set_id("load-agent-0");
+  return true;
+}
+
+void Workload::FinishClose(const Operation& op) {
+  absl::MutexLock lock(&mu_);
+  // Even a close that failed may have been applied (a deadline): the next
+  // message's answer says whether it opened a new conversation.
+  customers_[op.customer].open_messages = 0;
+  Release(op.customer);
+}
 
 std::optional<v1::GetConversationRequest> Workload::FinishLink(
     const Operation& op, bool ok, const v1::LinkIdentityResponse& response) {

@@ -15,6 +15,13 @@
 //           customer's, which merges the two), 5% Handoff to another
 //           channel, 10% GetConversation. Agents answering the offers run
 //           beside it (agents.h).
+//   churn   Conversations opened and closed at a steady rate by a fixed
+//           population of customers (--population): each conversation gets
+//           a first message, one reply, then SetConversationStatus CLOSED,
+//           and the customer's next message opens a new one. New customers
+//           write in until the population is reached; after that the
+//           tenant's customers stay as many while its history grows, which
+//           is what a soak of the working set needs (benchmarks/soak.sh).
 //
 // A customer that an operation changes is held by it until its answer is
 // in, so that no two operations race on one customer: every request is one
@@ -36,7 +43,7 @@
 
 namespace omniroute::load {
 
-enum class WorkloadKind { kPing, kIngest, kMixed };
+enum class WorkloadKind { kPing, kIngest, kMixed, kChurn };
 
 absl::StatusOr<WorkloadKind> ParseWorkload(absl::string_view name);
 const char* WorkloadName(WorkloadKind kind);
@@ -51,6 +58,7 @@ struct Operation {
     kLinkMerge,       // Another customer's identity: the two merge.
     kHandoff,
     kRead,            // GetConversation.
+    kClose,           // SetConversationStatus CLOSED (churn).
   };
   Kind kind = Kind::kPing;
   v1::PingRequest ping;
@@ -58,6 +66,7 @@ struct Operation {
   v1::LinkIdentityRequest link;
   v1::HandoffRequest handoff;
   v1::GetConversationRequest read;
+  v1::SetConversationStatusRequest close;
   // Indexes into the model; -1: none. Held until Finish().
   int customer = -1;
   int other = -1;
@@ -65,8 +74,9 @@ struct Operation {
 
 class Workload {
  public:
-  // `seed` makes a run's sequence of operations repeatable.
-  Workload(WorkloadKind kind, std::string tenant, uint64_t seed);
+  // `seed` makes a run's sequence of operations repeatable; `population`
+  // bounds the customers of the churn workload (the others ignore it).
+  Workload(WorkloadKind kind, std::string tenant, uint64_t seed, int population = 10000);
 
   WorkloadKind kind() const { return kind_; }
 
@@ -78,6 +88,7 @@ class Workload {
   void FinishIngest(const Operation& op, bool ok, const v1::IngestMessageResponse& response);
   void FinishHandoff(const Operation& op, bool ok);
   void FinishRead(const Operation& op);
+  void FinishClose(const Operation& op);
   // A merge leaves the survivor's conversation on a channel the model cannot
   // know (the thread most recently active decides), so it stays held and
   // the caller reads the conversation back: the request is returned, or
@@ -105,6 +116,8 @@ class Workload {
     std::string last_external_id;
     v1::Channel last_channel = v1::CHANNEL_UNSPECIFIED;
     bool absorbed = false;
+    // Churn: messages in the customer's open conversation; 0: none open.
+    int open_messages = 0;
     // Position in idle_, or -1 while an operation holds it.
     int idle_position = -1;
   };
@@ -112,10 +125,14 @@ class Workload {
   Operation NextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FillNewIngest(Operation& op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool FillExistingIngest(Operation& op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A message of customers_[index], held already: a reply on its last
+  // channel mostly, sometimes on another of its channels.
+  void FillReply(Operation& op, int index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool FillLinkNew(Operation& op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool FillLinkMerge(Operation& op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool FillHandoff(Operation& op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool FillRead(Operation& op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool FillChurn(Operation& op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // A random idle customer, taken out of the idle set; -1 if none.
   int TakeIdle() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -126,6 +143,7 @@ class Workload {
 
   const WorkloadKind kind_;
   const std::string tenant_;
+  const int population_;
   mutable absl::Mutex mu_;
   std::mt19937_64 random_ ABSL_GUARDED_BY(mu_);
   std::vector<Customer> customers_ ABSL_GUARDED_BY(mu_);
