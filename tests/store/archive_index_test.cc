@@ -1,0 +1,690 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// The archive of EventStore (omniroute/event_store.h, "archive"), run over
+// every store: FindArchive finds the ConversationArchived event of each
+// conversation, merged conversation, task and commitment it archived, by
+// kind and tenant; ListArchivedConversations lists a customer's archived
+// conversations by id, in pages; the index is visible exactly when its event
+// is; a redaction of an archived customer leaves nothing of theirs in the
+// archive. Then what only the SQLite store has: a failure inside the
+// transaction, reopening, damage, and the upgrade of a version-2 file.
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "omniroute/event_store.h"
+#include "omniroute/sqlite_event_store.h"
+#include "omniroute/v1/events.pb.h"
+#include "store/crc32c.h"
+#include "store/sqlite_event_store_internal.h"
+#include "store/sqlite_schema.h"
+#include "store/sqlite_test_files.h"
+
+namespace omniroute {
+namespace {
+
+using ::omniroute::v1::Event;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using testing_internal::ExecSql;
+using testing_internal::FlipPayloadByte;
+using testing_internal::ScratchDir;
+
+using Kind = EventStore::ArchivedKind;
+
+constexpr uint64_t kInt64Max = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+constexpr uint64_t kUint64Max = std::numeric_limits<uint64_t>::max();
+
+const absl::Time kStart = absl::FromUnixSeconds(1767225600);
+
+// What one ConversationArchived event archives.
+struct ArchiveSpec {
+  uint64_t conversation = 0;
+  uint64_t customer = 0;
+  // The conversations merged into it: (id, the customer it was opened for).
+  std::vector<std::pair<uint64_t, uint64_t>> merged;
+  std::vector<uint64_t> tasks;
+  std::vector<uint64_t> commitments;
+  // Its messages' records: (message id, conversation), each with
+  // `fingerprint` as its sender's.
+  std::vector<std::pair<uint64_t, uint64_t>> messages;
+  uint64_t fingerprint = 0;
+};
+
+// Builds one tenant's log: each call makes the next event.
+class LogBuilder {
+ public:
+  explicit LogBuilder(std::string tenant) : tenant_(std::move(tenant)) {}
+
+  Event Archived(const ArchiveSpec& spec) {
+    Event event = Next();
+    v1::ConversationArchived* e = event.mutable_conversation_archived();
+    e->set_conversation_id(spec.conversation);
+    v1::ConversationArchive* archive = e->mutable_archive();
+    auto add_conversation = [&](uint64_t id, uint64_t customer, uint64_t merged_into) {
+      v1::ConversationRecord* c = archive->add_conversations();
+      c->set_id(id);
+      c->set_customer_id(customer);
+      c->set_status(merged_into == 0 ? v1::CONVERSATION_STATUS_CLOSED
+                                     : v1::CONVERSATION_STATUS_MERGED);
+      c->set_merged_into(merged_into);
+      c->set_channel(v1::CHANNEL_EMAIL);
+      *c->mutable_closed_at() = event.time();
+    };
+    add_conversation(spec.conversation, spec.customer, 0);
+    for (const auto& [id, customer] : spec.merged)
+      add_conversation(id, customer, spec.conversation);
+    for (const auto& [id, conversation] : spec.messages) {
+      v1::MessageRecord* m = archive->add_messages();
+      m->set_id(id);
+      m->set_conversation_id(conversation);
+      m->set_channel(v1::CHANNEL_EMAIL);
+      m->set_direction(v1::DIRECTION_INBOUND);
+      m->set_sender_fingerprint(spec.fingerprint);
+      *m->mutable_recorded_at() = event.time();
+    }
+    v1::ConversationRoutingRecord* routing = archive->mutable_routing();
+    routing->set_conversation_id(spec.conversation);
+    for (uint64_t id : spec.tasks) {
+      routing->add_task_ids(id);
+      v1::TaskRecord* t = archive->add_tasks();
+      t->set_id(id);
+      t->set_conversation_id(spec.conversation);
+      t->set_queue_id("support");
+      t->set_status(v1::TASK_STATUS_COMPLETED);
+    }
+    for (uint64_t id : spec.commitments) {
+      routing->add_commitment_ids(id);
+      v1::CommitmentRecordProto* c = archive->add_commitments();
+      c->set_id(id);
+      c->set_conversation_id(spec.conversation);
+      c->set_status(v1::COMMITMENT_STATUS_FULFILLED);
+    }
+    *archive->mutable_closed_at() = event.time();
+    return event;
+  }
+  Event CustomerCreated(uint64_t customer, const std::string& display_name) {
+    Event event = Next();
+    v1::CustomerCreated* e = event.mutable_customer_created();
+    e->set_customer_id(customer);
+    e->set_display_name(display_name);
+    e->set_language("fr");
+    return event;
+  }
+  Event IdentityLinked(uint64_t customer, const v1::Identity& identity) {
+    Event event = Next();
+    event.mutable_identity_linked()->set_customer_id(customer);
+    *event.mutable_identity_linked()->mutable_identity() = identity;
+    return event;
+  }
+  Event Opened(uint64_t conversation, uint64_t customer) {
+    Event event = Next();
+    v1::ConversationOpened* e = event.mutable_conversation_opened();
+    e->set_conversation_id(conversation);
+    e->set_customer_id(customer);
+    e->set_channel(v1::CHANNEL_EMAIL);
+    return event;
+  }
+  Event Message(uint64_t id, uint64_t conversation, const std::string& body,
+                const v1::Identity& sender, const std::string& external_id = "",
+                const std::string& thread_key = "") {
+    Event event = Next();
+    v1::MessageRecorded* m = event.mutable_message_recorded();
+    m->set_message_id(id);
+    m->set_conversation_id(conversation);
+    m->set_channel(v1::CHANNEL_EMAIL);
+    m->set_direction(v1::DIRECTION_INBOUND);
+    m->set_body(body);
+    *m->mutable_sender() = sender;
+    m->set_external_id(external_id);
+    m->set_thread_key(thread_key);
+    return event;
+  }
+  Event ConversationsMerged(uint64_t source, uint64_t target, std::vector<uint64_t> ids) {
+    Event event = Next();
+    v1::ConversationsMerged* e = event.mutable_conversations_merged();
+    e->set_source_conversation_id(source);
+    e->set_target_conversation_id(target);
+    for (uint64_t id : ids) e->add_message_ids(id);
+    return event;
+  }
+  Event Closed(uint64_t conversation) {
+    Event event = Next();
+    v1::ConversationStatusChanged* e = event.mutable_conversation_status_changed();
+    e->set_conversation_id(conversation);
+    e->set_from_status(v1::CONVERSATION_STATUS_RESOLVED);
+    e->set_to_status(v1::CONVERSATION_STATUS_CLOSED);
+    return event;
+  }
+  Event CustomerErased(uint64_t customer, std::vector<uint64_t> conversations) {
+    Event event = Next();
+    v1::CustomerErased* e = event.mutable_customer_erased();
+    e->set_customer_id(customer);
+    for (uint64_t id : conversations) e->add_conversation_ids(id);
+    return event;
+  }
+  // An event that has nothing to do with the archive.
+  Event Other() {
+    Event event = Next();
+    event.mutable_tenant_configured();
+    return event;
+  }
+
+  uint64_t next_sequence() const { return next_; }
+  void Skip(uint64_t count) { next_ += count; }
+  void Rewind(uint64_t count) { next_ -= count; }
+
+ private:
+  Event Next() {
+    Event event;
+    event.set_sequence(next_);
+    event.set_tenant_id(tenant_);
+    event.mutable_time()->set_seconds(absl::ToUnixSeconds(kStart) + static_cast<int64_t>(next_));
+    ++next_;
+    return event;
+  }
+
+  const std::string tenant_;
+  uint64_t next_ = 1;
+};
+
+// An item FindArchive must find, and the event it must return.
+struct Archived {
+  Kind kind;
+  uint64_t id;
+  Event event;
+};
+
+// Every item that `specs` archive, with its event (events[i] archives
+// specs[i]).
+std::vector<Archived> ItemsOf(const std::vector<ArchiveSpec>& specs,
+                              const std::vector<Event>& events) {
+  std::vector<Archived> items;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    items.push_back({Kind::kConversation, specs[i].conversation, events[i]});
+    for (const auto& [id, customer] : specs[i].merged) {
+      items.push_back({Kind::kConversation, id, events[i]});
+    }
+    for (uint64_t id : specs[i].tasks) items.push_back({Kind::kTask, id, events[i]});
+    for (uint64_t id : specs[i].commitments) items.push_back({Kind::kCommitment, id, events[i]});
+  }
+  return items;
+}
+
+const char* KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kConversation:
+      return "conversation";
+    case Kind::kTask:
+      return "task";
+    case Kind::kCommitment:
+      return "commitment";
+  }
+  return "?";
+}
+
+// FindArchive's answer, expected to be OK.
+std::optional<Event> Find(const EventStore& store, absl::string_view tenant, Kind kind,
+                          uint64_t id) {
+  absl::StatusOr<std::optional<Event>> found = store.FindArchive(tenant, kind, id);
+  EXPECT_TRUE(found.ok()) << tenant << " " << KindName(kind) << " " << id << ": " << found.status();
+  return found.ok() ? *found : std::nullopt;
+}
+
+// Expects FindArchive to return `want` byte for byte.
+void ExpectFinds(const EventStore& store, absl::string_view tenant, Kind kind, uint64_t id,
+                 const Event& want) {
+  std::optional<Event> found = Find(store, tenant, kind, id);
+  ASSERT_TRUE(found.has_value()) << tenant << " " << KindName(kind) << " " << id
+                                 << " not found; archived by event " << want.sequence();
+  EXPECT_EQ(found->sequence(), want.sequence()) << tenant << " " << KindName(kind) << " " << id;
+  EXPECT_TRUE(found->SerializeAsString() == want.SerializeAsString())
+      << tenant << " " << KindName(kind) << " " << id << ": not the event as appended";
+}
+
+void ExpectFindsNothing(const EventStore& store, absl::string_view tenant, Kind kind, uint64_t id) {
+  std::optional<Event> found = Find(store, tenant, kind, id);
+  EXPECT_FALSE(found.has_value()) << tenant << " " << KindName(kind) << " " << id
+                                  << " found in event " << found->sequence();
+}
+
+std::vector<uint64_t> List(const EventStore& store, absl::string_view tenant,
+                           std::vector<uint64_t> customers, uint64_t after, size_t limit) {
+  std::vector<CustomerId> ids;
+  for (uint64_t c : customers) ids.push_back(CustomerId(c));
+  absl::StatusOr<std::vector<ConversationId>> listed =
+      store.ListArchivedConversations(tenant, ids, ConversationId(after), limit);
+  EXPECT_TRUE(listed.ok()) << listed.status();
+  std::vector<uint64_t> out;
+  if (listed.ok()) {
+    for (ConversationId id : *listed) out.push_back(id.value());
+  }
+  return out;
+}
+
+// Every archived conversation of `customers`, walked in pages of `page`
+// until an empty page: each page must be full but the last.
+std::vector<uint64_t> ListAll(const EventStore& store, absl::string_view tenant,
+                              const std::vector<uint64_t>& customers, size_t page) {
+  std::vector<uint64_t> all;
+  uint64_t after = 0;
+  for (int pages = 0; pages < 1000; ++pages) {
+    std::vector<uint64_t> chunk = List(store, tenant, customers, after, page);
+    if (chunk.empty()) return all;
+    EXPECT_LE(chunk.size(), page);
+    if (chunk.size() < page) {
+      // A short page must be the last one.
+      EXPECT_THAT(List(store, tenant, customers, chunk.back(), page), IsEmpty())
+          << "after a short page ending at " << chunk.back();
+    }
+    after = chunk.back();
+    all.insert(all.end(), chunk.begin(), chunk.end());
+  }
+  ADD_FAILURE() << "the listing does not end";
+  return all;
+}
+
+// ------------------------------------------------------------ the story
+
+// acme's archives, in the order they are appended (not by id). Customer 1:
+// 10 (with 11 and 12 merged into it; 12 was opened for customer 3), 30, 35,
+// 50 and 60 (with 13 of customer 2 merged into it); customer 2: 20, 25;
+// customer 3: 45. Conversations 10 to 60, tasks 100 to 104 and commitments
+// 200 to 202: no id is used by two kinds.
+std::vector<ArchiveSpec> AcmeArchives() {
+  return {
+      {.conversation = 50, .customer = 1, .tasks = {104}},
+      {.conversation = 10,
+       .customer = 1,
+       .merged = {{11, 1}, {12, 3}},
+       .tasks = {100, 101},
+       .commitments = {200},
+       .messages = {{1, 10}, {2, 11}}},
+      {.conversation = 20, .customer = 2, .tasks = {102}},
+      {.conversation = 30, .customer = 1, .commitments = {201, 202}},
+      {.conversation = 45, .customer = 3, .tasks = {103}},
+      {.conversation = 35, .customer = 1},
+      {.conversation = 25, .customer = 2},
+      {.conversation = 60, .customer = 1, .merged = {{13, 2}}},
+  };
+}
+
+// globex reuses acme's ids for other things.
+ArchiveSpec GlobexArchive() {
+  return {.conversation = 10, .customer = 1, .tasks = {900}, .commitments = {901}};
+}
+
+// The story in a store: acme's archives over three appends among other
+// events (conversation 40 of customer 1 is opened and never archived), and
+// globex's one archive.
+struct Story {
+  std::vector<ArchiveSpec> acme_specs = AcmeArchives();
+  std::vector<Event> acme_archives;  // acme_archives[i] archives acme_specs[i].
+  Event globex_archive;
+  uint64_t acme_last = 0;
+
+  absl::Status WriteTo(EventStore& store) {
+    LogBuilder acme("acme");
+    acme_archives.clear();
+    for (const ArchiveSpec& spec : acme_specs) acme_archives.push_back(Event());
+    auto archive = [&](size_t i) {
+      acme_archives[i] = acme.Archived(acme_specs[i]);
+      return acme_archives[i];
+    };
+    std::vector<Event> first = {acme.Other(), acme.Opened(40, 1), archive(0), archive(1)};
+    std::vector<Event> second = {archive(2), acme.Other(), archive(3), archive(4)};
+    std::vector<Event> third = {archive(5), archive(6), archive(7), acme.Other()};
+    acme_last = acme.next_sequence() - 1;
+    for (const std::vector<Event>* batch : {&first, &second, &third}) {
+      if (absl::Status s = store.Append("acme", *batch); !s.ok()) return s;
+    }
+    LogBuilder globex("globex");
+    const Event configured = globex.Other();
+    globex_archive = globex.Archived(GlobexArchive());
+    return store.Append("globex", {configured, globex_archive});
+  }
+};
+
+// Expects `store` to answer every lookup and listing of the story.
+void ExpectStoryAnswers(const EventStore& store, const Story& story) {
+  for (const Archived& item : ItemsOf(story.acme_specs, story.acme_archives)) {
+    ExpectFinds(store, "acme", item.kind, item.id, item.event);
+  }
+  ExpectFinds(store, "globex", Kind::kConversation, 10, story.globex_archive);
+  ExpectFinds(store, "globex", Kind::kTask, 900, story.globex_archive);
+  ExpectFinds(store, "globex", Kind::kCommitment, 901, story.globex_archive);
+  ExpectFindsNothing(store, "acme", Kind::kConversation, 40);
+  ExpectFindsNothing(store, "acme", Kind::kTask, 900);
+  ExpectFindsNothing(store, "globex", Kind::kTask, 100);
+  EXPECT_THAT(List(store, "acme", {1}, 0, 100), ElementsAre(10, 30, 35, 50, 60));
+  EXPECT_THAT(List(store, "acme", {2}, 0, 100), ElementsAre(20, 25));
+  EXPECT_THAT(List(store, "acme", {3}, 0, 100), ElementsAre(45));
+  EXPECT_THAT(List(store, "globex", {1}, 0, 100), ElementsAre(10));
+}
+
+enum class StoreKind { kMemory, kSqlite };
+
+std::string StoreName(const testing::TestParamInfo<StoreKind>& info) {
+  return info.param == StoreKind::kMemory ? "Memory" : "Sqlite";
+}
+
+SqliteStoreOptions OptionsAt(const std::string& path) {
+  SqliteStoreOptions options;
+  options.path = path;
+  options.durability = Durability::kNoSync;
+  return options;
+}
+
+class ArchiveIndexTest : public testing::TestWithParam<StoreKind> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == StoreKind::kMemory) {
+      store_ = NewMemoryEventStore();
+      return;
+    }
+    absl::StatusOr<std::unique_ptr<EventStore>> store =
+        OpenSqliteEventStore(OptionsAt(dir_.File("events.db")));
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
+  void WriteStory() {
+    absl::Status s = story_.WriteTo(*store_);
+    ASSERT_TRUE(s.ok()) << s;
+  }
+
+  ScratchDir dir_;
+  std::unique_ptr<EventStore> store_;
+  Story story_;
+};
+
+INSTANTIATE_TEST_SUITE_P(AllStores, ArchiveIndexTest,
+                         testing::Values(StoreKind::kMemory, StoreKind::kSqlite), StoreName);
+
+TEST_P(ArchiveIndexTest, FindArchiveFindsTheEventOfEveryArchivedItemByKind) {
+  WriteStory();
+  const std::vector<Archived> items = ItemsOf(story_.acme_specs, story_.acme_archives);
+  // 8 conversations, 3 merged ones, 5 tasks and 3 commitments.
+  ASSERT_EQ(items.size(), 19u);
+  for (const Archived& item : items) ExpectFinds(*store_, "acme", item.kind, item.id, item.event);
+  // The merged conversations lead to the event of the one they were merged
+  // into, whoever they were opened for.
+  std::optional<Event> merged = Find(*store_, "acme", Kind::kConversation, 12);
+  ASSERT_TRUE(merged.has_value());
+  EXPECT_EQ(merged->conversation_archived().conversation_id(), 10u);
+}
+
+TEST_P(ArchiveIndexTest, FindArchiveFindsNothingForOtherIdsKindsAndTenants) {
+  WriteStory();
+  // Never archived: the open conversation, ids never used, id 0.
+  for (uint64_t id : {40u, 99u, 0u, 14u}) {
+    ExpectFindsNothing(*store_, "acme", Kind::kConversation, id);
+  }
+  ExpectFindsNothing(*store_, "acme", Kind::kTask, 105);
+  ExpectFindsNothing(*store_, "acme", Kind::kCommitment, 203);
+  // An archived id under another kind.
+  for (uint64_t conversation : {10u, 11u, 30u, 60u}) {
+    ExpectFindsNothing(*store_, "acme", Kind::kTask, conversation);
+    ExpectFindsNothing(*store_, "acme", Kind::kCommitment, conversation);
+  }
+  for (uint64_t task : {100u, 104u}) {
+    ExpectFindsNothing(*store_, "acme", Kind::kConversation, task);
+    ExpectFindsNothing(*store_, "acme", Kind::kCommitment, task);
+  }
+  for (uint64_t commitment : {200u, 202u}) {
+    ExpectFindsNothing(*store_, "acme", Kind::kConversation, commitment);
+    ExpectFindsNothing(*store_, "acme", Kind::kTask, commitment);
+  }
+  // Tenants: globex's conversation 10 is its own, and acme's other ids are
+  // not globex's (nor globex's acme's).
+  ExpectFinds(*store_, "globex", Kind::kConversation, 10, story_.globex_archive);
+  ExpectFinds(*store_, "globex", Kind::kTask, 900, story_.globex_archive);
+  ExpectFinds(*store_, "globex", Kind::kCommitment, 901, story_.globex_archive);
+  for (const auto& [kind, id] : std::vector<std::pair<Kind, uint64_t>>{{Kind::kConversation, 11},
+                                                                       {Kind::kConversation, 50},
+                                                                       {Kind::kTask, 100},
+                                                                       {Kind::kCommitment, 200}}) {
+    ExpectFindsNothing(*store_, "globex", kind, id);
+  }
+  ExpectFindsNothing(*store_, "acme", Kind::kTask, 900);
+  ExpectFindsNothing(*store_, "acme", Kind::kCommitment, 901);
+  // Unknown tenants, the empty one included, and a tenant whose name
+  // prefixes another's.
+  for (absl::string_view tenant : {"initech", "", "acm", "acme "}) {
+    ExpectFindsNothing(*store_, tenant, Kind::kConversation, 10);
+    ExpectFindsNothing(*store_, tenant, Kind::kTask, 100);
+  }
+}
+
+TEST_P(ArchiveIndexTest, FindArchiveTellsApartIdsAtTheTopOfTheRange) {
+  // Each in an event of its own, so that finding one for another shows.
+  LogBuilder log("acme");
+  const ArchiveSpec a = {.conversation = kInt64Max - 1, .customer = 1, .tasks = {kInt64Max}};
+  const ArchiveSpec b = {.conversation = kInt64Max + 1,
+                         .customer = 1,
+                         .merged = {{kUint64Max, 1}},
+                         .tasks = {kInt64Max + 1}};
+  const ArchiveSpec c = {.conversation = kUint64Max - 1,
+                         .customer = 1,
+                         .tasks = {kUint64Max},
+                         .commitments = {kUint64Max}};
+  const std::vector<Event> events = {log.Archived(a), log.Archived(b), log.Archived(c)};
+  ASSERT_TRUE(store_->Append("acme", events).ok());
+  for (const Archived& item : ItemsOf({a, b, c}, events)) {
+    ExpectFinds(*store_, "acme", item.kind, item.id, item.event);
+  }
+  ExpectFindsNothing(*store_, "acme", Kind::kConversation, kInt64Max);
+  ExpectFindsNothing(*store_, "acme", Kind::kCommitment, kInt64Max);
+  ExpectFindsNothing(*store_, "acme", Kind::kCommitment, kInt64Max + 1);
+  ExpectFindsNothing(*store_, "acme", Kind::kTask, kUint64Max - 1);
+}
+
+TEST_P(ArchiveIndexTest, ListsTheArchivedConversationsOfTheCustomersById) {
+  WriteStory();
+  // By id, not in the order they were archived; without the conversations
+  // merged into others (11, 12 and 13), whoever they were opened for.
+  EXPECT_THAT(List(*store_, "acme", {1}, 0, 100), ElementsAre(10, 30, 35, 50, 60));
+  EXPECT_THAT(List(*store_, "acme", {2}, 0, 100), ElementsAre(20, 25));
+  EXPECT_THAT(List(*store_, "acme", {3}, 0, 100), ElementsAre(45));
+  // Several customers: one list, merged by id, in any order of customers.
+  EXPECT_THAT(List(*store_, "acme", {3, 1}, 0, 100), ElementsAre(10, 30, 35, 45, 50, 60));
+  EXPECT_THAT(List(*store_, "acme", {2, 3, 1}, 0, 100),
+              ElementsAre(10, 20, 25, 30, 35, 45, 50, 60));
+  // A customer named twice is listed once.
+  EXPECT_THAT(List(*store_, "acme", {2, 2}, 0, 100), ElementsAre(20, 25));
+  // Customers without archives (4 has none, 0 is no customer).
+  EXPECT_THAT(List(*store_, "acme", {4}, 0, 100), IsEmpty());
+  EXPECT_THAT(List(*store_, "acme", {0}, 0, 100), IsEmpty());
+  EXPECT_THAT(List(*store_, "acme", {}, 0, 100), IsEmpty());
+  EXPECT_THAT(List(*store_, "acme", {4, 2}, 0, 100), ElementsAre(20, 25));
+  // Each tenant its own.
+  EXPECT_THAT(List(*store_, "globex", {1}, 0, 100), ElementsAre(10));
+  EXPECT_THAT(List(*store_, "globex", {2, 3}, 0, 100), IsEmpty());
+}
+
+TEST_P(ArchiveIndexTest, PagesResumeStrictlyAfterAndHoldAtMostTheLimit) {
+  WriteStory();
+  const std::vector<uint64_t> one = {10, 30, 35, 50, 60};
+  const std::vector<uint64_t> all = {10, 20, 25, 30, 35, 45, 50, 60};
+  for (size_t page : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 9u, 100u}) {
+    EXPECT_THAT(ListAll(*store_, "acme", {1}, page), ElementsAreArray(one)) << "page " << page;
+    EXPECT_THAT(ListAll(*store_, "acme", {1, 2, 3}, page), ElementsAreArray(all))
+        << "page " << page;
+  }
+  // `after` need not be listed itself, and is excluded when it is.
+  EXPECT_THAT(List(*store_, "acme", {1}, 30, 100), ElementsAre(35, 50, 60));
+  EXPECT_THAT(List(*store_, "acme", {1}, 31, 100), ElementsAre(35, 50, 60));
+  EXPECT_THAT(List(*store_, "acme", {1}, 9, 100), ElementsAre(10, 30, 35, 50, 60));
+  EXPECT_THAT(List(*store_, "acme", {1}, 11, 2), ElementsAre(30, 35));  // 11 was merged.
+  EXPECT_THAT(List(*store_, "acme", {1, 2}, 20, 3), ElementsAre(25, 30, 35));
+  EXPECT_THAT(List(*store_, "acme", {1}, 60, 100), IsEmpty());
+  EXPECT_THAT(List(*store_, "acme", {1}, kInt64Max, 100), IsEmpty());
+  EXPECT_THAT(List(*store_, "acme", {1}, kInt64Max + 1, 100), IsEmpty());
+  EXPECT_THAT(List(*store_, "acme", {1}, kUint64Max, 100), IsEmpty());
+}
+
+// What the implementations promise for arguments at the edges: no error,
+// an empty (or whole) answer. Both stores must agree on it.
+TEST_P(ArchiveIndexTest, EdgeArgumentsGiveEmptyOrWholeAnswersNotErrors) {
+  WriteStory();
+  // A limit of 0 lists nothing; the largest limit (what a negative one
+  // becomes as a size_t) lists everything.
+  EXPECT_THAT(List(*store_, "acme", {1}, 0, 0), IsEmpty());
+  EXPECT_THAT(List(*store_, "acme", {1, 2}, 20, 0), IsEmpty());
+  EXPECT_THAT(List(*store_, "acme", {1}, 0, static_cast<size_t>(-1)),
+              ElementsAre(10, 30, 35, 50, 60));
+  EXPECT_THAT(List(*store_, "acme", {1, 2}, 0, std::numeric_limits<size_t>::max() - 1),
+              ElementsAre(10, 20, 25, 30, 35, 50, 60));
+  // Unknown tenants, the empty one included, have nothing archived.
+  for (absl::string_view tenant : {"initech", "", "acm"}) {
+    EXPECT_THAT(List(*store_, tenant, {1, 2, 3}, 0, 100), IsEmpty()) << "'" << tenant << "'";
+    absl::StatusOr<std::optional<Event>> found =
+        store_->FindArchive(tenant, Kind::kConversation, 10);
+    ASSERT_TRUE(found.ok()) << found.status();
+    EXPECT_FALSE(found->has_value());
+  }
+}
+
+TEST_P(ArchiveIndexTest, AStoreWithoutArchivesFindsAndListsNothing) {
+  LogBuilder log("acme");
+  ASSERT_TRUE(store_->Append("acme", {log.Other(), log.Opened(10, 1), log.Closed(10)}).ok());
+  ExpectFindsNothing(*store_, "acme", Kind::kConversation, 10);
+  EXPECT_THAT(List(*store_, "acme", {1}, 0, 100), IsEmpty());
+}
+
+TEST_P(ArchiveIndexTest, TheFirstArchiveOfAnIdStands) {
+  WriteStory();
+  // Archived again (a log the engine did not write): 20 now for customer 1,
+  // with task 102 again and a new task 106, and 45 again as merged into 20.
+  LogBuilder log("acme");
+  log.Skip(story_.acme_last);
+  const Event again =
+      log.Archived({.conversation = 20, .customer = 1, .merged = {{45, 3}}, .tasks = {102, 106}});
+  ASSERT_TRUE(store_->Append("acme", {again}).ok());
+  ExpectFinds(*store_, "acme", Kind::kConversation, 20, story_.acme_archives[2]);
+  ExpectFinds(*store_, "acme", Kind::kTask, 102, story_.acme_archives[2]);
+  ExpectFinds(*store_, "acme", Kind::kConversation, 45, story_.acme_archives[4]);
+  ExpectFinds(*store_, "acme", Kind::kTask, 106, again);  // New: indexed.
+  EXPECT_THAT(List(*store_, "acme", {1}, 0, 100), ElementsAre(10, 30, 35, 50, 60));
+  EXPECT_THAT(List(*store_, "acme", {2}, 0, 100), ElementsAre(20, 25));
+  EXPECT_THAT(List(*store_, "acme", {3}, 0, 100), ElementsAre(45));
+}
+
+TEST_P(ArchiveIndexTest, ARefusedAppendLeavesNoArchive) {
+  WriteStory();
+  const ArchiveSpec spec = {
+      .conversation = 70, .customer = 1, .merged = {{71, 1}}, .tasks = {110}, .commitments = {210}};
+  // A gap: the batch is contiguous but does not continue the log.
+  LogBuilder gap("acme");
+  gap.Skip(story_.acme_last + 1);
+  EXPECT_EQ(store_->Append("acme", {gap.Archived(spec), gap.Other()}).code(),
+            absl::StatusCode::kFailedPrecondition);
+  // An overlap: starts at the stored event 1.
+  LogBuilder overlap("acme");
+  EXPECT_EQ(store_->Append("acme", {overlap.Archived(spec)}).code(),
+            absl::StatusCode::kFailedPrecondition);
+  // A batch that skips a sequence inside itself.
+  LogBuilder hole("acme");
+  hole.Skip(story_.acme_last);
+  const Event first = hole.Other();
+  hole.Skip(1);
+  EXPECT_EQ(store_->Append("acme", {first, hole.Archived(spec)}).code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  for (const auto& [kind, id] : std::vector<std::pair<Kind, uint64_t>>{{Kind::kConversation, 70},
+                                                                       {Kind::kConversation, 71},
+                                                                       {Kind::kTask, 110},
+                                                                       {Kind::kCommitment, 210}}) {
+    ExpectFindsNothing(*store_, "acme", kind, id);
+  }
+  EXPECT_THAT(List(*store_, "acme", {1}, 0, 100), ElementsAre(10, 30, 35, 50, 60));
+  ASSERT_TRUE(store_->LastSequence("acme").ok());
+  EXPECT_EQ(*store_->LastSequence("acme"), story_.acme_last);
+  ExpectStoryAnswers(*store_, story_);
+
+  // The log goes on as if nothing happened.
+  LogBuilder next("acme");
+  next.Skip(story_.acme_last);
+  const Event archived = next.Archived(spec);
+  ASSERT_TRUE(store_->Append("acme", {archived}).ok());
+  ExpectFinds(*store_, "acme", Kind::kConversation, 71, archived);
+  ExpectFinds(*store_, "acme", Kind::kCommitment, 210, archived);
+  EXPECT_THAT(List(*store_, "acme", {1}, 0, 100), ElementsAre(10, 30, 35, 50, 60, 70));
+}
+
+// A reader racing the appends never sees an archive without its event nor
+// an event without its archive: each pair of reads is ordered so that a
+// split would show.
+TEST_P(ArchiveIndexTest, AnArchiveIsVisibleExactlyWhenItsEventIs) {
+  constexpr int kArchives = 40;
+  LogBuilder log("acme");
+  std::vector<Event> events;
+  for (int i = 0; i < kArchives; ++i) {
+    const uint64_t id = 1000 + static_cast<uint64_t>(i);
+    events.push_back(log.Archived({.conversation = id, .customer = 7, .tasks = {id}}));
+  }
+  // Event i has sequence i + 1 and archives conversation and task 1000 + i.
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (const Event& event : events) {
+      absl::Status s = store_->Append("acme", {event});
+      EXPECT_TRUE(s.ok()) << s;
+      if (!s.ok()) break;
+    }
+    done = true;
+  });
+  int rounds = 0;
+  for (bool last_round = false; !last_round; ++rounds) {
+    last_round = done.load();
+    // Stored events, then archives: every stored event has its archive.
+    absl::StatusOr<uint64_t> stored = store_->LastSequence("acme");
+    if (!stored.ok()) {
+      ADD_FAILURE() << stored.status();
+      break;
+    }
+    if (*stored > 0) {
+      const uint64_t newest = 1000 + *stored - 1;
+      ExpectFinds(*store_, "acme", Kind::kTask, newest, events[*stored - 1]);
+      EXPECT_GE(List(*store_, "acme", {7}, 0, 1000).size(), *stored);
+    }
+    // Archives, then stored events: every archive found has its event.
+    const uint64_t probe = 1000 + static_cast<uint64_t>(rounds % kArchives);
+    const bool found = Find(*store_, "acme", Kind::kConversation, probe).has_value();
+    const std::vector<uint64_t> listed = List(*store_, "acme", {7}, 0, 1000);
+    stored = store_->LastSequence("acme");
+    if (!stored.ok()) {
+      ADD_FAILURE() << stored.status();
+      break;
+    }
+    if (found)
+      EXPECT_GE(*stored, probe - 1000 + 1) << "archive of " << probe << " before its event";
+    EXPECT_LE(listed.size(), *stored);
+    for (size_t i = 0; i < listed.size(); ++i) EXPECT_EQ(listed[i], 1000 + i);
+  }
+  writer.join();
+  EXPECT_EQ(*store_->LastSequence("acme"), static_cast<uint64_t>(kArchives));
+  EXPECT_EQ(List(*store_, "acme", {7}, 0, 1000).size(), static_cast<size_t>(kArchives));
+}
+
+}  // namespace
+}  // namespace omniroute
