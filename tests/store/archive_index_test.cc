@@ -686,5 +686,183 @@ TEST_P(ArchiveIndexTest, AnArchiveIsVisibleExactlyWhenItsEventIs) {
   EXPECT_EQ(List(*store_, "acme", {7}, 0, 1000).size(), static_cast<size_t>(kArchives));
 }
 
+// ------------------------------------------------------------ redaction
+
+v1::Identity MakeIdentity(v1::IdentityKind kind, const std::string& value) {
+  v1::Identity identity;
+  identity.set_kind(kind);
+  identity.set_value(value);
+  return identity;
+}
+
+constexpr uint64_t kAnnFingerprint = 0xA11CE5EED0000001;
+constexpr uint64_t kBobFingerprint = 0xB0B5EED000000002;
+
+// Ann's data, none of which may be left once she is erased.
+const std::vector<std::string>& AnnMarkers() {
+  static const auto* markers = new std::vector<std::string>{"Ann Marker",
+                                                            "ann@example.com",
+                                                            "ann-body-marker",
+                                                            "ann-merged-marker",
+                                                            "ann-live-marker",
+                                                            "e-ann",
+                                                            "t-ann"};
+  return *markers;
+}
+
+// Ann (customer 1) had conversation 10, into which 11 was merged, archived
+// with task 100 and commitment 200, and conversation 30 still in the
+// working set; Bob (customer 2) had 20, archived with task 101. Then Ann is
+// erased.
+struct RedactionStory {
+  std::vector<Event> log;
+  size_t ann_archive = 0;  // Indexes into log.
+  size_t bob_archive = 0;
+  uint64_t erased_at = 0;
+
+  RedactionStory() {
+    LogBuilder b("acme");
+    const v1::Identity ann = MakeIdentity(v1::IDENTITY_KIND_EMAIL, "ann@example.com");
+    const v1::Identity bob = MakeIdentity(v1::IDENTITY_KIND_EMAIL, "bob@example.com");
+    log = {b.CustomerCreated(1, "Ann Marker"),
+           b.IdentityLinked(1, ann),
+           b.CustomerCreated(2, "Bob Keeper"),
+           b.IdentityLinked(2, bob),
+           b.Opened(10, 1),
+           b.Message(1, 10, "ann-body-marker", ann, "e-ann", "t-ann"),
+           b.Opened(11, 1),
+           b.Message(2, 11, "ann-merged-marker", ann),
+           b.ConversationsMerged(11, 10, {2}),
+           b.Closed(10),
+           b.Opened(20, 2),
+           b.Message(3, 20, "bob-body-marker", bob, "e-bob", "t-bob"),
+           b.Closed(20)};
+    ann_archive = log.size();
+    log.push_back(b.Archived({.conversation = 10,
+                              .customer = 1,
+                              .merged = {{11, 1}},
+                              .tasks = {100},
+                              .commitments = {200},
+                              .messages = {{1, 10}, {2, 10}},
+                              .fingerprint = kAnnFingerprint}));
+    bob_archive = log.size();
+    log.push_back(b.Archived({.conversation = 20,
+                              .customer = 2,
+                              .tasks = {101},
+                              .messages = {{3, 20}},
+                              .fingerprint = kBobFingerprint}));
+    log.push_back(b.Opened(30, 1));
+    log.push_back(b.Message(4, 30, "ann-live-marker", ann));
+    // The engine's CustomerErased lists the conversations of the working set.
+    log.push_back(b.CustomerErased(1, {30}));
+    erased_at = log.back().sequence();
+  }
+};
+
+TEST_P(ArchiveIndexTest, RedactingAnArchivedCustomerLeavesNothingOfTheirsInTheArchive) {
+  const RedactionStory story;
+  ASSERT_TRUE(store_->Append("acme", story.log).ok());
+  // The redaction as the engine makes it: the conversations of the event,
+  // and those the archive lists for the erased customers.
+  EventStore::CustomerRedaction redaction;
+  redaction.customers = {CustomerId(1)};
+  redaction.conversations = {ConversationId(30)};
+  redaction.erased_at_sequence = story.erased_at;
+  const std::vector<uint64_t> archived = List(*store_, "acme", {1}, 0, 100);
+  ASSERT_THAT(archived, ElementsAre(10));
+  for (uint64_t id : archived) redaction.conversations.push_back(ConversationId(id));
+  // Before: Ann's archive is there, with her senders' fingerprints.
+  ExpectFinds(*store_, "acme", Kind::kConversation, 10, story.log[story.ann_archive]);
+
+  ASSERT_TRUE(store_->RedactCustomer("acme", redaction).ok());
+
+  // Every item of Ann's archive still leads to one event, that of the
+  // archive, which holds the same records without her data.
+  const Event& appended = story.log[story.ann_archive];
+  for (const auto& [kind, id] : std::vector<std::pair<Kind, uint64_t>>{{Kind::kConversation, 10},
+                                                                       {Kind::kConversation, 11},
+                                                                       {Kind::kTask, 100},
+                                                                       {Kind::kCommitment, 200}}) {
+    std::optional<Event> found = Find(*store_, "acme", kind, id);
+    ASSERT_TRUE(found.has_value()) << KindName(kind) << " " << id;
+    EXPECT_EQ(found->sequence(), appended.sequence());
+    const v1::ConversationArchive& archive = found->conversation_archived().archive();
+    const std::string bytes = found->SerializeAsString();
+    for (const std::string& marker : AnnMarkers()) {
+      EXPECT_EQ(bytes.find(marker), std::string::npos)
+          << marker << " in " << KindName(kind) << " " << id;
+    }
+    ASSERT_EQ(archive.messages_size(), 2);
+    for (const v1::MessageRecord& m : archive.messages()) {
+      EXPECT_EQ(m.sender_fingerprint(), 0u) << "message " << m.id() << " keeps Ann's sender";
+    }
+    // The records themselves stay.
+    EXPECT_EQ(archive.conversations_size(), 2);
+    EXPECT_EQ(archive.conversations(0).id(), 10u);
+    EXPECT_EQ(archive.conversations(1).id(), 11u);
+    EXPECT_EQ(archive.messages(0).id(), 1u);
+    EXPECT_EQ(archive.messages(1).id(), 2u);
+    ASSERT_EQ(archive.tasks_size(), 1);
+    EXPECT_EQ(archive.tasks(0).id(), 100u);
+    ASSERT_EQ(archive.commitments_size(), 1);
+    EXPECT_EQ(archive.commitments(0).id(), 200u);
+  }
+  // The messages of the archived conversation are redacted too, the merged
+  // one's included.
+  absl::StatusOr<std::vector<EventStore::StoredMessage>> messages =
+      store_->ReadConversationMessages("acme", ConversationId(10), std::nullopt, 10);
+  ASSERT_TRUE(messages.ok()) << messages.status();
+  ASSERT_EQ(messages->size(), 2u);
+  for (const EventStore::StoredMessage& m : *messages) {
+    const std::string bytes = m.event.SerializeAsString();
+    for (const std::string& marker : AnnMarkers()) {
+      EXPECT_EQ(bytes.find(marker), std::string::npos) << marker << " in message " << m.id;
+    }
+    EXPECT_EQ(m.event.message_recorded().sender().value(), "erased:1:1");
+  }
+  // Nothing of Ann anywhere in the log.
+  ASSERT_TRUE(store_
+                  ->Read("acme", 1,
+                         [&](const Event& event) {
+                           const std::string bytes = event.SerializeAsString();
+                           for (const std::string& marker : AnnMarkers()) {
+                             EXPECT_EQ(bytes.find(marker), std::string::npos)
+                                 << marker << " in event " << event.sequence();
+                           }
+                           return true;
+                         })
+                  .ok());
+
+  // Bob's archive and messages are untouched, byte for byte.
+  ExpectFinds(*store_, "acme", Kind::kConversation, 20, story.log[story.bob_archive]);
+  ExpectFinds(*store_, "acme", Kind::kTask, 101, story.log[story.bob_archive]);
+  absl::StatusOr<EventStore::StoredMessage> bob = store_->ReadMessage("acme", MessageId(3));
+  ASSERT_TRUE(bob.ok()) << bob.status();
+  EXPECT_EQ(bob->event.SerializeAsString(), story.log[11].SerializeAsString());
+  // The listing is the same.
+  EXPECT_THAT(List(*store_, "acme", {1}, 0, 100), ElementsAre(10));
+  EXPECT_THAT(List(*store_, "acme", {2}, 0, 100), ElementsAre(20));
+
+  // A second redaction changes nothing more.
+  std::vector<std::string> once;
+  ASSERT_TRUE(store_
+                  ->Read("acme", 1,
+                         [&](const Event& e) {
+                           once.push_back(e.SerializeAsString());
+                           return true;
+                         })
+                  .ok());
+  ASSERT_TRUE(store_->RedactCustomer("acme", redaction).ok());
+  std::vector<std::string> twice;
+  ASSERT_TRUE(store_
+                  ->Read("acme", 1,
+                         [&](const Event& e) {
+                           twice.push_back(e.SerializeAsString());
+                           return true;
+                         })
+                  .ok());
+  EXPECT_TRUE(once == twice) << "the second redaction changed the log";
+}
+
 }  // namespace
 }  // namespace omniroute
