@@ -864,5 +864,168 @@ TEST_P(ArchiveIndexTest, RedactingAnArchivedCustomerLeavesNothingOfTheirsInTheAr
   EXPECT_TRUE(once == twice) << "the second redaction changed the log";
 }
 
+// ------------------------------------------------------------ SQLite only
+
+std::unique_ptr<store::SqliteEventStore> MustOpen(const SqliteStoreOptions& options) {
+  absl::StatusOr<std::unique_ptr<store::SqliteEventStore>> store =
+      store::SqliteEventStore::Open(options);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? *std::move(store) : nullptr;
+}
+
+// Opens `path` with SQLite itself and returns the first column of the first
+// row of `sql` as an integer (-1 if no row).
+int64_t QueryInt(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr), SQLITE_OK)
+      << sql << ": " << sqlite3_errmsg(db);
+  int64_t value = -1;
+  if (sqlite3_step(statement) == SQLITE_ROW) value = sqlite3_column_int64(statement, 0);
+  sqlite3_finalize(statement);
+  sqlite3_close_v2(db);
+  return value;
+}
+
+class SqliteArchiveTest : public testing::Test {
+ protected:
+  std::string Path() const { return dir_.File("events.db"); }
+  ScratchDir dir_;
+};
+
+// Makes SQLite fail the insert of archive rows for item `id`, as a full disk
+// or an I/O error would fail a statement midway through a transaction.
+void FailArchiveRowsOf(const std::string& path, uint64_t id) {
+  ExecSql(path, absl::StrCat("CREATE TRIGGER fail_archive BEFORE INSERT ON archive WHEN "
+                             "NEW.item_id = ",
+                             id, " BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"));
+}
+
+TEST_F(SqliteArchiveTest, AFailureWhileIndexingRollsBackTheEventsAndTheEarlierRows) {
+  std::unique_ptr<store::SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(store, nullptr);
+  Story story;
+  ASSERT_TRUE(story.WriteTo(*store).ok());
+  // Conversation 70 and task 110 are indexed before task 666 fails.
+  FailArchiveRowsOf(Path(), 666);
+  LogBuilder log("acme");
+  log.Skip(story.acme_last);
+  const v1::Identity ann = MakeIdentity(v1::IDENTITY_KIND_EMAIL, "ann@example.com");
+  const std::vector<Event> batch = {
+      log.Message(500, 70, "body", ann, "e-500"),
+      log.Archived({.conversation = 70, .customer = 1, .tasks = {110, 666}})};
+  absl::Status s = store->Append("acme", batch);
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("injected failure"));
+
+  EXPECT_EQ(*store->LastSequence("acme"), story.acme_last);
+  ExpectFindsNothing(*store, "acme", Kind::kConversation, 70);
+  ExpectFindsNothing(*store, "acme", Kind::kTask, 110);
+  ExpectFindsNothing(*store, "acme", Kind::kTask, 666);
+  EXPECT_THAT(List(*store, "acme", {1}, 0, 100), ElementsAre(10, 30, 35, 50, 60));
+  EXPECT_EQ(store->ReadMessage("acme", MessageId(500)).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(QueryInt(Path(), "SELECT count(*) FROM archive WHERE item_id IN (70, 110, 666)"), 0);
+  ExpectStoryAnswers(*store, story);
+
+  // Once the medium is well again, the same batch lands whole.
+  ExecSql(Path(), "DROP TRIGGER fail_archive");
+  ASSERT_TRUE(store->Append("acme", batch).ok());
+  ExpectFinds(*store, "acme", Kind::kConversation, 70, batch[1]);
+  ExpectFinds(*store, "acme", Kind::kTask, 666, batch[1]);
+  EXPECT_THAT(List(*store, "acme", {1}, 0, 100), ElementsAre(10, 30, 35, 50, 60, 70));
+}
+
+TEST_F(SqliteArchiveTest, AFailedWriteInAGroupLeavesNoArchiveAndTheOthersKeepTheirs) {
+  std::unique_ptr<store::SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(store, nullptr);
+  FailArchiveRowsOf(Path(), 666);
+  // Three writes in one commit: the middle one fails while indexing.
+  store->HoldNextLeaderForTesting(3);
+  LogBuilder a("a");
+  LogBuilder b("b");
+  LogBuilder c("c");
+  const std::vector<Event> batch_a = {a.Archived({.conversation = 1, .customer = 1, .tasks = {5}})};
+  const std::vector<Event> batch_b = {
+      b.Archived({.conversation = 1, .customer = 1, .tasks = {5, 666}})};
+  const std::vector<Event> batch_c = {c.Archived({.conversation = 1, .customer = 1, .tasks = {5}})};
+  absl::Status status_a;
+  absl::Status status_b;
+  absl::Status status_c;
+  std::thread ta([&] { status_a = store->Append("a", batch_a); });
+  std::thread tb([&] { status_b = store->Append("b", batch_b); });
+  std::thread tc([&] { status_c = store->Append("c", batch_c); });
+  ta.join();
+  tb.join();
+  tc.join();
+  EXPECT_TRUE(status_a.ok()) << status_a;
+  EXPECT_FALSE(status_b.ok());
+  EXPECT_TRUE(status_c.ok()) << status_c;
+  EXPECT_EQ(store->Stats().commits, 1);
+  ExpectFinds(*store, "a", Kind::kTask, 5, batch_a[0]);
+  ExpectFinds(*store, "c", Kind::kTask, 5, batch_c[0]);
+  ExpectFindsNothing(*store, "b", Kind::kConversation, 1);
+  ExpectFindsNothing(*store, "b", Kind::kTask, 5);
+  EXPECT_THAT(List(*store, "b", {1}, 0, 10), IsEmpty());
+  EXPECT_EQ(*store->LastSequence("b"), 0u);
+  EXPECT_THAT(List(*store, "a", {1}, 0, 10), ElementsAre(1));
+}
+
+TEST_F(SqliteArchiveTest, TheArchiveSurvivesAReopen) {
+  Story story;
+  {
+    std::unique_ptr<store::SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(story.WriteTo(*store).ok());
+  }
+  {
+    std::unique_ptr<store::SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+    ASSERT_NE(store, nullptr);
+    ExpectStoryAnswers(*store, story);
+    EXPECT_THAT(ListAll(*store, "acme", {1, 2, 3}, 3), ElementsAre(10, 20, 25, 30, 35, 45, 50, 60));
+    // And it goes on from there.
+    LogBuilder log("acme");
+    log.Skip(story.acme_last);
+    ASSERT_TRUE(store->Append("acme", {log.Archived({.conversation = 70, .customer = 4})}).ok());
+  }
+  SqliteStoreOptions read_only = OptionsAt(Path());
+  read_only.read_only = true;
+  std::unique_ptr<store::SqliteEventStore> store = MustOpen(read_only);
+  ASSERT_NE(store, nullptr);
+  ExpectStoryAnswers(*store, story);
+  EXPECT_THAT(List(*store, "acme", {4, 2}, 0, 100), ElementsAre(20, 25, 70));
+}
+
+TEST_F(SqliteArchiveTest, ADamagedOrMissingArchiveEventIsDataLoss) {
+  std::unique_ptr<store::SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(store, nullptr);
+  Story story;
+  ASSERT_TRUE(story.WriteTo(*store).ok());
+  // acme_archives[1] archives conversation 10, acme_archives[2] 20.
+  const uint64_t damaged = story.acme_archives[1].sequence();
+  FlipPayloadByte(Path(), "acme", damaged);
+  absl::StatusOr<std::optional<Event>> found = store->FindArchive("acme", Kind::kTask, 101);
+  EXPECT_EQ(found.status().code(), absl::StatusCode::kDataLoss) << found.status();
+  EXPECT_THAT(std::string(found.status().message()),
+              AllOf(HasSubstr("acme"), HasSubstr(absl::StrCat("sequence ", damaged))));
+  // The others are still served.
+  ExpectFinds(*store, "acme", Kind::kConversation, 20, story.acme_archives[2]);
+
+  const uint64_t missing = story.acme_archives[2].sequence();
+  ExecSql(Path(),
+          absl::StrCat("DELETE FROM events WHERE tenant = 'acme' AND sequence = ", missing));
+  found = store->FindArchive("acme", Kind::kConversation, 20);
+  EXPECT_EQ(found.status().code(), absl::StatusCode::kDataLoss) << found.status();
+  EXPECT_THAT(std::string(found.status().message()),
+              AllOf(HasSubstr(absl::StrCat("sequence ", missing)), HasSubstr("missing")));
+
+  // A row that points at an event that archives nothing (event 1).
+  ExecSql(Path(), "UPDATE archive SET sequence = 1 WHERE tenant = 'acme' AND item_id = 30");
+  found = store->FindArchive("acme", Kind::kConversation, 30);
+  EXPECT_EQ(found.status().code(), absl::StatusCode::kDataLoss) << found.status();
+  EXPECT_THAT(std::string(found.status().message()), HasSubstr("sequence 1"));
+}
+
 }  // namespace
 }  // namespace omniroute
