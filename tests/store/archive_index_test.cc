@@ -1027,5 +1027,289 @@ TEST_F(SqliteArchiveTest, ADamagedOrMissingArchiveEventIsDataLoss) {
   EXPECT_THAT(std::string(found.status().message()), HasSubstr("sequence 1"));
 }
 
+// --------------------------------------------------- upgrade of version 2
+
+int64_t UserVersion(const std::string& path) { return QueryInt(path, "PRAGMA user_version"); }
+
+// Whether the file's schema has a table or an index of that name.
+bool HasSchemaObject(const std::string& path, const std::string& name) {
+  return QueryInt(path,
+                  absl::StrCat("SELECT count(*) FROM sqlite_schema WHERE name = '", name, "'")) > 0;
+}
+
+std::string FileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The schema of version 2, as omniroute wrote it before the archive: that
+// of version 1 and the message history.
+constexpr char kVersion2Schema[] = R"sql(
+PRAGMA journal_mode = WAL;
+CREATE TABLE events (
+  tenant TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  payload BLOB NOT NULL,
+  crc INTEGER NOT NULL,
+  PRIMARY KEY (tenant, sequence)
+) WITHOUT ROWID;
+CREATE TABLE snapshots (
+  tenant TEXT NOT NULL PRIMARY KEY,
+  sequence INTEGER NOT NULL,
+  state BLOB NOT NULL,
+  crc INTEGER NOT NULL
+);
+CREATE TABLE messages (
+  tenant TEXT NOT NULL,
+  message_id INTEGER NOT NULL,
+  conversation_id INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  sequence INTEGER NOT NULL,
+  channel INTEGER NOT NULL,
+  external_id TEXT NOT NULL,
+  thread_key TEXT NOT NULL,
+  PRIMARY KEY (tenant, message_id)
+) WITHOUT ROWID;
+CREATE INDEX messages_by_conversation
+  ON messages (tenant, conversation_id, recorded_at, message_id);
+CREATE INDEX messages_by_external_id
+  ON messages (tenant, channel, external_id) WHERE external_id <> '';
+CREATE INDEX messages_by_thread_key
+  ON messages (tenant, channel, thread_key, message_id) WHERE thread_key <> '';
+PRAGMA application_id = 1332564596;
+PRAGMA user_version = 2;
+)sql";
+
+// A message row as version 2 wrote it for a MessageRecorded event, with its
+// conversation now (after the moves of the log).
+struct Version2Row {
+  const Event* event;
+  uint64_t conversation_now;
+};
+
+// Writes a genuine version-2 store at `path`: `logs` (tenant, events), the
+// message rows, and a snapshot of acme.
+void WriteVersion2Store(const std::string& path,
+                        const std::vector<std::pair<std::string, std::vector<Event>>>& logs,
+                        const std::vector<std::pair<std::string, Version2Row>>& rows,
+                        uint64_t snapshot_sequence, const std::string& snapshot) {
+  ASSERT_EQ(store::kSqliteApplicationId, 1332564596);  // What kVersion2Schema says.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, kVersion2Schema, nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  auto prepare = [&](const char* sql) {
+    sqlite3_stmt* statement = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &statement, nullptr), SQLITE_OK)
+        << sql << ": " << sqlite3_errmsg(db);
+    return statement;
+  };
+  auto bind_text = [](sqlite3_stmt* s, int i, const std::string& text) {
+    sqlite3_bind_text(s, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  };
+  sqlite3_stmt* insert =
+      prepare("INSERT INTO events (tenant, sequence, payload, crc) VALUES (?1, ?2, ?3, ?4)");
+  for (const auto& [tenant, events] : logs) {
+    for (const Event& event : events) {
+      const std::string payload = event.SerializeAsString();
+      bind_text(insert, 1, tenant);
+      sqlite3_bind_int64(insert, 2, static_cast<int64_t>(event.sequence()));
+      sqlite3_bind_blob(insert, 3, payload.data(), static_cast<int>(payload.size()),
+                        SQLITE_TRANSIENT);
+      sqlite3_bind_int64(insert, 4, store::Crc32c(payload));
+      EXPECT_EQ(sqlite3_step(insert), SQLITE_DONE) << sqlite3_errmsg(db);
+      sqlite3_reset(insert);
+    }
+  }
+  sqlite3_finalize(insert);
+  sqlite3_stmt* row = prepare(
+      "INSERT INTO messages (tenant, message_id, conversation_id, recorded_at, sequence, "
+      "channel, external_id, thread_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  for (const auto& [tenant, r] : rows) {
+    const v1::MessageRecorded& m = r.event->message_recorded();
+    bind_text(row, 1, tenant);
+    sqlite3_bind_int64(row, 2, static_cast<int64_t>(m.message_id()));
+    sqlite3_bind_int64(row, 3, static_cast<int64_t>(r.conversation_now));
+    sqlite3_bind_int64(row, 4, r.event->time().seconds() * 1000000000 + r.event->time().nanos());
+    sqlite3_bind_int64(row, 5, static_cast<int64_t>(r.event->sequence()));
+    sqlite3_bind_int(row, 6, static_cast<int>(m.channel()));
+    bind_text(row, 7, m.external_id());
+    bind_text(row, 8, m.thread_key());
+    EXPECT_EQ(sqlite3_step(row), SQLITE_DONE) << sqlite3_errmsg(db);
+    sqlite3_reset(row);
+  }
+  sqlite3_finalize(row);
+  sqlite3_stmt* save =
+      prepare("INSERT INTO snapshots (tenant, sequence, state, crc) VALUES ('acme', ?1, ?2, ?3)");
+  sqlite3_bind_int64(save, 1, static_cast<int64_t>(snapshot_sequence));
+  sqlite3_bind_blob(save, 2, snapshot.data(), static_cast<int>(snapshot.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int64(save, 3, store::Crc32c(snapshot));
+  EXPECT_EQ(sqlite3_step(save), SQLITE_DONE) << sqlite3_errmsg(db);
+  sqlite3_finalize(save);
+  sqlite3_close_v2(db);
+}
+
+class SqliteArchiveUpgradeTest : public SqliteArchiveTest {
+ protected:
+  // acme: customer 1's conversation 10 with two messages and 11 merged into
+  // it, closed (what archival would take away today, but version 2 predates
+  // it), and customer 2's open conversation 20; globex: one message.
+  void WriteStory() {
+    LogBuilder acme("acme");
+    const v1::Identity ann = MakeIdentity(v1::IDENTITY_KIND_EMAIL, "ann@example.com");
+    const v1::Identity bob = MakeIdentity(v1::IDENTITY_KIND_EMAIL, "bob@example.com");
+    acme_ = {acme.CustomerCreated(1, "Ann"),             // 1
+             acme.Opened(10, 1),                         // 2
+             acme.Message(1, 10, "first", ann, "e-1"),   // 3
+             acme.Opened(11, 1),                         // 4
+             acme.Message(2, 11, "second", ann),         // 5
+             acme.ConversationsMerged(11, 10, {2}),      // 6
+             acme.Closed(10),                            // 7
+             acme.CustomerCreated(2, "Bob"),             // 8
+             acme.Opened(20, 2),                         // 9
+             acme.Message(3, 20, "third", bob, "e-3")};  // 10
+    acme_next_ = acme.next_sequence();
+    LogBuilder globex("globex");
+    globex_ = {globex.Message(1, 5, "globex's", ann, "e-1")};
+    WriteVersion2Store(Path(), {{"acme", acme_}, {"globex", globex_}},
+                       {{"acme", {&acme_[2], 10}},
+                        {"acme", {&acme_[4], 10}},
+                        {"acme", {&acme_[9], 20}},
+                        {"globex", {&globex_[0], 5}}},
+                       7, "acme's state after event 7");
+    ASSERT_EQ(UserVersion(Path()), 2);
+    ASSERT_FALSE(HasSchemaObject(Path(), "archive"));
+  }
+
+  // Every event of the story reads back as written.
+  void ExpectEventsAsWritten(const EventStore& store) {
+    for (const auto& [tenant, events] :
+         std::vector<std::pair<std::string, const std::vector<Event>*>>{{"acme", &acme_},
+                                                                        {"globex", &globex_}}) {
+      std::vector<std::string> read;
+      absl::Status s = store.Read(tenant, 1, [&](const Event& e) {
+        read.push_back(e.SerializeAsString());
+        return true;
+      });
+      ASSERT_TRUE(s.ok()) << s;
+      ASSERT_GE(read.size(), events->size()) << tenant;
+      for (size_t i = 0; i < events->size(); ++i) {
+        EXPECT_EQ(read[i], (*events)[i].SerializeAsString()) << tenant << " event " << i + 1;
+      }
+    }
+  }
+
+  std::vector<uint64_t> TimelineIds(const EventStore& store, absl::string_view tenant,
+                                    uint64_t conversation) {
+    absl::StatusOr<std::vector<EventStore::StoredMessage>> timeline =
+        store.ReadConversationMessages(tenant, ConversationId(conversation), std::nullopt, 100);
+    EXPECT_TRUE(timeline.ok()) << timeline.status();
+    std::vector<uint64_t> ids;
+    if (timeline.ok()) {
+      for (const auto& m : *timeline) ids.push_back(m.id.value());
+    }
+    return ids;
+  }
+
+  std::vector<Event> acme_;
+  std::vector<Event> globex_;
+  uint64_t acme_next_ = 0;
+};
+
+TEST_F(SqliteArchiveUpgradeTest, AWritableOpenUpgradesAVersion2StoreAndArchivesFromThenOn) {
+  WriteStory();
+  {
+    std::unique_ptr<store::SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+    ASSERT_NE(store, nullptr);
+    ExpectEventsAsWritten(*store);
+    EXPECT_EQ(*store->LastSequence("acme"), acme_.size());
+    absl::StatusOr<EventStore::Snapshot> snapshot = store->LoadSnapshot("acme");
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+    EXPECT_EQ(snapshot->sequence, 7u);
+    EXPECT_EQ(snapshot->state, "acme's state after event 7");
+    // The history of version 2 is kept as it was.
+    EXPECT_THAT(TimelineIds(*store, "acme", 10), ElementsAre(1, 2));
+    EXPECT_THAT(TimelineIds(*store, "acme", 20), ElementsAre(3));
+    EXPECT_THAT(TimelineIds(*store, "globex", 5), ElementsAre(1));
+    absl::StatusOr<std::optional<EventStore::MessageLocation>> found =
+        store->FindMessageByExternalId("acme", v1::CHANNEL_EMAIL, "e-3");
+    ASSERT_TRUE(found.ok() && found->has_value()) << found.status();
+    EXPECT_EQ((*found)->id, MessageId(3));
+    // Nothing was archived before: the archive is empty, not an error.
+    ExpectFindsNothing(*store, "acme", Kind::kConversation, 10);
+    ExpectFindsNothing(*store, "acme", Kind::kConversation, 11);
+    EXPECT_THAT(List(*store, "acme", {1, 2}, 0, 100), IsEmpty());
+
+    // From now on conversations are archived and found.
+    LogBuilder log("acme");
+    log.Skip(acme_next_ - 1);
+    const Event archived = log.Archived({.conversation = 10,
+                                         .customer = 1,
+                                         .merged = {{11, 1}},
+                                         .tasks = {1},
+                                         .messages = {{1, 10}, {2, 10}}});
+    ASSERT_TRUE(store->Append("acme", {archived}).ok());
+    ExpectFinds(*store, "acme", Kind::kConversation, 10, archived);
+    ExpectFinds(*store, "acme", Kind::kConversation, 11, archived);
+    ExpectFinds(*store, "acme", Kind::kTask, 1, archived);
+    ExpectFindsNothing(*store, "globex", Kind::kConversation, 10);
+    EXPECT_THAT(List(*store, "acme", {1, 2}, 0, 100), ElementsAre(10));
+  }
+  EXPECT_EQ(UserVersion(Path()), store::kSqliteSchemaVersion);
+  EXPECT_TRUE(HasSchemaObject(Path(), "archive"));
+  EXPECT_TRUE(HasSchemaObject(Path(), "archive_by_customer"));
+  // A second open finds nothing to upgrade and the same answers.
+  std::unique_ptr<store::SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(store, nullptr);
+  ExpectEventsAsWritten(*store);
+  EXPECT_EQ(*store->LastSequence("acme"), acme_.size() + 1);
+  EXPECT_THAT(List(*store, "acme", {1}, 0, 100), ElementsAre(10));
+  std::optional<Event> found = Find(*store, "acme", Kind::kTask, 1);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->sequence(), acme_next_);
+  EXPECT_THAT(TimelineIds(*store, "acme", 10), ElementsAre(1, 2));
+}
+
+TEST_F(SqliteArchiveUpgradeTest, AReadOnlyOpenReadsAVersion2StoreButHasNoArchive) {
+  WriteStory();
+  const std::string before = FileBytes(Path());
+  SqliteStoreOptions options = OptionsAt(Path());
+  options.read_only = true;
+  {
+    std::unique_ptr<store::SqliteEventStore> store = MustOpen(options);
+    ASSERT_NE(store, nullptr);
+    ExpectEventsAsWritten(*store);
+    // Version 2 has the history.
+    EXPECT_THAT(TimelineIds(*store, "acme", 10), ElementsAre(1, 2));
+    // But no archive: a clear error, not an empty answer.
+    absl::StatusOr<std::optional<Event>> found =
+        store->FindArchive("acme", Kind::kConversation, 10);
+    EXPECT_EQ(found.status().code(), absl::StatusCode::kFailedPrecondition) << found.status();
+    EXPECT_THAT(std::string(found.status().message()),
+                AllOf(HasSubstr(Path()), HasSubstr("version 2"), HasSubstr("writable")));
+    absl::StatusOr<std::vector<ConversationId>> listed =
+        store->ListArchivedConversations("acme", {CustomerId(1)}, ConversationId(), 10);
+    EXPECT_EQ(listed.status().code(), absl::StatusCode::kFailedPrecondition) << listed.status();
+    EXPECT_THAT(std::string(listed.status().message()),
+                AllOf(HasSubstr(Path()), HasSubstr("version 2"), HasSubstr("writable")));
+  }
+  EXPECT_EQ(UserVersion(Path()), 2);
+  EXPECT_FALSE(HasSchemaObject(Path(), "archive"));
+  EXPECT_TRUE(FileBytes(Path()) == before) << "the file was changed";
+}
+
+TEST_F(SqliteArchiveUpgradeTest, AVersion3FileWithoutTheArchiveTableIsRefusedAndLeftAlone) {
+  WriteStory();
+  ExecSql(Path(), "PRAGMA user_version = 3");
+  const std::string before = FileBytes(Path());
+  absl::Status s = store::SqliteEventStore::Open(OptionsAt(Path())).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(std::string(s.message()),
+              AllOf(HasSubstr(Path()), HasSubstr("schema version 3"), HasSubstr("archive")));
+  EXPECT_TRUE(FileBytes(Path()) == before) << "the file was changed";
+  EXPECT_FALSE(HasSchemaObject(Path(), "archive"));
+}
+
 }  // namespace
 }  // namespace omniroute
