@@ -174,6 +174,9 @@ class EventStore {
   //     references, external_id and thread_key emptied (in the message
   //     index too: the message is no longer found by its keys), the
   //     sender's value replaced by its placeholder ("erased" if it has none).
+  //   ConversationArchived of the conversations (FindArchive): the sender
+  //     fingerprints of its message records zeroed, as the erasure does to
+  //     the records of the conversations in memory.
   // Deletes the tenant's snapshots taken before erased_at_sequence. The data
   // is gone from the medium when this returns (the SQLite store zeroes freed
   // pages and truncates its write-ahead log). Idempotent: a second call

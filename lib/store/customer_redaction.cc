@@ -90,6 +90,14 @@ class Redactor {
         }
         return;
       }
+      case Event::kConversationArchived:
+        // The records of archived messages name no sender, but keep its
+        // fingerprint, which the erasure forgets (CustomerErased).
+        for (auto& m :
+             *event.mutable_conversation_archived()->mutable_archive()->mutable_messages()) {
+          m.set_sender_fingerprint(0);
+        }
+        return;
       default:
         return;
     }
@@ -157,6 +165,20 @@ absl::StatusOr<RedactionPlan> PlanCustomerRedaction(
               absl::Nanoseconds(last.event.time().nanos()),
           last.id};
     }
+  }
+  // The conversations' archives, archived before the erasure (those
+  // archived since have no fingerprints left). A conversation merged into
+  // another one shares its archive: each is rewritten once.
+  absl::flat_hash_set<uint64_t> archives;
+  for (ConversationId conversation : redaction.conversations) {
+    absl::StatusOr<std::optional<Event>> archive =
+        store.FindArchive(tenant_id, EventStore::ArchivedKind::kConversation, conversation.value());
+    if (!archive.ok()) return archive.status();
+    if (!archive->has_value() || (*archive)->sequence() > redaction.erased_at_sequence ||
+        !archives.insert((*archive)->sequence()).second) {
+      continue;
+    }
+    Rewrite(redactor, **archive, plan);
   }
   std::sort(plan.events.begin(), plan.events.end(),
             [](const Event& a, const Event& b) { return a.sequence() < b.sequence(); });

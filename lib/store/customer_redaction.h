@@ -12,6 +12,9 @@
 //   - its messages: every MessageRecorded of a message that is now in one of
 //     the erased customers' conversations, found through the message index
 //     (ReadConversationMessages).
+//   - the archives of those conversations: the ConversationArchived event
+//     of each one archived before the erasure (FindArchive), whose message
+//     records keep their senders' fingerprints.
 //
 // Placeholders. An identity's value is replaced wherever it occurs in those
 // events by the same placeholder, so that the redacted log replays to the

@@ -225,7 +225,9 @@ absl::StatusOr<std::optional<::omniroute::v1::Event>> SqliteEventStore::FindArch
   ScopedReset reset(*statement);
   BindText(*statement, 1, tenant_id);
   sqlite3_bind_int(*statement, 2, static_cast<int>(kind));
-  sqlite3_bind_int64(*statement, 3, static_cast<int64_t>(std::min<uint64_t>(id, kMaxStorableSequence)));
+  // As InsertArchived stores it: an id above INT64_MAX is kept as the
+  // int64 of the same bits, so it must be looked up as such, not clamped.
+  sqlite3_bind_int64(*statement, 3, static_cast<int64_t>(id));
   const int rc = sqlite3_step(*statement);
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) {
