@@ -90,8 +90,7 @@ absl::Status DecideUpsertQueue(const core::TenantState& state, const QueueConfig
   if (absl::Status s = ValidateQueueConfig(queue, routing.queue_configs()); !s.ok()) return s;
   if (routing.queue(queue.id) != nullptr) {
     // A channel can only be dropped once no task of it waits in the queue.
-    for (size_t i = 0; i < routing.task_count(); ++i) {
-      const TaskState& t = *routing.task(TaskId(i + 1));
+    for (const auto& [id, t] : routing.tasks()) {
       if (!t.live() || t.queue != queue.id) continue;
       if (std::find(queue.channels.begin(), queue.channels.end(), t.channel) ==
           queue.channels.end()) {
