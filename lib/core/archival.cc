@@ -45,9 +45,16 @@ bool OwedToAnUnmerge(const TenantState& state, const ConversationState& c) {
 }
 
 bool Held(const TenantState& state, ConversationId id) {
+  const CustomerId customer = state.conversation(id)->customer;
   for (ConversationId member : state.Family(id)) {
     if (state.pinned(member) || !state.routing().Archivable(member)) return true;
-    if (OwedToAnUnmerge(state, *state.conversation(member))) return true;
+    const ConversationState& c = *state.conversation(member);
+    if (OwedToAnUnmerge(state, c)) return true;
+    // Merged into a conversation of another customer (merged while their
+    // customers were, then unmerged): the archive is found and exported by
+    // the customer of the archived conversation only, so it would leave
+    // this one's customer.
+    if (c.customer != customer) return true;
   }
   return false;
 }
