@@ -2,6 +2,8 @@
 
 #include "core/archival.h"
 
+#include "absl/container/flat_hash_set.h"
+#include "core/fingerprint.h"
 #include "core/proto_convert.h"
 #include "core/records.h"
 
@@ -13,9 +15,46 @@ namespace {
 // tasks end), and the server's timer loop looks again at least every second.
 constexpr int kArchivalScan = 1024;
 
+// Whether undoing an active customer merge would give the conversation to
+// the customer it absorbed: one of the survivor's that the absorbed
+// customer's identities alone wrote in since the merge (TenantCore::
+// DecideUnmerge). Merge records do not name these (they pin only what the
+// merge moved), so they are looked for here.
+bool OwedToAnUnmerge(const TenantState& state, const ConversationState& c) {
+  if (c.status == ::omniroute::v1::CONVERSATION_STATUS_MERGED) return false;
+  for (const auto& [absorbed, record] : state.active_merges()) {
+    if (state.Resolve(record.survivor) != c.customer) continue;
+    absl::flat_hash_set<uint64_t> senders;
+    for (const Identity& identity : record.identities) {
+      if (state.OwnerOf(identity) == c.customer) senders.insert(IdentityFingerprint(identity));
+    }
+    bool any_inbound = false;
+    bool only_theirs = true;
+    for (MessageId id : c.messages) {
+      const MessageState& m = *state.message(id);
+      if (m.direction != ::omniroute::v1::DIRECTION_INBOUND) continue;
+      any_inbound = true;
+      if (!senders.contains(m.sender_fingerprint)) {
+        only_theirs = false;
+        break;
+      }
+    }
+    if (any_inbound && only_theirs) return true;
+  }
+  return false;
+}
+
 bool Held(const TenantState& state, ConversationId id) {
+  const CustomerId customer = state.conversation(id)->customer;
   for (ConversationId member : state.Family(id)) {
     if (state.pinned(member) || !state.routing().Archivable(member)) return true;
+    const ConversationState& c = *state.conversation(member);
+    if (OwedToAnUnmerge(state, c)) return true;
+    // Merged into a conversation of another customer (merged while their
+    // customers were, then unmerged): the archive is found and exported by
+    // the customer of the archived conversation only, so it would leave
+    // this one's customer.
+    if (c.customer != customer) return true;
   }
   return false;
 }

@@ -21,8 +21,9 @@ namespace omniroute::core {
 
 // One ConversationArchived for each closed conversation whose retention has
 // passed at `now`, oldest closure first, at most `limit`. A conversation
-// routing still holds (a task not ended, a commitment open) or an active
-// merge names waits. Returns how many were decided; changes nothing.
+// routing still holds (a task not ended, a commitment open), an active
+// merge names, an unmerge would give back, or that holds a conversation of
+// another customer waits. Returns how many were decided; changes nothing.
 int DecideArchival(const TenantState& state, absl::Time now, int limit,
                    std::vector<::omniroute::v1::Event>* events);
 

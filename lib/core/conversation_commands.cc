@@ -99,6 +99,11 @@ void AppendStatusChange(const ConversationState& c, ConversationStatus to, const
 absl::StatusOr<const ConversationState*> TenantCore::LiveConversation(
     ConversationId id, absl::string_view field) const {
   const ConversationState* c = state_.conversation(id);
+  if (c == nullptr && id.valid() && id < state_.NextConversationId()) {
+    // Given, and gone: closed (or merged into one closed), then archived.
+    return absl::FailedPreconditionError(
+        absl::StrCat(field, ": ", ToString(id), " is closed (archived)"));
+  }
   if (c == nullptr) {
     return absl::NotFoundError(absl::StrCat(field, ": ", ToString(id), " not found"));
   }

@@ -56,13 +56,23 @@ ConversationId ArchivedConversation::Holder(ConversationId conversation) const {
   return holder.valid() ? holder : conversation;
 }
 
+const ::omniroute::v1::ConversationRoutingRecord* ArchivedConversation::RoutingRecord(
+    ConversationId conversation) const {
+  if (archive_.has_routing() && archive_.routing().conversation_id() == conversation.value()) {
+    return &archive_.routing();
+  }
+  for (const auto& r : archive_.merged_routing()) {
+    if (r.conversation_id() == conversation.value()) return &r;
+  }
+  return nullptr;
+}
+
 ConversationRouting ArchivedConversation::Routing(ConversationId conversation) const {
   ConversationRouting view;
   view.conversation = conversation;
   view.handoffs = static_cast<int>(state_.conversation(conversation)->handoffs.size());
-  if (archive_.has_routing() && archive_.routing().conversation_id() == conversation.value()) {
-    const routing::ConversationRoutingState r =
-        routing::ConversationRoutingFromRecord(archive_.routing());
+  if (const auto* record = RoutingRecord(conversation)) {
+    const routing::ConversationRoutingState r = routing::ConversationRoutingFromRecord(*record);
     view.owner = r.owner;
     view.tasks = r.tasks;
     view.transfers = r.transfers;
@@ -88,10 +98,9 @@ absl::StatusOr<CommitmentView> ArchivedConversation::Commitment(CommitmentId com
 
 std::vector<CommitmentView> ArchivedConversation::Commitments(ConversationId conversation) const {
   std::vector<CommitmentView> views;
-  if (!archive_.has_routing() || archive_.routing().conversation_id() != conversation.value()) {
-    return views;
-  }
-  for (uint64_t id : archive_.routing().commitment_ids()) {
+  const auto* record = RoutingRecord(conversation);
+  if (record == nullptr) return views;
+  for (uint64_t id : record->commitment_ids()) {
     absl::StatusOr<CommitmentView> view = Commitment(CommitmentId(id));
     if (view.ok()) views.push_back(*std::move(view));
   }

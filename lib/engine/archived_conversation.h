@@ -56,6 +56,10 @@ class ArchivedConversation {
   ArchivedConversation(::omniroute::v1::ConversationArchive archive, core::TenantState state)
       : archive_(std::move(archive)), state_(std::move(state)) {}
 
+  // The routing record of a conversation of the archive; null if it had none.
+  const ::omniroute::v1::ConversationRoutingRecord* RoutingRecord(
+      ConversationId conversation) const;
+
   ::omniroute::v1::ConversationArchive archive_;
   core::TenantState state_;
 };

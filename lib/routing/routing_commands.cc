@@ -36,7 +36,14 @@ absl::StatusOr<const AgentState*> FindAgent(const RoutingState& routing, absl::s
 
 absl::StatusOr<const TaskState*> FindTask(const RoutingState& routing, TaskId id) {
   const TaskState* t = routing.task(id);
-  if (t == nullptr) return absl::NotFoundError(absl::StrCat("task: ", ToString(id), " not found"));
+  if (t == nullptr) {
+    // Given, and gone: it ended and left with its archived conversation.
+    if (id.valid() && id < routing.NextTaskId()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("task: ", ToString(id), " has ended (archived with its conversation)"));
+    }
+    return absl::NotFoundError(absl::StrCat("task: ", ToString(id), " not found"));
+  }
   return t;
 }
 
@@ -90,8 +97,7 @@ absl::Status DecideUpsertQueue(const core::TenantState& state, const QueueConfig
   if (absl::Status s = ValidateQueueConfig(queue, routing.queue_configs()); !s.ok()) return s;
   if (routing.queue(queue.id) != nullptr) {
     // A channel can only be dropped once no task of it waits in the queue.
-    for (size_t i = 0; i < routing.task_count(); ++i) {
-      const TaskState& t = *routing.task(TaskId(i + 1));
+    for (const auto& [id, t] : routing.tasks()) {
       if (!t.live() || t.queue != queue.id) continue;
       if (std::find(queue.channels.begin(), queue.channels.end(), t.channel) ==
           queue.channels.end()) {
@@ -294,6 +300,11 @@ absl::StatusOr<CommitmentId> DecideCommitment(const core::TenantState& state,
   const RoutingState& routing = state.routing();
   if (absl::Status s = core::CheckActor(request.actor); !s.ok()) return s;
   const core::ConversationState* c = state.conversation(request.conversation);
+  if (c == nullptr && request.conversation.valid() &&
+      request.conversation < state.NextConversationId()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "conversation: ", ToString(request.conversation), " is closed (archived)"));
+  }
   if (c == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("conversation: ", ToString(request.conversation), " not found"));
@@ -377,6 +388,10 @@ absl::Status DecideCloseCommitment(const core::TenantState& state, CommitmentId 
   }
   if (absl::Status s = core::CheckUtf8(reason, "reason"); !s.ok()) return s;
   const CommitmentState* c = routing.commitment(commitment);
+  if (c == nullptr && commitment.valid() && commitment < routing.NextCommitmentId()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "commitment: ", ToString(commitment), " is already closed (archived with its conversation)"));
+  }
   if (c == nullptr) {
     return absl::NotFoundError(absl::StrCat("commitment: ", ToString(commitment), " not found"));
   }

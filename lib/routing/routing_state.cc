@@ -139,10 +139,13 @@ void RoutingState::ToArchive(ConversationId conversation,
                              ::omniroute::v1::ConversationArchive* archive) const {
   const ConversationRoutingState* c = this->conversation(conversation);
   if (c == nullptr) return;
-  // The record of the archived conversation itself (listed first).
+  // The record of the archived conversation itself (listed first), then
+  // those of the conversations merged into it.
   if (archive->conversations_size() > 0 &&
       archive->conversations(0).id() == conversation.value()) {
     ConversationRoutingToRecord(conversation, *c, archive->mutable_routing());
+  } else {
+    ConversationRoutingToRecord(conversation, *c, archive->add_merged_routing());
   }
   for (TaskId id : c->tasks) {
     if (const TaskState* t = task(id)) TaskToRecord(*t, archive->add_tasks());

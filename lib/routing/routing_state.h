@@ -211,6 +211,9 @@ class RoutingState {
   CommitmentId NextCommitmentId() const { return CommitmentId(next_commitment_id_); }
   // Tasks in the working set (those of archived conversations are not).
   size_t task_count() const { return tasks_.size(); }
+  // Those tasks by id. Sparse: archival takes some away, so walk this
+  // rather than the ids from 1 to task_count().
+  const absl::btree_map<uint64_t, TaskState>& tasks() const { return tasks_; }
 
   // Whether a conversation's routing may leave the working set: each of its
   // tasks ended (not live, not wrapping up) and each commitment closed.

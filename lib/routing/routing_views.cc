@@ -79,8 +79,7 @@ QueueStats StatsOf(const RoutingState& routing, const QueueState& q) {
   stats.assigned_within_target = q.counters.assigned_within_target;
   // Live counts walk the tasks: statistics are read rarely, tasks change
   // often, so they are not kept up to date on every decision.
-  for (size_t i = 1; i <= routing.task_count(); ++i) {
-    const TaskState& t = *routing.task(TaskId(i));
+  for (const auto& [id, t] : routing.tasks()) {
     if (t.queue != stats.queue) continue;
     switch (t.status) {
       case v1::TASK_STATUS_WAITING:
