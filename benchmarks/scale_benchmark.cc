@@ -20,6 +20,10 @@
 //   2 link         a phone identity linked to each customer.
 //   3 close        90% of the conversations closed (their tasks cancelled):
 //                  the dormant customers most of a tenant is made of.
+//   3b archive     the clock passes the tenant's closed_retention (1 minute
+//                  here) and RunDueTimers archives every closed
+//                  conversation: they, their messages' records and their
+//                  tasks leave memory for the store.
 //   4 assign       n/10,000 email agents of 900 units each come online and
 //                  accept the oldest tasks until full: of the n/10 open
 //                  conversations, 90% are assigned and n/100 tasks wait.
@@ -35,22 +39,20 @@
 //   9 close        those conversations are closed again.
 //
 // Derived figures (the counters of BM_Memory):
-//   bytes_per_customer            phases 1 + 2 per customer + phase 3 per
-//                                 closed conversation: a customer with two
-//                                 identities and one closed conversation of
-//                                 one message (and its cancelled task).
+//   bytes_per_customer            phases 1 + 2 per customer + phases 3 and
+//                                 3b per closed conversation: a customer
+//                                 with two identities whose conversations
+//                                 are archived.
+//   bytes_freed_per_archived_conversation   phase 3b per conversation: a
+//                                 closed conversation of one message, with
+//                                 its cancelled task, leaving memory.
 //   bytes_per_identity            phase 2 per customer.
 //   bytes_per_open_conversation   phase 5 per conversation: conversation,
 //                                 one message, one waiting task.
 //   bytes_per_waiting_task        phase 7 - phase 8.
 //   bytes_per_message             phase 8 (empty body).
-// The task table is a std::vector that doubles: the jump of its spare
-// capacity inside a phase is taken out of the per-unit figures and reported
-// on its own (task_vector_slack_bytes), since it would otherwise be charged
-// to whichever phase happens to cross a power of two (and pages it never
-// touched are not resident). A hash table that doubles inside a phase is
-// charged to that phase: its new slots are initialized, so they are real
-// memory. Each phase's heap and RSS change is printed on stderr.
+// A hash table that doubles inside a phase is charged to that phase: its
+// new slots are initialized, so they are real memory. Each phase's heap and RSS change is printed on stderr.
 //
 // The operations (BM_FindCustomer, BM_IngestIntoOpenConversation,
 // BM_LinkIdentity, BM_IngestFromNewCustomer, BM_RoutingCycle) run on the
@@ -93,6 +95,7 @@ namespace v1 = ::omniroute::v1;
 
 constexpr char kTenant[] = "scale";
 constexpr int kAgentCapacity = 900;
+constexpr absl::Duration kClosedRetention = absl::Minutes(1);
 
 // ---------------------------------------------------------------- memory
 
@@ -110,19 +113,6 @@ int64_t RssBytes() {
     if (line.rfind("VmRSS:", 0) == 0) return std::strtoll(line.c_str() + 6, nullptr, 10) * 1024;
   }
   return 0;
-}
-
-// libstdc++ doubles a vector from 1: after n appends its capacity is the
-// next power of two.
-uint64_t VectorCapacity(uint64_t n) {
-  uint64_t capacity = 1;
-  while (capacity < n) capacity *= 2;
-  return n == 0 ? 0 : capacity;
-}
-
-// Spare capacity of the routing state's task vector holding n tasks.
-int64_t TaskVectorSlack(uint64_t n) {
-  return static_cast<int64_t>((VectorCapacity(n) - n) * sizeof(routing::TaskState));
 }
 
 // Bytes of an absl::flat_hash_map with n entries grown by insertion: a
@@ -169,11 +159,8 @@ struct Phase {
   const char* name;
   int64_t heap = 0;  // change
   int64_t rss = 0;   // change
-  uint64_t tasks_before = 0;
-  uint64_t tasks_after = 0;
   double seconds = 0;
-  // Heap change without the jump of the task vector's spare capacity.
-  int64_t net() const { return heap - (TaskVectorSlack(tasks_after) - TaskVectorSlack(tasks_before)); }
+  int64_t net() const { return heap; }
 };
 
 // One tenant of n customers, built as the file comment says.
@@ -196,7 +183,6 @@ struct World {
   template <typename Body>
   const Phase& Measure(const char* name, Body body) {
     Phase p{name};
-    p.tasks_before = tasks;
     const int64_t heap = HeapBytes();
     const int64_t rss = RssBytes();
     const auto start = std::chrono::steady_clock::now();
@@ -204,7 +190,6 @@ struct World {
     p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     p.heap = HeapBytes() - heap;
     p.rss = RssBytes() - rss;
-    p.tasks_after = tasks;
     phases.push_back(p);
     std::fprintf(stderr, "  n=%llu %-9s %8.2f s  heap %+14lld B  rss %+14lld B\n",
                  static_cast<unsigned long long>(n), name, p.seconds,
@@ -248,7 +233,9 @@ World::World(uint64_t population)
                   "OpenSqliteEventStore");
   }
   engine = Check(Engine::Open({.clock = &clock, .store = store.get()}), "Engine::Open");
-  Check(engine->CreateTenant(kTenant, {}), "CreateTenant");
+  TenantOptions options;
+  options.closed_retention = kClosedRetention;
+  Check(engine->CreateTenant(kTenant, options), "CreateTenant");
   Check(engine->UpsertQueue(kTenant, {.id = "email", .channels = {v1::CHANNEL_EMAIL}}),
         "UpsertQueue");
   Check(engine->UpsertQueue(kTenant, {.id = "chat", .channels = {v1::CHANNEL_CHAT}}),
@@ -287,6 +274,11 @@ World::World(uint64_t population)
       Check(engine->SetConversationStatus(kTenant, conversations[i],
                                           v1::CONVERSATION_STATUS_CLOSED, Actor::System()),
             "SetConversationStatus");
+    }
+  });
+  Measure("archive", [&] {
+    clock.Advance(kClosedRetention + absl::Seconds(1));
+    while (Check(engine->RunDueTimers(kTenant), "RunDueTimers") > 0) {
     }
   });
   Measure("assign", [&] {
@@ -372,11 +364,12 @@ void BM_Memory(benchmark::State& state) {
   const Phase& ingest = w.phases[0];
   const Phase& link = w.phases[1];
   const Phase& close = w.phases[2];
-  const Phase& assign = w.phases[3];
-  const Phase& reopen = w.phases[4];
-  const Phase& abandon = w.phases[5];
-  const Phase& new_task = w.phases[6];
-  const Phase& message = w.phases[7];
+  const Phase& archive = w.phases[3];
+  const Phase& assign = w.phases[4];
+  const Phase& reopen = w.phases[5];
+  const Phase& abandon = w.phases[6];
+  const Phase& new_task = w.phases[7];
+  const Phase& message = w.phases[8];
   const double dn = static_cast<double>(n);
   const double closed = static_cast<double>(n - w.open);
   const double k = static_cast<double>(w.open);
@@ -391,10 +384,11 @@ void BM_Memory(benchmark::State& state) {
   c["rss_bytes"] = static_cast<double>(w.rss_recipe);
   c["heap_bytes_per_customer_all_in"] = w.heap_recipe / dn;
   c["rss_bytes_per_customer_all_in"] = w.rss_recipe / dn;
-  c["task_vector_slack_bytes"] = static_cast<double>(TaskVectorSlack(assign.tasks_after));
 
-  c["bytes_per_customer"] = ingest.net() / dn + link.net() / dn + close.net() / closed;
-  c["rss_per_customer"] = ingest.rss / dn + link.rss / dn + close.rss / closed;
+  c["bytes_per_customer"] =
+      ingest.net() / dn + link.net() / dn + (close.net() + archive.net()) / closed;
+  c["rss_per_customer"] = ingest.rss / dn + link.rss / dn + (close.rss + archive.rss) / closed;
+  c["bytes_freed_per_archived_conversation"] = -archive.net() / closed;
   c["bytes_per_identity"] = link.net() / dn;
   c["bytes_freed_per_closed_conversation"] = -close.net() / closed;
   c["bytes_per_assignment"] = assign.net() / static_cast<double>(w.open - w.waiting);
@@ -423,8 +417,6 @@ void BM_Memory(benchmark::State& state) {
   c["est_external_id_index_per_customer"] = FlatHashMapBytes(n, sizeof(ExternalIdSlot)) / dn;
   c["est_conversation_routing_map_per_customer"] =
       FlatHashMapBytes(n, sizeof(std::pair<const ConversationId, routing::ConversationRoutingState>)) / dn;
-  c["est_task_vector_per_customer"] =
-      static_cast<double>(VectorCapacity(n) * sizeof(routing::TaskState)) / dn;
   // Heap blocks of one dormant customer outside the tables: the email's
   // string (in the identity list and in the message's sender), the identity
   // list of two, the conversation list, the conversation's message and
