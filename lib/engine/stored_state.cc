@@ -9,14 +9,22 @@
 
 namespace omniroute {
 
+google::protobuf::ArenaOptions SnapshotArenaOptions() {
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 64 << 10;
+  options.max_block_size = 1 << 20;
+  return options;
+}
+
 absl::StatusOr<StoredState> LoadStoredState(const EventStore& store, absl::string_view tenant_id) {
   StoredState out{core::TenantState(std::string(tenant_id))};
   absl::StatusOr<EventStore::Snapshot> snapshot = store.LoadSnapshot(tenant_id);
   if (snapshot.ok()) {
-    ::omniroute::v1::TenantSnapshot proto;
-    if (proto.ParseFromString(snapshot->state) && proto.tenant_id() == tenant_id &&
-        proto.sequence() == snapshot->sequence) {
-      absl::StatusOr<core::TenantState> state = core::TenantState::FromSnapshot(proto);
+    google::protobuf::Arena arena(SnapshotArenaOptions());
+    auto* proto = google::protobuf::Arena::CreateMessage<::omniroute::v1::TenantSnapshot>(&arena);
+    if (proto->ParseFromString(snapshot->state) && proto->tenant_id() == tenant_id &&
+        proto->sequence() == snapshot->sequence) {
+      absl::StatusOr<core::TenantState> state = core::TenantState::FromSnapshot(*proto);
       if (state.ok()) {
         out.state = *std::move(state);
         out.snapshot_sequence = snapshot->sequence;
