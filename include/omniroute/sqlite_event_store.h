@@ -62,8 +62,8 @@ enum class Durability {
 
   // A commit is handed to the OS before the call returns, but the write-ahead
   // log is fsync'ed only when a checkpoint copies it into the main file
-  // (SQLite synchronous=NORMAL in WAL mode; a checkpoint runs about every 1000
-  // pages, ~4 MiB, of log). A process crash loses nothing acknowledged; an OS
+  // (SQLite synchronous=NORMAL in WAL mode; a checkpoint runs about every
+  // `checkpoint_pages` pages, ~4 MiB by default, of log). A process crash loses nothing acknowledged; an OS
   // crash or a power cut may lose the last acknowledged commits (never part
   // of one), and never corrupts the file.
   kSyncPeriodically,
@@ -107,6 +107,13 @@ struct SqliteStoreOptions {
   // this is committed alone, never split or refused. Default: 4 MiB. Must be
   // positive.
   int64_t max_batch_bytes = int64_t{4} << 20;
+
+  // How many pages (of the file's page size, 4 KiB by default) the
+  // write-ahead log grows by before it is checkpointed into the main file.
+  // Checkpoints run on a thread of the store's own, never inside a commit,
+  // so no write waits for one; the log file stays about this long. Default:
+  // 1000 (SQLite's own default). Must be positive.
+  int64_t checkpoint_pages = 1000;
 
   // How long a connection waits for a lock held by another connection to the
   // same file (another store or process) before the call fails with

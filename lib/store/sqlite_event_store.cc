@@ -91,6 +91,10 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
         absl::StrCat("group_commit_window: must not be negative, got ",
                      absl::FormatDuration(options.group_commit_window)));
   }
+  if (options.checkpoint_pages <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint_pages: must be positive, got ", options.checkpoint_pages));
+  }
   if (options.busy_timeout < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(absl::StrCat("busy_timeout: must not be negative, got ",
                                                    absl::FormatDuration(options.busy_timeout)));
@@ -151,21 +155,49 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
   // than the first read.
   absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = OpenReader(options);
   if (!reader.ok()) return reader.status();
-  return std::unique_ptr<SqliteEventStore>(
-      new SqliteEventStore(options, *schema_version, *std::move(writer), *std::move(reader)));
+  std::unique_ptr<SqliteWalCheckpointer> checkpointer;
+  if (!options.read_only) {
+    absl::StatusOr<std::unique_ptr<SqliteWalCheckpointer>> started = SqliteWalCheckpointer::Start(
+        options.path, synchronous, options.busy_timeout, options.checkpoint_pages);
+    if (!started.ok()) return started.status();
+    checkpointer = *std::move(started);
+  }
+  return std::unique_ptr<SqliteEventStore>(new SqliteEventStore(
+      options, *schema_version, *std::move(writer), *std::move(reader), std::move(checkpointer)));
 }
+
+namespace {
+
+// The writer's WAL hook: SQLite calls it after each commit with the log's
+// size in pages. Setting it also turns off the writer's own automatic
+// checkpoints (sqlite3_wal_autocheckpoint is this hook).
+int ReportWalSize(void* arg, sqlite3* db, const char* /*schema*/, int log_frames) {
+  auto* checkpointer = static_cast<SqliteWalCheckpointer*>(arg);
+  if (checkpointer->WalGrew(log_frames)) checkpointer->FinishOnWriter(db);
+  return SQLITE_OK;
+}
+
+}  // namespace
 
 SqliteEventStore::SqliteEventStore(const SqliteStoreOptions& options, int32_t schema_version,
                                    std::unique_ptr<SqliteConnection> writer,
-                                   std::unique_ptr<SqliteConnection> first_reader)
-    : options_(options), schema_version_(schema_version), writer_(std::move(writer)) {
+                                   std::unique_ptr<SqliteConnection> first_reader,
+                                   std::unique_ptr<SqliteWalCheckpointer> checkpointer)
+    : options_(options),
+      schema_version_(schema_version),
+      writer_(std::move(writer)),
+      checkpointer_(std::move(checkpointer)) {
   idle_readers_.push_back(std::move(first_reader));
+  if (checkpointer_ != nullptr) sqlite3_wal_hook(writer_->db(), &ReportWalSize, checkpointer_.get());
 }
 
-// Readers close before the writer (members go in reverse order), so the
-// writer is the last connection: closing it checkpoints the write-ahead log
-// into the main file and removes it.
-SqliteEventStore::~SqliteEventStore() = default;
+// The checkpointer stops first, then the readers close (members go in
+// reverse order), so the writer is the last connection: closing it
+// checkpoints the write-ahead log into the main file and removes it.
+SqliteEventStore::~SqliteEventStore() {
+  sqlite3_wal_hook(writer_->db(), nullptr, nullptr);
+  checkpointer_.reset();
+}
 
 absl::Status SqliteEventStore::ReadOnlyError(absl::string_view what) const {
   return absl::FailedPreconditionError(
@@ -394,6 +426,15 @@ absl::Status SqliteEventStore::ApplyWrite(const Write& write) {
 SqliteStoreStats SqliteEventStore::Stats() const {
   absl::MutexLock lock(&mu_);
   return stats_;
+}
+
+WalCheckpointStats SqliteEventStore::CheckpointStats() const {
+  return checkpointer_ != nullptr ? checkpointer_->Stats() : WalCheckpointStats{};
+}
+
+bool SqliteEventStore::WaitForCheckpointsForTesting(int64_t checkpoints,
+                                                    absl::Duration timeout) const {
+  return checkpointer_ != nullptr && checkpointer_->WaitForCheckpoints(checkpoints, timeout);
 }
 
 void SqliteEventStore::HoldNextLeaderForTesting(int writes) {

@@ -95,6 +95,8 @@ absl::Status SqliteEventStore::CheckpointAfterRedaction(absl::string_view tenant
   absl::StatusOr<sqlite3_stmt*> statement = db.Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
   if (!statement.ok()) return statement.status();
   ScopedReset reset(*statement);
+  // Not alongside a background checkpoint, which would make this one busy.
+  absl::MutexLock no_background_checkpoint(&checkpointer_->running());
   const int rc = sqlite3_step(*statement);
   if (rc != SQLITE_ROW) return db.Error(rc, context);
   // (busy, log frames, checkpointed frames): busy when a reader kept the

@@ -48,6 +48,7 @@
 #include "omniroute/sqlite_event_store.h"
 #include "omniroute/v1/events.pb.h"
 #include "store/customer_redaction.h"
+#include "store/sqlite_wal_checkpointer.h"
 
 namespace omniroute::store {
 
@@ -126,6 +127,12 @@ class SqliteEventStore final : public EventStore {
                               const CustomerRedaction& redaction) override;
 
   SqliteStoreStats Stats() const;
+  // The background checkpoints of the write-ahead log (all zero for a
+  // read-only store, which has none).
+  WalCheckpointStats CheckpointStats() const;
+  // Waits until at least `checkpoints` background checkpoints have run, or
+  // `timeout` has passed; returns whether they have. For tests.
+  bool WaitForCheckpointsForTesting(int64_t checkpoints, absl::Duration timeout) const;
 
   // Test hook: the next leader waits, before it takes its group, until at
   // least `writes` writes (its own included) are queued, so that a test can
@@ -153,7 +160,8 @@ class SqliteEventStore final : public EventStore {
 
   SqliteEventStore(const SqliteStoreOptions& options, int32_t schema_version,
                    std::unique_ptr<SqliteConnection> writer,
-                   std::unique_ptr<SqliteConnection> first_reader);
+                   std::unique_ptr<SqliteConnection> first_reader,
+                   std::unique_ptr<SqliteWalCheckpointer> checkpointer);
 
   // Queues `write`, waits until it is committed (leading a commit if its
   // turn comes), and returns its result.
@@ -211,6 +219,9 @@ class SqliteEventStore final : public EventStore {
   // Used by the leader of the moment only; the queue makes leaders take
   // turns, so it needs no lock of its own.
   const std::unique_ptr<SqliteConnection> writer_;
+  // Checkpoints the write-ahead log that writer_ writes (sqlite_wal_checkpointer.h);
+  // null for a read-only store.
+  std::unique_ptr<SqliteWalCheckpointer> checkpointer_;
 
   // One redaction at a time: a plan is read before its write is queued and
   // must not be overtaken by another one's rewrite of the same events.
