@@ -97,9 +97,10 @@ void TenantCore::Stamp(absl::Span<::omniroute::v1::Event> events, absl::Time now
   }
 }
 
-absl::Status TenantCore::Apply(absl::Span<const ::omniroute::v1::Event> events) {
+absl::Status TenantCore::Apply(absl::Span<const ::omniroute::v1::Event> events,
+                               routing::RoutingChanges* changes) {
   for (const ::omniroute::v1::Event& event : events) {
-    if (absl::Status s = state_.Apply(event); !s.ok()) return s;
+    if (absl::Status s = state_.Apply(event, changes); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

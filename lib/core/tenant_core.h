@@ -86,8 +86,10 @@ class TenantCore {
 
   // Applies stamped events in order. Events from Decide* always apply; an
   // error (DATA_LOSS) means a foreign or damaged log, and the events before
-  // the failing one stay applied.
-  absl::Status Apply(absl::Span<const ::omniroute::v1::Event> events);
+  // the failing one stay applied. What routing must look at again is added
+  // to `*changes` when given.
+  absl::Status Apply(absl::Span<const ::omniroute::v1::Event> events,
+                     routing::RoutingChanges* changes = nullptr);
 
  private:
   // A live conversation for a command, or the reason it cannot be used.

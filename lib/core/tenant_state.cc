@@ -96,9 +96,10 @@ ConversationId TenantState::ResolveConversation(ConversationId id) const {
   return c == nullptr ? ConversationId() : c->id;
 }
 
-absl::Status TenantState::Apply(const Event& event) {
+absl::Status TenantState::Apply(const Event& event, routing::RoutingChanges* changes) {
   if (absl::Status s = Check(event); !s.ok()) return s;
-  ApplyChecked(event, FromProto(event.time()));
+  routing::RoutingChanges dropped;
+  ApplyChecked(event, FromProto(event.time()), changes != nullptr ? changes : &dropped);
   last_sequence_ = event.sequence();
   return absl::OkStatus();
 }
@@ -306,9 +307,10 @@ absl::Status TenantState::Check(const Event& event) const {
   return Misfit(event, "unknown event type");
 }
 
-void TenantState::ApplyChecked(const Event& event, absl::Time at) {
+void TenantState::ApplyChecked(const Event& event, absl::Time at,
+                               routing::RoutingChanges* changes) {
   if (routing::RoutingState::IsRoutingEvent(event)) {
-    routing_.Apply(event, at);
+    routing_.Apply(event, at, changes);
     return;
   }
   switch (event.payload_case()) {

@@ -127,8 +127,11 @@ class TenantState {
   // Applies one event. The event must follow the last one (sequence + 1) and
   // be consistent with the state: events produced by TenantCore always are.
   // Returns DATA_LOSS, and leaves the state as it was, for an event that
-  // does not fit (a corrupt or foreign log).
-  absl::Status Apply(const ::omniroute::v1::Event& event);
+  // does not fit (a corrupt or foreign log). What routing must look at
+  // again is added to `*changes` when it is given (a replay has no use for
+  // it).
+  absl::Status Apply(const ::omniroute::v1::Event& event,
+                     routing::RoutingChanges* changes = nullptr);
 
   // The whole state as a snapshot (lib/core/snapshot.cc).
   void ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const;
@@ -201,7 +204,8 @@ class TenantState {
 
  private:
   absl::Status Check(const ::omniroute::v1::Event& event) const;
-  void ApplyChecked(const ::omniroute::v1::Event& event, absl::Time at);
+  void ApplyChecked(const ::omniroute::v1::Event& event, absl::Time at,
+                    routing::RoutingChanges* changes);
   // CustomerErased (lib/core/customer_erasure.cc).
   absl::Status CheckCustomerErased(const ::omniroute::v1::Event& event) const;
   void ApplyCustomerErased(const ::omniroute::v1::Event& event, absl::Time at);

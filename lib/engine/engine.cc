@@ -53,13 +53,17 @@ absl::Status Engine::CreateTenant(absl::string_view tenant_id, const TenantOptio
 
 namespace {
 
-// The task an ingested message created for its conversation, if any.
-void NoteIngestTask(IngestResult& result, const Events& events, const core::TenantState& state) {
-  for (const ::omniroute::v1::Event& e : events) {
-    if (e.has_task_created() && e.task_created().conversation_id() == result.conversation.value() &&
-        (e.task_created().reason() == ::omniroute::v1::TASK_REASON_INBOUND ||
-         e.task_created().reason() == ::omniroute::v1::TASK_REASON_REOPEN)) {
-      result.task = TaskId(e.task_created().task_id());
+// The task an ingested message created for its conversation, if any: the
+// last of the tasks the command created that answers a customer's message
+// there.
+void NoteIngestTask(IngestResult& result, const Events&, absl::Span<const TaskId> created,
+                    const core::TenantState& state) {
+  for (TaskId id : created) {
+    const routing::TaskState* task = state.routing().task(id);
+    if (task != nullptr && task->conversation == result.conversation &&
+        (task->reason == ::omniroute::v1::TASK_REASON_INBOUND ||
+         task->reason == ::omniroute::v1::TASK_REASON_REOPEN)) {
+      result.task = id;
     }
   }
   if (result.task.has_value()) {

@@ -47,7 +47,8 @@ absl::Status Engine::EraseCustomer(absl::string_view tenant_id, CustomerId custo
         if (absl::Status s = core.DecideEraseCustomer(customer, actor, events); !s.ok()) return s;
         return Erasure{};
       },
-      [&](Erasure& result, const Events& events, const core::TenantState& state) {
+      [&](Erasure& result, const Events& events, absl::Span<const TaskId>,
+          const core::TenantState& state) {
         for (const ::omniroute::v1::Event& event : events) {
           if (!event.has_customer_erased()) continue;
           const auto& e = event.customer_erased();

@@ -87,21 +87,28 @@ class StagedCommit final : public routing::EventSink {
   StagedCommit(TenantCore& core, engine_internal::PendingMessageKeys& keys, absl::Time now)
       : core_(core), keys_(keys), now_(now) {}
 
-  absl::Status Emit(routing::Events events) override {
+  // What applying the events changed for routing is added to `*changes`
+  // when given (the router's dispatch looks at it).
+  absl::Status Emit(routing::Events events, routing::RoutingChanges* changes) override {
     if (events.empty()) return absl::OkStatus();
     touched_ = true;
     core_.Stamp(absl::MakeSpan(events), now_);
-    if (absl::Status applied = core_.Apply(events); !applied.ok()) {
+    routing::RoutingChanges applied_changes;
+    if (absl::Status applied = core_.Apply(events, &applied_changes); !applied.ok()) {
       // A decided event that does not fit is a bug in the engine, not bad
       // input; say so rather than answer as if it were the caller's fault.
       return absl::InternalError(absl::StrCat("applying decided events: ", applied.message()));
     }
     keys_.Add(events);
     for (auto& event : events) all_.push_back(std::move(event));
+    created_.insert(created_.end(), applied_changes.created.begin(), applied_changes.created.end());
+    if (changes != nullptr) changes->Merge(std::move(applied_changes));
     return absl::OkStatus();
   }
 
   Events& events() { return all_; }
+  // The tasks the applied events created, in order.
+  const std::vector<TaskId>& created_tasks() const { return created_; }
   // Whether anything may have been applied to the state (even in part).
   bool touched() const { return touched_; }
 
@@ -110,6 +117,7 @@ class StagedCommit final : public routing::EventSink {
   engine_internal::PendingMessageKeys& keys_;
   const absl::Time now_;
   Events all_;
+  std::vector<TaskId> created_;
   bool touched_ = false;
 };
 
@@ -216,7 +224,8 @@ class Engine::Impl {
   // Runs `decide` on the tenant's core under its lock, applies the events it
   // produced, lets routing react and dispatch, and queues the events for the
   // store; `done` gets the result once they are durable, or the error.
-  // `finish` sees the result, all the events and the state first. `done` may run on
+  // `finish` sees the result, all the events, the tasks they created and
+  // the state first. `done` may run on
   // this thread before the call returns, or on the thread of another call
   // of the tenant that is writing the batch this command's events joined.
   template <typename Result, typename Decide, typename Finish, typename Done>
@@ -235,13 +244,14 @@ class Engine::Impl {
             result = decide(core, now, &events);
           }
           if (!result.ok()) return result;
-          if (absl::Status s = staged.Emit(std::move(events)); !s.ok()) return s;
-          routing::Router router(core.state(), now, staged);
+          routing::RoutingChanges changes;
+          if (absl::Status s = staged.Emit(std::move(events), &changes); !s.ok()) return s;
+          routing::Router router(core.state(), now, staged, std::move(changes));
           // A copy: the router's own events are appended to the same list.
           const Events applied = staged.events();
           if (absl::Status s = router.React(applied); !s.ok()) return s;
           if (absl::Status s = router.Dispatch(); !s.ok()) return s;
-          finish(*result, staged.events(), core.state());
+          finish(*result, staged.events(), staged.created_tasks(), core.state());
           return result;
         },
         std::move(done));
@@ -258,7 +268,8 @@ class Engine::Impl {
   template <typename Result, typename Decide>
   absl::StatusOr<Result> Command(absl::string_view tenant_id, Decide decide) {
     return Command<Result>(tenant_id, decide,
-                           [](const Result&, const Events&, const core::TenantState&) {});
+                           [](const Result&, const Events&, absl::Span<const TaskId>,
+                              const core::TenantState&) {});
   }
 
   // Fires the tenant's due timers as one command.
@@ -277,7 +288,7 @@ class Engine::Impl {
             core::Events archived;
             const int count =
                 core::DecideArchival(core.state(), now, kArchivedPerCommand, &archived);
-            if (absl::Status s = staged.Emit(std::move(archived)); !s.ok()) return s;
+            if (absl::Status s = staged.Emit(std::move(archived), nullptr); !s.ok()) return s;
             return *fired + count;
           },
           std::move(done));
@@ -493,7 +504,7 @@ class Engine::Impl {
   // Applies and persists events decided outside Command (tenant creation).
   absl::Status Commit(Tenant& tenant, Events& events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
     StagedCommit staged(tenant.core, tenant.keys, clock_->Now());
-    absl::Status s = staged.Emit(std::move(events));
+    absl::Status s = staged.Emit(std::move(events), nullptr);
     if (s.ok()) s = Persist(tenant, staged.events());
     if (s.ok()) tenant.keys.Settle(staged.events());
     if (!s.ok()) Restore(tenant);

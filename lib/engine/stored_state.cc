@@ -36,10 +36,6 @@ absl::Status FoldStoredTail(const EventStore& store, core::TenantState& state) {
                                    applied = state.Apply(event);
                                    return applied.ok();
                                  });
-  // Replayed decisions leave nothing for the router to look at (and a state
-  // that folds on and on must not collect them).
-  state.routing().pending_tasks().clear();
-  state.routing().pending_agents().clear();
   if (!read.ok()) return read;
   return applied;
 }

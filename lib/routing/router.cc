@@ -124,7 +124,7 @@ absl::Status Router::OnInbound(ConversationId id, const v1::MessageRecorded& m) 
   spec.preferred_agent = record != nullptr ? record->owner : "";
   spec.previous = previous;
   AppendTask(state_, spec, now_, &events);
-  return sink_.Emit(std::move(events));
+  return Emit(std::move(events));
 }
 
 absl::Status Router::OnHandoff(ConversationId id, Channel to_channel) {
@@ -155,7 +155,7 @@ absl::Status Router::OnHandoff(ConversationId id, Channel to_channel) {
     }
   }
   if (!events.empty()) {
-    if (absl::Status s = sink_.Emit(std::move(events)); !s.ok()) return s;
+    if (absl::Status s = Emit(std::move(events)); !s.ok()) return s;
     events.clear();
   }
   if (covered) return absl::OkStatus();
@@ -168,7 +168,7 @@ absl::Status Router::OnHandoff(ConversationId id, Channel to_channel) {
   spec.preferred_agent = record != nullptr ? record->owner : "";
   spec.previous = previous;
   const TaskId task_id = AppendTask(state_, spec, now_, &events);
-  if (absl::Status s = sink_.Emit(std::move(events)); !s.ok()) return s;
+  if (absl::Status s = Emit(std::move(events)); !s.ok()) return s;
   // The owner keeps the conversation when they serve the new channel and
   // have room for it now.
   const TaskState& t = *routing.task(task_id);
@@ -181,7 +181,7 @@ absl::Status Router::OnHandoff(ConversationId id, Channel to_channel) {
     assigned->set_automatic(true);
     assigned->set_conversation_id(t.conversation.value());
     assigned->set_channel(t.channel);
-    return sink_.Emit(std::move(assign));
+    return Emit(std::move(assign));
   }
   return absl::OkStatus();
 }
@@ -199,7 +199,7 @@ absl::Status Router::OnAnswered(ConversationId id, absl::Time at) {
     }
   }
   if (events.empty()) return absl::OkStatus();
-  return sink_.Emit(std::move(events));
+  return Emit(std::move(events));
 }
 
 absl::Status Router::OnReopened(ConversationId id) {
@@ -221,7 +221,7 @@ absl::Status Router::OnReopened(ConversationId id) {
   spec.preferred_agent = record != nullptr ? record->owner : "";
   Events events;
   AppendTask(state_, spec, now_, &events);
-  return sink_.Emit(std::move(events));
+  return Emit(std::move(events));
 }
 
 absl::Status Router::OnResolved(ConversationId id) {
@@ -243,7 +243,7 @@ absl::Status Router::OnResolved(ConversationId id) {
   spec.no_first_response_due = true;
   Events events;
   AppendTask(state_, spec, now_, &events);
-  return sink_.Emit(std::move(events));
+  return Emit(std::move(events));
 }
 
 absl::Status Router::OnEnded(ConversationId id) {
@@ -258,7 +258,7 @@ absl::Status Router::OnEnded(ConversationId id) {
     }
   }
   if (events.empty()) return absl::OkStatus();
-  return sink_.Emit(std::move(events));
+  return Emit(std::move(events));
 }
 
 absl::Status Router::OnThreadMerged(ConversationId target, ConversationId source) {
@@ -315,13 +315,13 @@ absl::Status Router::OnThreadMerged(ConversationId target, ConversationId source
     spec.commitment = old.commitment;
     AppendTask(state_, spec, now_, &events);
   }
-  return sink_.Emit(std::move(events));
+  return Emit(std::move(events));
 }
 
 absl::Status Router::Dispatch() {
   const RoutingState& routing = state_.routing();
-  auto& tasks = routing.pending_tasks();
-  auto& agents = routing.pending_agents();
+  auto& tasks = pending_.tasks;
+  auto& agents = pending_.agents;
   for (int round = 0; round < kMaxDispatchRounds; ++round) {
     const TaskState* task = nullptr;
     const AgentState* agent = nullptr;
@@ -367,7 +367,7 @@ absl::Status Router::Dispatch() {
     if (task == nullptr || agent == nullptr) continue;
     Events events;
     AppendOffer(routing, *task, *agent, now_, &events);
-    if (absl::Status s = sink_.Emit(std::move(events)); !s.ok()) return s;
+    if (absl::Status s = Emit(std::move(events)); !s.ok()) return s;
   }
   return absl::InternalError("routing dispatch did not settle");
 }
@@ -497,7 +497,7 @@ absl::Status Router::FireTimer(const Timer& timer) {
       break;
     }
   }
-  return sink_.Emit(std::move(events));
+  return Emit(std::move(events));
 }
 
 }  // namespace omniroute::routing

@@ -14,6 +14,7 @@
 #ifndef OMNIROUTE_LIB_ROUTING_ROUTER_H_
 #define OMNIROUTE_LIB_ROUTING_ROUTER_H_
 
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -25,6 +26,7 @@
 #include "omniroute/routing.h"
 #include "omniroute/types.h"
 #include "omniroute/v1/events.pb.h"
+#include "routing/routing_changes.h"
 
 namespace omniroute::core {
 class TenantState;
@@ -37,12 +39,13 @@ struct Timer;
 using Events = std::vector<::omniroute::v1::Event>;
 
 // Where the router's events go: stamped, applied to the tenant (so that the
-// router sees them at its next look), and kept for the store. An error means
-// an event did not fit: a bug, reported as INTERNAL by the engine.
+// router sees them at its next look), and kept for the store. What applying
+// them changed for routing is added to `*changes`. An error means an event
+// did not fit: a bug, reported as INTERNAL by the engine.
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  virtual absl::Status Emit(Events events) = 0;
+  virtual absl::Status Emit(Events events, RoutingChanges* changes) = 0;
 };
 
 // ------------------------------------------------------------ commands
@@ -78,9 +81,11 @@ absl::Status DecideCloseCommitment(const core::TenantState& state, CommitmentId 
 class Router {
  public:
   // `state` must be the state the sink applies to; both must outlive the
-  // router.
-  Router(const core::TenantState& state, absl::Time now, EventSink& sink)
-      : state_(state), now_(now), sink_(sink) {}
+  // router. `pending` is what the events applied before the router was
+  // made changed (a command's own events): dispatch looks at it.
+  Router(const core::TenantState& state, absl::Time now, EventSink& sink,
+         RoutingChanges pending = {})
+      : state_(state), now_(now), sink_(sink), pending_(std::move(pending)) {}
 
   // What routing does after core events were applied: tasks for customers'
   // messages, handoffs, loop closure, cancellations (routing.h has the
@@ -103,10 +108,15 @@ class Router {
   absl::Status OnEnded(ConversationId conversation);
   absl::Status OnThreadMerged(ConversationId target, ConversationId source);
   absl::Status FireTimer(const Timer& timer);
+  // Emits through the sink, keeping what changed for dispatch.
+  absl::Status Emit(Events events) { return sink_.Emit(std::move(events), &pending_); }
 
   const core::TenantState& state_;
   const absl::Time now_;
   EventSink& sink_;
+  // Tasks and agents that may have a new match since dispatch last looked;
+  // Dispatch() drains them.
+  RoutingChanges pending_;
 };
 
 }  // namespace omniroute::routing

@@ -126,10 +126,7 @@ void RoutingState::Archive(absl::Span<const ConversationId> conversations) {
   for (ConversationId id : conversations) {
     auto it = conversations_.find(id);
     if (it == conversations_.end()) continue;
-    for (TaskId t : it->second.tasks) {
-      tasks_.erase(t.value());
-      pending_tasks_.erase(t.value());
-    }
+    for (TaskId t : it->second.tasks) tasks_.erase(t.value());
     for (CommitmentId m : it->second.commitments) commitments_.erase(m.value());
     conversations_.erase(it);
   }
@@ -361,14 +358,14 @@ absl::Status RoutingState::Check(const Event& event, const core::TenantState& co
 
 // ------------------------------------------------------------ apply
 
-void RoutingState::Apply(const Event& event, absl::Time at) {
+void RoutingState::Apply(const Event& event, absl::Time at, RoutingChanges* changes) {
   switch (event.payload_case()) {
     case Event::kRoutingConfigured:
       settings_ = event.routing_configured().settings();
       settings_view_ = FromProto(settings_);
       Reindex();
       for (const auto& [id, t] : tasks_) {
-        if (t.status == v1::TASK_STATUS_WAITING) pending_tasks_.insert(t.id.value());
+        if (t.status == v1::TASK_STATUS_WAITING) changes->tasks.insert(t.id.value());
       }
       return;
 
@@ -389,7 +386,7 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
       Reindex();
       for (const auto& [id, t] : tasks_) {
         if (t.status == v1::TASK_STATUS_WAITING && t.queue == config.queue_id()) {
-          pending_tasks_.insert(t.id.value());
+          changes->tasks.insert(t.id.value());
         }
       }
       return;
@@ -413,7 +410,7 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
       } else {
         SyncAgent(a);
       }
-      pending_agents_.insert(a.number.value());
+      changes->agents.insert(a.number.value());
       return;
     }
 
@@ -423,7 +420,7 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
       a.presence = e.to_presence();
       if (a.presence == v1::AGENT_PRESENCE_AVAILABLE) {
         a.consecutive_expiries = 0;
-        pending_agents_.insert(a.number.value());
+        changes->agents.insert(a.number.value());
       }
       SyncAgent(a);
       return;
@@ -453,7 +450,8 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
       if (!t.queue.empty()) ++queues_[t.queue].counters.entered;
       Place(t);
       RefreshTimers(t);
-      pending_tasks_.insert(t.id.value());
+      changes->tasks.insert(t.id.value());
+      changes->created.push_back(t.id);
       return;
     }
 
@@ -513,7 +511,7 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
       TaskState& t = mutable_task(id);
       AgentState& a = mutable_agent(t.agent);
       Erase(a.offered, t.id);
-      ReleaseCapacity(a, t);
+      ReleaseCapacity(a, t, changes);
       // A held task stays held until its TaskReleased, which the router
       // sends with a decline or an expiry by the preferred agent.
       if (!event.has_offer_withdrawn()) t.excluded.push_back(t.agent);
@@ -522,7 +520,7 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
       t.agent.clear();
       Place(t);
       RefreshTimers(t);
-      pending_tasks_.insert(t.id.value());
+      changes->tasks.insert(t.id.value());
       return;
     }
 
@@ -540,7 +538,7 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
         SyncAgent(a);
       } else {
         a.last_assignment_end = at;
-        ReleaseCapacity(a, t);
+        ReleaseCapacity(a, t, changes);
       }
       RefreshTimers(t);
       return;
@@ -552,7 +550,7 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
       Erase(a.wrapping_up, t.id);
       t.wrapping_up = false;
       a.last_assignment_end = at;
-      ReleaseCapacity(a, t);
+      ReleaseCapacity(a, t, changes);
       RefreshTimers(t);
       return;
     }
@@ -574,7 +572,7 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
       t.held = false;
       Place(t);
       RefreshTimers(t);
-      pending_tasks_.insert(t.id.value());
+      changes->tasks.insert(t.id.value());
       return;
     }
 
@@ -598,7 +596,7 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
       ++t.expansions_total;
       Place(t);
       RefreshTimers(t);
-      pending_tasks_.insert(t.id.value());
+      changes->tasks.insert(t.id.value());
       return;
     }
 
@@ -669,12 +667,12 @@ void RoutingState::Apply(const Event& event, absl::Time at) {
 
 // ------------------------------------------------------------ derived
 
-SkillId RoutingState::SkillIdOf(const std::string& name) const {
+SkillId RoutingState::SkillIdOf(const std::string& name) {
   auto [it, inserted] = skill_ids_.try_emplace(name, static_cast<SkillId>(skill_ids_.size()));
   return it->second;
 }
 
-Agent RoutingState::MatcherAgent(const AgentState& a) const {
+Agent RoutingState::MatcherAgent(const AgentState& a) {
   Agent agent;
   agent.id = a.number;
   for (const v1::SkillLevel& s : a.config.skills()) {
@@ -706,10 +704,10 @@ void RoutingState::TakeCapacity(AgentState& a, TaskState& t) {
   SyncAgent(a);
 }
 
-void RoutingState::ReleaseCapacity(AgentState& a, TaskState& t) {
+void RoutingState::ReleaseCapacity(AgentState& a, TaskState& t, RoutingChanges* changes) {
   a.load -= t.cost;
   SyncAgent(a);
-  pending_agents_.insert(a.number.value());
+  changes->agents.insert(a.number.value());
 }
 
 void RoutingState::Insert(std::vector<TaskId>& ids, TaskId id) {

@@ -29,6 +29,7 @@
 #include "omniroute/v1/events.pb.h"
 #include "omniroute/v1/snapshot.pb.h"
 #include "routing/matcher.h"
+#include "routing/routing_changes.h"
 
 namespace omniroute::core {
 class TenantState;
@@ -183,8 +184,9 @@ class RoutingState {
   // Verifies that a routing event fits the state (DATA_LOSS otherwise);
   // changes nothing. `core` is the tenant's core state, for conversations.
   absl::Status Check(const ::omniroute::v1::Event& event, const core::TenantState& core) const;
-  // Applies a checked routing event that happened at `at`.
-  void Apply(const ::omniroute::v1::Event& event, absl::Time at);
+  // Applies a checked routing event that happened at `at`, adding to
+  // `*changes` what the router must look at again.
+  void Apply(const ::omniroute::v1::Event& event, absl::Time at, RoutingChanges* changes);
 
   // The whole routing state, and back (derived indexes rebuilt).
   void ToSnapshot(::omniroute::v1::RoutingSnapshot* snapshot) const;
@@ -231,13 +233,6 @@ class RoutingState {
   // The earliest pending timer, if any.
   std::optional<Timer> NextTimer() const;
 
-  // Tasks and agents that may have a new match since the router last
-  // looked: a task that started waiting, an agent who gained capacity or
-  // became available. The router drains them; they are not part of the
-  // state (a replay leaves them to be cleared).
-  absl::btree_set<uint64_t>& pending_tasks() const { return pending_tasks_; }
-  absl::btree_set<uint64_t>& pending_agents() const { return pending_agents_; }
-
  private:
   AgentState& mutable_agent(absl::string_view id);
   TaskState& mutable_task(uint64_t id) { return tasks_.at(id); }
@@ -246,9 +241,9 @@ class RoutingState {
   // Rebuilds the matcher, the held lists and the timers from the state.
   void Reindex();
   // Matcher values of an agent.
-  Agent MatcherAgent(const AgentState& agent) const;
+  Agent MatcherAgent(const AgentState& agent);
   // Skill names are numbered as first seen; the matcher compares numbers.
-  SkillId SkillIdOf(const std::string& name) const;
+  SkillId SkillIdOf(const std::string& name);
   void SyncAgent(AgentState& agent);
   // Puts a waiting task where it belongs: held for its agent, in its
   // queue's matcher tree, or nowhere (unrouted); removes it first.
@@ -258,7 +253,7 @@ class RoutingState {
   void RefreshTimers(const CommitmentState& commitment);
   void RemoveTimers(TimerKind kind, uint64_t id);
   void AddQueueLevels(QueueState& queue);
-  void ReleaseCapacity(AgentState& agent, TaskState& task);
+  void ReleaseCapacity(AgentState& agent, TaskState& task, RoutingChanges* changes);
   void TakeCapacity(AgentState& agent, TaskState& task);
   static void Erase(std::vector<TaskId>& ids, TaskId id);
   static void Insert(std::vector<TaskId>& ids, TaskId id);
@@ -278,7 +273,7 @@ class RoutingState {
   absl::flat_hash_map<ConversationId, ConversationRoutingState> conversations_;
 
   // Derived.
-  mutable absl::flat_hash_map<std::string, SkillId> skill_ids_;
+  absl::flat_hash_map<std::string, SkillId> skill_ids_;
   Matcher matcher_;
   uint64_t next_matcher_queue_ = 1;
   // Held tasks per preferred agent: (-effective priority, id).
@@ -287,8 +282,6 @@ class RoutingState {
   // Each entity's registered timers, to remove them when it changes.
   absl::flat_hash_map<uint64_t, std::vector<Timer>> task_timers_;
   absl::flat_hash_map<uint64_t, std::vector<Timer>> commitment_timers_;
-  mutable absl::btree_set<uint64_t> pending_tasks_;
-  mutable absl::btree_set<uint64_t> pending_agents_;
 };
 
 }  // namespace omniroute::routing
