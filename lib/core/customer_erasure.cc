@@ -121,7 +121,7 @@ void TenantState::ApplyCustomerErased(const Event& event, absl::Time at) {
 }
 
 absl::Status TenantCore::DecideEraseCustomer(CustomerId customer, const Actor& actor,
-                                             Events* events) const {
+                                             const RoutedWork& work, Events* events) const {
   if (absl::Status s = CheckActor(actor); !s.ok()) return s;
   const CustomerState* target = state_.customer(customer);
   if (target == nullptr) {
@@ -146,23 +146,16 @@ absl::Status TenantCore::DecideEraseCustomer(CustomerId customer, const Actor& a
   std::sort(conversations.begin(), conversations.end());
   // Work in progress and promises are the brand's to finish first: erasing
   // under an agent's hands, or silently breaking a promise, is not wanted.
-  const routing::RoutingState& routing = state_.routing();
   for (ConversationId id : conversations) {
-    const routing::ConversationRoutingState* r = routing.conversation(id);
-    if (r == nullptr) continue;
-    for (TaskId task : r->tasks) {
-      if (routing.task(task)->live()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "customer: ", ToString(customer), " has a live task (", ToString(task), " on ",
-            ToString(id), "): complete, transfer or abandon it first"));
-      }
+    if (const TaskId task = work.FirstLiveTask(id); task.valid()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "customer: ", ToString(customer), " has a live task (", ToString(task), " on ",
+          ToString(id), "): complete, transfer or abandon it first"));
     }
-    for (CommitmentId commitment : r->commitments) {
-      if (routing.commitment(commitment)->open()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "customer: ", ToString(customer), " has an open commitment (",
-            ToString(commitment), " on ", ToString(id), "): close it first"));
-      }
+    if (const CommitmentId commitment = work.FirstOpenCommitment(id); commitment.valid()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "customer: ", ToString(customer), " has an open commitment (",
+          ToString(commitment), " on ", ToString(id), "): close it first"));
     }
   }
   for (ConversationId id : conversations) {

@@ -19,9 +19,9 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "core/message_lookup.h"
+#include "core/routed_work.h"
 #include "core/tenant_state.h"
 #include "omniroute/conversation.h"
-#include "omniroute/engine.h"
 #include "omniroute/identity.h"
 #include "omniroute/tenant_options.h"
 #include "omniroute/v1/events.pb.h"
@@ -56,8 +56,11 @@ class TenantCore {
   // and what is not stored yet); its errors fail the command.
   absl::StatusOr<IngestResult> DecideIngest(const InboundMessage& message, absl::Time now,
                                             const MessageLookup& lookup, Events* events) const;
+  // An answer goes on the conversation's channel, or on the channel of
+  // work routed for it (`work` tells).
   absl::StatusOr<MessageId> DecideOutbound(const OutboundMessage& message,
-                                           const MessageLookup& lookup, Events* events) const;
+                                           const MessageLookup& lookup, const RoutedWork& work,
+                                           Events* events) const;
   absl::StatusOr<LinkResult> DecideLink(CustomerId customer, const RawIdentity& raw,
                                         const Actor& actor, LinkMode mode, absl::Time now,
                                         Events* events) const;
@@ -67,8 +70,10 @@ class TenantCore {
   // Erases a customer's personal data with that of those merged into it
   // (lib/core/customer_erasure.cc): closes their open conversations and
   // appends CustomerErased. Appends nothing for a customer already erased.
+  // FAILED_PRECONDITION while `work` has a live task or an open commitment
+  // for one of their conversations.
   absl::Status DecideEraseCustomer(CustomerId customer, const Actor& actor,
-                                   Events* events) const;
+                                   const RoutedWork& work, Events* events) const;
   absl::Status DecideHandoff(ConversationId conversation, Channel to_channel,
                              absl::string_view reason, const Actor& actor,
                              Events* events) const;

@@ -20,6 +20,7 @@
 #include "engine/engine_impl.h"
 #include "engine/page_token.h"
 #include "engine/timeline.h"
+#include "routing/routed_work.h"
 #include "routing/routing_views.h"
 
 namespace omniroute {
@@ -97,7 +98,10 @@ absl::StatusOr<MessageId> Engine::RecordOutbound(absl::string_view tenant_id,
                                                  const OutboundMessage& message) {
   return impl_->Command<MessageId>(
       tenant_id, [&](const TenantCore& core, const core::MessageLookup& lookup, absl::Time,
-                     Events* events) { return core.DecideOutbound(message, lookup, events); });
+                     Events* events) {
+        return core.DecideOutbound(message, lookup, routing::RoutedWorkOf(core.state().routing()),
+                                   events);
+      });
 }
 
 absl::StatusOr<LinkResult> Engine::LinkIdentity(absl::string_view tenant_id, CustomerId customer,

@@ -12,6 +12,7 @@
 #include "engine/customer_export.h"
 #include "engine/engine_impl.h"
 #include "omniroute/engine.h"
+#include "routing/routed_work.h"
 
 namespace omniroute {
 namespace {
@@ -44,7 +45,10 @@ absl::Status Engine::EraseCustomer(absl::string_view tenant_id, CustomerId custo
   absl::StatusOr<Erasure> erased = impl_->Command<Erasure>(
       tenant_id,
       [&](const TenantCore& core, absl::Time, Events* events) -> absl::StatusOr<Erasure> {
-        if (absl::Status s = core.DecideEraseCustomer(customer, actor, events); !s.ok()) return s;
+        const routing::RoutedWorkOf work(core.state().routing());
+        if (absl::Status s = core.DecideEraseCustomer(customer, actor, work, events); !s.ok()) {
+          return s;
+        }
         return Erasure{};
       },
       [&](Erasure& result, const Events& events, absl::Span<const TaskId>,
