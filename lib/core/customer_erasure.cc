@@ -20,21 +20,21 @@
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
 #include "core/tenant_core.h"
-#include "core/tenant_state.h"
+#include "core/core_state.h"
 
 namespace omniroute::core {
 namespace {
 
 using ::omniroute::v1::Event;
 
-absl::Status Misfit(const Event& event, absl::string_view why) {
+absl::Status ErasureMisfit(const Event& event, absl::string_view why) {
   return absl::DataLossError(absl::StrCat("event ", event.sequence(),
                                           " (customer_erased) does not fit the state: ", why));
 }
 
 }  // namespace
 
-std::vector<CustomerId> TenantState::MergedInto(CustomerId id) const {
+std::vector<CustomerId> CoreState::MergedInto(CustomerId id) const {
   std::vector<CustomerId> merged;
   for (const auto& [absorbed, record] : active_merges_) {
     if (absorbed != id && Resolve(absorbed) == id) merged.push_back(absorbed);
@@ -43,24 +43,24 @@ std::vector<CustomerId> TenantState::MergedInto(CustomerId id) const {
   return merged;
 }
 
-absl::Status TenantState::CheckCustomerErased(const Event& event) const {
+absl::Status CoreState::CheckCustomerErased(const Event& event) const {
   const auto& e = event.customer_erased();
   const CustomerState* target = customer(CustomerId(e.customer_id()));
   if (target == nullptr || target->merged_into.valid() || target->erased) {
-    return Misfit(event, "the customer is not an active customer that was not erased");
+    return ErasureMisfit(event, "the customer is not an active customer that was not erased");
   }
   // Exactly the customers merged into it, and every conversation of them
   // all, none still live: the decision closed them.
   const std::vector<CustomerId> merged = MergedInto(target->id);
   if (merged.size() != static_cast<size_t>(e.erased_with_customer_ids_size())) {
-    return Misfit(event, "the customers erased with it are not those merged into it");
+    return ErasureMisfit(event, "the customers erased with it are not those merged into it");
   }
   absl::flat_hash_set<uint64_t> listed_customers(e.erased_with_customer_ids().begin(),
                                                  e.erased_with_customer_ids().end());
   listed_customers.insert(target->id.value());
   for (CustomerId id : merged) {
     if (!listed_customers.contains(id.value())) {
-      return Misfit(event, "the customers erased with it are not those merged into it");
+      return ErasureMisfit(event, "the customers erased with it are not those merged into it");
     }
   }
   absl::flat_hash_set<uint64_t> listed_conversations(e.conversation_ids().begin(),
@@ -69,23 +69,23 @@ absl::Status TenantState::CheckCustomerErased(const Event& event) const {
   for (uint64_t id : listed_customers) {
     for (ConversationId c : customer(CustomerId(id))->conversations) {
       if (!listed_conversations.contains(c.value())) {
-        return Misfit(event, "a conversation of the erased customers is not listed");
+        return ErasureMisfit(event, "a conversation of the erased customers is not listed");
       }
       ++owned;
     }
   }
   if (owned != listed_conversations.size()) {
-    return Misfit(event, "a listed conversation is not one of the erased customers'");
+    return ErasureMisfit(event, "a listed conversation is not one of the erased customers'");
   }
   for (uint64_t id : listed_conversations) {
     if (conversation(ConversationId(id))->IsLive()) {
-      return Misfit(event, "a conversation of the erased customers is still live");
+      return ErasureMisfit(event, "a conversation of the erased customers is still live");
     }
   }
   return absl::OkStatus();
 }
 
-void TenantState::ApplyCustomerErased(const Event& event, absl::Time at) {
+void CoreState::ApplyCustomerErased(const Event& event, absl::Time at) {
   const auto& e = event.customer_erased();
   std::vector<uint64_t> erased(e.erased_with_customer_ids().begin(),
                                e.erased_with_customer_ids().end());

@@ -1,11 +1,12 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
-// The command side of a tenant: each Decide* call validates a command against
-// the current state and appends the events that carry it out. Nothing changes
-// until the events are stamped and applied, so a rejected command leaves no
-// trace and an accepted one can be stored before it takes effect.
+// The command side of a tenant's core: each Decide* call validates a command
+// against the core's state and appends the events that carry it out. Nothing
+// changes until the tenant (lib/tenant/tenant_state.h) stamps and applies
+// the events, so a rejected command leaves no trace and an accepted one can
+// be stored before it takes effect.
 //
-// Thread-compatible: the owner serializes access.
+// Thread-compatible: reads a state the owner serializes.
 
 #ifndef OMNIROUTE_LIB_CORE_TENANT_CORE_H_
 #define OMNIROUTE_LIB_CORE_TENANT_CORE_H_
@@ -20,7 +21,7 @@
 #include "absl/types/span.h"
 #include "core/message_lookup.h"
 #include "core/routed_work.h"
-#include "core/tenant_state.h"
+#include "core/core_state.h"
 #include "omniroute/conversation.h"
 #include "omniroute/identity.h"
 #include "omniroute/tenant_options.h"
@@ -43,11 +44,10 @@ absl::Status ValidateTenantOptions(const TenantOptions& options);
 
 class TenantCore {
  public:
-  explicit TenantCore(std::string tenant_id) : state_(std::move(tenant_id)) {}
-  // Continues from a recovered state (a snapshot).
-  explicit TenantCore(TenantState state) : state_(std::move(state)) {}
+  // Decides on `state`, which must outlive this object.
+  explicit TenantCore(const CoreState& state) : state_(state) {}
 
-  const TenantState& state() const { return state_; }
+  const CoreState& state() const { return state_; }
 
   // The Decide* calls append to `*events` and change nothing. On error
   // `*events` is left as it was given.
@@ -85,17 +85,6 @@ class TenantCore {
                                              absl::Span<const MessageId> messages,
                                              const Actor& actor, Events* events) const;
 
-  // Gives `events` their sequence numbers (continuing the log), time and
-  // tenant.
-  void Stamp(absl::Span<::omniroute::v1::Event> events, absl::Time now) const;
-
-  // Applies stamped events in order. Events from Decide* always apply; an
-  // error (DATA_LOSS) means a foreign or damaged log, and the events before
-  // the failing one stay applied. What routing must look at again is added
-  // to `*changes` when given.
-  absl::Status Apply(absl::Span<const ::omniroute::v1::Event> events,
-                     routing::RoutingChanges* changes = nullptr);
-
  private:
   // A live conversation for a command, or the reason it cannot be used.
   absl::StatusOr<const ConversationState*> LiveConversation(ConversationId id,
@@ -105,7 +94,7 @@ class TenantCore {
                                  const Actor& actor, const Identity* linked_identity,
                                  absl::Time now, Events* events) const;
 
-  TenantState state_;
+  const CoreState& state_;
 };
 
 }  // namespace omniroute::core

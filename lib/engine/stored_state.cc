@@ -10,13 +10,13 @@
 namespace omniroute {
 
 absl::StatusOr<StoredState> LoadStoredState(const EventStore& store, absl::string_view tenant_id) {
-  StoredState out{core::TenantState(std::string(tenant_id))};
+  StoredState out{tenant::TenantState(std::string(tenant_id))};
   absl::StatusOr<EventStore::Snapshot> snapshot = store.LoadSnapshot(tenant_id);
   if (snapshot.ok()) {
     ::omniroute::v1::TenantSnapshot proto;
     if (proto.ParseFromString(snapshot->state) && proto.tenant_id() == tenant_id &&
         proto.sequence() == snapshot->sequence) {
-      absl::StatusOr<core::TenantState> state = core::TenantState::FromSnapshot(proto);
+      absl::StatusOr<tenant::TenantState> state = tenant::TenantState::FromSnapshot(proto);
       if (state.ok()) {
         out.state = *std::move(state);
         out.snapshot_sequence = snapshot->sequence;
@@ -29,7 +29,7 @@ absl::StatusOr<StoredState> LoadStoredState(const EventStore& store, absl::strin
   return out;
 }
 
-absl::Status FoldStoredTail(const EventStore& store, core::TenantState& state) {
+absl::Status FoldStoredTail(const EventStore& store, tenant::TenantState& state) {
   absl::Status applied = absl::OkStatus();
   absl::Status read = store.Read(state.tenant_id(), state.last_sequence() + 1,
                                  [&](const ::omniroute::v1::Event& event) {
