@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "core/tenant_core.h"
+#include "tenant/tenant_state.h"
 #include "engine/pending_message_keys.h"
 #include "omniroute/event_store.h"
 #include "omniroute/clock.h"
@@ -39,23 +40,28 @@ std::string EmailOf(size_t i) { return absl::StrCat("customer", i, "@example.com
 // Decides, stamps and applies one command; aborts on error (a benchmark
 // measures the path that works).
 template <typename Decide>
-void Run(TenantCore& core, EventStore& store, absl::Time now, Events& events, Decide decide) {
+void Run(tenant::TenantState& state, EventStore& store, absl::Time now, Events& events,
+         Decide decide) {
   events.clear();
   auto result = decide(events);
   if (!result.ok()) {
     std::fprintf(stderr, "benchmark command failed: %s\n", result.status().ToString().c_str());
     std::abort();
   }
-  core.Stamp(absl::MakeSpan(events), now);
-  if (absl::Status s = core.Apply(events); !s.ok()) std::abort();
-  if (absl::Status s = store.Append(core.state().tenant_id(), events); !s.ok()) std::abort();
+  state.Stamp(absl::MakeSpan(events), now);
+  for (const ::omniroute::v1::Event& event : events) {
+    if (absl::Status s = state.Apply(event); !s.ok()) std::abort();
+  }
+  if (absl::Status s = store.Append(state.tenant_id(), events); !s.ok()) std::abort();
 }
 
 // One tenant with N customers, each with an email identity and one open
 // conversation of one message. Built once and shared by every benchmark.
 struct World {
   ManualClock clock;
-  TenantCore core{"bench"};
+  tenant::TenantState state{"bench"};
+  // Decides on `state`'s core.
+  TenantCore core{state.core()};
   std::unique_ptr<EventStore> store = NewMemoryEventStore();
   // Every command's events are stored before the next: nothing is pending.
   engine_internal::PendingMessageKeys keys{*store, "bench"};
@@ -67,7 +73,7 @@ struct World {
     Events events;
     TenantOptions options;
     options.default_continuity_window = absl::Hours(24 * 365);
-    Run(core, *store, clock.Now(), events, [&](Events& e) {
+    Run(state, *store, clock.Now(), events, [&](Events& e) {
       return absl::StatusOr<bool>(core.DecideConfigure(options, &e).ok());
     });
     identities.reserve(customers);
@@ -77,7 +83,7 @@ struct World {
       m.sender = {v1::IDENTITY_KIND_EMAIL, "", EmailOf(i)};
       m.external_id = absl::StrCat("seed-", i);
       m.body = "My order has not arrived.";
-      Run(core, *store, clock.Now(), events, [&](Events& e) { return core.DecideIngest(m, clock.Now(), keys, &e); });
+      Run(state, *store, clock.Now(), events, [&](Events& e) { return core.DecideIngest(m, clock.Now(), keys, &e); });
       identities.push_back({v1::IDENTITY_KIND_EMAIL, "", EmailOf(i)});
     }
   }
@@ -145,7 +151,7 @@ void BM_LinkNewIdentity(benchmark::State& state) {
   for (auto _ : state) {
     const CustomerId customer(absl::Uniform<uint64_t>(gen, 1, w.customers + 1));
     const RawIdentity phone{v1::IDENTITY_KIND_PHONE, "", absl::StrCat("+1", 2000000000 + n++)};
-    Run(w.core, *w.store, w.clock.Now(), events, [&](Events& e) {
+    Run(w.state, *w.store, w.clock.Now(), events, [&](Events& e) {
       return w.core.DecideLink(customer, phone, Actor::System(), LinkMode::kExplicit,
                                w.clock.Now(), &e);
     });
@@ -167,7 +173,7 @@ void BM_LinkThatMerges(benchmark::State& state) {
     const CustomerId survivor(next + 1);
     const RawIdentity other{v1::IDENTITY_KIND_EMAIL, "", EmailOf(next + 1)};
     next += 2;
-    Run(w.core, *w.store, w.clock.Now(), events, [&](Events& e) {
+    Run(w.state, *w.store, w.clock.Now(), events, [&](Events& e) {
       return w.core.DecideLink(survivor, other, Actor::Agent("a1"), LinkMode::kExplicit,
                                w.clock.Now(), &e);
     });
@@ -186,7 +192,7 @@ void BM_IngestIntoExistingConversation(benchmark::State& state) {
   for (auto _ : state) {
     m.sender.value = EmailOf(absl::Uniform<size_t>(gen, 0, w.customers));
     m.external_id = absl::StrCat("x-", w.next_external_id++);
-    Run(w.core, *w.store, w.clock.Now(), events,
+    Run(w.state, *w.store, w.clock.Now(), events,
         [&](Events& e) { return w.core.DecideIngest(m, w.clock.Now(), w.keys, &e); });
   }
   state.SetItemsProcessed(state.iterations());
@@ -205,7 +211,7 @@ void BM_IngestIntoNewConversation(benchmark::State& state) {
     const uint64_t n = w.next_external_id++;
     m.sender.value = absl::StrCat("newcomer", n);
     m.external_id = absl::StrCat("p-", n);
-    Run(w.core, *w.store, w.clock.Now(), events,
+    Run(w.state, *w.store, w.clock.Now(), events,
         [&](Events& e) { return w.core.DecideIngest(m, w.clock.Now(), w.keys, &e); });
   }
   state.SetItemsProcessed(state.iterations());

@@ -81,7 +81,7 @@
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "core/identity_index.h"
-#include "core/tenant_state.h"
+#include "core/core_state.h"
 #include "omniroute/clock.h"
 #include "omniroute/engine.h"
 #include "omniroute/event_store.h"

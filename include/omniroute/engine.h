@@ -128,15 +128,6 @@ struct SnapshotStats {
   absl::Status last_failure;
 };
 
-// How a link that would merge two customers is treated.
-enum class LinkMode {
-  // An agent linked the identity: a merge is intended.
-  kExplicit,
-  // A deterministic match found by a system: merges two customers only when
-  // it cannot join two different platform ids of the same network.
-  kAutomatic,
-};
-
 class Engine {
  public:
   // Opens an engine and rebuilds every tenant found in `options.store`: from

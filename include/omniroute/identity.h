@@ -60,6 +60,15 @@ inline constexpr size_t kMaxIdentityValueBytes = 320;
 absl::StatusOr<Identity> NormalizeIdentity(const RawIdentity& raw,
                                            absl::string_view default_country_code);
 
+// How a link that would merge two customers is treated.
+enum class LinkMode {
+  // An agent linked the identity: a merge is intended.
+  kExplicit,
+  // A deterministic match found by a system: merges two customers only when
+  // it cannot join two different platform ids of the same network.
+  kAutomatic,
+};
+
 // "email:ann@example.com", "phone:+33612345678", "social_handle@x:ann".
 std::string ToString(const Identity& identity);
 

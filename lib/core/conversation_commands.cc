@@ -299,20 +299,14 @@ absl::StatusOr<IngestResult> TenantCore::DecideIngest(const InboundMessage& mess
 
 absl::StatusOr<MessageId> TenantCore::DecideOutbound(const OutboundMessage& message,
                                                      const MessageLookup& lookup,
+                                                     const RoutedWork& work,
                                                      Events* events) const {
   absl::StatusOr<const ConversationState*> c = LiveConversation(message.conversation, "conversation");
   if (!c.ok()) return c.status();
   if (absl::Status s = CheckChannel(message.channel, "channel"); !s.ok()) return s;
   // The conversation's channel, or the channel of work routed for it (the
   // public answer that closes the loop is a task on the public channel).
-  bool task_there = false;
-  if (const routing::ConversationRoutingState* r = state_.routing().conversation((*c)->id)) {
-    for (TaskId id : r->tasks) {
-      const routing::TaskState* t = state_.routing().task(id);
-      if (t->live() && t->channel == message.channel) task_there = true;
-    }
-  }
-  if ((*c)->channel != message.channel && !task_there) {
+  if ((*c)->channel != message.channel && !work.HasLiveTaskOn((*c)->id, message.channel)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "channel: ", ToString(message.conversation), " is on ", ChannelName((*c)->channel),
         "; hand it off to ", ChannelName(message.channel), " before answering there"));

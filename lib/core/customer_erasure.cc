@@ -20,21 +20,21 @@
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
 #include "core/tenant_core.h"
-#include "core/tenant_state.h"
+#include "core/core_state.h"
 
 namespace omniroute::core {
 namespace {
 
 using ::omniroute::v1::Event;
 
-absl::Status Misfit(const Event& event, absl::string_view why) {
+absl::Status ErasureMisfit(const Event& event, absl::string_view why) {
   return absl::DataLossError(absl::StrCat("event ", event.sequence(),
                                           " (customer_erased) does not fit the state: ", why));
 }
 
 }  // namespace
 
-std::vector<CustomerId> TenantState::MergedInto(CustomerId id) const {
+std::vector<CustomerId> CoreState::MergedInto(CustomerId id) const {
   std::vector<CustomerId> merged;
   for (const auto& [absorbed, record] : active_merges_) {
     if (absorbed != id && Resolve(absorbed) == id) merged.push_back(absorbed);
@@ -43,24 +43,24 @@ std::vector<CustomerId> TenantState::MergedInto(CustomerId id) const {
   return merged;
 }
 
-absl::Status TenantState::CheckCustomerErased(const Event& event) const {
+absl::Status CoreState::CheckCustomerErased(const Event& event) const {
   const auto& e = event.customer_erased();
   const CustomerState* target = customer(CustomerId(e.customer_id()));
   if (target == nullptr || target->merged_into.valid() || target->erased) {
-    return Misfit(event, "the customer is not an active customer that was not erased");
+    return ErasureMisfit(event, "the customer is not an active customer that was not erased");
   }
   // Exactly the customers merged into it, and every conversation of them
   // all, none still live: the decision closed them.
   const std::vector<CustomerId> merged = MergedInto(target->id);
   if (merged.size() != static_cast<size_t>(e.erased_with_customer_ids_size())) {
-    return Misfit(event, "the customers erased with it are not those merged into it");
+    return ErasureMisfit(event, "the customers erased with it are not those merged into it");
   }
   absl::flat_hash_set<uint64_t> listed_customers(e.erased_with_customer_ids().begin(),
                                                  e.erased_with_customer_ids().end());
   listed_customers.insert(target->id.value());
   for (CustomerId id : merged) {
     if (!listed_customers.contains(id.value())) {
-      return Misfit(event, "the customers erased with it are not those merged into it");
+      return ErasureMisfit(event, "the customers erased with it are not those merged into it");
     }
   }
   absl::flat_hash_set<uint64_t> listed_conversations(e.conversation_ids().begin(),
@@ -69,23 +69,23 @@ absl::Status TenantState::CheckCustomerErased(const Event& event) const {
   for (uint64_t id : listed_customers) {
     for (ConversationId c : customer(CustomerId(id))->conversations) {
       if (!listed_conversations.contains(c.value())) {
-        return Misfit(event, "a conversation of the erased customers is not listed");
+        return ErasureMisfit(event, "a conversation of the erased customers is not listed");
       }
       ++owned;
     }
   }
   if (owned != listed_conversations.size()) {
-    return Misfit(event, "a listed conversation is not one of the erased customers'");
+    return ErasureMisfit(event, "a listed conversation is not one of the erased customers'");
   }
   for (uint64_t id : listed_conversations) {
     if (conversation(ConversationId(id))->IsLive()) {
-      return Misfit(event, "a conversation of the erased customers is still live");
+      return ErasureMisfit(event, "a conversation of the erased customers is still live");
     }
   }
   return absl::OkStatus();
 }
 
-void TenantState::ApplyCustomerErased(const Event& event, absl::Time at) {
+void CoreState::ApplyCustomerErased(const Event& event, absl::Time at) {
   const auto& e = event.customer_erased();
   std::vector<uint64_t> erased(e.erased_with_customer_ids().begin(),
                                e.erased_with_customer_ids().end());
@@ -121,7 +121,7 @@ void TenantState::ApplyCustomerErased(const Event& event, absl::Time at) {
 }
 
 absl::Status TenantCore::DecideEraseCustomer(CustomerId customer, const Actor& actor,
-                                             Events* events) const {
+                                             const RoutedWork& work, Events* events) const {
   if (absl::Status s = CheckActor(actor); !s.ok()) return s;
   const CustomerState* target = state_.customer(customer);
   if (target == nullptr) {
@@ -146,23 +146,16 @@ absl::Status TenantCore::DecideEraseCustomer(CustomerId customer, const Actor& a
   std::sort(conversations.begin(), conversations.end());
   // Work in progress and promises are the brand's to finish first: erasing
   // under an agent's hands, or silently breaking a promise, is not wanted.
-  const routing::RoutingState& routing = state_.routing();
   for (ConversationId id : conversations) {
-    const routing::ConversationRoutingState* r = routing.conversation(id);
-    if (r == nullptr) continue;
-    for (TaskId task : r->tasks) {
-      if (routing.task(task)->live()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "customer: ", ToString(customer), " has a live task (", ToString(task), " on ",
-            ToString(id), "): complete, transfer or abandon it first"));
-      }
+    if (const TaskId task = work.FirstLiveTask(id); task.valid()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "customer: ", ToString(customer), " has a live task (", ToString(task), " on ",
+          ToString(id), "): complete, transfer or abandon it first"));
     }
-    for (CommitmentId commitment : r->commitments) {
-      if (routing.commitment(commitment)->open()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "customer: ", ToString(customer), " has an open commitment (",
-            ToString(commitment), " on ", ToString(id), "): close it first"));
-      }
+    if (const CommitmentId commitment = work.FirstOpenCommitment(id); commitment.valid()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "customer: ", ToString(customer), " has an open commitment (",
+          ToString(commitment), " on ", ToString(id), "): close it first"));
     }
   }
   for (ConversationId id : conversations) {

@@ -40,7 +40,7 @@ class MessageLookup {
     // The conversation that holds it.
     ConversationId conversation;
     // That conversation's customer when it was archived (merges since are
-    // followed with TenantState::Resolve).
+    // followed with CoreState::Resolve).
     CustomerId customer;
     ThreadOutcome outcome = ::omniroute::v1::THREAD_OUTCOME_UNSPECIFIED;
   };

@@ -7,7 +7,7 @@
 #ifndef OMNIROUTE_LIB_CORE_RECORDS_H_
 #define OMNIROUTE_LIB_CORE_RECORDS_H_
 
-#include "core/tenant_state.h"
+#include "core/core_state.h"
 #include "omniroute/v1/snapshot.pb.h"
 
 namespace omniroute::core {

@@ -1,7 +1,9 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
-// TenantState <-> TenantSnapshot. A snapshot holds what the fold built; the
-// lookup indexes are rebuilt from it on restore rather than stored twice.
+// CoreState <-> the core's fields of a TenantSnapshot (the tenant writes the
+// rest: lib/tenant/tenant_snapshot.cc). A snapshot holds what the fold
+// built; the lookup indexes are rebuilt from it on restore rather than
+// stored twice.
 
 #include <algorithm>
 #include <string>
@@ -10,16 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
 #include "core/records.h"
-#include "core/tenant_state.h"
+#include "core/core_state.h"
 
 namespace omniroute::core {
 namespace {
-
-// 2: messages without bodies, senders, references or keys (history, in the
-// event store).
-// 3: sparse ids (archived conversations, messages, tasks and commitments are
-// not listed; the next ids are), closed_at.
-constexpr uint32_t kSnapshotFormatVersion = 3;
 
 template <typename Ids>
 void AddIds(const Ids& ids, google::protobuf::RepeatedField<uint64_t>* out) {
@@ -110,10 +106,7 @@ MessageState MessageFromRecord(const ::omniroute::v1::MessageRecord& r) {
   return m;
 }
 
-void TenantState::ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const {
-  snapshot->set_format_version(kSnapshotFormatVersion);
-  snapshot->set_tenant_id(tenant_id_);
-  snapshot->set_sequence(last_sequence_);
+void CoreState::ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const {
   if (configured_) ToProto(options_, snapshot->mutable_settings());
   for (const CustomerState& c : customers_) {
     auto* r = snapshot->add_customers();
@@ -156,24 +149,16 @@ void TenantState::ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const {
       tr->set_target_channel_before(t.target_channel_before);
     }
   }
-  routing_.ToSnapshot(snapshot->mutable_routing());
 }
 
-absl::StatusOr<TenantState> TenantState::FromSnapshot(
+absl::StatusOr<CoreState> CoreState::FromSnapshot(
     const ::omniroute::v1::TenantSnapshot& snapshot) {
-  if (snapshot.format_version() != kSnapshotFormatVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("snapshot of tenant ", snapshot.tenant_id(), " has format version ",
-                     snapshot.format_version(), "; this build reads version ",
-                     kSnapshotFormatVersion));
-  }
   auto corrupt = [&](absl::string_view why) {
     return absl::DataLossError(
         absl::StrCat("snapshot of tenant ", snapshot.tenant_id(), " at sequence ",
                      snapshot.sequence(), " is inconsistent: ", why));
   };
-  TenantState state(snapshot.tenant_id());
-  state.last_sequence_ = snapshot.sequence();
+  CoreState state(snapshot.tenant_id());
   state.configured_ = snapshot.has_settings();
   if (state.configured_) state.options_ = FromProto(snapshot.settings());
 
@@ -284,15 +269,12 @@ absl::StatusOr<TenantState> TenantState::FromSnapshot(
     state.active_merges_[record.absorbed] = std::move(record);
   }
   for (const auto& [id, c] : state.conversations_) state.RefreshArchivable(c);
-  absl::StatusOr<routing::RoutingState> routing = routing::RoutingState::FromSnapshot(snapshot.routing());
-  if (!routing.ok()) return corrupt(routing.status().message());
-  state.routing_ = *std::move(routing);
   return state;
 }
 
-absl::StatusOr<TenantState> TenantState::FromArchive(
+absl::StatusOr<CoreState> CoreState::FromArchive(
     absl::string_view tenant_id, const ::omniroute::v1::ConversationArchive& archive) {
-  TenantState state{std::string(tenant_id)};
+  CoreState state{std::string(tenant_id)};
   for (const auto& r : archive.conversations()) {
     state.conversations_.emplace(r.id(), ConversationFromRecord(r));
   }

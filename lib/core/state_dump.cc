@@ -28,9 +28,8 @@ std::string Identities(const std::vector<Identity>& identities) {
 
 }  // namespace
 
-std::string DumpState(const TenantState& state) {
-  std::string out = absl::StrCat("tenant ", state.tenant_id(), " sequence ",
-                                 state.last_sequence(), "\n");
+std::string DumpState(const CoreState& state) {
+  std::string out;
   for (const CustomerState& c : state.customers()) {
     absl::StrAppend(&out, "customer ", c.id.value(), " name=", c.display_name,
                     " lang=", c.language, " tier=", c.tier, " reach=", c.reach,
@@ -81,7 +80,6 @@ std::string DumpState(const TenantState& state) {
                     " outcome=", ThreadOutcomeName(m.outcome),
                     " sender=", absl::Hex(m.sender_fingerprint), "\n");
   }
-  out += state.routing().Dump();
   return out;
 }
 

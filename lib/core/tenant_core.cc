@@ -88,20 +88,4 @@ absl::Status TenantCore::DecideConfigure(const TenantOptions& options, Events* e
   return absl::OkStatus();
 }
 
-void TenantCore::Stamp(absl::Span<::omniroute::v1::Event> events, absl::Time now) const {
-  uint64_t sequence = state_.last_sequence();
-  for (::omniroute::v1::Event& event : events) {
-    event.set_sequence(++sequence);
-    ToProto(now, event.mutable_time());
-    event.set_tenant_id(state_.tenant_id());
-  }
-}
-
-absl::Status TenantCore::Apply(absl::Span<const ::omniroute::v1::Event> events) {
-  for (const ::omniroute::v1::Event& event : events) {
-    if (absl::Status s = state_.Apply(event); !s.ok()) return s;
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace omniroute::core

@@ -1,11 +1,12 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
-// The command side of a tenant: each Decide* call validates a command against
-// the current state and appends the events that carry it out. Nothing changes
-// until the events are stamped and applied, so a rejected command leaves no
-// trace and an accepted one can be stored before it takes effect.
+// The command side of a tenant's core: each Decide* call validates a command
+// against the core's state and appends the events that carry it out. Nothing
+// changes until the tenant (lib/tenant/tenant_state.h) stamps and applies
+// the events, so a rejected command leaves no trace and an accepted one can
+// be stored before it takes effect.
 //
-// Thread-compatible: the owner serializes access.
+// Thread-compatible: reads a state the owner serializes.
 
 #ifndef OMNIROUTE_LIB_CORE_TENANT_CORE_H_
 #define OMNIROUTE_LIB_CORE_TENANT_CORE_H_
@@ -19,9 +20,9 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "core/message_lookup.h"
-#include "core/tenant_state.h"
+#include "core/routed_work.h"
+#include "core/core_state.h"
 #include "omniroute/conversation.h"
-#include "omniroute/engine.h"
 #include "omniroute/identity.h"
 #include "omniroute/tenant_options.h"
 #include "omniroute/v1/events.pb.h"
@@ -43,11 +44,10 @@ absl::Status ValidateTenantOptions(const TenantOptions& options);
 
 class TenantCore {
  public:
-  explicit TenantCore(std::string tenant_id) : state_(std::move(tenant_id)) {}
-  // Continues from a recovered state (a snapshot).
-  explicit TenantCore(TenantState state) : state_(std::move(state)) {}
+  // Decides on `state`, which must outlive this object.
+  explicit TenantCore(const CoreState& state) : state_(state) {}
 
-  const TenantState& state() const { return state_; }
+  const CoreState& state() const { return state_; }
 
   // The Decide* calls append to `*events` and change nothing. On error
   // `*events` is left as it was given.
@@ -56,8 +56,11 @@ class TenantCore {
   // and what is not stored yet); its errors fail the command.
   absl::StatusOr<IngestResult> DecideIngest(const InboundMessage& message, absl::Time now,
                                             const MessageLookup& lookup, Events* events) const;
+  // An answer goes on the conversation's channel, or on the channel of
+  // work routed for it (`work` tells).
   absl::StatusOr<MessageId> DecideOutbound(const OutboundMessage& message,
-                                           const MessageLookup& lookup, Events* events) const;
+                                           const MessageLookup& lookup, const RoutedWork& work,
+                                           Events* events) const;
   absl::StatusOr<LinkResult> DecideLink(CustomerId customer, const RawIdentity& raw,
                                         const Actor& actor, LinkMode mode, absl::Time now,
                                         Events* events) const;
@@ -67,8 +70,10 @@ class TenantCore {
   // Erases a customer's personal data with that of those merged into it
   // (lib/core/customer_erasure.cc): closes their open conversations and
   // appends CustomerErased. Appends nothing for a customer already erased.
+  // FAILED_PRECONDITION while `work` has a live task or an open commitment
+  // for one of their conversations.
   absl::Status DecideEraseCustomer(CustomerId customer, const Actor& actor,
-                                   Events* events) const;
+                                   const RoutedWork& work, Events* events) const;
   absl::Status DecideHandoff(ConversationId conversation, Channel to_channel,
                              absl::string_view reason, const Actor& actor,
                              Events* events) const;
@@ -80,15 +85,6 @@ class TenantCore {
                                              absl::Span<const MessageId> messages,
                                              const Actor& actor, Events* events) const;
 
-  // Gives `events` their sequence numbers (continuing the log), time and
-  // tenant.
-  void Stamp(absl::Span<::omniroute::v1::Event> events, absl::Time now) const;
-
-  // Applies stamped events in order. Events from Decide* always apply; an
-  // error (DATA_LOSS) means a foreign or damaged log, and the events before
-  // the failing one stay applied.
-  absl::Status Apply(absl::Span<const ::omniroute::v1::Event> events);
-
  private:
   // A live conversation for a command, or the reason it cannot be used.
   absl::StatusOr<const ConversationState*> LiveConversation(ConversationId id,
@@ -98,7 +94,7 @@ class TenantCore {
                                  const Actor& actor, const Identity* linked_identity,
                                  absl::Time now, Events* events) const;
 
-  TenantState state_;
+  const CoreState& state_;
 };
 
 }  // namespace omniroute::core

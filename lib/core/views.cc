@@ -12,7 +12,7 @@ namespace {
 // The conversation and, recursively, those merged into it that still have
 // messages here: a split that took all of an absorbed conversation's messages
 // away takes its clocks and handoffs with them.
-void CollectFamily(const TenantState& state, const ConversationState& c,
+void CollectFamily(const CoreState& state, const ConversationState& c,
                    const absl::flat_hash_set<ConversationId>& origins,
                    std::vector<const ConversationState*>* out) {
   out->push_back(&c);
@@ -40,7 +40,7 @@ CustomerView ToView(const CustomerState& c) {
   return view;
 }
 
-ConversationView ToView(const TenantState& state, const ConversationState& c) {
+ConversationView ToView(const CoreState& state, const ConversationState& c) {
   ConversationView view;
   view.id = c.id;
   view.customer = c.customer;

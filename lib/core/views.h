@@ -1,7 +1,7 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
 // Copies of the state for readers (include/omniroute/conversation.h), and a
-// canonical dump of a whole tenant.
+// canonical dump of the core's state.
 
 #ifndef OMNIROUTE_LIB_CORE_VIEWS_H_
 #define OMNIROUTE_LIB_CORE_VIEWS_H_
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/tenant_state.h"
+#include "core/core_state.h"
 #include "omniroute/conversation.h"
 
 namespace omniroute::core {
@@ -17,11 +17,13 @@ namespace omniroute::core {
 CustomerView ToView(const CustomerState& customer);
 // A conversation that absorbed others shows the earliest clocks and every
 // handoff of them all.
-ConversationView ToView(const TenantState& state, const ConversationState& conversation);
+ConversationView ToView(const CoreState& state, const ConversationState& conversation);
 
 // Every customer, identity, merge record, conversation and message in id
-// order, one per line; equal states give equal text.
-std::string DumpState(const TenantState& state);
+// order, one per line; equal states give equal text. The tenant's dump
+// (lib/tenant/state_dump.h) puts it between its own first line and
+// routing's.
+std::string DumpState(const CoreState& state);
 
 }  // namespace omniroute::core
 

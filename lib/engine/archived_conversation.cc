@@ -28,7 +28,7 @@ absl::StatusOr<ArchivedConversation> ArchivedConversation::Read(const EventStore
     return absl::DataLossError(absl::StrCat("the archive of ", field, " ", id, " of tenant ",
                                             tenant_id, " holds no conversation"));
   }
-  absl::StatusOr<core::TenantState> state = core::TenantState::FromArchive(tenant_id, archive);
+  absl::StatusOr<core::CoreState> state = core::CoreState::FromArchive(tenant_id, archive);
   if (!state.ok()) return state.status();
   return ArchivedConversation(std::move(archive), *std::move(state));
 }

@@ -17,7 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "core/tenant_state.h"
+#include "core/core_state.h"
 #include "omniroute/conversation.h"
 #include "omniroute/event_store.h"
 #include "omniroute/routing.h"
@@ -53,7 +53,7 @@ class ArchivedConversation {
   std::vector<CommitmentView> Commitments(ConversationId conversation) const;
 
  private:
-  ArchivedConversation(::omniroute::v1::ConversationArchive archive, core::TenantState state)
+  ArchivedConversation(::omniroute::v1::ConversationArchive archive, core::CoreState state)
       : archive_(std::move(archive)), state_(std::move(state)) {}
 
   // The routing record of a conversation of the archive; null if it had none.
@@ -61,7 +61,7 @@ class ArchivedConversation {
       ConversationId conversation) const;
 
   ::omniroute::v1::ConversationArchive archive_;
-  core::TenantState state_;
+  core::CoreState state_;
 };
 
 }  // namespace omniroute::engine_internal

@@ -75,7 +75,7 @@ absl::Status WriteRecord(const v1::CustomerExportRecord& record,
 
 }  // namespace
 
-CustomerExportPlan PlanCustomerExport(const core::TenantState& state, CustomerId customer) {
+CustomerExportPlan PlanCustomerExport(const core::CoreState& state, CustomerId customer) {
   CustomerExportPlan plan;
   const core::CustomerState& target = *state.customer(state.Resolve(customer));
   if (target.erased) {

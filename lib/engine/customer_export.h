@@ -14,7 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "core/tenant_state.h"
+#include "core/core_state.h"
 #include "omniroute/event_store.h"
 #include "omniroute/ids.h"
 #include "omniroute/v1/export.pb.h"
@@ -39,7 +39,7 @@ struct CustomerExportPlan {
 };
 
 // The plan for `customer` (resolved through merges), which must exist.
-CustomerExportPlan PlanCustomerExport(const core::TenantState& state, CustomerId customer);
+CustomerExportPlan PlanCustomerExport(const core::CoreState& state, CustomerId customer);
 
 // Writes the plan's records and the messages of its conversations from
 // `store`, one JSON line each (without the newline). Stops at the first

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -20,7 +20,10 @@
 #include "engine/engine_impl.h"
 #include "engine/page_token.h"
 #include "engine/timeline.h"
+#include "routing/routed_work.h"
 #include "routing/routing_views.h"
+#include "tenant/state_dump.h"
+#include "tenant/tenant_state.h"
 
 namespace omniroute {
 
@@ -53,13 +56,17 @@ absl::Status Engine::CreateTenant(absl::string_view tenant_id, const TenantOptio
 
 namespace {
 
-// The task an ingested message created for its conversation, if any.
-void NoteIngestTask(IngestResult& result, const Events& events, const core::TenantState& state) {
-  for (const ::omniroute::v1::Event& e : events) {
-    if (e.has_task_created() && e.task_created().conversation_id() == result.conversation.value() &&
-        (e.task_created().reason() == ::omniroute::v1::TASK_REASON_INBOUND ||
-         e.task_created().reason() == ::omniroute::v1::TASK_REASON_REOPEN)) {
-      result.task = TaskId(e.task_created().task_id());
+// The task an ingested message created for its conversation, if any: the
+// last of the tasks the command created that answers a customer's message
+// there.
+void NoteIngestTask(IngestResult& result, const Events&, absl::Span<const TaskId> created,
+                    const tenant::TenantState& state) {
+  for (TaskId id : created) {
+    const routing::TaskState* task = state.routing().task(id);
+    if (task != nullptr && task->conversation == result.conversation &&
+        (task->reason == ::omniroute::v1::TASK_REASON_INBOUND ||
+         task->reason == ::omniroute::v1::TASK_REASON_REOPEN)) {
+      result.task = id;
     }
   }
   if (result.task.has_value()) {
@@ -75,8 +82,10 @@ absl::StatusOr<IngestResult> Engine::IngestMessage(absl::string_view tenant_id,
                                                    const InboundMessage& message) {
   return impl_->Command<IngestResult>(
       tenant_id,
-      [&](const TenantCore& core, const core::MessageLookup& lookup, absl::Time now,
-          Events* events) { return core.DecideIngest(message, now, lookup, events); },
+      [&](const tenant::TenantState& state, const core::MessageLookup& lookup, absl::Time now,
+          Events* events) {
+        return TenantCore(state.core()).DecideIngest(message, now, lookup, events);
+      },
       NoteIngestTask);
 }
 
@@ -84,32 +93,37 @@ void Engine::IngestMessageAsync(absl::string_view tenant_id, const InboundMessag
                                 absl::AnyInvocable<void(absl::StatusOr<IngestResult>) &&> done) {
   impl_->CommandAsync<IngestResult>(
       tenant_id,
-      [&](const TenantCore& core, const core::MessageLookup& lookup, absl::Time now,
-          Events* events) { return core.DecideIngest(message, now, lookup, events); },
+      [&](const tenant::TenantState& state, const core::MessageLookup& lookup, absl::Time now,
+          Events* events) {
+        return TenantCore(state.core()).DecideIngest(message, now, lookup, events);
+      },
       NoteIngestTask, std::move(done));
 }
 
 absl::StatusOr<MessageId> Engine::RecordOutbound(absl::string_view tenant_id,
                                                  const OutboundMessage& message) {
   return impl_->Command<MessageId>(
-      tenant_id, [&](const TenantCore& core, const core::MessageLookup& lookup, absl::Time,
-                     Events* events) { return core.DecideOutbound(message, lookup, events); });
+      tenant_id, [&](const tenant::TenantState& state, const core::MessageLookup& lookup,
+                     absl::Time, Events* events) {
+        return TenantCore(state.core())
+            .DecideOutbound(message, lookup, routing::RoutedWorkOf(state.routing()), events);
+      });
 }
 
 absl::StatusOr<LinkResult> Engine::LinkIdentity(absl::string_view tenant_id, CustomerId customer,
                                                 const RawIdentity& identity, const Actor& actor,
                                                 LinkMode mode) {
   return impl_->Command<LinkResult>(
-      tenant_id, [&](const TenantCore& core, absl::Time now, Events* events) {
-        return core.DecideLink(customer, identity, actor, mode, now, events);
+      tenant_id, [&](const tenant::TenantState& state, absl::Time now, Events* events) {
+        return TenantCore(state.core()).DecideLink(customer, identity, actor, mode, now, events);
       });
 }
 
 absl::StatusOr<LinkResult> Engine::MergeCustomers(absl::string_view tenant_id, CustomerId a,
                                                   CustomerId b, const Actor& actor) {
   return impl_->Command<LinkResult>(
-      tenant_id, [&](const TenantCore& core, absl::Time now, Events* events) {
-        return core.DecideMerge(a, b, actor, now, events);
+      tenant_id, [&](const tenant::TenantState& state, absl::Time now, Events* events) {
+        return TenantCore(state.core()).DecideMerge(a, b, actor, now, events);
       });
 }
 
@@ -122,8 +136,11 @@ absl::Status Unwrap(const absl::StatusOr<Done>& result) { return result.status()
 absl::Status Engine::UnmergeCustomer(absl::string_view tenant_id, CustomerId customer,
                                      const Actor& actor) {
   return Unwrap(impl_->Command<Done>(
-      tenant_id, [&](const TenantCore& core, absl::Time, Events* events) -> absl::StatusOr<Done> {
-        if (absl::Status s = core.DecideUnmerge(customer, actor, events); !s.ok()) return s;
+      tenant_id,
+      [&](const tenant::TenantState& state, absl::Time, Events* events) -> absl::StatusOr<Done> {
+        if (absl::Status s = TenantCore(state.core()).DecideUnmerge(customer, actor, events);
+            !s.ok())
+          return s;
         return Done{};
       }));
 }
@@ -131,8 +148,10 @@ absl::Status Engine::UnmergeCustomer(absl::string_view tenant_id, CustomerId cus
 absl::Status Engine::Handoff(absl::string_view tenant_id, ConversationId conversation,
                              Channel to_channel, absl::string_view reason, const Actor& actor) {
   return Unwrap(impl_->Command<Done>(
-      tenant_id, [&](const TenantCore& core, absl::Time, Events* events) -> absl::StatusOr<Done> {
-        if (absl::Status s = core.DecideHandoff(conversation, to_channel, reason, actor, events);
+      tenant_id,
+      [&](const tenant::TenantState& state, absl::Time, Events* events) -> absl::StatusOr<Done> {
+        if (absl::Status s = TenantCore(state.core())
+                                 .DecideHandoff(conversation, to_channel, reason, actor, events);
             !s.ok()) {
           return s;
         }
@@ -144,8 +163,11 @@ absl::Status Engine::SetConversationStatus(absl::string_view tenant_id,
                                            ConversationId conversation,
                                            ConversationStatus status, const Actor& actor) {
   return Unwrap(impl_->Command<Done>(
-      tenant_id, [&](const TenantCore& core, absl::Time, Events* events) -> absl::StatusOr<Done> {
-        if (absl::Status s = core.DecideStatus(conversation, status, actor, events); !s.ok()) {
+      tenant_id,
+      [&](const tenant::TenantState& state, absl::Time, Events* events) -> absl::StatusOr<Done> {
+        if (absl::Status s =
+                TenantCore(state.core()).DecideStatus(conversation, status, actor, events);
+            !s.ok()) {
           return s;
         }
         return Done{};
@@ -155,8 +177,10 @@ absl::Status Engine::SetConversationStatus(absl::string_view tenant_id,
 absl::Status Engine::MergeConversations(absl::string_view tenant_id, ConversationId target,
                                         ConversationId source, const Actor& actor) {
   return Unwrap(impl_->Command<Done>(
-      tenant_id, [&](const TenantCore& core, absl::Time, Events* events) -> absl::StatusOr<Done> {
-        if (absl::Status s = core.DecideMergeConversations(target, source, actor, events);
+      tenant_id,
+      [&](const tenant::TenantState& state, absl::Time, Events* events) -> absl::StatusOr<Done> {
+        if (absl::Status s =
+                TenantCore(state.core()).DecideMergeConversations(target, source, actor, events);
             !s.ok()) {
           return s;
         }
@@ -169,15 +193,15 @@ absl::StatusOr<ConversationId> Engine::SplitConversation(absl::string_view tenan
                                                          absl::Span<const MessageId> messages,
                                                          const Actor& actor) {
   return impl_->Command<ConversationId>(
-      tenant_id, [&](const TenantCore& core, absl::Time, Events* events) {
-        return core.DecideSplit(source, messages, actor, events);
+      tenant_id, [&](const tenant::TenantState& state, absl::Time, Events* events) {
+        return TenantCore(state.core()).DecideSplit(source, messages, actor, events);
       });
 }
 
 absl::StatusOr<CustomerView> Engine::GetCustomer(absl::string_view tenant_id,
                                                  CustomerId id) const {
   return impl_->Query<CustomerView>(
-      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<CustomerView> {
+      tenant_id, [&](const tenant::TenantState& state) -> absl::StatusOr<CustomerView> {
         const core::CustomerState* c = state.customer(id);
         if (c == nullptr) {
           return absl::NotFoundError(absl::StrCat("customer: ", ToString(id), " not found"));
@@ -189,7 +213,7 @@ absl::StatusOr<CustomerView> Engine::GetCustomer(absl::string_view tenant_id,
 absl::StatusOr<CustomerView> Engine::FindCustomer(absl::string_view tenant_id,
                                                   const RawIdentity& identity) const {
   return impl_->Query<CustomerView>(
-      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<CustomerView> {
+      tenant_id, [&](const tenant::TenantState& state) -> absl::StatusOr<CustomerView> {
         absl::StatusOr<Identity> normalized =
             NormalizeIdentity(identity, state.options().default_country_code);
         if (!normalized.ok()) return normalized.status();
@@ -209,7 +233,7 @@ absl::Status ConversationNotFound(ConversationId id) {
 }
 
 // Whether `id` was given to a conversation that is no longer in memory.
-bool MayBeArchived(const core::TenantState& state, ConversationId id) {
+bool MayBeArchived(const tenant::TenantState& state, ConversationId id) {
   return id.valid() && id < state.NextConversationId() && state.conversation(id) == nullptr;
 }
 
@@ -218,15 +242,16 @@ bool MayBeArchived(const core::TenantState& state, ConversationId id) {
 absl::StatusOr<ConversationView> Engine::GetConversation(absl::string_view tenant_id,
                                                          ConversationId id) const {
   // In memory, or archived (read from the store, without the tenant's lock).
-  absl::StatusOr<std::optional<ConversationView>> live = impl_->Query<std::optional<ConversationView>>(
-      tenant_id,
-      [&](const core::TenantState& state) -> absl::StatusOr<std::optional<ConversationView>> {
-        if (const core::ConversationState* c = state.conversation(id)) {
-          return core::ToView(state, *c);
-        }
-        if (!MayBeArchived(state, id)) return ConversationNotFound(id);
-        return std::nullopt;
-      });
+  absl::StatusOr<std::optional<ConversationView>> live =
+      impl_->Query<std::optional<ConversationView>>(
+          tenant_id,
+          [&](const tenant::TenantState& state) -> absl::StatusOr<std::optional<ConversationView>> {
+            if (const core::ConversationState* c = state.conversation(id)) {
+              return core::ToView(state.core(), *c);
+            }
+            if (!MayBeArchived(state, id)) return ConversationNotFound(id);
+            return std::nullopt;
+          });
   if (!live.ok()) return live.status();
   if (live->has_value()) return **std::move(live);
   absl::StatusOr<engine_internal::ArchivedConversation> archived =
@@ -237,7 +262,7 @@ absl::StatusOr<ConversationView> Engine::GetConversation(absl::string_view tenan
   ConversationView view = archived->Conversation(id);
   // Merges since it was archived.
   absl::StatusOr<CustomerId> customer = impl_->Query<CustomerId>(
-      tenant_id, [&](const core::TenantState& state) { return state.Resolve(view.customer); });
+      tenant_id, [&](const tenant::TenantState& state) { return state.Resolve(view.customer); });
   if (!customer.ok()) return customer.status();
   view.customer = *customer;
   return view;
@@ -264,14 +289,14 @@ absl::StatusOr<TimelinePage> Engine::GetTimelinePage(absl::string_view tenant_id
     std::vector<HandoffView> handoffs;
   };
   absl::StatusOr<std::optional<Thread>> live = impl_->Query<std::optional<Thread>>(
-      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<std::optional<Thread>> {
+      tenant_id, [&](const tenant::TenantState& state) -> absl::StatusOr<std::optional<Thread>> {
         if (state.conversation(id) == nullptr) {
           if (MayBeArchived(state, id)) return std::nullopt;
           return ConversationNotFound(id);
         }
         // A merged conversation's thread lives on in the one it joined.
         const core::ConversationState& c = *state.conversation(state.ResolveConversation(id));
-        return Thread{c.id, core::ToView(state, c).handoffs};
+        return Thread{c.id, core::ToView(state.core(), c).handoffs};
       });
   if (!live.ok()) return live.status();
   std::optional<Thread> thread = *std::move(live);
@@ -331,8 +356,8 @@ absl::StatusOr<ConversationPage> Engine::ListConversationsPage(absl::string_view
     std::vector<ConversationView> views;
   };
   const size_t wanted = static_cast<size_t>(*page_size) + 1;
-  absl::StatusOr<Live> live = impl_->Query<Live>(
-      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<Live> {
+  absl::StatusOr<Live> live =
+      impl_->Query<Live>(tenant_id, [&](const tenant::TenantState& state) -> absl::StatusOr<Live> {
         const core::CustomerState* c = state.customer(customer);
         if (c == nullptr) {
           return absl::NotFoundError(absl::StrCat("customer: ", ToString(customer), " not found"));
@@ -342,7 +367,7 @@ absl::StatusOr<ConversationPage> Engine::ListConversationsPage(absl::string_view
         result.holder = c->id;
         result.customers.push_back(c->id);
         for (size_t i = 0; i < result.customers.size(); ++i) {
-          for (const auto& [absorbed, record] : state.active_merges()) {
+          for (const auto& [absorbed, record] : state.core().active_merges()) {
             if (record.survivor == result.customers[i]) result.customers.push_back(absorbed);
           }
         }
@@ -359,7 +384,7 @@ absl::StatusOr<ConversationPage> Engine::ListConversationsPage(absl::string_view
         std::sort(ids.begin(), ids.end());
         if (ids.size() > wanted) ids.resize(wanted);
         for (ConversationId id : ids) {
-          result.views.push_back(core::ToView(state, *state.conversation(id)));
+          result.views.push_back(core::ToView(state.core(), *state.conversation(id)));
         }
         return result;
       });
@@ -419,13 +444,13 @@ absl::Status Engine::ExportCustomer(
   absl::StatusOr<engine_internal::CustomerExportPlan> plan =
       impl_->Query<engine_internal::CustomerExportPlan>(
           tenant_id,
-          [&](const core::TenantState& state)
+          [&](const tenant::TenantState& state)
               -> absl::StatusOr<engine_internal::CustomerExportPlan> {
             if (state.customer(customer) == nullptr) {
               return absl::NotFoundError(
                   absl::StrCat("customer: ", ToString(customer), " not found"));
             }
-            return engine_internal::PlanCustomerExport(state, customer);
+            return engine_internal::PlanCustomerExport(state.core(), customer);
           });
   if (!plan.ok()) return plan.status();
   return engine_internal::WriteCustomerExport(impl_->store(), tenant_id, *plan, write);
@@ -433,12 +458,12 @@ absl::Status Engine::ExportCustomer(
 
 absl::StatusOr<uint64_t> Engine::LastSequence(absl::string_view tenant_id) const {
   return impl_->Query<uint64_t>(
-      tenant_id, [](const core::TenantState& state) { return state.last_sequence(); });
+      tenant_id, [](const tenant::TenantState& state) { return state.last_sequence(); });
 }
 
 absl::StatusOr<std::string> Engine::DumpState(absl::string_view tenant_id) const {
   return impl_->Query<std::string>(
-      tenant_id, [](const core::TenantState& state) { return core::DumpState(state); });
+      tenant_id, [](const tenant::TenantState& state) { return tenant::DumpState(state); });
 }
 
 std::vector<std::string> Engine::ListTenants() const { return impl_->ListTenants(); }

@@ -12,6 +12,8 @@
 #include "engine/customer_export.h"
 #include "engine/engine_impl.h"
 #include "omniroute/engine.h"
+#include "routing/routed_work.h"
+#include "tenant/tenant_state.h"
 
 namespace omniroute {
 namespace {
@@ -20,8 +22,9 @@ namespace {
 // customer the id resolves to and every erased customer merged into it, and
 // their conversations. Used when the customer was erased before, so that a
 // retry finishes a redaction that failed.
-EventStore::CustomerRedaction RedactionOfErased(const core::TenantState& state,
+EventStore::CustomerRedaction RedactionOfErased(const tenant::TenantState& tenant,
                                                 CustomerId customer) {
+  const core::CoreState& state = tenant.core();
   EventStore::CustomerRedaction redaction;
   const CustomerId holder = state.Resolve(customer);
   for (const core::CustomerState& c : state.customers()) {
@@ -30,7 +33,7 @@ EventStore::CustomerRedaction RedactionOfErased(const core::TenantState& state,
     redaction.conversations.insert(redaction.conversations.end(), c.conversations.begin(),
                                    c.conversations.end());
   }
-  redaction.erased_at_sequence = state.last_sequence();
+  redaction.erased_at_sequence = tenant.last_sequence();
   return redaction;
 }
 
@@ -43,11 +46,17 @@ absl::Status Engine::EraseCustomer(absl::string_view tenant_id, CustomerId custo
   };
   absl::StatusOr<Erasure> erased = impl_->Command<Erasure>(
       tenant_id,
-      [&](const TenantCore& core, absl::Time, Events* events) -> absl::StatusOr<Erasure> {
-        if (absl::Status s = core.DecideEraseCustomer(customer, actor, events); !s.ok()) return s;
+      [&](const tenant::TenantState& state, absl::Time, Events* events) -> absl::StatusOr<Erasure> {
+        const routing::RoutedWorkOf work(state.routing());
+        if (absl::Status s =
+                TenantCore(state.core()).DecideEraseCustomer(customer, actor, work, events);
+            !s.ok()) {
+          return s;
+        }
         return Erasure{};
       },
-      [&](Erasure& result, const Events& events, const core::TenantState& state) {
+      [&](Erasure& result, const Events& events, absl::Span<const TaskId>,
+          const tenant::TenantState& state) {
         for (const ::omniroute::v1::Event& event : events) {
           if (!event.has_customer_erased()) continue;
           const auto& e = event.customer_erased();
@@ -95,13 +104,13 @@ absl::Status Engine::ExportCustomerRecords(
   absl::StatusOr<engine_internal::CustomerExportPlan> plan =
       impl_->Query<engine_internal::CustomerExportPlan>(
           tenant_id,
-          [&](const core::TenantState& state)
+          [&](const tenant::TenantState& state)
               -> absl::StatusOr<engine_internal::CustomerExportPlan> {
             if (state.customer(customer) == nullptr) {
               return absl::NotFoundError(
                   absl::StrCat("customer: ", ToString(customer), " not found"));
             }
-            return engine_internal::PlanCustomerExport(state, customer);
+            return engine_internal::PlanCustomerExport(state.core(), customer);
           });
   if (!plan.ok()) return plan.status();
   return engine_internal::WriteCustomerExportRecords(impl_->store(), tenant_id, *plan, write);

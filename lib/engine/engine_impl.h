@@ -27,8 +27,9 @@
 #include "engine/snapshotter.h"
 #include "engine/stored_state.h"
 #include "omniroute/engine.h"
-#include "core/archival.h"
 #include "routing/router.h"
+#include "tenant/archival.h"
+#include "tenant/tenant_state.h"
 
 namespace omniroute {
 
@@ -52,16 +53,16 @@ struct PendingBatch {
   std::vector<CommitWaiter> waiters;
 };
 
-// One tenant: its core and the lock that serializes its commands.
+// One tenant: its state and the lock that serializes its commands.
 //
 // Commands are applied one at a time under the lock, but written to the
 // store in batches, without the lock (group commit): while one batch is being
 // written, the commands that arrive are applied and gather in the next one.
 // Nobody is answered before the events their answer reflects are durable.
 struct Tenant {
-  Tenant(std::string id, const EventStore& store) : core(id), keys(store, id) {}
+  Tenant(std::string id, const EventStore& store) : state(id), keys(store, id) {}
   mutable absl::Mutex mu;
-  TenantCore core ABSL_GUARDED_BY(mu);
+  tenant::TenantState state ABSL_GUARDED_BY(mu);
   // Finds messages by key: the store, and the keys of batches in flight.
   engine_internal::PendingMessageKeys keys ABSL_GUARDED_BY(mu);
   // The stored sequence at which the last snapshot was asked for (or the
@@ -84,32 +85,43 @@ struct Tenant {
 // routing decision sees the ones before it, and keeps them all for the store.
 class StagedCommit final : public routing::EventSink {
  public:
-  StagedCommit(TenantCore& core, engine_internal::PendingMessageKeys& keys, absl::Time now)
-      : core_(core), keys_(keys), now_(now) {}
+  StagedCommit(tenant::TenantState& state, engine_internal::PendingMessageKeys& keys,
+               absl::Time now)
+      : state_(state), keys_(keys), now_(now) {}
 
-  absl::Status Emit(routing::Events events) override {
+  // What applying the events changed for routing is added to `*changes`
+  // when given (the router's dispatch looks at it).
+  absl::Status Emit(routing::Events events, routing::RoutingChanges* changes) override {
     if (events.empty()) return absl::OkStatus();
     touched_ = true;
-    core_.Stamp(absl::MakeSpan(events), now_);
-    if (absl::Status applied = core_.Apply(events); !applied.ok()) {
-      // A decided event that does not fit is a bug in the engine, not bad
-      // input; say so rather than answer as if it were the caller's fault.
-      return absl::InternalError(absl::StrCat("applying decided events: ", applied.message()));
+    state_.Stamp(absl::MakeSpan(events), now_);
+    routing::RoutingChanges applied_changes;
+    for (const ::omniroute::v1::Event& event : events) {
+      if (absl::Status applied = state_.Apply(event, &applied_changes); !applied.ok()) {
+        // A decided event that does not fit is a bug in the engine, not bad
+        // input; say so rather than answer as if it were the caller's fault.
+        return absl::InternalError(absl::StrCat("applying decided events: ", applied.message()));
+      }
     }
     keys_.Add(events);
     for (auto& event : events) all_.push_back(std::move(event));
+    created_.insert(created_.end(), applied_changes.created.begin(), applied_changes.created.end());
+    if (changes != nullptr) changes->Merge(std::move(applied_changes));
     return absl::OkStatus();
   }
 
   Events& events() { return all_; }
+  // The tasks the applied events created, in order.
+  const std::vector<TaskId>& created_tasks() const { return created_; }
   // Whether anything may have been applied to the state (even in part).
   bool touched() const { return touched_; }
 
  private:
-  TenantCore& core_;
+  tenant::TenantState& state_;
   engine_internal::PendingMessageKeys& keys_;
   const absl::Time now_;
   Events all_;
+  std::vector<TaskId> created_;
   bool touched_ = false;
 };
 
@@ -150,9 +162,9 @@ class Engine::Impl {
 
   // The latest usable snapshot, then every event after it.
   absl::Status RecoverTenant(Tenant& tenant) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
-    absl::StatusOr<StoredState> stored = LoadStoredState(*store_, tenant.core.state().tenant_id());
+    absl::StatusOr<StoredState> stored = LoadStoredState(*store_, tenant.state.tenant_id());
     if (!stored.ok()) return stored.status();
-    tenant.core = TenantCore(std::move(stored->state));
+    tenant.state = std::move(stored->state);
     tenant.snapshot_asked_at = stored->snapshot_sequence;
     return absl::OkStatus();
   }
@@ -207,41 +219,46 @@ class Engine::Impl {
     auto tenant = std::make_unique<Tenant>(std::string(tenant_id), *store_);
     absl::MutexLock tenant_lock(&tenant->mu);
     Events events;
-    if (absl::Status s = tenant->core.DecideConfigure(options, &events); !s.ok()) return s;
+    if (absl::Status s = TenantCore(tenant->state.core()).DecideConfigure(options, &events);
+        !s.ok()) {
+      return s;
+    }
     if (absl::Status s = Commit(*tenant, events); !s.ok()) return s;
     tenants_.emplace(std::string(tenant_id), std::move(tenant));
     return absl::OkStatus();
   }
 
-  // Runs `decide` on the tenant's core under its lock, applies the events it
+  // Runs `decide` on the tenant's state under its lock, applies the events it
   // produced, lets routing react and dispatch, and queues the events for the
   // store; `done` gets the result once they are durable, or the error.
-  // `finish` sees the result, all the events and the state first. `done` may run on
+  // `finish` sees the result, all the events, the tasks they created and
+  // the state first. `done` may run on
   // this thread before the call returns, or on the thread of another call
   // of the tenant that is writing the batch this command's events joined.
   template <typename Result, typename Decide, typename Finish, typename Done>
   void CommandAsync(absl::string_view tenant_id, Decide decide, Finish finish, Done done) {
     Run<Result>(
         tenant_id,
-        [&](TenantCore& core, const core::MessageLookup& lookup, absl::Time now,
+        [&](tenant::TenantState& state, const core::MessageLookup& lookup, absl::Time now,
             StagedCommit& staged) -> absl::StatusOr<Result> {
           Events events;
           absl::StatusOr<Result> result;
           // Commands that record messages find earlier ones through `lookup`.
-          if constexpr (std::is_invocable_v<Decide&, const TenantCore&, const core::MessageLookup&,
-                                            absl::Time, Events*>) {
-            result = decide(core, lookup, now, &events);
+          if constexpr (std::is_invocable_v<Decide&, const tenant::TenantState&,
+                                            const core::MessageLookup&, absl::Time, Events*>) {
+            result = decide(std::as_const(state), lookup, now, &events);
           } else {
-            result = decide(core, now, &events);
+            result = decide(std::as_const(state), now, &events);
           }
           if (!result.ok()) return result;
-          if (absl::Status s = staged.Emit(std::move(events)); !s.ok()) return s;
-          routing::Router router(core.state(), now, staged);
+          routing::RoutingChanges changes;
+          if (absl::Status s = staged.Emit(std::move(events), &changes); !s.ok()) return s;
+          routing::Router router(state.core(), state.routing(), now, staged, std::move(changes));
           // A copy: the router's own events are appended to the same list.
           const Events applied = staged.events();
           if (absl::Status s = router.React(applied); !s.ok()) return s;
           if (absl::Status s = router.Dispatch(); !s.ok()) return s;
-          finish(*result, staged.events(), core.state());
+          finish(*result, staged.events(), staged.created_tasks(), std::as_const(state));
           return result;
         },
         std::move(done));
@@ -258,7 +275,8 @@ class Engine::Impl {
   template <typename Result, typename Decide>
   absl::StatusOr<Result> Command(absl::string_view tenant_id, Decide decide) {
     return Command<Result>(tenant_id, decide,
-                           [](const Result&, const Events&, const core::TenantState&) {});
+                           [](const Result&, const Events&, absl::Span<const TaskId>,
+                              const tenant::TenantState&) {});
   }
 
   // Fires the tenant's due timers as one command.
@@ -266,18 +284,17 @@ class Engine::Impl {
     return Await<int>([&](auto done) {
       Run<int>(
           tenant_id,
-          [](TenantCore& core, const core::MessageLookup&, absl::Time now,
+          [](tenant::TenantState& state, const core::MessageLookup&, absl::Time now,
              StagedCommit& staged) -> absl::StatusOr<int> {
-            routing::Router router(core.state(), now, staged);
+            routing::Router router(state.core(), state.routing(), now, staged);
             absl::StatusOr<int> fired = router.FireDueTimers();
             if (!fired.ok()) return fired;
             // Closed conversations past their retention leave the working
             // set, a bounded number per command so that a backlog (after a
             // restart, or a retention shortened) never makes one huge batch.
             core::Events archived;
-            const int count =
-                core::DecideArchival(core.state(), now, kArchivedPerCommand, &archived);
-            if (absl::Status s = staged.Emit(std::move(archived)); !s.ok()) return s;
+            const int count = tenant::DecideArchival(state, now, kArchivedPerCommand, &archived);
+            if (absl::Status s = staged.Emit(std::move(archived), nullptr); !s.ok()) return s;
             return *fired + count;
           },
           std::move(done));
@@ -292,7 +309,7 @@ class Engine::Impl {
     absl::StatusOr<Tenant*> found = LockUsable(tenant_id);
     if (!found.ok()) return found.status();
     Tenant& tenant = **found;
-    absl::StatusOr<Result> result = read(tenant.core.state());
+    absl::StatusOr<Result> result = read(std::as_const(tenant.state));
     absl::Status stored = absl::OkStatus();
     absl::Notification durable;
     CommitWaiter waiter = [&](const absl::Status& s) {
@@ -368,8 +385,8 @@ class Engine::Impl {
     }
     Tenant& tenant = **found;
     const absl::Time now = clock_->Now();
-    StagedCommit staged(tenant.core, tenant.keys, now);
-    absl::StatusOr<Result> result = body(tenant.core, tenant.keys, now, staged);
+    StagedCommit staged(tenant.state, tenant.keys, now);
+    absl::StatusOr<Result> result = body(tenant.state, tenant.keys, now, staged);
     if (!result.ok()) {
       // A refusal changed nothing; a failure half way through may have.
       if (staged.touched()) Fail(tenant, result.status());
@@ -422,7 +439,7 @@ class Engine::Impl {
     while (tenant.ready && tenant.writing == nullptr && tenant.open != nullptr) {
       std::unique_ptr<PendingBatch> batch = std::move(tenant.open);
       tenant.writing = batch.get();
-      const std::string id = tenant.core.state().tenant_id();
+      const std::string id = tenant.state.tenant_id();
       tenant.mu.Unlock();
       const absl::Status stored = store_->Append(id, batch->events);
       tenant.mu.Lock();
@@ -468,7 +485,7 @@ class Engine::Impl {
     Restore(tenant);
     if (lost == nullptr) return;
     const absl::Status not_stored = absl::UnavailableError(absl::StrCat(
-        "tenant_id: \"", tenant.core.state().tenant_id(),
+        "tenant_id: \"", tenant.state.tenant_id(),
         "\": not stored, nothing applied: an earlier command of the tenant failed (",
         cause.message(), ")"));
     for (CommitWaiter& waiter : lost->waiters) std::move(waiter)(not_stored);
@@ -483,17 +500,17 @@ class Engine::Impl {
   absl::Status Persist(Tenant& tenant, const Events& events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
     if (events.empty()) return absl::OkStatus();
-    if (absl::Status s = store_->Append(tenant.core.state().tenant_id(), events); !s.ok()) {
+    if (absl::Status s = store_->Append(tenant.state.tenant_id(), events); !s.ok()) {
       return s;
     }
-    if (on_commit_) on_commit_(tenant.core.state().tenant_id(), events);
+    if (on_commit_) on_commit_(tenant.state.tenant_id(), events);
     return absl::OkStatus();
   }
 
   // Applies and persists events decided outside Command (tenant creation).
   absl::Status Commit(Tenant& tenant, Events& events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
-    StagedCommit staged(tenant.core, tenant.keys, clock_->Now());
-    absl::Status s = staged.Emit(std::move(events));
+    StagedCommit staged(tenant.state, tenant.keys, clock_->Now());
+    absl::Status s = staged.Emit(std::move(events), nullptr);
     if (s.ok()) s = Persist(tenant, staged.events());
     if (s.ok()) tenant.keys.Settle(staged.events());
     if (!s.ok()) Restore(tenant);
@@ -502,8 +519,8 @@ class Engine::Impl {
 
   // Puts the tenant back to what the store holds.
   void Restore(Tenant& tenant) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
-    const std::string id = tenant.core.state().tenant_id();
-    tenant.core = TenantCore(id);
+    const std::string id = tenant.state.tenant_id();
+    tenant.state = tenant::TenantState(id);
     tenant.keys.Clear();
     tenant.snapshot_asked_at = 0;
     if (absl::Status s = RecoverTenant(tenant); !s.ok()) {

@@ -7,15 +7,15 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "core/archival.h"
 #include "engine/archived_conversation.h"
-#include "core/tenant_state.h"
 #include "engine/engine_impl.h"
 #include "omniroute/engine.h"
 #include "routing/router.h"
 #include "routing/routing_config.h"
 #include "routing/routing_state.h"
 #include "routing/routing_views.h"
+#include "tenant/archival.h"
+#include "tenant/tenant_state.h"
 
 namespace omniroute {
 namespace {
@@ -27,8 +27,9 @@ struct Done {};
 
 template <typename Decide>
 auto StatusOnly(Decide decide) {
-  return [decide](const TenantCore& core, absl::Time now, Events* events) -> absl::StatusOr<Done> {
-    if (absl::Status s = decide(core.state(), now, events); !s.ok()) return s;
+  return [decide](const tenant::TenantState& state, absl::Time now,
+                  Events* events) -> absl::StatusOr<Done> {
+    if (absl::Status s = decide(state, now, events); !s.ok()) return s;
     return Done{};
   };
 }
@@ -38,37 +39,38 @@ auto StatusOnly(Decide decide) {
 absl::Status Engine::ConfigureRouting(absl::string_view tenant_id,
                                       const RoutingSettings& settings) {
   return impl_
-      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
-                                                Events* events) {
-                        return routing::DecideConfigureRouting(state, settings, events);
-                      }))
+      ->Command<Done>(
+          tenant_id, StatusOnly([&](const tenant::TenantState& state, absl::Time, Events* events) {
+            return routing::DecideConfigureRouting(state.core(), state.routing(), settings, events);
+          }))
       .status();
 }
 
 absl::Status Engine::UpsertQueue(absl::string_view tenant_id, const QueueConfig& queue) {
   return impl_
-      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
-                                                Events* events) {
-                        return routing::DecideUpsertQueue(state, queue, events);
-                      }))
+      ->Command<Done>(
+          tenant_id, StatusOnly([&](const tenant::TenantState& state, absl::Time, Events* events) {
+            return routing::DecideUpsertQueue(state.core(), state.routing(), queue, events);
+          }))
       .status();
 }
 
 absl::Status Engine::UpsertAgent(absl::string_view tenant_id, const AgentConfig& agent) {
   return impl_
-      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
-                                                Events* events) {
-                        return routing::DecideUpsertAgent(state, agent, events);
-                      }))
+      ->Command<Done>(
+          tenant_id, StatusOnly([&](const tenant::TenantState& state, absl::Time, Events* events) {
+            return routing::DecideUpsertAgent(state.core(), state.routing(), agent, events);
+          }))
       .status();
 }
 
 absl::Status Engine::SetAgentPresence(absl::string_view tenant_id, absl::string_view agent_id,
                                       AgentPresence presence) {
   return impl_
-      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
-                                                Events* events) {
-                        return routing::DecidePresence(state, agent_id, presence, events);
+      ->Command<Done>(tenant_id,
+                      StatusOnly([&](const tenant::TenantState& state, absl::Time, Events* events) {
+                        return routing::DecidePresence(state.core(), state.routing(), agent_id,
+                                                       presence, events);
                       }))
       .status();
 }
@@ -76,19 +78,20 @@ absl::Status Engine::SetAgentPresence(absl::string_view tenant_id, absl::string_
 absl::Status Engine::AcceptOffer(absl::string_view tenant_id, TaskId task,
                                  absl::string_view agent_id) {
   return impl_
-      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
-                                                Events* events) {
-                        return routing::DecideAccept(state, task, agent_id, events);
-                      }))
+      ->Command<Done>(
+          tenant_id, StatusOnly([&](const tenant::TenantState& state, absl::Time, Events* events) {
+            return routing::DecideAccept(state.core(), state.routing(), task, agent_id, events);
+          }))
       .status();
 }
 
 absl::Status Engine::DeclineOffer(absl::string_view tenant_id, TaskId task,
                                   absl::string_view agent_id, absl::string_view reason) {
   return impl_
-      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
-                                                Events* events) {
-                        return routing::DecideDecline(state, task, agent_id, reason, events);
+      ->Command<Done>(tenant_id,
+                      StatusOnly([&](const tenant::TenantState& state, absl::Time, Events* events) {
+                        return routing::DecideDecline(state.core(), state.routing(), task, agent_id,
+                                                      reason, events);
                       }))
       .status();
 }
@@ -96,26 +99,27 @@ absl::Status Engine::DeclineOffer(absl::string_view tenant_id, TaskId task,
 absl::Status Engine::CompleteTask(absl::string_view tenant_id, TaskId task,
                                   absl::string_view agent_id) {
   return impl_
-      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time now,
+      ->Command<Done>(tenant_id, StatusOnly([&](const tenant::TenantState& state, absl::Time now,
                                                 Events* events) {
-                        return routing::DecideComplete(state, task, agent_id, now, events);
+                        return routing::DecideComplete(state.core(), state.routing(), task,
+                                                       agent_id, now, events);
                       }))
       .status();
 }
 
 absl::StatusOr<TaskId> Engine::TransferTask(absl::string_view tenant_id, TaskId task,
                                             const TransferTarget& target, const Actor& actor) {
-  return impl_->Command<TaskId>(
-      tenant_id, [&](const TenantCore& core, absl::Time now, Events* events) {
-        return routing::DecideTransfer(core.state(), task, target, actor, now, events);
-      });
+  return impl_->Command<TaskId>(tenant_id, [&](const tenant::TenantState& state, absl::Time now,
+                                               Events* events) {
+    return routing::DecideTransfer(state.core(), state.routing(), task, target, actor, now, events);
+  });
 }
 
 absl::Status Engine::AbandonTask(absl::string_view tenant_id, TaskId task) {
   return impl_
-      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
-                                                Events* events) {
-                        return routing::DecideAbandon(state, task, events);
+      ->Command<Done>(tenant_id,
+                      StatusOnly([&](const tenant::TenantState& state, absl::Time, Events* events) {
+                        return routing::DecideAbandon(state.core(), state.routing(), task, events);
                       }))
       .status();
 }
@@ -123,8 +127,8 @@ absl::Status Engine::AbandonTask(absl::string_view tenant_id, TaskId task) {
 absl::StatusOr<CommitmentId> Engine::RecordCommitment(absl::string_view tenant_id,
                                                       const CommitmentRequest& request) {
   return impl_->Command<CommitmentId>(
-      tenant_id, [&](const TenantCore& core, absl::Time now, Events* events) {
-        return routing::DecideCommitment(core.state(), request, now, events);
+      tenant_id, [&](const tenant::TenantState& state, absl::Time now, Events* events) {
+        return routing::DecideCommitment(state.core(), state.routing(), request, now, events);
       });
 }
 
@@ -132,11 +136,11 @@ absl::Status Engine::CloseCommitment(absl::string_view tenant_id, CommitmentId c
                                      CommitmentStatus status, const Actor& actor,
                                      absl::string_view reason) {
   return impl_
-      ->Command<Done>(tenant_id, StatusOnly([&](const core::TenantState& state, absl::Time,
-                                                Events* events) {
-                        return routing::DecideCloseCommitment(state, commitment, status, actor,
-                                                              reason, events);
-                      }))
+      ->Command<Done>(
+          tenant_id, StatusOnly([&](const tenant::TenantState& state, absl::Time, Events* events) {
+            return routing::DecideCloseCommitment(state.core(), state.routing(), commitment, status,
+                                                  actor, reason, events);
+          }))
       .status();
 }
 
@@ -146,8 +150,8 @@ absl::StatusOr<int> Engine::RunDueTimers(absl::string_view tenant_id) {
 
 absl::StatusOr<std::optional<absl::Time>> Engine::NextTimer(absl::string_view tenant_id) const {
   return impl_->Query<std::optional<absl::Time>>(
-      tenant_id, [](const core::TenantState& state) -> std::optional<absl::Time> {
-        std::optional<absl::Time> next = core::NextArchival(state);
+      tenant_id, [](const tenant::TenantState& state) -> std::optional<absl::Time> {
+        std::optional<absl::Time> next = tenant::NextArchival(state);
         std::optional<routing::Timer> timer = state.routing().NextTimer();
         if (timer.has_value() && (!next.has_value() || timer->at < *next)) next = timer->at;
         return next;
@@ -156,7 +160,7 @@ absl::StatusOr<std::optional<absl::Time>> Engine::NextTimer(absl::string_view te
 
 absl::StatusOr<TaskView> Engine::GetTask(absl::string_view tenant_id, TaskId task) const {
   absl::StatusOr<std::optional<TaskView>> live = impl_->Query<std::optional<TaskView>>(
-      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<std::optional<TaskView>> {
+      tenant_id, [&](const tenant::TenantState& state) -> absl::StatusOr<std::optional<TaskView>> {
         if (const routing::TaskState* t = state.routing().task(task)) return routing::ToView(*t);
         // Archived with its conversation, or never given.
         if (task.valid() && task < state.routing().NextTaskId()) return std::nullopt;
@@ -174,7 +178,7 @@ absl::StatusOr<TaskView> Engine::GetTask(absl::string_view tenant_id, TaskId tas
 absl::StatusOr<AgentView> Engine::GetAgent(absl::string_view tenant_id,
                                            absl::string_view agent_id) const {
   return impl_->Query<AgentView>(
-      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<AgentView> {
+      tenant_id, [&](const tenant::TenantState& state) -> absl::StatusOr<AgentView> {
         if (absl::Status s = routing::ValidateAgentId(agent_id, "agent_id"); !s.ok()) return s;
         const routing::AgentState* a = state.routing().agent(agent_id);
         if (a == nullptr) {
@@ -187,7 +191,7 @@ absl::StatusOr<AgentView> Engine::GetAgent(absl::string_view tenant_id,
 absl::StatusOr<QueueConfig> Engine::GetQueue(absl::string_view tenant_id,
                                              absl::string_view queue_id) const {
   return impl_->Query<QueueConfig>(
-      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<QueueConfig> {
+      tenant_id, [&](const tenant::TenantState& state) -> absl::StatusOr<QueueConfig> {
         if (absl::Status s = routing::ValidateQueueId(queue_id, "queue_id"); !s.ok()) return s;
         const routing::QueueState* q = state.routing().queue(queue_id);
         if (q == nullptr) {
@@ -200,7 +204,7 @@ absl::StatusOr<QueueConfig> Engine::GetQueue(absl::string_view tenant_id,
 absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view tenant_id,
                                                  absl::string_view queue_id) const {
   return impl_->Query<QueueStats>(
-      tenant_id, [&](const core::TenantState& state) -> absl::StatusOr<QueueStats> {
+      tenant_id, [&](const tenant::TenantState& state) -> absl::StatusOr<QueueStats> {
         if (absl::Status s = routing::ValidateQueueId(queue_id, "queue_id"); !s.ok()) return s;
         const routing::QueueState* q = state.routing().queue(queue_id);
         if (q == nullptr) {
@@ -211,37 +215,38 @@ absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view tenant_id,
 }
 
 absl::StatusOr<RoutingSettings> Engine::GetRoutingSettings(absl::string_view tenant_id) const {
-  return impl_->Query<RoutingSettings>(tenant_id, [](const core::TenantState& state) {
-    return state.routing().settings_view();
-  });
+  return impl_->Query<RoutingSettings>(
+      tenant_id, [](const tenant::TenantState& state) { return state.routing().settings_view(); });
 }
 
 absl::StatusOr<ConversationRouting> Engine::GetConversationRouting(
     absl::string_view tenant_id, ConversationId conversation) const {
   absl::StatusOr<std::optional<ConversationRouting>> live =
       impl_->Query<std::optional<ConversationRouting>>(
-      tenant_id,
-      [&](const core::TenantState& state) -> absl::StatusOr<std::optional<ConversationRouting>> {
-        const core::ConversationState* c = state.conversation(conversation);
-        if (c == nullptr) {
-          if (conversation.valid() && conversation < state.NextConversationId()) {
-            return std::nullopt;
-          }
-          return absl::NotFoundError(
-              absl::StrCat("conversation: ", ToString(conversation), " not found"));
-        }
-        ConversationRouting view;
-        view.conversation = conversation;
-        view.handoffs = static_cast<int>(c->handoffs.size());
-        if (const routing::ConversationRoutingState* r = state.routing().conversation(conversation)) {
-          view.owner = r->owner;
-          view.tasks = r->tasks;
-          view.transfers = r->transfers;
-          view.agents = static_cast<int>(r->agents.size());
-          view.same_agent_throughout = r->agents.size() <= 1;
-        }
-        return view;
-      });
+          tenant_id,
+          [&](const tenant::TenantState& state)
+              -> absl::StatusOr<std::optional<ConversationRouting>> {
+            const core::ConversationState* c = state.conversation(conversation);
+            if (c == nullptr) {
+              if (conversation.valid() && conversation < state.NextConversationId()) {
+                return std::nullopt;
+              }
+              return absl::NotFoundError(
+                  absl::StrCat("conversation: ", ToString(conversation), " not found"));
+            }
+            ConversationRouting view;
+            view.conversation = conversation;
+            view.handoffs = static_cast<int>(c->handoffs.size());
+            if (const routing::ConversationRoutingState* r =
+                    state.routing().conversation(conversation)) {
+              view.owner = r->owner;
+              view.tasks = r->tasks;
+              view.transfers = r->transfers;
+              view.agents = static_cast<int>(r->agents.size());
+              view.same_agent_throughout = r->agents.size() <= 1;
+            }
+            return view;
+          });
   if (!live.ok()) return live.status();
   if (live->has_value()) return **std::move(live);
   absl::StatusOr<engine_internal::ArchivedConversation> archived =
@@ -256,7 +261,7 @@ absl::StatusOr<CommitmentView> Engine::GetCommitment(absl::string_view tenant_id
                                                      CommitmentId commitment) const {
   absl::StatusOr<std::optional<CommitmentView>> live = impl_->Query<std::optional<CommitmentView>>(
       tenant_id,
-      [&](const core::TenantState& state) -> absl::StatusOr<std::optional<CommitmentView>> {
+      [&](const tenant::TenantState& state) -> absl::StatusOr<std::optional<CommitmentView>> {
         if (const routing::CommitmentState* c = state.routing().commitment(commitment)) {
           return routing::ToView(*c);
         }
@@ -279,22 +284,24 @@ absl::StatusOr<std::vector<CommitmentView>> Engine::ListCommitments(
     absl::string_view tenant_id, ConversationId conversation) const {
   absl::StatusOr<std::optional<std::vector<CommitmentView>>> live =
       impl_->Query<std::optional<std::vector<CommitmentView>>>(
-      tenant_id,
-      [&](const core::TenantState& state)
-          -> absl::StatusOr<std::optional<std::vector<CommitmentView>>> {
-        if (state.conversation(conversation) == nullptr) {
-          if (conversation.valid() && conversation < state.NextConversationId()) {
-            return std::nullopt;
-          }
-          return absl::NotFoundError(
-              absl::StrCat("conversation: ", ToString(conversation), " not found"));
-        }
-        std::vector<CommitmentView> views;
-        if (const routing::ConversationRoutingState* r = state.routing().conversation(conversation)) {
-          for (CommitmentId id : r->commitments) views.push_back(routing::ToView(*state.routing().commitment(id)));
-        }
-        return views;
-      });
+          tenant_id,
+          [&](const tenant::TenantState& state)
+              -> absl::StatusOr<std::optional<std::vector<CommitmentView>>> {
+            if (state.conversation(conversation) == nullptr) {
+              if (conversation.valid() && conversation < state.NextConversationId()) {
+                return std::nullopt;
+              }
+              return absl::NotFoundError(
+                  absl::StrCat("conversation: ", ToString(conversation), " not found"));
+            }
+            std::vector<CommitmentView> views;
+            if (const routing::ConversationRoutingState* r =
+                    state.routing().conversation(conversation)) {
+              for (CommitmentId id : r->commitments)
+                views.push_back(routing::ToView(*state.routing().commitment(id)));
+            }
+            return views;
+          });
   if (!live.ok()) return live.status();
   if (live->has_value()) return **std::move(live);
   absl::StatusOr<engine_internal::ArchivedConversation> archived =

@@ -60,7 +60,7 @@ void Snapshotter::Request(absl::string_view tenant_id) {
 }
 
 absl::StatusOr<uint64_t> Snapshotter::Take(absl::string_view tenant_id) {
-  std::unique_ptr<core::TenantState> state;
+  std::unique_ptr<tenant::TenantState> state;
   TenantSlot* slot;
   {
     absl::MutexLock lock(&mu_);
@@ -91,11 +91,11 @@ absl::StatusOr<uint64_t> Snapshotter::Take(absl::string_view tenant_id) {
 }
 
 absl::StatusOr<uint64_t> Snapshotter::FoldAndSave(absl::string_view tenant_id,
-                                                  std::unique_ptr<core::TenantState>& state) {
+                                                  std::unique_ptr<tenant::TenantState>& state) {
   if (state == nullptr) {
     absl::StatusOr<StoredState> stored = LoadStoredState(store_, tenant_id);
     if (!stored.ok()) return stored.status();
-    state = std::make_unique<core::TenantState>(std::move(stored->state));
+    state = std::make_unique<tenant::TenantState>(std::move(stored->state));
   } else if (absl::Status s = FoldStoredTail(store_, *state); !s.ok()) {
     state.reset();
     return s;

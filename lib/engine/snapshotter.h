@@ -3,7 +3,7 @@
 // Snapshots taken off the tenant's lock. A snapshot is built from the store,
 // not from the live state: the tenant's latest snapshot (or an empty state),
 // then the events stored after it (EventStore::Read), folded into a private
-// core::TenantState, serialized and saved. Only durable events are folded,
+// tenant::TenantState, serialized and saved. Only durable events are folded,
 // so a snapshot is of stored state by construction, and no command or read
 // of the tenant ever waits for one.
 //
@@ -37,7 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "core/tenant_state.h"
+#include "tenant/tenant_state.h"
 #include "omniroute/engine.h"
 #include "omniroute/event_store.h"
 
@@ -90,14 +90,14 @@ class Snapshotter {
     // Take). Only the thread that set it touches `state`.
     bool busy = false;
     // The folded state kept between snapshots (keep_states only).
-    std::unique_ptr<core::TenantState> state;
+    std::unique_ptr<tenant::TenantState> state;
   };
 
   TenantSlot& Slot(absl::string_view tenant_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Folds `state` (loaded from the store when null) up to the store's last
   // event and saves it; returns its sequence.
   absl::StatusOr<uint64_t> FoldAndSave(absl::string_view tenant_id,
-                                       std::unique_ptr<core::TenantState>& state);
+                                       std::unique_ptr<tenant::TenantState>& state);
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
 
   bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

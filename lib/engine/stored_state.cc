@@ -17,14 +17,14 @@ google::protobuf::ArenaOptions SnapshotArenaOptions() {
 }
 
 absl::StatusOr<StoredState> LoadStoredState(const EventStore& store, absl::string_view tenant_id) {
-  StoredState out{core::TenantState(std::string(tenant_id))};
+  StoredState out{tenant::TenantState(std::string(tenant_id))};
   absl::StatusOr<EventStore::Snapshot> snapshot = store.LoadSnapshot(tenant_id);
   if (snapshot.ok()) {
     google::protobuf::Arena arena(SnapshotArenaOptions());
     auto* proto = google::protobuf::Arena::CreateMessage<::omniroute::v1::TenantSnapshot>(&arena);
     if (proto->ParseFromString(snapshot->state) && proto->tenant_id() == tenant_id &&
         proto->sequence() == snapshot->sequence) {
-      absl::StatusOr<core::TenantState> state = core::TenantState::FromSnapshot(*proto);
+      absl::StatusOr<tenant::TenantState> state = tenant::TenantState::FromSnapshot(*proto);
       if (state.ok()) {
         out.state = *std::move(state);
         out.snapshot_sequence = snapshot->sequence;
@@ -37,17 +37,13 @@ absl::StatusOr<StoredState> LoadStoredState(const EventStore& store, absl::strin
   return out;
 }
 
-absl::Status FoldStoredTail(const EventStore& store, core::TenantState& state) {
+absl::Status FoldStoredTail(const EventStore& store, tenant::TenantState& state) {
   absl::Status applied = absl::OkStatus();
   absl::Status read = store.Read(state.tenant_id(), state.last_sequence() + 1,
                                  [&](const ::omniroute::v1::Event& event) {
                                    applied = state.Apply(event);
                                    return applied.ok();
                                  });
-  // Replayed decisions leave nothing for the router to look at (and a state
-  // that folds on and on must not collect them).
-  state.routing().pending_tasks().clear();
-  state.routing().pending_agents().clear();
   if (!read.ok()) return read;
   return applied;
 }

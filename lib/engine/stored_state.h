@@ -13,14 +13,14 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "core/tenant_state.h"
 #include "google/protobuf/arena.h"
+#include "tenant/tenant_state.h"
 #include "omniroute/event_store.h"
 
 namespace omniroute {
 
 struct StoredState {
-  core::TenantState state;
+  tenant::TenantState state;
   // The sequence of the snapshot the state was rebuilt from; 0 when it was
   // folded from the first event.
   uint64_t snapshot_sequence = 0;
@@ -42,7 +42,7 @@ absl::StatusOr<StoredState> LoadStoredState(const EventStore& store, absl::strin
 // events before the failing one stay applied, so `state` is still the
 // stored state at its own last_sequence(). Returns the store's error, or
 // DATA_LOSS if a stored event does not apply.
-absl::Status FoldStoredTail(const EventStore& store, core::TenantState& state);
+absl::Status FoldStoredTail(const EventStore& store, tenant::TenantState& state);
 
 }  // namespace omniroute
 

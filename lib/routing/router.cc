@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
-#include "core/tenant_state.h"
+#include "core/core_state.h"
 #include "routing/routing_config.h"
 #include "routing/routing_state.h"
 #include "routing/task_builder.h"
@@ -43,7 +43,7 @@ absl::Status Router::React(absl::Span<const Event> applied) {
     switch (event.payload_case()) {
       case Event::kMessageRecorded: {
         const v1::MessageRecorded& m = event.message_recorded();
-        const ConversationId id = state_.ResolveConversation(ConversationId(m.conversation_id()));
+        const ConversationId id = core_.ResolveConversation(ConversationId(m.conversation_id()));
         if (m.direction() == v1::DIRECTION_INBOUND) {
           s = OnInbound(id, m);
         } else {
@@ -90,9 +90,9 @@ absl::Status Router::React(absl::Span<const Event> applied) {
 }
 
 absl::Status Router::OnInbound(ConversationId id, const v1::MessageRecorded& m) {
-  const core::ConversationState* conversation = state_.conversation(id);
+  const core::ConversationState* conversation = core_.conversation(id);
   if (conversation == nullptr || !conversation->IsLive()) return absl::OkStatus();
-  const RoutingState& routing = state_.routing();
+  const RoutingState& routing = routing_;
   const ConversationRoutingState* record = routing.conversation(id);
   Events events;
   TaskId previous;
@@ -123,12 +123,12 @@ absl::Status Router::OnInbound(ConversationId id, const v1::MessageRecorded& m) 
   spec.visibility = m.visibility();
   spec.preferred_agent = record != nullptr ? record->owner : "";
   spec.previous = previous;
-  AppendTask(state_, spec, now_, &events);
-  return sink_.Emit(std::move(events));
+  AppendTask(core_, routing_, spec, now_, &events);
+  return Emit(std::move(events));
 }
 
 absl::Status Router::OnHandoff(ConversationId id, Channel to_channel) {
-  const RoutingState& routing = state_.routing();
+  const RoutingState& routing = routing_;
   const ConversationRoutingState* record = routing.conversation(id);
   Events events;
   TaskId previous;
@@ -155,7 +155,7 @@ absl::Status Router::OnHandoff(ConversationId id, Channel to_channel) {
     }
   }
   if (!events.empty()) {
-    if (absl::Status s = sink_.Emit(std::move(events)); !s.ok()) return s;
+    if (absl::Status s = Emit(std::move(events)); !s.ok()) return s;
     events.clear();
   }
   if (covered) return absl::OkStatus();
@@ -167,8 +167,8 @@ absl::Status Router::OnHandoff(ConversationId id, Channel to_channel) {
   spec.visibility = TraitsOf(to_channel).visibility;
   spec.preferred_agent = record != nullptr ? record->owner : "";
   spec.previous = previous;
-  const TaskId task_id = AppendTask(state_, spec, now_, &events);
-  if (absl::Status s = sink_.Emit(std::move(events)); !s.ok()) return s;
+  const TaskId task_id = AppendTask(core_, routing_, spec, now_, &events);
+  if (absl::Status s = Emit(std::move(events)); !s.ok()) return s;
   // The owner keeps the conversation when they serve the new channel and
   // have room for it now.
   const TaskState& t = *routing.task(task_id);
@@ -181,13 +181,13 @@ absl::Status Router::OnHandoff(ConversationId id, Channel to_channel) {
     assigned->set_automatic(true);
     assigned->set_conversation_id(t.conversation.value());
     assigned->set_channel(t.channel);
-    return sink_.Emit(std::move(assign));
+    return Emit(std::move(assign));
   }
   return absl::OkStatus();
 }
 
 absl::Status Router::OnAnswered(ConversationId id, absl::Time at) {
-  const RoutingState& routing = state_.routing();
+  const RoutingState& routing = routing_;
   const ConversationRoutingState* record = routing.conversation(id);
   if (record == nullptr) return absl::OkStatus();
   Events events;
@@ -199,13 +199,13 @@ absl::Status Router::OnAnswered(ConversationId id, absl::Time at) {
     }
   }
   if (events.empty()) return absl::OkStatus();
-  return sink_.Emit(std::move(events));
+  return Emit(std::move(events));
 }
 
 absl::Status Router::OnReopened(ConversationId id) {
-  const core::ConversationState* c = state_.conversation(id);
+  const core::ConversationState* c = core_.conversation(id);
   if (c == nullptr || !c->IsLive()) return absl::OkStatus();
-  const RoutingState& routing = state_.routing();
+  const RoutingState& routing = routing_;
   const ConversationRoutingState* record = routing.conversation(id);
   if (record != nullptr) {
     for (TaskId task_id : record->tasks) {
@@ -220,18 +220,18 @@ absl::Status Router::OnReopened(ConversationId id) {
   spec.visibility = TraitsOf(c->channel).visibility;
   spec.preferred_agent = record != nullptr ? record->owner : "";
   Events events;
-  AppendTask(state_, spec, now_, &events);
-  return sink_.Emit(std::move(events));
+  AppendTask(core_, routing_, spec, now_, &events);
+  return Emit(std::move(events));
 }
 
 absl::Status Router::OnResolved(ConversationId id) {
   if (absl::Status s = OnEnded(id); !s.ok()) return s;
-  const core::ConversationState* c = state_.conversation(id);
-  if (!state_.options().close_public_loop || c == nullptr || !c->began_in_public ||
+  const core::ConversationState* c = core_.conversation(id);
+  if (!core_.options().close_public_loop || c == nullptr || !c->began_in_public ||
       TraitsOf(c->channel).visibility != v1::VISIBILITY_PRIVATE) {
     return absl::OkStatus();
   }
-  const ConversationRoutingState* record = state_.routing().conversation(id);
+  const ConversationRoutingState* record = routing_.conversation(id);
   TaskSpec spec;
   spec.conversation = id;
   spec.channel = v1::CHANNEL_PUBLIC_SOCIAL;
@@ -242,12 +242,12 @@ absl::Status Router::OnResolved(ConversationId id) {
   // conversation's, and it is resolved.
   spec.no_first_response_due = true;
   Events events;
-  AppendTask(state_, spec, now_, &events);
-  return sink_.Emit(std::move(events));
+  AppendTask(core_, routing_, spec, now_, &events);
+  return Emit(std::move(events));
 }
 
 absl::Status Router::OnEnded(ConversationId id) {
-  const RoutingState& routing = state_.routing();
+  const RoutingState& routing = routing_;
   const ConversationRoutingState* record = routing.conversation(id);
   if (record == nullptr) return absl::OkStatus();
   Events events;
@@ -258,11 +258,11 @@ absl::Status Router::OnEnded(ConversationId id) {
     }
   }
   if (events.empty()) return absl::OkStatus();
-  return sink_.Emit(std::move(events));
+  return Emit(std::move(events));
 }
 
 absl::Status Router::OnThreadMerged(ConversationId target, ConversationId source) {
-  const RoutingState& routing = state_.routing();
+  const RoutingState& routing = routing_;
   const ConversationRoutingState* record = routing.conversation(source);
   if (record == nullptr) return absl::OkStatus();
   // The source's waiting work moves to the thread it joined, one task per
@@ -291,7 +291,7 @@ absl::Status Router::OnThreadMerged(ConversationId target, ConversationId source
     }
     return false;
   };
-  const core::ConversationState* target_conversation = state_.conversation(target);
+  const core::ConversationState* target_conversation = core_.conversation(target);
   for (const auto& [channel, previous] : to_create) {
     if (target_has_live(channel) || target_conversation == nullptr ||
         !target_conversation->IsLive()) {
@@ -313,15 +313,15 @@ absl::Status Router::OnThreadMerged(ConversationId target, ConversationId source
     spec.queue = old.queue;
     spec.first_response_due = old.first_response_due;
     spec.commitment = old.commitment;
-    AppendTask(state_, spec, now_, &events);
+    AppendTask(core_, routing_, spec, now_, &events);
   }
-  return sink_.Emit(std::move(events));
+  return Emit(std::move(events));
 }
 
 absl::Status Router::Dispatch() {
-  const RoutingState& routing = state_.routing();
-  auto& tasks = routing.pending_tasks();
-  auto& agents = routing.pending_agents();
+  const RoutingState& routing = routing_;
+  auto& tasks = pending_.tasks;
+  auto& agents = pending_.agents;
   for (int round = 0; round < kMaxDispatchRounds; ++round) {
     const TaskState* task = nullptr;
     const AgentState* agent = nullptr;
@@ -367,13 +367,13 @@ absl::Status Router::Dispatch() {
     if (task == nullptr || agent == nullptr) continue;
     Events events;
     AppendOffer(routing, *task, *agent, now_, &events);
-    if (absl::Status s = sink_.Emit(std::move(events)); !s.ok()) return s;
+    if (absl::Status s = Emit(std::move(events)); !s.ok()) return s;
   }
   return absl::InternalError("routing dispatch did not settle");
 }
 
 absl::StatusOr<int> Router::FireDueTimers() {
-  const RoutingState& routing = state_.routing();
+  const RoutingState& routing = routing_;
   int fired = 0;
   while (std::optional<Timer> timer = routing.NextTimer()) {
     if (timer->at > now_) break;
@@ -388,7 +388,7 @@ absl::StatusOr<int> Router::FireDueTimers() {
 }
 
 absl::Status Router::FireTimer(const Timer& timer) {
-  const RoutingState& routing = state_.routing();
+  const RoutingState& routing = routing_;
   const v1::RoutingSettings& settings = routing.settings();
   Events events;
   switch (timer.kind) {
@@ -433,14 +433,14 @@ absl::Status Router::FireTimer(const Timer& timer) {
     case TimerKind::kCommitmentDue: {
       const CommitmentState& c = *routing.commitment(CommitmentId(timer.id));
       TaskSpec spec;
-      spec.conversation = state_.ResolveConversation(c.conversation);
+      spec.conversation = core_.ResolveConversation(c.conversation);
       spec.channel = c.channel;
       spec.reason = v1::TASK_REASON_COMMITMENT;
       spec.visibility = TraitsOf(c.channel).visibility;
       spec.preferred_agent = c.agent;
       spec.queue = c.queue;
       spec.commitment = c.id;
-      const TaskId task = AppendTask(state_, spec, now_, &events);
+      const TaskId task = AppendTask(core_, routing_, spec, now_, &events);
       auto* due = events.emplace_back().mutable_commitment_due();
       due->set_commitment_id(c.id.value());
       due->set_task_id(task.value());
@@ -483,7 +483,7 @@ absl::Status Router::FireTimer(const Timer& timer) {
     case TimerKind::kFirstResponseBreach: {
       const TaskState& t = *routing.task(TaskId(timer.id));
       const core::ConversationState* c =
-          state_.conversation(state_.ResolveConversation(t.conversation));
+          core_.conversation(core_.ResolveConversation(t.conversation));
       if (c != nullptr && c->first_responded_at != absl::InfiniteFuture() &&
           c->first_responded_at >= t.created_at) {
         // Answered meanwhile (on another channel, or in a thread merged in).
@@ -497,7 +497,7 @@ absl::Status Router::FireTimer(const Timer& timer) {
       break;
     }
   }
-  return sink_.Emit(std::move(events));
+  return Emit(std::move(events));
 }
 
 }  // namespace omniroute::routing

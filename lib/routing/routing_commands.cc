@@ -7,9 +7,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "core/core_state.h"
 #include "core/proto_convert.h"
 #include "core/tenant_core.h"
-#include "core/tenant_state.h"
 #include "core/text.h"
 #include "routing/router.h"
 #include "routing/routing_config.h"
@@ -82,18 +82,17 @@ absl::Status NotOfferedTo(const TaskState& t, absl::string_view agent) {
 
 }  // namespace
 
-absl::Status DecideConfigureRouting(const core::TenantState& state,
+absl::Status DecideConfigureRouting(const core::CoreState& core, const RoutingState& routing,
                                     const RoutingSettings& settings, Events* events) {
-  if (absl::Status s = ValidateRoutingSettings(settings, state.routing().queue_configs()); !s.ok()) {
+  if (absl::Status s = ValidateRoutingSettings(settings, routing.queue_configs()); !s.ok()) {
     return s;
   }
   ToProto(settings, events->emplace_back().mutable_routing_configured()->mutable_settings());
   return absl::OkStatus();
 }
 
-absl::Status DecideUpsertQueue(const core::TenantState& state, const QueueConfig& queue,
-                               Events* events) {
-  const RoutingState& routing = state.routing();
+absl::Status DecideUpsertQueue(const core::CoreState& core, const RoutingState& routing,
+                               const QueueConfig& queue, Events* events) {
   if (absl::Status s = ValidateQueueConfig(queue, routing.queue_configs()); !s.ok()) return s;
   if (routing.queue(queue.id) != nullptr) {
     // A channel can only be dropped once no task of it waits in the queue.
@@ -111,20 +110,20 @@ absl::Status DecideUpsertQueue(const core::TenantState& state, const QueueConfig
   return absl::OkStatus();
 }
 
-absl::Status DecideUpsertAgent(const core::TenantState& state, const AgentConfig& agent,
-                               Events* events) {
+absl::Status DecideUpsertAgent(const core::CoreState& core, const RoutingState& routing,
+                               const AgentConfig& agent, Events* events) {
   if (absl::Status s = ValidateAgentConfig(agent); !s.ok()) return s;
   ToProto(agent, events->emplace_back().mutable_agent_configured()->mutable_agent());
   return absl::OkStatus();
 }
 
-absl::Status DecidePresence(const core::TenantState& state, absl::string_view agent_id,
-                            AgentPresence presence, Events* events) {
+absl::Status DecidePresence(const core::CoreState& core, const RoutingState& routing,
+                            absl::string_view agent_id, AgentPresence presence, Events* events) {
   if (!v1::AgentPresence_IsValid(presence) || presence == v1::AGENT_PRESENCE_UNSPECIFIED) {
     return absl::InvalidArgumentError(
         absl::StrCat("presence: ", static_cast<int>(presence), " is not a presence"));
   }
-  absl::StatusOr<const AgentState*> a = FindAgent(state.routing(), agent_id, "agent_id");
+  absl::StatusOr<const AgentState*> a = FindAgent(routing, agent_id, "agent_id");
   if (!a.ok()) return a.status();
   if ((*a)->presence == presence) return absl::OkStatus();
   if (presence != v1::AGENT_PRESENCE_AVAILABLE) {
@@ -143,11 +142,11 @@ absl::Status DecidePresence(const core::TenantState& state, absl::string_view ag
   return absl::OkStatus();
 }
 
-absl::Status DecideAccept(const core::TenantState& state, TaskId task, absl::string_view agent,
-                          Events* events) {
-  absl::StatusOr<const TaskState*> t = FindTask(state.routing(), task);
+absl::Status DecideAccept(const core::CoreState& core, const RoutingState& routing, TaskId task,
+                          absl::string_view agent, Events* events) {
+  absl::StatusOr<const TaskState*> t = FindTask(routing, task);
   if (!t.ok()) return t.status();
-  absl::StatusOr<const AgentState*> a = FindAgent(state.routing(), agent, "agent_id");
+  absl::StatusOr<const AgentState*> a = FindAgent(routing, agent, "agent_id");
   if (!a.ok()) return a.status();
   if ((*t)->status != v1::TASK_STATUS_OFFERED || (*t)->agent != agent) {
     return NotOfferedTo(**t, agent);
@@ -160,16 +159,16 @@ absl::Status DecideAccept(const core::TenantState& state, TaskId task, absl::str
   return absl::OkStatus();
 }
 
-absl::Status DecideDecline(const core::TenantState& state, TaskId task, absl::string_view agent,
-                           absl::string_view reason, Events* events) {
+absl::Status DecideDecline(const core::CoreState& core, const RoutingState& routing, TaskId task,
+                           absl::string_view agent, absl::string_view reason, Events* events) {
   if (reason.size() > kMaxReasonBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("reason: longer than ", kMaxReasonBytes, " bytes"));
   }
   if (absl::Status s = core::CheckUtf8(reason, "reason"); !s.ok()) return s;
-  absl::StatusOr<const TaskState*> t = FindTask(state.routing(), task);
+  absl::StatusOr<const TaskState*> t = FindTask(routing, task);
   if (!t.ok()) return t.status();
-  absl::StatusOr<const AgentState*> a = FindAgent(state.routing(), agent, "agent_id");
+  absl::StatusOr<const AgentState*> a = FindAgent(routing, agent, "agent_id");
   if (!a.ok()) return a.status();
   if ((*t)->status != v1::TASK_STATUS_OFFERED || (*t)->agent != agent) {
     return NotOfferedTo(**t, agent);
@@ -185,9 +184,8 @@ absl::Status DecideDecline(const core::TenantState& state, TaskId task, absl::st
   return absl::OkStatus();
 }
 
-absl::Status DecideComplete(const core::TenantState& state, TaskId task, absl::string_view agent,
-                            absl::Time now, Events* events) {
-  const RoutingState& routing = state.routing();
+absl::Status DecideComplete(const core::CoreState& core, const RoutingState& routing, TaskId task,
+                            absl::string_view agent, absl::Time now, Events* events) {
   absl::StatusOr<const TaskState*> t = FindTask(routing, task);
   if (!t.ok()) return t.status();
   absl::StatusOr<const AgentState*> a = FindAgent(routing, agent, "agent_id");
@@ -216,10 +214,9 @@ absl::Status DecideComplete(const core::TenantState& state, TaskId task, absl::s
   return absl::OkStatus();
 }
 
-absl::StatusOr<TaskId> DecideTransfer(const core::TenantState& state, TaskId task,
-                                      const TransferTarget& target, const Actor& actor,
+absl::StatusOr<TaskId> DecideTransfer(const core::CoreState& core, const RoutingState& routing,
+                                      TaskId task, const TransferTarget& target, const Actor& actor,
                                       absl::Time now, Events* events) {
-  const RoutingState& routing = state.routing();
   if (absl::Status s = core::CheckActor(actor); !s.ok()) return s;
   if (target.queue.empty() == target.agent.empty()) {
     return absl::InvalidArgumentError("target: exactly one of queue and agent must be set");
@@ -279,11 +276,12 @@ absl::StatusOr<TaskId> DecideTransfer(const core::TenantState& state, TaskId tas
   } else {
     AppendCancel(t, v1::CANCEL_REASON_TRANSFERRED, events);
   }
-  return AppendTask(state, spec, now, events);
+  return AppendTask(core, routing, spec, now, events);
 }
 
-absl::Status DecideAbandon(const core::TenantState& state, TaskId task, Events* events) {
-  absl::StatusOr<const TaskState*> t = FindTask(state.routing(), task);
+absl::Status DecideAbandon(const core::CoreState& core, const RoutingState& routing, TaskId task,
+                           Events* events) {
+  absl::StatusOr<const TaskState*> t = FindTask(routing, task);
   if (!t.ok()) return t.status();
   if ((*t)->status != v1::TASK_STATUS_WAITING && (*t)->status != v1::TASK_STATUS_OFFERED) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -294,14 +292,14 @@ absl::Status DecideAbandon(const core::TenantState& state, TaskId task, Events* 
   return absl::OkStatus();
 }
 
-absl::StatusOr<CommitmentId> DecideCommitment(const core::TenantState& state,
+absl::StatusOr<CommitmentId> DecideCommitment(const core::CoreState& core,
+                                              const RoutingState& routing,
                                               const CommitmentRequest& request, absl::Time now,
                                               Events* events) {
-  const RoutingState& routing = state.routing();
   if (absl::Status s = core::CheckActor(request.actor); !s.ok()) return s;
-  const core::ConversationState* c = state.conversation(request.conversation);
+  const core::ConversationState* c = core.conversation(request.conversation);
   if (c == nullptr && request.conversation.valid() &&
-      request.conversation < state.NextConversationId()) {
+      request.conversation < core.NextConversationId()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "conversation: ", ToString(request.conversation), " is closed (archived)"));
   }
@@ -373,10 +371,9 @@ absl::StatusOr<CommitmentId> DecideCommitment(const core::TenantState& state,
   return id;
 }
 
-absl::Status DecideCloseCommitment(const core::TenantState& state, CommitmentId commitment,
-                                   CommitmentStatus status, const Actor& actor,
-                                   absl::string_view reason, Events* events) {
-  const RoutingState& routing = state.routing();
+absl::Status DecideCloseCommitment(const core::CoreState& core, const RoutingState& routing,
+                                   CommitmentId commitment, CommitmentStatus status,
+                                   const Actor& actor, absl::string_view reason, Events* events) {
   if (absl::Status s = core::CheckActor(actor); !s.ok()) return s;
   if (status != v1::COMMITMENT_STATUS_FULFILLED && status != v1::COMMITMENT_STATUS_CANCELLED) {
     return absl::InvalidArgumentError(

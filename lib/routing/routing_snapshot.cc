@@ -264,8 +264,6 @@ absl::StatusOr<RoutingState> RoutingState::FromSnapshot(const v1::RoutingSnapsho
   state.next_task_id_ = snapshot.next_task_id();
   state.next_commitment_id_ = snapshot.next_commitment_id();
   state.Reindex();
-  state.pending_tasks_.clear();
-  state.pending_agents_.clear();
   return state;
 }
 

@@ -3,9 +3,13 @@
 // A tenant's routing state and the fold that builds it from routing events:
 // agents, queues, settings, tasks, offers, commitments, and what routing
 // derives from them to decide fast (the matcher, lib/routing/matcher.h; the
-// tasks held for a preferred agent; the timers). Apply() is the only way it
-// changes, so a replay reproduces every assignment; the decisions themselves
-// are made by the router (lib/routing/router.h) and arrive here as events.
+// tasks held for a preferred agent; the timers). One check and one apply
+// per routing event type; the tenant's aggregate (lib/tenant/) owns the
+// state and dispatches each event to its handler, and nothing else changes
+// it, so a replay reproduces every assignment. The decisions themselves are
+// made by the router (lib/routing/router.h) and arrive here as events.
+// Checks read the core's state (conversations), which is below; routing
+// never owns it.
 //
 // Thread-compatible: the tenant's owner serializes access.
 
@@ -28,11 +32,9 @@
 #include "omniroute/types.h"
 #include "omniroute/v1/events.pb.h"
 #include "omniroute/v1/snapshot.pb.h"
+#include "core/core_state.h"
 #include "routing/matcher.h"
-
-namespace omniroute::core {
-class TenantState;
-}
+#include "routing/routing_changes.h"
 
 namespace omniroute::routing {
 
@@ -177,14 +179,90 @@ class RoutingState {
   RoutingState(RoutingState&&) = default;
   RoutingState& operator=(RoutingState&&) = default;
 
-  // Whether an event is a routing event (handled here, not by the core).
-  static bool IsRoutingEvent(const ::omniroute::v1::Event& event);
-
-  // Verifies that a routing event fits the state (DATA_LOSS otherwise);
-  // changes nothing. `core` is the tenant's core state, for conversations.
-  absl::Status Check(const ::omniroute::v1::Event& event, const core::TenantState& core) const;
-  // Applies a checked routing event that happened at `at`.
-  void Apply(const ::omniroute::v1::Event& event, absl::Time at);
+  // ------------------------------------------------------------ fold
+  // One check and one apply per routing event type, dispatched by the
+  // tenant (lib/tenant/event_handlers.cc). A check changes nothing and
+  // returns DATA_LOSS for an event that does not fit; `core` is the tenant's
+  // core state, for conversations. An apply takes an event its check
+  // accepted, which happened at `at`, and adds to `*changes` what the router
+  // must look at again.
+  absl::Status CheckRoutingConfigured(const ::omniroute::v1::Event& event,
+                                      const core::CoreState& core) const;
+  void ApplyRoutingConfigured(const ::omniroute::v1::Event& event, absl::Time at,
+                              RoutingChanges* changes);
+  absl::Status CheckQueueConfigured(const ::omniroute::v1::Event& event,
+                                    const core::CoreState& core) const;
+  void ApplyQueueConfigured(const ::omniroute::v1::Event& event, absl::Time at,
+                            RoutingChanges* changes);
+  absl::Status CheckAgentConfigured(const ::omniroute::v1::Event& event,
+                                    const core::CoreState& core) const;
+  void ApplyAgentConfigured(const ::omniroute::v1::Event& event, absl::Time at,
+                            RoutingChanges* changes);
+  absl::Status CheckAgentPresenceChanged(const ::omniroute::v1::Event& event,
+                                         const core::CoreState& core) const;
+  void ApplyAgentPresenceChanged(const ::omniroute::v1::Event& event, absl::Time at,
+                                 RoutingChanges* changes);
+  absl::Status CheckTaskCreated(const ::omniroute::v1::Event& event,
+                                const core::CoreState& core) const;
+  void ApplyTaskCreated(const ::omniroute::v1::Event& event, absl::Time at,
+                        RoutingChanges* changes);
+  absl::Status CheckTaskOffered(const ::omniroute::v1::Event& event,
+                                const core::CoreState& core) const;
+  void ApplyTaskOffered(const ::omniroute::v1::Event& event, absl::Time at,
+                        RoutingChanges* changes);
+  absl::Status CheckTaskAssigned(const ::omniroute::v1::Event& event,
+                                 const core::CoreState& core) const;
+  void ApplyTaskAssigned(const ::omniroute::v1::Event& event, absl::Time at,
+                         RoutingChanges* changes);
+  // OfferDeclined, OfferExpired and OfferWithdrawn: the offer ends.
+  absl::Status CheckOfferEnded(const ::omniroute::v1::Event& event,
+                               const core::CoreState& core) const;
+  void ApplyOfferEnded(const ::omniroute::v1::Event& event, absl::Time at,
+                       RoutingChanges* changes);
+  absl::Status CheckTaskEnded(const ::omniroute::v1::Event& event,
+                              const core::CoreState& core) const;
+  void ApplyTaskEnded(const ::omniroute::v1::Event& event, absl::Time at,
+                      RoutingChanges* changes);
+  absl::Status CheckWrapUpEnded(const ::omniroute::v1::Event& event,
+                                const core::CoreState& core) const;
+  void ApplyWrapUpEnded(const ::omniroute::v1::Event& event, absl::Time at,
+                        RoutingChanges* changes);
+  absl::Status CheckTaskCancelled(const ::omniroute::v1::Event& event,
+                                  const core::CoreState& core) const;
+  void ApplyTaskCancelled(const ::omniroute::v1::Event& event, absl::Time at,
+                          RoutingChanges* changes);
+  absl::Status CheckTaskReleased(const ::omniroute::v1::Event& event,
+                                 const core::CoreState& core) const;
+  void ApplyTaskReleased(const ::omniroute::v1::Event& event, absl::Time at,
+                         RoutingChanges* changes);
+  absl::Status CheckTaskExpanded(const ::omniroute::v1::Event& event,
+                                 const core::CoreState& core) const;
+  void ApplyTaskExpanded(const ::omniroute::v1::Event& event, absl::Time at,
+                         RoutingChanges* changes);
+  absl::Status CheckTaskEscalated(const ::omniroute::v1::Event& event,
+                                  const core::CoreState& core) const;
+  void ApplyTaskEscalated(const ::omniroute::v1::Event& event, absl::Time at,
+                          RoutingChanges* changes);
+  absl::Status CheckTaskFirstResponseMet(const ::omniroute::v1::Event& event,
+                                         const core::CoreState& core) const;
+  void ApplyTaskFirstResponseMet(const ::omniroute::v1::Event& event, absl::Time at,
+                                 RoutingChanges* changes);
+  absl::Status CheckCommitmentRecorded(const ::omniroute::v1::Event& event,
+                                       const core::CoreState& core) const;
+  void ApplyCommitmentRecorded(const ::omniroute::v1::Event& event, absl::Time at,
+                               RoutingChanges* changes);
+  absl::Status CheckCommitmentDue(const ::omniroute::v1::Event& event,
+                                  const core::CoreState& core) const;
+  void ApplyCommitmentDue(const ::omniroute::v1::Event& event, absl::Time at,
+                          RoutingChanges* changes);
+  absl::Status CheckCommitmentMissed(const ::omniroute::v1::Event& event,
+                                     const core::CoreState& core) const;
+  void ApplyCommitmentMissed(const ::omniroute::v1::Event& event, absl::Time at,
+                             RoutingChanges* changes);
+  absl::Status CheckCommitmentClosed(const ::omniroute::v1::Event& event,
+                                     const core::CoreState& core) const;
+  void ApplyCommitmentClosed(const ::omniroute::v1::Event& event, absl::Time at,
+                             RoutingChanges* changes);
 
   // The whole routing state, and back (derived indexes rebuilt).
   void ToSnapshot(::omniroute::v1::RoutingSnapshot* snapshot) const;
@@ -219,7 +297,8 @@ class RoutingState {
   // tasks ended (not live, not wrapping up) and each commitment closed.
   bool Archivable(ConversationId conversation) const;
   // Removes the conversations' routing records, tasks and commitments
-  // (ConversationArchived, applied by the core); they must be Archivable.
+  // (routing's part of ConversationArchived, applied by the tenant); they
+  // must be Archivable.
   void Archive(absl::Span<const ConversationId> conversations);
   // The records of a conversation's routing, for its archive.
   void ToArchive(ConversationId conversation, ::omniroute::v1::ConversationArchive* archive) const;
@@ -231,14 +310,9 @@ class RoutingState {
   // The earliest pending timer, if any.
   std::optional<Timer> NextTimer() const;
 
-  // Tasks and agents that may have a new match since the router last
-  // looked: a task that started waiting, an agent who gained capacity or
-  // became available. The router drains them; they are not part of the
-  // state (a replay leaves them to be cleared).
-  absl::btree_set<uint64_t>& pending_tasks() const { return pending_tasks_; }
-  absl::btree_set<uint64_t>& pending_agents() const { return pending_agents_; }
-
  private:
+  // The task if its status is one of `statuses`; nullptr otherwise.
+  const TaskState* TaskIn(uint64_t id, std::initializer_list<TaskStatus> statuses) const;
   AgentState& mutable_agent(absl::string_view id);
   TaskState& mutable_task(uint64_t id) { return tasks_.at(id); }
   CommitmentState& mutable_commitment(uint64_t id) { return commitments_.at(id); }
@@ -246,9 +320,9 @@ class RoutingState {
   // Rebuilds the matcher, the held lists and the timers from the state.
   void Reindex();
   // Matcher values of an agent.
-  Agent MatcherAgent(const AgentState& agent) const;
+  Agent MatcherAgent(const AgentState& agent);
   // Skill names are numbered as first seen; the matcher compares numbers.
-  SkillId SkillIdOf(const std::string& name) const;
+  SkillId SkillIdOf(const std::string& name);
   void SyncAgent(AgentState& agent);
   // Puts a waiting task where it belongs: held for its agent, in its
   // queue's matcher tree, or nowhere (unrouted); removes it first.
@@ -258,7 +332,7 @@ class RoutingState {
   void RefreshTimers(const CommitmentState& commitment);
   void RemoveTimers(TimerKind kind, uint64_t id);
   void AddQueueLevels(QueueState& queue);
-  void ReleaseCapacity(AgentState& agent, TaskState& task);
+  void ReleaseCapacity(AgentState& agent, TaskState& task, RoutingChanges* changes);
   void TakeCapacity(AgentState& agent, TaskState& task);
   static void Erase(std::vector<TaskId>& ids, TaskId id);
   static void Insert(std::vector<TaskId>& ids, TaskId id);
@@ -278,7 +352,7 @@ class RoutingState {
   absl::flat_hash_map<ConversationId, ConversationRoutingState> conversations_;
 
   // Derived.
-  mutable absl::flat_hash_map<std::string, SkillId> skill_ids_;
+  absl::flat_hash_map<std::string, SkillId> skill_ids_;
   Matcher matcher_;
   uint64_t next_matcher_queue_ = 1;
   // Held tasks per preferred agent: (-effective priority, id).
@@ -287,8 +361,6 @@ class RoutingState {
   // Each entity's registered timers, to remove them when it changes.
   absl::flat_hash_map<uint64_t, std::vector<Timer>> task_timers_;
   absl::flat_hash_map<uint64_t, std::vector<Timer>> commitment_timers_;
-  mutable absl::btree_set<uint64_t> pending_tasks_;
-  mutable absl::btree_set<uint64_t> pending_agents_;
 };
 
 }  // namespace omniroute::routing

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
+#include "core/core_state.h"
 #include "core/proto_convert.h"
-#include "core/tenant_state.h"
 #include "routing/routing_config.h"
 
 namespace omniroute::routing {
@@ -18,10 +18,10 @@ bool Serves(const v1::QueueConfig& queue, Channel channel) {
          queue.channels().end();
 }
 
-const core::CustomerState* CustomerOf(const core::TenantState& state, ConversationId id) {
-  const core::ConversationState* c = state.conversation(id);
+const core::CustomerState* CustomerOf(const core::CoreState& core, ConversationId id) {
+  const core::ConversationState* c = core.conversation(id);
   if (c == nullptr) return nullptr;
-  return state.customer(state.Resolve(c->customer));
+  return core.customer(core.Resolve(c->customer));
 }
 
 // Whole factors of ten: 0 below 10, 1 below 100, ...
@@ -36,10 +36,10 @@ int Decades(int64_t reach) {
 
 }  // namespace
 
-std::string ChooseQueue(const core::TenantState& state, const TaskSpec& spec) {
-  const RoutingState& routing = state.routing();
+std::string ChooseQueue(const core::CoreState& core, const RoutingState& routing,
+                        const TaskSpec& spec) {
   const v1::RoutingSettings& settings = routing.settings();
-  const core::CustomerState* customer = CustomerOf(state, spec.conversation);
+  const core::CustomerState* customer = CustomerOf(core, spec.conversation);
   for (const v1::RoutingRule& rule : settings.rules()) {
     if (!rule.channels().empty() &&
         std::find(rule.channels().begin(), rule.channels().end(), spec.channel) ==
@@ -68,13 +68,12 @@ std::string ChooseQueue(const core::TenantState& state, const TaskSpec& spec) {
   return "";
 }
 
-int64_t PriorityPoints(const core::TenantState& state, const std::string& queue,
-                       const TaskSpec& spec) {
-  const RoutingState& routing = state.routing();
+int64_t PriorityPoints(const core::CoreState& core, const RoutingState& routing,
+                       const std::string& queue, const TaskSpec& spec) {
   const v1::RoutingSettings& settings = routing.settings();
   int64_t points = 0;
   if (const QueueState* q = routing.queue(queue)) points += q->config.base_priority();
-  if (const core::CustomerState* customer = CustomerOf(state, spec.conversation)) {
+  if (const core::CustomerState* customer = CustomerOf(core, spec.conversation)) {
     points += int64_t{customer->tier} * settings.tier_points();
     if (spec.visibility == v1::VISIBILITY_PUBLIC) {
       // Bounded, so that a crowd of famous authors cannot starve the
@@ -87,21 +86,20 @@ int64_t PriorityPoints(const core::TenantState& state, const std::string& queue,
   return points;
 }
 
-TaskId AppendTask(const core::TenantState& state, const TaskSpec& spec, absl::Time now,
-                  Events* events) {
-  const RoutingState& routing = state.routing();
+TaskId AppendTask(const core::CoreState& core, const RoutingState& routing, const TaskSpec& spec,
+                  absl::Time now, Events* events) {
   uint64_t id = routing.NextTaskId().value();
   for (const v1::Event& e : *events) {
     if (e.has_task_created()) ++id;
   }
-  const std::string queue = spec.queue.empty() ? ChooseQueue(state, spec) : spec.queue;
+  const std::string queue = spec.queue.empty() ? ChooseQueue(core, routing, spec) : spec.queue;
   auto* created = events->emplace_back().mutable_task_created();
   created->set_task_id(id);
   created->set_conversation_id(spec.conversation.value());
   created->set_queue_id(queue);
   created->set_channel(spec.channel);
   created->set_reason(spec.reason);
-  created->set_priority_points(PriorityPoints(state, queue, spec));
+  created->set_priority_points(PriorityPoints(core, routing, queue, spec));
   if (!spec.preferred_agent.empty() && routing.agent(spec.preferred_agent) != nullptr) {
     created->set_preferred_agent_id(spec.preferred_agent);
     core::ToProto(now + routing.settings_view().PreferredAgentWait(spec.channel),
@@ -112,7 +110,7 @@ TaskId AppendTask(const core::TenantState& state, const TaskSpec& spec, absl::Ti
     const QueueState* q = routing.queue(queue);
     const absl::Duration target =
         q != nullptr ? ToDuration(q->config.first_response_target()) : absl::ZeroDuration();
-    const core::ConversationState* c = state.conversation(spec.conversation);
+    const core::ConversationState* c = core.conversation(spec.conversation);
     if (target > absl::ZeroDuration()) {
       due = now + target;
     } else if (c != nullptr && c->first_responded_at == absl::InfiniteFuture()) {

@@ -19,10 +19,6 @@
 #include "routing/router.h"
 #include "routing/routing_state.h"
 
-namespace omniroute::core {
-class TenantState;
-}
-
 namespace omniroute::routing {
 
 struct TaskSpec {
@@ -46,16 +42,17 @@ struct TaskSpec {
 
 // The queue the routing rules choose for a task (first matching rule whose
 // queue serves the channel, then the default queue); empty if none.
-std::string ChooseQueue(const core::TenantState& state, const TaskSpec& spec);
+std::string ChooseQueue(const core::CoreState& core, const RoutingState& routing,
+                        const TaskSpec& spec);
 
 // Queue base + tier + bounded public boost.
-int64_t PriorityPoints(const core::TenantState& state, const std::string& queue,
-                       const TaskSpec& spec);
+int64_t PriorityPoints(const core::CoreState& core, const RoutingState& routing,
+                       const std::string& queue, const TaskSpec& spec);
 
 // Appends a TaskCreated and returns its id (the next one, counting the
 // TaskCreated events already in `events`).
-TaskId AppendTask(const core::TenantState& state, const TaskSpec& spec, absl::Time now,
-                  Events* events);
+TaskId AppendTask(const core::CoreState& core, const RoutingState& routing, const TaskSpec& spec,
+                  absl::Time now, Events* events);
 
 // Appends the withdrawal of the offer (if offered) and the cancellation of a
 // waiting or offered task.

@@ -21,8 +21,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "core/tenant_state.h"
-#include "core/views.h"
+#include "tenant/state_dump.h"
+#include "tenant/tenant_state.h"
 #include "engine/engine_test_helpers.h"
 #include "gtest/gtest.h"
 #include "omniroute/clock.h"
@@ -80,7 +80,7 @@ class GatedSnapshotStore final : public testing_internal::ForwardingEventStore {
 
 // The dump of the state folded from the log's first `last` events.
 std::string FoldedDump(const EventStore& store, absl::string_view tenant, uint64_t last) {
-  core::TenantState state{std::string(tenant)};
+  tenant::TenantState state{std::string(tenant)};
   absl::Status applied;
   absl::Status read = store.Read(tenant, 1, [&](const v1::Event& event) {
     if (event.sequence() > last) return false;
@@ -89,7 +89,7 @@ std::string FoldedDump(const EventStore& store, absl::string_view tenant, uint64
   });
   EXPECT_TRUE(read.ok()) << read;
   EXPECT_TRUE(applied.ok()) << applied;
-  return core::DumpState(state);
+  return tenant::DumpState(state);
 }
 
 // The dump of the tenant's stored snapshot, rebuilt.
@@ -99,9 +99,9 @@ std::string SnapshotDump(const EventStore& store, absl::string_view tenant) {
   if (!snapshot.ok()) return "";
   v1::TenantSnapshot proto;
   EXPECT_TRUE(proto.ParseFromString(snapshot->state));
-  absl::StatusOr<core::TenantState> state = core::TenantState::FromSnapshot(proto);
+  absl::StatusOr<tenant::TenantState> state = tenant::TenantState::FromSnapshot(proto);
   EXPECT_TRUE(state.ok()) << state.status();
-  return state.ok() ? core::DumpState(*state) : "";
+  return state.ok() ? tenant::DumpState(*state) : "";
 }
 
 std::string Dump(const Engine& engine, absl::string_view tenant) {

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "core/tenant_state.h"
-#include "core/views.h"
+#include "tenant/state_dump.h"
+#include "tenant/tenant_state.h"
 #include "engine/engine_test_helpers.h"
 #include "gtest/gtest.h"
 #include "omniroute/clock.h"
@@ -76,7 +76,7 @@ TEST(SnapshotTest, RoundTripGivesTheSameState) {
   ASSERT_NO_FATAL_FAILURE(PlayHistory(**engine, clock));
 
   // Fold the log into a state, snapshot it, restore it: same dump.
-  core::TenantState folded("acme");
+  tenant::TenantState folded("acme");
   ASSERT_TRUE(store->Read("acme", 1, [&](const v1::Event& e) { return folded.Apply(e).ok(); }).ok());
   v1::TenantSnapshot proto;
   folded.ToSnapshot(&proto);
@@ -84,10 +84,10 @@ TEST(SnapshotTest, RoundTripGivesTheSameState) {
   ASSERT_TRUE(proto.SerializeToString(&bytes));
   v1::TenantSnapshot parsed;
   ASSERT_TRUE(parsed.ParseFromString(bytes));
-  auto restored = core::TenantState::FromSnapshot(parsed);
+  auto restored = tenant::TenantState::FromSnapshot(parsed);
   ASSERT_TRUE(restored.ok()) << restored.status();
-  EXPECT_EQ(core::DumpState(*restored), core::DumpState(folded));
-  EXPECT_EQ(core::DumpState(*restored), *(*engine)->DumpState("acme"));
+  EXPECT_EQ(tenant::DumpState(*restored), tenant::DumpState(folded));
+  EXPECT_EQ(tenant::DumpState(*restored), *(*engine)->DumpState("acme"));
   // The restored indexes answer like the originals.
   EXPECT_EQ(restored->OwnerOf({v1::IDENTITY_KIND_EMAIL, "", "ann@example.com"}),
             folded.OwnerOf({v1::IDENTITY_KIND_EMAIL, "", "ann@example.com"}));
@@ -164,21 +164,21 @@ TEST(SnapshotTest, InconsistentSnapshotIsRefused) {
   proto.mutable_routing()->set_next_commitment_id(1);
   auto* c = proto.add_customers();
   c->set_id(2);  // Ids must start at 1.
-  EXPECT_EQ(core::TenantState::FromSnapshot(proto).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(tenant::TenantState::FromSnapshot(proto).status().code(), absl::StatusCode::kDataLoss);
   proto.mutable_customers(0)->set_id(1);
   proto.mutable_customers(0)->add_conversation_ids(7);  // No such conversation.
-  EXPECT_EQ(core::TenantState::FromSnapshot(proto).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(tenant::TenantState::FromSnapshot(proto).status().code(), absl::StatusCode::kDataLoss);
   proto.set_format_version(99);
-  EXPECT_EQ(core::TenantState::FromSnapshot(proto).status().code(),
+  EXPECT_EQ(tenant::TenantState::FromSnapshot(proto).status().code(),
             absl::StatusCode::kFailedPrecondition);
   // Version 1 kept message bodies in the snapshot; this build reads none
   // and replays instead.
   proto.set_format_version(1);
-  EXPECT_EQ(core::TenantState::FromSnapshot(proto).status().code(),
+  EXPECT_EQ(tenant::TenantState::FromSnapshot(proto).status().code(),
             absl::StatusCode::kFailedPrecondition);
   // Version 2 had dense ids and no next ids (nothing was ever archived).
   proto.set_format_version(2);
-  EXPECT_EQ(core::TenantState::FromSnapshot(proto).status().code(),
+  EXPECT_EQ(tenant::TenantState::FromSnapshot(proto).status().code(),
             absl::StatusCode::kFailedPrecondition);
 }
 

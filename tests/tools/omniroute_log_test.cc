@@ -16,8 +16,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "core/tenant_state.h"
-#include "core/views.h"
+#include "tenant/state_dump.h"
+#include "tenant/tenant_state.h"
 #include "engine/engine_test_helpers.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
@@ -322,7 +322,7 @@ TEST_F(OmnirouteLogTest, BackupWhileAnEngineAppendsIsAConsistentPrefix) {
     const std::vector<v1::Event> source = StoredEvents(Db(), tenant);
     ASSERT_FALSE(copied.empty());
     ASSERT_LE(copied.size(), source.size());
-    core::TenantState prefix(tenant);
+    tenant::TenantState prefix(tenant);
     for (size_t i = 0; i < copied.size(); ++i) {
       ASSERT_EQ(copied[i].sequence(), i + 1);
       ASSERT_EQ(copied[i].SerializeAsString(), source[i].SerializeAsString()) << i;
@@ -330,7 +330,8 @@ TEST_F(OmnirouteLogTest, BackupWhileAnEngineAppendsIsAConsistentPrefix) {
     }
     const ToolRun replay = Run({"replay", "--tenant", tenant, copy});
     ASSERT_EQ(replay.exit_code, kExitOk) << replay;
-    EXPECT_EQ(ReplayFingerprints(replay.out)[tenant], ExpectedFingerprint(core::DumpState(prefix)));
+    EXPECT_EQ(ReplayFingerprints(replay.out)[tenant],
+              ExpectedFingerprint(tenant::DumpState(prefix)));
   }
 }
 

@@ -1,7 +1,7 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
 // omniroute-log replay: rebuilds each tenant's state from its log with the
-// library's own fold (core::TenantState::Apply), as the engine does at
+// library's own fold (tenant::TenantState::Apply), as the engine does at
 // start-up, and shows what it holds and its fingerprint.
 
 #include <chrono>
@@ -17,8 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "core/tenant_state.h"
-#include "core/views.h"
+#include "tenant/state_dump.h"
+#include "tenant/tenant_state.h"
 #include "log/commands.h"
 #include "log/state_fingerprint.h"
 #include "log/store_access.h"
@@ -78,7 +78,7 @@ absl::Status SnapshotDamage(absl::string_view tenant, uint64_t sequence, absl::s
 }
 
 // The tenant's stored snapshot as a state; nullopt if it has none.
-absl::StatusOr<std::optional<core::TenantState>> LoadSnapshotState(const EventStore& store,
+absl::StatusOr<std::optional<tenant::TenantState>> LoadSnapshotState(const EventStore& store,
                                                                    const std::string& tenant) {
   absl::StatusOr<EventStore::Snapshot> snapshot = store.LoadSnapshot(tenant);
   if (absl::IsNotFound(snapshot.status())) return std::nullopt;
@@ -92,22 +92,22 @@ absl::StatusOr<std::optional<core::TenantState>> LoadSnapshotState(const EventSt
                           absl::StrCat("the stored state is tenant ", proto.tenant_id(),
                                        " at sequence ", proto.sequence()));
   }
-  absl::StatusOr<core::TenantState> state = core::TenantState::FromSnapshot(proto);
+  absl::StatusOr<tenant::TenantState> state = tenant::TenantState::FromSnapshot(proto);
   if (!state.ok()) {
     return SnapshotDamage(tenant, snapshot->sequence, state.status().message(),
                           state.status().code());
   }
-  return std::optional<core::TenantState>(*std::move(state));
+  return std::optional<tenant::TenantState>(*std::move(state));
 }
 
-absl::StatusOr<std::pair<core::TenantState, Replay>> ReplayTenant(const EventStore& store,
+absl::StatusOr<std::pair<tenant::TenantState, Replay>> ReplayTenant(const EventStore& store,
                                                                   const std::string& tenant,
                                                                   bool from_snapshot) {
   const auto start = std::chrono::steady_clock::now();
   Replay replay;
-  core::TenantState state(tenant);
+  tenant::TenantState state(tenant);
   if (from_snapshot) {
-    absl::StatusOr<std::optional<core::TenantState>> loaded = LoadSnapshotState(store, tenant);
+    absl::StatusOr<std::optional<tenant::TenantState>> loaded = LoadSnapshotState(store, tenant);
     if (!loaded.ok()) return loaded.status();
     if (loaded->has_value()) {
       state = **std::move(loaded);
@@ -139,7 +139,7 @@ std::string Rate(uint64_t events, double seconds) {
 
 std::string Millis(double seconds) { return absl::StrFormat("%.3f ms", seconds * 1000); }
 
-std::string Summary(const core::TenantState& state, const Replay& replay,
+std::string Summary(const tenant::TenantState& state, const Replay& replay,
                     absl::string_view fingerprint) {
   std::string out = absl::StrCat("tenant ", state.tenant_id(), ": ");
   if (replay.snapshot_sequence.has_value()) {
@@ -248,11 +248,11 @@ int RunReplay(const Invocation& invocation) {
   double all_seconds = 0;
   uint64_t all_fingerprint = kEmptyFingerprint;
   for (const std::string& tenant : *tenants) {
-    absl::StatusOr<std::pair<core::TenantState, Replay>> replayed =
+    absl::StatusOr<std::pair<tenant::TenantState, Replay>> replayed =
         ReplayTenant(**store, tenant, args->Has("from-snapshot"));
     if (!replayed.ok()) return Failure(invocation, path, replayed.status());
     const auto& [state, replay] = *replayed;
-    const std::string text = core::DumpState(state);
+    const std::string text = tenant::DumpState(state);
     all_events += replay.events;
     all_seconds += replay.seconds;
     all_fingerprint = ExtendFingerprint(all_fingerprint, text);

@@ -1,7 +1,7 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
 // A fingerprint of a tenant's state: a 64-bit hash of its canonical dump
-// (core::DumpState, Engine::DumpState), printed in hex, so that two replays,
+// (tenant::DumpState, Engine::DumpState), printed in hex, so that two replays,
 // or a replay and a running engine, can be compared without comparing dumps.
 // omniroute-log prints it; its tests compute it the same way from the
 // engine's dump.

@@ -1,12 +1,16 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
-// A tenant's state and the fold that builds it from events. Apply() is the
-// only way the state changes, so replaying a tenant's log rebuilds it exactly.
+// The core of a tenant's state: its options, customers, identities,
+// conversations, messages and merge records, and the fold of the core's
+// events, one check and one apply per event type. The tenant's aggregate
+// (lib/tenant/tenant_state.h) owns it and dispatches each event to its
+// handler; nothing else changes it, so replaying a tenant's log rebuilds it
+// exactly. Routing (lib/routing/) reads it; it knows nothing of routing.
 //
 // Thread-compatible: the owner serializes access.
 
-#ifndef OMNIROUTE_LIB_CORE_TENANT_STATE_H_
-#define OMNIROUTE_LIB_CORE_TENANT_STATE_H_
+#ifndef OMNIROUTE_LIB_CORE_CORE_STATE_H_
+#define OMNIROUTE_LIB_CORE_CORE_STATE_H_
 
 #include <cstdint>
 #include <string>
@@ -28,9 +32,11 @@
 #include "omniroute/types.h"
 #include "omniroute/v1/events.pb.h"
 #include "omniroute/v1/snapshot.pb.h"
-#include "routing/routing_state.h"
 
 namespace omniroute::core {
+
+// DATA_LOSS: `event` does not fit the state, because of `why`.
+absl::Status Misfit(const ::omniroute::v1::Event& event, absl::string_view why);
 
 struct CustomerState {
   CustomerId id;
@@ -120,35 +126,26 @@ struct ConversationState {
   }
 };
 
-class TenantState {
+class CoreState {
  public:
-  explicit TenantState(std::string tenant_id);
+  explicit CoreState(std::string tenant_id);
 
-  // Applies one event. The event must follow the last one (sequence + 1) and
-  // be consistent with the state: events produced by TenantCore always are.
-  // Returns DATA_LOSS, and leaves the state as it was, for an event that
-  // does not fit (a corrupt or foreign log).
-  absl::Status Apply(const ::omniroute::v1::Event& event);
-
-  // The whole state as a snapshot (lib/core/snapshot.cc).
+  // The core's fields of a snapshot (options, customers, conversations,
+  // messages, merge records, next ids), and back, indexes rebuilt
+  // (lib/core/snapshot.cc). FromSnapshot returns DATA_LOSS if they are
+  // inconsistent (ids out of order or dangling).
   void ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const;
-  // Rebuilds a state from a snapshot, indexes included. DATA_LOSS if the
-  // snapshot is inconsistent (ids out of order or dangling), FAILED_PRECONDITION
-  // for a format version this build does not know.
-  static absl::StatusOr<TenantState> FromSnapshot(const ::omniroute::v1::TenantSnapshot& snapshot);
+  static absl::StatusOr<CoreState> FromSnapshot(const ::omniroute::v1::TenantSnapshot& snapshot);
   // A state holding only an archive's conversations and messages (no
-  // customers, no routing), so that their views are built by the same code
-  // as the working set's (views.h). DATA_LOSS if the archive is
-  // inconsistent (a listed message or conversation missing).
-  static absl::StatusOr<TenantState> FromArchive(absl::string_view tenant_id,
-                                                 const ::omniroute::v1::ConversationArchive& archive);
+  // customers), so that their views are built by the same code as the
+  // working set's (views.h). DATA_LOSS if the archive is inconsistent (a
+  // listed message or conversation missing).
+  static absl::StatusOr<CoreState> FromArchive(absl::string_view tenant_id,
+                                               const ::omniroute::v1::ConversationArchive& archive);
 
   const std::string& tenant_id() const { return tenant_id_; }
-  uint64_t last_sequence() const { return last_sequence_; }
   bool configured() const { return configured_; }
   const TenantOptions& options() const { return options_; }
-  // Agents, queues, tasks, offers and commitments (lib/routing/).
-  const routing::RoutingState& routing() const { return routing_; }
 
   // Lookups return nullptr for an id that is not valid in this tenant.
   const CustomerState* customer(CustomerId id) const;
@@ -199,12 +196,54 @@ class TenantState {
   // takes them all). Empty if `id` is not in the working set.
   std::vector<ConversationId> Family(ConversationId id) const;
 
- private:
-  absl::Status Check(const ::omniroute::v1::Event& event) const;
-  void ApplyChecked(const ::omniroute::v1::Event& event, absl::Time at);
+  // ------------------------------------------------------------ fold
+  // One check and one apply per event type of the core, dispatched by the
+  // tenant (lib/tenant/event_handlers.cc), which has checked the sequence
+  // and that the tenant is configured. A check changes nothing and returns
+  // DATA_LOSS (Misfit) for an event that does not fit; an apply takes an
+  // event its check accepted, which happened at `at`.
+  absl::Status CheckTenantConfigured(const ::omniroute::v1::Event& event) const;
+  void ApplyTenantConfigured(const ::omniroute::v1::Event& event, absl::Time at);
+  absl::Status CheckCustomerCreated(const ::omniroute::v1::Event& event) const;
+  void ApplyCustomerCreated(const ::omniroute::v1::Event& event, absl::Time at);
+  absl::Status CheckIdentityLinked(const ::omniroute::v1::Event& event) const;
+  void ApplyIdentityLinked(const ::omniroute::v1::Event& event, absl::Time at);
+  absl::Status CheckCustomersMerged(const ::omniroute::v1::Event& event) const;
+  void ApplyCustomersMerged(const ::omniroute::v1::Event& event, absl::Time at);
+  absl::Status CheckCustomerUnmerged(const ::omniroute::v1::Event& event) const;
+  void ApplyCustomerUnmerged(const ::omniroute::v1::Event& event, absl::Time at);
+  absl::Status CheckConversationOpened(const ::omniroute::v1::Event& event) const;
+  void ApplyConversationOpened(const ::omniroute::v1::Event& event, absl::Time at);
+  absl::Status CheckMessageRecorded(const ::omniroute::v1::Event& event) const;
+  void ApplyMessageRecorded(const ::omniroute::v1::Event& event, absl::Time at);
+  absl::Status CheckHandoffRecorded(const ::omniroute::v1::Event& event) const;
+  void ApplyHandoffRecorded(const ::omniroute::v1::Event& event, absl::Time at);
+  absl::Status CheckConversationStatusChanged(const ::omniroute::v1::Event& event) const;
+  void ApplyConversationStatusChanged(const ::omniroute::v1::Event& event, absl::Time at);
+  absl::Status CheckConversationsMerged(const ::omniroute::v1::Event& event) const;
+  void ApplyConversationsMerged(const ::omniroute::v1::Event& event, absl::Time at);
+  absl::Status CheckConversationSplit(const ::omniroute::v1::Event& event) const;
+  void ApplyConversationSplit(const ::omniroute::v1::Event& event, absl::Time at);
   // CustomerErased (lib/core/customer_erasure.cc).
   absl::Status CheckCustomerErased(const ::omniroute::v1::Event& event) const;
   void ApplyCustomerErased(const ::omniroute::v1::Event& event, absl::Time at);
+  // ConversationArchived, the core's part: a closed conversation of the
+  // working set. Whether a merge record pins a conversation of its family
+  // and whether routing still holds one, the tenant checks (it sees both).
+  absl::Status CheckConversationArchived(const ::omniroute::v1::Event& event) const;
+  // Removes the conversation and its family (Family()) with their
+  // messages.
+  void ApplyConversationArchived(const ::omniroute::v1::Event& event, absl::Time at);
+
+ private:
+  // For checks: an active customer (not merged, not erased); a live
+  // conversation; every listed message exists, is in the conversation, and
+  // is listed once (a repeated id would be moved twice: a duplicate in the
+  // timeline).
+  bool ActiveCustomer(uint64_t id) const;
+  bool LiveConversation(uint64_t id) const;
+  bool MessagesIn(const google::protobuf::RepeatedField<uint64_t>& ids,
+                  uint64_t conversation_id) const;
 
   CustomerState& mutable_customer(uint64_t id) { return customers_[id - 1]; }
   ConversationState& mutable_conversation(uint64_t id) { return conversations_.at(id); }
@@ -216,7 +255,6 @@ class TenantState {
   void Pin(const MergeRecord& record);
   void Unpin(ConversationId id);
   void RefreshArchivable(const ConversationState& c);
-  void Archive(const ::omniroute::v1::ConversationArchived& event);
 
   void MoveMessages(ConversationState& from, ConversationState& to,
                     const google::protobuf::RepeatedField<uint64_t>& ids);
@@ -229,7 +267,6 @@ class TenantState {
   static void FollowLatestChannel(const ConversationState& source, ConversationState& target);
 
   std::string tenant_id_;
-  uint64_t last_sequence_ = 0;
   bool configured_ = false;
   TenantOptions options_;
 
@@ -245,9 +282,8 @@ class TenantState {
   // How many active merge records name each conversation (see archivable()).
   absl::flat_hash_map<ConversationId, uint32_t> merge_pins_;
   absl::btree_set<std::pair<absl::Time, ConversationId>> archivable_;
-  routing::RoutingState routing_;
 };
 
 }  // namespace omniroute::core
 
-#endif  // OMNIROUTE_LIB_CORE_TENANT_STATE_H_
+#endif  // OMNIROUTE_LIB_CORE_CORE_STATE_H_

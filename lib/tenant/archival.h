@@ -7,17 +7,17 @@
 // of it from then on, and applying the event frees it with its messages,
 // tasks and commitments.
 
-#ifndef OMNIROUTE_LIB_CORE_ARCHIVAL_H_
-#define OMNIROUTE_LIB_CORE_ARCHIVAL_H_
+#ifndef OMNIROUTE_LIB_TENANT_ARCHIVAL_H_
+#define OMNIROUTE_LIB_TENANT_ARCHIVAL_H_
 
 #include <optional>
 #include <vector>
 
 #include "absl/time/time.h"
-#include "core/tenant_state.h"
+#include "tenant/tenant_state.h"
 #include "omniroute/v1/events.pb.h"
 
-namespace omniroute::core {
+namespace omniroute::tenant {
 
 // One ConversationArchived for each closed conversation whose retention has
 // passed at `now`, oldest closure first, at most `limit`. A conversation
@@ -30,6 +30,6 @@ int DecideArchival(const TenantState& state, absl::Time now, int limit,
 // When the next closed conversation is due to leave; nullopt if none can now.
 std::optional<absl::Time> NextArchival(const TenantState& state);
 
-}  // namespace omniroute::core
+}  // namespace omniroute::tenant
 
-#endif  // OMNIROUTE_LIB_CORE_ARCHIVAL_H_
+#endif  // OMNIROUTE_LIB_TENANT_ARCHIVAL_H_

@@ -17,8 +17,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "core/proto_convert.h"
-#include "core/tenant_state.h"
 #include "core/views.h"
+#include "tenant/state_dump.h"
+#include "tenant/tenant_state.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "omniroute/clock.h"
@@ -273,7 +274,7 @@ TEST_F(ReplayTest, FoldingTheLogFromBytesRebuildsIdenticalState) {
   const std::vector<std::string> bytes = SerializedLog(*store_, kTenant);
   ASSERT_FALSE(bytes.empty());
 
-  core::TenantState state(kTenant);
+  tenant::TenantState state(kTenant);
   for (size_t i = 0; i < bytes.size(); ++i) {
     Event event;  // A fresh object for each, from the bytes alone.
     ASSERT_TRUE(event.ParseFromString(bytes[i])) << "event " << i + 1;
@@ -282,7 +283,7 @@ TEST_F(ReplayTest, FoldingTheLogFromBytesRebuildsIdenticalState) {
   }
   EXPECT_EQ(state.last_sequence(), bytes.size());
   const std::string engine_dump = Dump(*engine_);
-  EXPECT_EQ(core::DumpState(state), engine_dump);
+  EXPECT_EQ(tenant::DumpState(state), engine_dump);
   // The dump is not trivially equal: it holds the whole story.
   EXPECT_THAT(engine_dump, ::testing::HasSubstr("customer 3"));
   EXPECT_THAT(engine_dump, ::testing::HasSubstr("status=CLOSED"));
@@ -309,11 +310,11 @@ TEST_F(ReplayTest, AFoldStoppedHalfwayEqualsTheEngineAtThatPoint) {
     checkpoints.emplace_back(*(*engine)->LastSequence(kTenant), Dump(**engine));
   }
   std::vector<Event> events = ReadLog(*store, kTenant);
-  core::TenantState state(kTenant);
+  tenant::TenantState state(kTenant);
   size_t next = 0;
   for (const auto& [sequence, dump] : checkpoints) {
     while (state.last_sequence() < sequence) ASSERT_TRUE(state.Apply(events[next++]).ok());
-    EXPECT_EQ(core::DumpState(state), dump) << "at sequence " << sequence;
+    EXPECT_EQ(tenant::DumpState(state), dump) << "at sequence " << sequence;
   }
 }
 
@@ -378,7 +379,7 @@ class MisfitTest : public ReplayTest {
     ReplayTest::SetUp();
     if (HasFatalFailure()) return;
     for (const Event& e : ReadLog(*store_, kTenant)) ASSERT_TRUE(state_.Apply(e).ok());
-    dump_ = core::DumpState(state_);
+    dump_ = tenant::DumpState(state_);
     ASSERT_EQ(dump_, Dump(*engine_));
   }
 
@@ -412,10 +413,10 @@ class MisfitTest : public ReplayTest {
   void ExpectDataLossAndNoChange(const Event& e) {
     absl::Status s = state_.Apply(e);
     EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s << "\n" << e.DebugString();
-    EXPECT_EQ(core::DumpState(state_), dump_);
+    EXPECT_EQ(tenant::DumpState(state_), dump_);
   }
 
-  core::TenantState state_{kTenant};
+  tenant::TenantState state_{kTenant};
   std::string dump_;
 };
 
@@ -466,7 +467,7 @@ TEST_F(MisfitTest, AMessageIntoAnUnknownConversationIsRefused) {
   skip.mutable_message_recorded()->set_message_id(state_.message_count() + 2);
   ExpectDataLossAndNoChange(skip);
   ASSERT_TRUE(state_.Apply(ValidMessage()).ok());
-  EXPECT_NE(core::DumpState(state_), dump_);
+  EXPECT_NE(tenant::DumpState(state_), dump_);
 }
 
 TEST_F(MisfitTest, AnEngineWillNotOpenOnALogThatDoesNotFit) {

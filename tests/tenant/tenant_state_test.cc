@@ -4,7 +4,7 @@
 // each event changes, which indexes it feeds, and which events do not fit
 // (DATA_LOSS, state untouched).
 
-#include "core/tenant_state.h"
+#include "tenant/tenant_state.h"
 
 #include <cstdint>
 #include <initializer_list>
@@ -20,10 +20,17 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "omniroute/v1/events.pb.h"
+#include "tenant/state_dump.h"
 
-namespace omniroute::core {
+namespace omniroute::tenant {
 namespace {
 
+using ::omniroute::core::ConversationState;
+using ::omniroute::core::CustomerState;
+using ::omniroute::core::IdentityFingerprint;
+using ::omniroute::core::MergeRecord;
+using ::omniroute::core::MessageState;
+using ::omniroute::core::ToProto;
 using ::omniroute::v1::Event;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -545,7 +552,7 @@ TEST_F(TenantStateTest, ConversationMergeMovesMessagesAndKeepsTimelineOrderByTim
   EXPECT_EQ(state_.message(MessageId(4))->conversation, ConversationId(1));
 
   // The view shows the whole family: the source's handoff, the earliest clocks.
-  const ConversationView view = ToView(state_, target);
+  const ConversationView view = core::ToView(state_.core(), target);
   ASSERT_EQ(view.handoffs.size(), 1u);
   EXPECT_EQ(view.handoffs[0].to_channel, kVoice);
   EXPECT_EQ(view.message_count, 4);
@@ -758,4 +765,4 @@ TEST_F(TenantStateTest, ApplyingTheSameEventsToTwoStatesGivesTheSameDump) {
 }
 
 }  // namespace
-}  // namespace omniroute::core
+}  // namespace omniroute::tenant
