@@ -94,9 +94,11 @@ struct Log {
   }
 };
 
+Log* the_log = nullptr;
+
 Log& TheLog() {
-  static Log* log = new Log();
-  return *log;
+  if (the_log == nullptr) the_log = new Log();
+  return *the_log;
 }
 
 void BM_StartupFullReplay(benchmark::State& state) {
@@ -179,4 +181,12 @@ BENCHMARK(BM_StartupFromSnapshotAndTail)
 }  // namespace
 }  // namespace omniroute
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  // The log and its temporary directory go with the benchmarks.
+  delete omniroute::the_log;
+  return 0;
+}
