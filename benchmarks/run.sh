@@ -26,7 +26,8 @@ mkdir -p "${out}"
 } | tee "${out}/machine.txt"
 
 for bench in omniroute_core_benchmark omniroute_routing_benchmark omniroute_store_benchmark \
-    omniroute_recovery_benchmark omniroute_scale_benchmark omniroute_snapshot_benchmark; do
+    omniroute_recovery_benchmark omniroute_scale_benchmark omniroute_snapshot_benchmark \
+    omniroute_history_benchmark; do
   echo "== ${bench}"
   "build/release/benchmarks/${bench}" --benchmark_out="${out}/${bench}.json" \
     --benchmark_out_format=json | tee "${out}/${bench}.txt"

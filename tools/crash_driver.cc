@@ -7,7 +7,7 @@
 // restarts it, and checks the store against what was acknowledged.
 //
 //   omniroute-crash-driver <database> [--max-commands N] [--snapshot-every N]
-//                          [--exit-abruptly]
+//                          [--exit-abruptly] [--archive]
 //
 //   --max-commands N    stop once commands 1..N are in the store (default:
 //                       run until killed)
@@ -15,6 +15,12 @@
 //   --exit-abruptly     end with _exit(0) after the last command, without
 //                       closing the store, as a crash would: the write-ahead
 //                       log is left as it is, not checkpointed
+//   --archive           create the tenant with a closed_retention of zero,
+//                       and after every command n with n % 10 == 0 close
+//                       the conversations of cmd-<n> and cmd-<n-1> and run
+//                       the timers, which archive them (crash_script.h,
+//                       "Archiving"); the store's tenant keeps the options
+//                       it was created with
 //
 // The driver's state comes only from the store: at start it opens the store
 // and the engine (Durability::kSyncEachCommit), creates the tenant if it is
@@ -53,7 +59,7 @@ namespace crash = ::omniroute::crash;
 
 constexpr char kUsage[] =
     "usage: omniroute-crash-driver <database> [--max-commands N] [--snapshot-every N] "
-    "[--exit-abruptly]\n";
+    "[--exit-abruptly] [--archive]\n";
 
 [[noreturn]] void Die(const absl::Status& status, const std::string& what) {
   std::fprintf(stderr, "omniroute-crash-driver: %s: %s\n", what.c_str(), status.ToString().c_str());
@@ -74,6 +80,7 @@ struct Flags {
   uint64_t max_commands = UINT64_MAX;
   uint64_t snapshot_every = 0;
   bool exit_abruptly = false;
+  bool archive = false;
 };
 
 bool ParseFlags(int argc, char** argv, Flags* flags) {
@@ -83,6 +90,8 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
     const std::string flag = argv[i];
     if (flag == "--exit-abruptly") {
       flags->exit_abruptly = true;
+    } else if (flag == "--archive") {
+      flags->archive = true;
     } else if (flag == "--max-commands" && i + 1 < argc) {
       if (!absl::SimpleAtoi(argv[++i], &flags->max_commands)) return false;
     } else if (flag == "--snapshot-every" && i + 1 < argc) {
@@ -112,7 +121,9 @@ int main(int argc, char** argv) {
   engine_options.snapshot_every_events = flags.snapshot_every;
   auto engine = omniroute::Engine::Open(engine_options);
   if (!engine.ok()) Die(engine.status(), "opening the engine");
-  if (absl::Status s = (*engine)->CreateTenant(crash::kTenant, {});
+  omniroute::TenantOptions tenant_options;
+  if (flags.archive) tenant_options.closed_retention = absl::ZeroDuration();
+  if (absl::Status s = (*engine)->CreateTenant(crash::kTenant, tenant_options);
       !s.ok() && !absl::IsAlreadyExists(s)) {
     Die(s, "creating the tenant");
   }
@@ -147,6 +158,11 @@ int main(int argc, char** argv) {
       Die(s, absl::StrCat(crash::TraceOf(n), " (", crash::KindName(crash::KindOf(n)), ")"));
     }
     Say("ack", n);
+    if (flags.archive && crash::ArchivesAfter(n)) {
+      if (absl::Status s = crash::CloseAndArchive(**engine, n); !s.ok()) {
+        Die(s, absl::StrCat("archiving after ", crash::TraceOf(n)));
+      }
+    }
   }
   if (flags.exit_abruptly) _exit(0);
   return 0;

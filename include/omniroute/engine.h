@@ -64,6 +64,20 @@
 // Conversations and message records (ids, times, channels) stay, so
 // statistics and routing history stay whole; the same person writing again
 // is a new customer.
+//
+// An erasure interrupted between its durable CustomerErased event and the
+// end of the redaction (a crash, a failed redaction) is finished by Open,
+// before the tenant serves. How Open knows, cheaply: the store lists the
+// erasures it has not finished redacting (EventStore::ListUnredactedErasures:
+// a row written in the transaction that appends the CustomerErased event,
+// deleted once a redaction of that customer is complete, which for SQLite
+// includes the truncation of the write-ahead log). Open reads that list, a
+// small table, for each tenant; for each erasure on it, it reads the
+// CustomerErased event and redacts again what the erasure covered (its
+// customers, their conversations, those archived included). Redaction is
+// idempotent: what is already redacted is rewritten to itself, so redoing
+// a complete one changes nothing. The alternative, re-checking every erased
+// customer at start-up, would need a read of the log per erasure.
 
 #ifndef OMNIROUTE_ENGINE_H_
 #define OMNIROUTE_ENGINE_H_
@@ -132,8 +146,10 @@ class Engine {
  public:
   // Opens an engine and rebuilds every tenant found in `options.store`: from
   // its latest snapshot and the events after it, or from all its events when
-  // it has no usable snapshot. Returns the store's error, or DATA_LOSS if a
-  // stored event cannot be applied.
+  // it has no usable snapshot, then finishes the erasures whose redaction
+  // was interrupted (see "Erasure" above). Returns the store's error (that
+  // of an unfinished redaction names the tenant, the customer and the
+  // event), or DATA_LOSS if a stored event cannot be applied.
   static absl::StatusOr<std::unique_ptr<Engine>> Open(const EngineOptions& options);
 
   ~Engine();
@@ -198,7 +214,7 @@ class Engine {
   // from the store (for the SQLite store: from the file and its write-ahead
   // log). Erasing an erased customer is OK and records nothing more, but
   // runs the store's redaction again, so a retry finishes an erasure whose
-  // redaction failed.
+  // redaction failed (as the next Open would).
   // NOT_FOUND for an unknown customer; FAILED_PRECONDITION for a customer
   // merged into another one (the message names it: unmerge first, or erase
   // that one, which erases both), or one whose conversations have a live
@@ -410,6 +426,9 @@ class Engine {
  private:
   class Impl;
   explicit Engine(std::unique_ptr<Impl> impl);
+  // Redacts again, for every tenant, the erasures the store lists as not
+  // redacted (EventStore::ListUnredactedErasures). Called by Open.
+  absl::Status FinishInterruptedErasures();
   std::unique_ptr<Impl> impl_;
 };
 

@@ -41,7 +41,13 @@ namespace omniroute {
 // Erasure. The log is append-only, with one exception: RedactCustomer
 // rewrites, in place, the events that carry an erased customer's personal
 // data (GDPR art. 17), so that it is gone from the store while the log
-// still replays to the same state (apart from the erased data).
+// still replays to the same state (apart from the erased data). A store
+// keeps, with the log, the erasures it has not finished redacting: a
+// CustomerErased event appended is listed by ListUnredactedErasures (the
+// row is written in the same transaction as the event) until a
+// RedactCustomer of its customer returns OK, so that an erasure interrupted
+// between the two (a crash, a failed redaction) is found and finished at
+// start-up without reading the log.
 //
 // Thread-safety: all methods may be called concurrently; appends to one
 // tenant are expected to come from one caller at a time (the engine
@@ -186,6 +192,20 @@ class EventStore {
   // finishes it), DATA_LOSS for a damaged event.
   virtual absl::Status RedactCustomer(absl::string_view tenant_id,
                                       const CustomerRedaction& redaction) = 0;
+
+  // The sequences of the tenant's CustomerErased events whose redaction is
+  // not known to be complete, in order: each CustomerErased event appended
+  // is listed from the moment it is stored until a RedactCustomer whose
+  // `customers` include the event's customer_id and whose
+  // erased_at_sequence is at least the event's returns OK (for the SQLite
+  // store: once the rewrite is committed and the write-ahead log truncated).
+  // A read of a small table, cheap enough for every start-up. Empty for an
+  // unknown tenant, for a SQLite store written before this list existed
+  // (schema version 3 or older: erasures interrupted before the upgrade are
+  // finished by erasing the customer again), and for a store opened
+  // read-only (which cannot redact).
+  virtual absl::StatusOr<std::vector<uint64_t>> ListUnredactedErasures(
+      absl::string_view tenant_id) const = 0;
 };
 
 // A store in memory: for tests and for running without durability.

@@ -44,7 +44,10 @@ absl::Status ValidateTenantId(absl::string_view id) {
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   auto impl = std::make_unique<Impl>(options);
   if (absl::Status s = impl->Recover(); !s.ok()) return s;
-  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+  auto engine = std::unique_ptr<Engine>(new Engine(std::move(impl)));
+  // Before any tenant serves: erasures whose redaction was interrupted.
+  if (absl::Status s = engine->FinishInterruptedErasures(); !s.ok()) return s;
+  return engine;
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

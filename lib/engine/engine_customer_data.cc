@@ -5,6 +5,7 @@
 // Engine::ExportCustomerRecords.
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -37,6 +38,34 @@ EventStore::CustomerRedaction RedactionOfErased(const tenant::TenantState& tenan
   return redaction;
 }
 
+// What the store must redact for the CustomerErased event `event`: what the
+// event names.
+EventStore::CustomerRedaction RedactionOfEvent(const ::omniroute::v1::Event& event) {
+  EventStore::CustomerRedaction redaction;
+  const auto& e = event.customer_erased();
+  redaction.customers.push_back(CustomerId(e.customer_id()));
+  for (uint64_t id : e.erased_with_customer_ids()) redaction.customers.push_back(CustomerId(id));
+  for (uint64_t id : e.conversation_ids()) redaction.conversations.push_back(ConversationId(id));
+  redaction.erased_at_sequence = event.sequence();
+  return redaction;
+}
+
+// Adds to `redaction` the conversations of its customers that left memory:
+// the store's archive knows them.
+absl::Status AddArchivedConversations(const EventStore& store, absl::string_view tenant_id,
+                                      EventStore::CustomerRedaction& redaction) {
+  ConversationId after;
+  while (true) {
+    absl::StatusOr<std::vector<ConversationId>> archived =
+        store.ListArchivedConversations(tenant_id, redaction.customers, after, kMaxPageSize);
+    if (!archived.ok()) return archived.status();
+    redaction.conversations.insert(redaction.conversations.end(), archived->begin(),
+                                   archived->end());
+    if (archived->size() < static_cast<size_t>(kMaxPageSize)) return absl::OkStatus();
+    after = archived->back();
+  }
+}
+
 }  // namespace
 
 absl::Status Engine::EraseCustomer(absl::string_view tenant_id, CustomerId customer,
@@ -59,15 +88,7 @@ absl::Status Engine::EraseCustomer(absl::string_view tenant_id, CustomerId custo
           const tenant::TenantState& state) {
         for (const ::omniroute::v1::Event& event : events) {
           if (!event.has_customer_erased()) continue;
-          const auto& e = event.customer_erased();
-          result.redaction.customers.push_back(CustomerId(e.customer_id()));
-          for (uint64_t id : e.erased_with_customer_ids()) {
-            result.redaction.customers.push_back(CustomerId(id));
-          }
-          for (uint64_t id : e.conversation_ids()) {
-            result.redaction.conversations.push_back(ConversationId(id));
-          }
-          result.redaction.erased_at_sequence = event.sequence();
+          result.redaction = RedactionOfEvent(event);
           return;
         }
         // Erased before: the redaction is run again (it is idempotent), in
@@ -75,22 +96,45 @@ absl::Status Engine::EraseCustomer(absl::string_view tenant_id, CustomerId custo
         result.redaction = RedactionOfErased(state, customer);
       });
   if (!erased.ok()) return erased.status();
-  // Their conversations that left memory are redacted too: the store's
-  // archive knows them.
-  ConversationId after;
-  while (true) {
-    absl::StatusOr<std::vector<ConversationId>> archived =
-        impl_->store().ListArchivedConversations(tenant_id, erased->redaction.customers, after,
-                                                 kMaxPageSize);
-    if (!archived.ok()) return archived.status();
-    erased->redaction.conversations.insert(erased->redaction.conversations.end(),
-                                           archived->begin(), archived->end());
-    if (archived->size() < static_cast<size_t>(kMaxPageSize)) break;
-    after = archived->back();
+  // Their conversations that left memory are redacted too.
+  if (absl::Status s = AddArchivedConversations(impl_->store(), tenant_id, erased->redaction);
+      !s.ok()) {
+    return s;
   }
   // The event is durable: whatever happens now, the customer is erased in
-  // the log, and a retry redacts what is left.
+  // the log, and a retry (or the next start-up) redacts what is left.
   return impl_->RedactErasedCustomer(tenant_id, erased->redaction);
+}
+
+absl::Status Engine::FinishInterruptedErasures() {
+  const EventStore& store = impl_->store();
+  for (const std::string& tenant_id : ListTenants()) {
+    absl::StatusOr<std::vector<uint64_t>> pending = store.ListUnredactedErasures(tenant_id);
+    if (!pending.ok()) return pending.status();
+    for (uint64_t sequence : *pending) {
+      std::optional<::omniroute::v1::Event> erased;
+      absl::Status read = store.Read(tenant_id, sequence, [&](const ::omniroute::v1::Event& e) {
+        erased = e;
+        return false;
+      });
+      if (!read.ok()) return read;
+      if (!erased.has_value() || erased->sequence() != sequence || !erased->has_customer_erased()) {
+        return absl::DataLossError(absl::StrCat(
+            "tenant ", tenant_id, ": the store lists event ", sequence,
+            " as an erasure to redact, but it is not a CustomerErased event"));
+      }
+      EventStore::CustomerRedaction redaction = RedactionOfEvent(*erased);
+      absl::Status s = AddArchivedConversations(store, tenant_id, redaction);
+      if (s.ok()) s = impl_->RedactErasedCustomer(tenant_id, redaction);
+      if (!s.ok()) {
+        return absl::Status(
+            s.code(), absl::StrCat("tenant ", tenant_id, ": finishing the erasure of customer ",
+                                   erased->customer_erased().customer_id(), " (event ", sequence,
+                                   "): ", s.message()));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace omniroute

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,6 +46,9 @@ struct TenantLog {
   absl::flat_hash_map<std::pair<int, uint64_t>, uint64_t> archive;
   // Customer -> their archived conversations.
   absl::flat_hash_map<uint64_t, absl::btree_set<uint64_t>> archived_by_customer;
+  // Sequence of a CustomerErased event -> its customer, until its
+  // redaction is done.
+  std::map<uint64_t, uint64_t> unredacted_erasures;
 };
 
 // Applies the projection's operations to a tenant's index. Cannot fail: the
@@ -97,6 +101,11 @@ class MemoryHistoryWriter final : public store::MessageHistorySink {
     if (inserted && kind == EventStore::ArchivedKind::kConversation && customer_id != 0) {
       log_.archived_by_customer[customer_id].insert(item_id);
     }
+    return absl::OkStatus();
+  }
+
+  absl::Status InsertErasure(uint64_t customer_id, uint64_t sequence) override {
+    log_.unredacted_erasures.try_emplace(sequence, customer_id);
     return absl::OkStatus();
   }
 
@@ -298,7 +307,28 @@ class MemoryEventStore final : public EventStore {
     if (snapshot != snapshots_.end() && snapshot->second.sequence < redaction.erased_at_sequence) {
       snapshots_.erase(snapshot);
     }
+    if (it != logs_.end()) {
+      std::map<uint64_t, uint64_t>& pending = it->second.unredacted_erasures;
+      for (auto e = pending.begin();
+           e != pending.end() && e->first <= redaction.erased_at_sequence;) {
+        const bool done = std::find(redaction.customers.begin(), redaction.customers.end(),
+                                    CustomerId(e->second)) != redaction.customers.end();
+        e = done ? pending.erase(e) : std::next(e);
+      }
+    }
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<uint64_t>> ListUnredactedErasures(
+      absl::string_view tenant_id) const override {
+    std::vector<uint64_t> sequences;
+    absl::MutexLock lock(&mu_);
+    auto log = logs_.find(tenant_id);
+    if (log == logs_.end()) return sequences;
+    for (const auto& [sequence, customer] : log->second.unredacted_erasures) {
+      sequences.push_back(sequence);
+    }
+    return sequences;
   }
 
  private:

@@ -101,6 +101,8 @@ absl::Status ProjectMessageHistory(const Event& event, MessageHistorySink& sink)
       }
       return absl::OkStatus();
     }
+    case Event::kCustomerErased:
+      return sink.InsertErasure(event.customer_erased().customer_id(), event.sequence());
     default:
       return absl::OkStatus();
   }

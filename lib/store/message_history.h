@@ -14,6 +14,9 @@
 //     target_conversation_id);
 //   - insert an archive row for each conversation, task and commitment of a
 //     ConversationArchived event (EventStore::FindArchive).
+//   - insert an erasure to redact for each CustomerErased event
+//     (EventStore::ListUnredactedErasures); RedactCustomer, not the
+//     projection, removes it.
 // Every other event leaves the index alone.
 //
 // The index is derived and the log is the truth, so the projection never
@@ -83,6 +86,10 @@ class MessageHistorySink {
   // ignores an item it already has (the first archive of an id stands).
   virtual absl::Status InsertArchived(EventStore::ArchivedKind kind, uint64_t item_id,
                                       uint64_t customer_id, uint64_t sequence) = 0;
+  // A CustomerErased event (at `sequence`) of `customer_id`, whose
+  // redaction is still to be done. The sink ignores a sequence it already
+  // has.
+  virtual absl::Status InsertErasure(uint64_t customer_id, uint64_t sequence) = 0;
 };
 
 // Feeds `sink` the operations of `events`, in order. Returns the first error

@@ -59,8 +59,9 @@ struct SqliteEventStore::Write {
   // kSnapshot.
   absl::string_view state;
   uint32_t state_crc = 0;
-  // kRedaction (sequence: the erasure's).
+  // kRedaction (sequence: the erasure's), and the erased customers.
   const RedactionPlan* redaction = nullptr;
+  absl::Span<const CustomerId> redacted_customers;
 
   // What the write weighs against max_batch_bytes.
   int64_t bytes = 0;
@@ -271,6 +272,7 @@ absl::Status SqliteEventStore::RedactCustomer(absl::string_view tenant_id,
   write.tenant = tenant_id;
   write.sequence = redaction.erased_at_sequence;
   write.redaction = &*plan;
+  write.redacted_customers = redaction.customers;
   for (const Event& event : plan->events) write.bytes += event.ByteSizeLong();
   return Submit(write);
 }
@@ -358,10 +360,15 @@ bool SqliteEventStore::CommitGroup(absl::Span<Write* const> group) {
     write->status = std::move(status);
   }
   if (absl::Status s = db.Execute("COMMIT"); !s.ok()) return fail_all(s);
-  // A redaction's old pages must leave the write-ahead log too.
+  // A redaction's old pages must leave the write-ahead log too; then, and
+  // only then, its erasures are done.
   for (Write* write : group) {
     if (write->kind == Write::Kind::kRedaction && write->status.ok()) {
       write->status = CheckpointAfterRedaction(write->tenant);
+      if (write->status.ok()) {
+        write->status =
+            ForgetRedactedErasures(write->tenant, write->redacted_customers, write->sequence);
+      }
     }
   }
   return true;

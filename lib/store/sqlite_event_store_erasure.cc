@@ -16,7 +16,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -34,6 +36,10 @@ constexpr char kClearMessageKeys[] =
     "WHERE tenant = ?1 AND message_id = ?2 AND (external_id <> '' OR thread_key <> '')";
 constexpr char kDeleteOlderSnapshots[] =
     "DELETE FROM snapshots WHERE tenant = ?1 AND sequence < ?2";
+constexpr char kForgetErasures[] =
+    "DELETE FROM unredacted_erasures WHERE tenant = ?1 AND customer_id = ?2 AND sequence <= ?3";
+constexpr char kUnredactedErasures[] =
+    "SELECT sequence FROM unredacted_erasures WHERE tenant = ?1 ORDER BY sequence";
 
 }  // namespace
 
@@ -107,6 +113,54 @@ absl::Status SqliteEventStore::CheckpointAfterRedaction(absl::string_view tenant
                  "to remove them"));
   }
   return absl::OkStatus();
+}
+
+absl::Status SqliteEventStore::ForgetRedactedErasures(absl::string_view tenant,
+                                                      absl::Span<const CustomerId> customers,
+                                                      uint64_t erased_at_sequence) {
+  SqliteConnection& db = *writer_;
+  absl::StatusOr<sqlite3_stmt*> statement = db.Prepare(kForgetErasures);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  BindText(*statement, 1, tenant);
+  sqlite3_bind_int64(*statement, 3,
+                     static_cast<int64_t>(std::min<uint64_t>(erased_at_sequence,
+                                                             kMaxStorableSequence)));
+  // Outside a transaction, each DELETE commits on its own: a failure leaves
+  // the erasure listed, and redacting it again is harmless.
+  for (CustomerId customer : customers) {
+    sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(customer.value()));
+    if (const int rc = sqlite3_step(*statement); rc != SQLITE_DONE) {
+      return db.Error(rc, absl::StrCat("recording that the erasure of customer ",
+                                       customer.value(), " of tenant ", tenant,
+                                       " is redacted (the redaction itself is done)"));
+    }
+    sqlite3_reset(*statement);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<uint64_t>> SqliteEventStore::ListUnredactedErasures(
+    absl::string_view tenant_id) const {
+  std::vector<uint64_t> sequences;
+  // Older files have no such list, and a read-only store cannot redact.
+  if (schema_version_ < 4 || options_.read_only) return sequences;
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> connection = AcquireReader();
+  if (!connection.ok()) return connection.status();
+  ReaderLease reader(*this, *std::move(connection));
+  absl::StatusOr<sqlite3_stmt*> statement = reader->Prepare(kUnredactedErasures);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  BindText(*statement, 1, tenant_id);
+  int rc;
+  while ((rc = sqlite3_step(*statement)) == SQLITE_ROW) {
+    sequences.push_back(static_cast<uint64_t>(sqlite3_column_int64(*statement, 0)));
+  }
+  if (rc != SQLITE_DONE) {
+    return reader->Error(rc, absl::StrCat("listing the erasures of tenant ", tenant_id,
+                                          " still to redact"));
+  }
+  return sequences;
 }
 
 }  // namespace omniroute::store

@@ -125,6 +125,8 @@ class SqliteEventStore final : public EventStore {
   // write-ahead log is checkpointed and truncated (sqlite_event_store_erasure.cc).
   absl::Status RedactCustomer(absl::string_view tenant_id,
                               const CustomerRedaction& redaction) override;
+  absl::StatusOr<std::vector<uint64_t>> ListUnredactedErasures(
+      absl::string_view tenant_id) const override;
 
   SqliteStoreStats Stats() const;
   // The background checkpoints of the write-ahead log (all zero for a
@@ -181,6 +183,11 @@ class SqliteEventStore final : public EventStore {
   // and truncates it, so that no old page is left in it. UNAVAILABLE if a
   // reader kept it from finishing.
   absl::Status CheckpointAfterRedaction(absl::string_view tenant);
+  // After that checkpoint: deletes the rows of unredacted_erasures of
+  // `customers` up to `erased_at_sequence`, in a transaction of its own.
+  absl::Status ForgetRedactedErasures(absl::string_view tenant,
+                                      absl::Span<const CustomerId> customers,
+                                      uint64_t erased_at_sequence);
 
   // The error of a write (`what`: "append to tenant acme") to a store
   // opened with SqliteStoreOptions::read_only.

@@ -27,6 +27,9 @@ constexpr char kMoveMessage[] =
 constexpr char kInsertArchived[] =
     "INSERT OR IGNORE INTO archive (tenant, kind, item_id, customer_id, sequence) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr char kInsertErasure[] =
+    "INSERT OR IGNORE INTO unredacted_erasures (tenant, sequence, customer_id) "
+    "VALUES (?1, ?2, ?3)";
 // Clustered by (tenant, sequence): one scan in the order the projection
 // needs.
 constexpr char kAllEvents[] = "SELECT tenant, sequence, payload, crc FROM events";
@@ -85,6 +88,21 @@ absl::Status SqliteMessageIndexWriter::InsertArchived(EventStore::ArchivedKind k
   if (const int rc = sqlite3_step(*statement); rc != SQLITE_DONE) {
     return connection_.Error(rc, absl::StrCat("archiving item ", item_id, " of tenant ", tenant_,
                                               " (event ", sequence, ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteMessageIndexWriter::InsertErasure(uint64_t customer_id, uint64_t sequence) {
+  absl::StatusOr<sqlite3_stmt*> statement = connection_.Prepare(kInsertErasure);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  BindText(*statement, 1, tenant_);
+  sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(sequence));
+  sqlite3_bind_int64(*statement, 3, static_cast<int64_t>(customer_id));
+  if (const int rc = sqlite3_step(*statement); rc != SQLITE_DONE) {
+    return connection_.Error(rc, absl::StrCat("recording the erasure of customer ", customer_id,
+                                              " of tenant ", tenant_, " (event ", sequence,
+                                              ") to redact"));
   }
   return absl::OkStatus();
 }

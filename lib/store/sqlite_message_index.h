@@ -1,7 +1,8 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
 // The SQLite store's message index (the `messages` table, see
-// sqlite_schema.h): its writer, which the projection of message_history.h
+// sqlite_schema.h, with the archive and the erasures to redact): its
+// writer, which the projection of message_history.h
 // feeds inside the transaction that appends the events, and the backfill
 // that builds it from the events of a store written before it existed.
 //
@@ -35,6 +36,7 @@ class SqliteMessageIndexWriter final : public MessageHistorySink {
                             uint64_t conversation_id) override;
   absl::Status InsertArchived(EventStore::ArchivedKind kind, uint64_t item_id,
                               uint64_t customer_id, uint64_t sequence) override;
+  absl::Status InsertErasure(uint64_t customer_id, uint64_t sequence) override;
 
  private:
   SqliteConnection& connection_;

@@ -68,6 +68,16 @@ CREATE INDEX archive_by_customer
   ON archive (tenant, customer_id, item_id) WHERE kind = 1 AND customer_id <> 0;
 )sql";
 
+// Added by version 4 (see sqlite_schema.h).
+constexpr char kCreateUnredactedErasures[] = R"sql(
+CREATE TABLE unredacted_erasures (
+  tenant TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  customer_id INTEGER NOT NULL,
+  PRIMARY KEY (tenant, sequence)
+) WITHOUT ROWID;
+)sql";
+
 // The oldest version this build reads (and upgrades when it may write).
 constexpr int32_t kOldestSchemaVersion = 1;
 
@@ -79,6 +89,7 @@ struct Identity {
   int64_t store_tables = 0;    // How many of "events" and "snapshots" exist.
   bool has_messages = false;   // Whether the "messages" table (version 2) exists.
   bool has_archive = false;    // Whether the "archive" table (version 3) exists.
+  bool has_erasures = false;   // Whether "unredacted_erasures" (version 4) exists.
 };
 
 // Reads the identity of the database. These are the first reads of the file,
@@ -124,6 +135,11 @@ absl::StatusOr<Identity> ReadIdentity(SqliteConnection& connection, absl::string
       "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'archive'", context);
   if (!value.ok()) return value.status();
   identity.has_archive = *value > 0;
+  value = connection.QueryInt64(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'unredacted_erasures'",
+      context);
+  if (!value.ok()) return value.status();
+  identity.has_erasures = *value > 0;
   return identity;
 }
 
@@ -143,15 +159,17 @@ absl::Status CheckStore(const Identity& identity, absl::string_view path) {
   }
   const bool needs_messages = identity.schema_version >= 2;
   const bool needs_archive = identity.schema_version >= 3;
+  const bool needs_erasures = identity.schema_version >= 4;
   if (identity.store_tables != 2 || (needs_messages && !identity.has_messages) ||
-      (needs_archive && !identity.has_archive)) {
+      (needs_archive && !identity.has_archive) || (needs_erasures && !identity.has_erasures)) {
     return absl::FailedPreconditionError(absl::StrCat(
         path, " is marked as an omniroute event store of schema version ", identity.schema_version,
         " but lacks its tables (",
         identity.store_tables + (needs_messages && identity.has_messages ? 1 : 0) +
-            (needs_archive && identity.has_archive ? 1 : 0),
+            (needs_archive && identity.has_archive ? 1 : 0) +
+            (needs_erasures && identity.has_erasures ? 1 : 0),
         " of events, snapshots", needs_messages ? ", messages" : "",
-        needs_archive ? ", archive" : "", ")"));
+        needs_archive ? ", archive" : "", needs_erasures ? ", unredacted_erasures" : "", ")"));
   }
   return absl::OkStatus();
 }
@@ -198,6 +216,7 @@ absl::Status CreateSchema(SqliteConnection& connection, absl::string_view path) 
     status = connection.ExecuteScript(kCreateSchema, context);
     if (status.ok()) status = connection.ExecuteScript(kCreateMessages, context);
     if (status.ok()) status = connection.ExecuteScript(kCreateArchive, context);
+    if (status.ok()) status = connection.ExecuteScript(kCreateUnredactedErasures, context);
     if (status.ok()) {
       // Header fields, written in the same transaction as the tables, so that
       // a crash leaves either an empty file or a whole store.
@@ -237,8 +256,10 @@ absl::Status Upgrade(SqliteConnection& connection, absl::string_view path) {
                        identity->schema_version >= 1 &&
                        identity->schema_version < kSqliteSchemaVersion;
   if (upgrade) {
-    // The archive first: the backfill's projection writes to both tables.
-    status = connection.ExecuteScript(kCreateArchive, context);
+    // The archive and the erasures first: the backfill's projection writes
+    // to them too.
+    if (identity->schema_version < 3) status = connection.ExecuteScript(kCreateArchive, context);
+    if (status.ok()) status = connection.ExecuteScript(kCreateUnredactedErasures, context);
     if (status.ok() && identity->schema_version == 1) {
       status = connection.ExecuteScript(kCreateMessages, context);
       if (status.ok()) {

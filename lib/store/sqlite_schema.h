@@ -49,13 +49,24 @@
 //       archive_by_customer (tenant, customer_id, item_id)
 //         WHERE kind = 1 AND customer_id <> 0: a customer's archived
 //         conversations, by id.
+//   unredacted_erasures(tenant TEXT, sequence INTEGER, customer_id INTEGER,
+//                       PRIMARY KEY(tenant, sequence)) WITHOUT ROWID
+//     The erasures whose redaction is not done (version 4): a row per
+//     CustomerErased event, written by the same projection in the
+//     transaction that appends it, and deleted by RedactCustomer once the
+//     rewrite is committed and the write-ahead log truncated
+//     (EventStore::ListUnredactedErasures). customer_id: the event's.
+//     Empty but for an erasure interrupted before its redaction finished.
 //
 // A schema change bumps kSqliteSchemaVersion; a build refuses versions it
 // does not know instead of guessing, and upgrades the older ones it knows
 // when it opens them writable: version 1 (events and snapshots only) gets
-// the messages table, filled from the stored events, and versions 1 and 2
-// the (empty: they predate archival) archive table, in one transaction with
-// the new version number. Read-only, a version-1 store is read as it is
+// the messages table, filled from the stored events, versions 1 and 2
+// the (empty: they predate archival) archive table, and versions 1 to 3 the
+// unredacted_erasures table (filled by the backfill of a version-1 store,
+// empty for versions 2 and 3: an erasure of theirs left unfinished is
+// finished by erasing the customer again), in one transaction with the new
+// version number. Read-only, a version-1 store is read as it is
 // (events and snapshots; no history).
 //
 // Thread-compatible: called once, at open, before the store is shared.
@@ -77,7 +88,7 @@ namespace omniroute::store {
 inline constexpr int32_t kSqliteApplicationId = 0x4F6D5274;
 
 // The schema version this build reads and writes.
-inline constexpr int32_t kSqliteSchemaVersion = 3;
+inline constexpr int32_t kSqliteSchemaVersion = 4;
 
 // Makes sure that the database of `connection` (the file at `path`) is an
 // omniroute store in WAL mode, creating the schema in an empty database when

@@ -15,6 +15,10 @@
 // and the restarted driver goes on with command K+1, a number it derives
 // from the store alone.
 //
+// The same cycles run with conversations closed and archived during the load
+// (omniroute-crash-driver --archive), so that the history a restart reads
+// includes messages of conversations archived before the kill.
+//
 // Also: a torn last frame of the write-ahead log (the last commit is dropped,
 // every one before it is whole), and a flipped byte in the main file (a clear
 // error, the file left as it is).
@@ -29,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -219,7 +224,29 @@ std::vector<Line> RunDriverTo(const std::string& database, uint64_t last,
   return lines;
 }
 
-TEST(CrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) {
+// Whether command n records a message (its trace is a message's external
+// id, its body BodyOf(n)).
+bool IsMessage(uint64_t n) {
+  const crash::CommandKind kind = crash::KindOf(n);
+  return crash::IsIngest(kind) || kind == crash::CommandKind::kOutbound;
+}
+
+// Every acknowledged message is in the census (which read it from the
+// timelines, with its body checked), once.
+void ExpectMessagesReadable(const std::set<uint64_t>& acknowledged, const Census& census) {
+  for (uint64_t n : acknowledged) {
+    if (!IsMessage(n)) continue;
+    auto it = census.copies.find(n);
+    EXPECT_TRUE(it != census.copies.end() && it->second == 1)
+        << "acknowledged message cmd-" << n << " is read "
+        << (it == census.copies.end() ? 0 : it->second) << " times from the timelines";
+  }
+}
+
+// Kill/restart cycles of the driver (see the file comment). With `archive`,
+// the driver runs with --archive: conversations are closed and archived
+// during the load, so that restarts also read messages from the archive.
+void RunKillCycles(bool archive) {
   TempDir dir;
   const std::string database = (dir.path() / "events.db").string();
   const uint64_t seed = EnvOr("OMNIROUTE_CRASH_SEED", 20261122);
@@ -234,6 +261,9 @@ TEST(CrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) {
   uint64_t killed_before_first_ack = 0;
   uint64_t in_flight_applied = 0;  // Kills after which the unacknowledged command was stored.
   bool ever_resumed = false;       // A driver has made the store and the tenant.
+  // The most messages a restart after a kill read from archived
+  // conversations.
+  uint64_t archived_messages_after_kill = 0;
 
   for (uint64_t cycle = 0; cycle < cycles; ++cycle) {
     SCOPED_TRACE(absl::StrCat("cycle ", cycle, " (seed ", seed, ")"));
@@ -266,7 +296,9 @@ TEST(CrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) {
       last_acked_this_run = line.n;
     };
     {
-      Driver driver(database, {"--snapshot-every", absl::StrCat(snapshot_every)});
+      std::vector<std::string> flags = {"--snapshot-every", absl::StrCat(snapshot_every)};
+      if (archive) flags.push_back("--archive");
+      Driver driver(database, std::move(flags));
       uint64_t acks = 0;
       if (!kill_at_spawn) {
         while (std::optional<Line> line = driver.Next()) {
@@ -303,6 +335,8 @@ TEST(CrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) {
                                << reopened.status();
     const Census& census = reopened->census;
     EXPECT_TRUE(census.problems.empty()) << absl::StrJoin(census.problems, "\n");
+    ExpectMessagesReadable(acknowledged, census);
+    archived_messages_after_kill = std::max(archived_messages_after_kill, census.archived_messages);
     for (const auto& [n, copies] : census.copies) {
       if (copies > 1) duplicated.insert(n);
     }
@@ -326,7 +360,9 @@ TEST(CrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) {
 
   // Finally a driver runs 25 more commands and exits cleanly.
   const uint64_t last = applied + 25;
-  std::vector<Line> lines = RunDriverTo(database, last, {"--snapshot-every", "7"});
+  std::vector<std::string> flags = {"--snapshot-every", "7"};
+  if (archive) flags.push_back("--archive");
+  std::vector<Line> lines = RunDriverTo(database, last, std::move(flags));
   ASSERT_FALSE(lines.empty());
   EXPECT_EQ(lines.front().word, "resume");
   EXPECT_EQ(lines.front().n, applied + 1);
@@ -346,6 +382,16 @@ TEST(CrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) {
   }
   EXPECT_TRUE(lost.empty());
   EXPECT_TRUE(duplicated.empty());
+  ExpectMessagesReadable(acknowledged, final_state->census);
+  if (archive) {
+    // Restarts after kills read messages of conversations archived before
+    // the kill, and the archive is still read at the end.
+    EXPECT_GT(archived_messages_after_kill, 0u);
+    EXPECT_GT(final_state->census.archived_conversations, 0u);
+    EXPECT_GT(final_state->census.archived_messages, 0u);
+  } else {
+    EXPECT_EQ(final_state->census.archived_conversations, 0u);
+  }
 
   const Census& c = final_state->census;
   std::cout << "crash test: seed " << seed << ", " << cycles << " SIGKILL cycles ("
@@ -354,13 +400,23 @@ TEST(CrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) {
             << "lost = " << lost.size() << ", duplicated = " << duplicated.size() << ", "
             << in_flight_applied << " kills left their unacknowledged command stored whole; "
             << "store: " << c.applied << " commands, " << c.messages << " messages, "
-            << c.conversations << " conversations, " << c.customers << " customers ("
-            << c.active_customers << " active)\n";
+            << c.conversations << " conversations (" << c.archived_conversations
+            << " archived, " << c.archived_messages << " messages read from the archive), "
+            << c.customers << " customers (" << c.active_customers << " active)\n";
   ::testing::Test::RecordProperty("seed", absl::StrCat(seed));
   ::testing::Test::RecordProperty("cycles", absl::StrCat(cycles));
   ::testing::Test::RecordProperty("acknowledged", absl::StrCat(acknowledged.size()));
   ::testing::Test::RecordProperty("lost", absl::StrCat(lost.size()));
   ::testing::Test::RecordProperty("duplicated", absl::StrCat(duplicated.size()));
+}
+
+TEST(CrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) { RunKillCycles(false); }
+
+// The same with conversations closed and archived during the load: every
+// acknowledged message, those of conversations archived before the kill
+// included, is read back with its body from the timelines after a restart.
+TEST(CrashTest, AcknowledgedMessagesOfArchivedConversationsSurviveSigkill) {
+  RunKillCycles(true);
 }
 
 // Runs the driver to command `last` on a new store and leaves its

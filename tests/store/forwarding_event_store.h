@@ -78,6 +78,10 @@ class ForwardingEventStore : public EventStore {
                               const CustomerRedaction& redaction) override {
     return inner_.RedactCustomer(tenant_id, redaction);
   }
+  absl::StatusOr<std::vector<uint64_t>> ListUnredactedErasures(
+      absl::string_view tenant_id) const override {
+    return inner_.ListUnredactedErasures(tenant_id);
+  }
 
   // The store it forwards to.
   EventStore& inner() const { return inner_; }

@@ -232,6 +232,28 @@ absl::Status Run(Engine& engine, uint64_t n) {
   return absl::InternalError("unknown command kind");
 }
 
+bool ArchivesAfter(uint64_t n) { return n > 0 && n % 10 == 0; }
+
+absl::Status CloseAndArchive(Engine& engine, uint64_t n) {
+  for (uint64_t m : {n, n - 1}) {
+    if (m == 0 || !IsIngest(KindOf(m))) continue;
+    absl::StatusOr<ConversationView> c = ConversationOfIngest(engine, m);
+    if (!c.ok()) return c.status();
+    if (c->status == v1::CONVERSATION_STATUS_CLOSED) continue;
+    if (absl::Status s = engine.SetConversationStatus(kTenant, c->id,
+                                                      v1::CONVERSATION_STATUS_CLOSED,
+                                                      Actor::System());
+        !s.ok()) {
+      return s;
+    }
+  }
+  while (true) {
+    absl::StatusOr<int> fired = engine.RunDueTimers(kTenant);
+    if (!fired.ok()) return fired.status();
+    if (*fired == 0) return absl::OkStatus();
+  }
+}
+
 bool LinkApplied(const Engine& engine, uint64_t n) {
   if (n < 4 || KindOf(n) != CommandKind::kLink) return false;
   absl::StatusOr<CustomerView> linked = engine.FindCustomer(kTenant, MergeHandle(n - 3));
@@ -285,11 +307,22 @@ absl::StatusOr<Census> TakeCensus(const Engine& engine) {
     // A merged conversation's timeline is the one of the thread it joined.
     if (c->merged_into.has_value() || c->status == v1::CONVERSATION_STATUS_MERGED) continue;
     auto owner = customers.find(c->customer.value());
-    if (owner == customers.end() || owner->second.merged_into.has_value() ||
-        std::find(owner->second.conversations.begin(), owner->second.conversations.end(),
-                  c->id) == owner->second.conversations.end()) {
+    // A customer lists its conversations of the working set: one it does
+    // not list must be closed, and is read from the archive.
+    bool archived = false;
+    if (owner == customers.end() || owner->second.merged_into.has_value()) {
       problems.Add(ToString(c->id), " belongs to ", ToString(c->customer),
-                   ", which is not an active customer that lists it");
+                   ", which is not an active customer");
+    } else if (std::find(owner->second.conversations.begin(),
+                         owner->second.conversations.end(),
+                         c->id) == owner->second.conversations.end()) {
+      if (c->status == v1::CONVERSATION_STATUS_CLOSED) {
+        archived = true;
+        ++census.archived_conversations;
+      } else {
+        problems.Add(ToString(c->id), " belongs to ", ToString(c->customer),
+                     ", which does not list it, but it is not closed");
+      }
     }
     absl::StatusOr<std::vector<TimelineEntry>> timeline = engine.GetTimeline(kTenant, c->id);
     if (!timeline.ok()) return timeline.status();
@@ -308,6 +341,7 @@ absl::StatusOr<Census> TakeCensus(const Engine& engine) {
       if (!e.message) continue;
       const MessageView& m = *e.message;
       ++messages;
+      if (archived) ++census.archived_messages;
       ++message_copies[m.id.value()];
       if (m.conversation != c->id) {
         problems.Add(ToString(m.id), " is in the timeline of ", ToString(c->id), " but says ",

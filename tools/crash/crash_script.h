@@ -22,6 +22,13 @@
 // Commands run one after the other and each is applied whole or not at all,
 // so a store must hold exactly commands 1..K for some K, each once.
 //
+// Archiving (omniroute-crash-driver --archive): the tenant has a
+// closed_retention of zero, and after command n with n % 10 == 0 the driver
+// closes the conversations of cmd-<n> and cmd-<n-1> and runs the timers,
+// which archive them (CloseAndArchive): their messages are then read from
+// the store's archive. No later command acts on those conversations, so the
+// script runs the same; closes leave no trace and are not counted.
+//
 // Not thread-safe; a plain set of functions over an Engine.
 
 #ifndef OMNIROUTE_TOOLS_CRASH_CRASH_SCRIPT_H_
@@ -73,6 +80,14 @@ std::string BodyOf(uint64_t n);
 // missing (a command before it was not applied).
 absl::Status Run(Engine& engine, uint64_t n);
 
+// Whether the driver archives after command n (see "Archiving" above).
+bool ArchivesAfter(uint64_t n);
+
+// Closes the conversations of cmd-<n> and cmd-<n-1> (those still open) and
+// runs the tenant's timers until none is due, which archives them in a
+// tenant whose closed_retention is zero. Returns the engine's error.
+absl::Status CloseAndArchive(Engine& engine, uint64_t n);
+
 // Whether link command n (KindOf(n) == kLink) shows in the engine's state.
 bool LinkApplied(const Engine& engine, uint64_t n);
 
@@ -91,6 +106,11 @@ struct Census {
   uint64_t active_customers = 0;
   uint64_t conversations = 0;
   uint64_t messages = 0;
+  // Conversations read from the store's archive (closed, out of the working
+  // set: their customer no longer lists them), and the messages read from
+  // their timelines.
+  uint64_t archived_conversations = 0;
+  uint64_t archived_messages = 0;
   // Invariants that do not hold, one sentence each; empty when all is well:
   //  - each traced command at most once; 1..applied all present (no gap, so
   //    nothing after a missing command);
@@ -100,7 +120,8 @@ struct Census {
   //    conversation (a new customer's customer, identity, conversation and
   //    message came together);
   //  - each active customer has an identity that resolves to it and a live
-  //    conversation; each live conversation has a message.
+  //    conversation; each live conversation has a message, and is listed by
+  //    its customer unless it is closed and archived.
   std::vector<std::string> problems;
 };
 
