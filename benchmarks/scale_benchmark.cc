@@ -125,11 +125,11 @@ int64_t FlatHashMapBytes(uint64_t n, size_t slot_bytes) {
 }
 
 // Bytes of the identity index with n entries (lib/core/identity_index.h):
-// it doubles before it is half full; a 64-byte bucket and a tag byte each.
+// it doubles before it is 7/8 full; an 8-byte slot each.
 int64_t IdentityIndexBytes(uint64_t n) {
-  uint64_t buckets = 16;
-  while (2 * n > buckets) buckets *= 2;
-  return static_cast<int64_t>(buckets * 65);
+  uint64_t slots = 16;
+  while (8 * n > 7 * slots) slots *= 2;
+  return static_cast<int64_t>(slots * 8);
 }
 
 // What glibc takes for a heap block of `bytes`: the size word, rounded to 16,
@@ -406,25 +406,15 @@ void BM_Memory(benchmark::State& state) {
   c["sizeof_message_state"] = sizeof(core::MessageState);
   c["sizeof_task_state"] = sizeof(routing::TaskState);
   c["sizeof_conversation_routing_state"] = sizeof(routing::ConversationRoutingState);
-  // Index sizes at the recipe state: 2n identities, n messages (external
-  // ids), n conversations with routing records; per customer.
-  struct ExternalIdSlot {
-    Channel channel;
-    std::string value;
-    MessageId id;
-  };
+  // Index sizes at the recipe state: 2n identities, n conversations with
+  // routing records; per customer.
   c["est_identity_index_per_customer"] = IdentityIndexBytes(2 * n) / dn;
-  c["est_external_id_index_per_customer"] = FlatHashMapBytes(n, sizeof(ExternalIdSlot)) / dn;
   c["est_conversation_routing_map_per_customer"] =
       FlatHashMapBytes(n, sizeof(std::pair<const ConversationId, routing::ConversationRoutingState>)) / dn;
-  // Heap blocks of one dormant customer outside the tables: the email's
-  // string (in the identity list and in the message's sender), the identity
-  // list of two, the conversation list, the conversation's message and
-  // channel lists, the routing record's task list.
-  const int64_t email = ChunkBytes(EmailOf(n).size() + 1);
-  c["est_small_blocks_per_customer"] = static_cast<double>(
-      2 * email + ChunkBytes(2 * sizeof(Identity)) + 4 * ChunkBytes(sizeof(uint64_t)) +
-      ChunkBytes(sizeof(Channel)));
+  // The heap block of one dormant customer outside the tables: its profile
+  // (no name or language here; an email and a phone number).
+  c["est_profile_block_per_customer"] = static_cast<double>(ChunkBytes(
+      8 + 2 + (3 + EmailOf(n).size()) + (3 + PhoneOf(n).size())));
   state.SetLabel("see the counters; bodies empty");
 }
 

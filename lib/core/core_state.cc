@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/fingerprint.h"
 #include "core/proto_convert.h"
+#include "core/shrink_when_sparse.h"
 
 namespace omniroute::core {
 
@@ -82,7 +83,23 @@ const MergeRecord* CoreState::active_merge(CustomerId absorbed) const {
 }
 
 CustomerId CoreState::OwnerOf(const Identity& identity) const {
-  return identity_owner_.Find(identity);
+  return identity_owner_.Find(identity, HolderOf(identity));
+}
+
+absl::Time CoreState::ErasedAt(CustomerId id) const {
+  auto it = erased_at_.find(id);
+  return it == erased_at_.end() ? absl::InfinitePast() : it->second;
+}
+
+void CoreState::LinkIdentity(CustomerState& customer, const Identity& identity) {
+  identity_owner_.Insert(identity, customer.id, HolderOf(identity));
+  customer.profile = customer.profile.WithIdentity(identity);
+}
+
+void CoreState::MoveIdentity(CustomerState& from, CustomerState& to, const Identity& identity) {
+  identity_owner_.Assign(identity, to.id, HolderOf(identity));
+  from.profile = from.profile.WithoutIdentity(identity);
+  to.profile = to.profile.WithIdentity(identity);
 }
 
 CustomerId CoreState::Resolve(CustomerId id) const {
@@ -140,6 +157,9 @@ absl::Status CoreState::CheckCustomerCreated(const Event& event) const {
   if (event.customer_created().customer_id() != customers_.size() + 1) {
     return Misfit(event, "customer ids must be consecutive");
   }
+  if (event.customer_created().customer_id() > IdentityIndex::kMaxCustomerId) {
+    return Misfit(event, "a tenant holds at most 2^32 - 1 customers");
+  }
   return absl::OkStatus();
 }
 
@@ -147,8 +167,7 @@ void CoreState::ApplyCustomerCreated(const Event& event, absl::Time at) {
   const auto& e = event.customer_created();
   CustomerState& c = customers_.emplace_back();
   c.id = CustomerId(e.customer_id());
-  c.display_name = e.display_name();
-  c.language = e.language();
+  c.profile = CustomerProfile(e.display_name(), e.language(), {});
   c.tier = e.tier();
   c.reach = e.reach();
   c.created_at = at;
@@ -167,9 +186,7 @@ absl::Status CoreState::CheckIdentityLinked(const Event& event) const {
 
 void CoreState::ApplyIdentityLinked(const Event& event, absl::Time at) {
   const auto& e = event.identity_linked();
-  Identity identity = FromProto(e.identity());
-  identity_owner_.Insert(identity, CustomerId(e.customer_id()));
-  mutable_customer(e.customer_id()).identities.push_back(std::move(identity));
+  LinkIdentity(mutable_customer(e.customer_id()), FromProto(e.identity()));
 }
 
 // ------------------------------------------------------------ CustomersMerged
@@ -218,15 +235,13 @@ void CoreState::ApplyCustomersMerged(const Event& event, absl::Time at) {
   record.absorbed = absorbed.id;
   for (const auto& proto : e.moved_identities()) {
     Identity identity = FromProto(proto);
-    identity_owner_.Assign(identity, survivor.id);
-    EraseValue(absorbed.identities, identity);
-    survivor.identities.push_back(identity);
+    MoveIdentity(absorbed, survivor, identity);
     record.identities.push_back(std::move(identity));
   }
   for (uint64_t id : e.moved_conversation_ids()) {
     ConversationState& c = mutable_conversation(id);
     c.customer = survivor.id;
-    EraseValue(absorbed.conversations, c.id);
+    absorbed.conversations.Erase(c.id);
     survivor.conversations.push_back(c.id);
     record.conversations.push_back(c.id);
   }
@@ -318,15 +333,12 @@ void CoreState::ApplyCustomerUnmerged(const Event& event, absl::Time at) {
     EraseValue(parent.absorbed, source.id);
   }
   for (const auto& proto : e.restored_identities()) {
-    Identity identity = FromProto(proto);
-    identity_owner_.Assign(identity, restored.id);
-    EraseValue(holder.identities, identity);
-    restored.identities.push_back(std::move(identity));
+    MoveIdentity(holder, restored, FromProto(proto));
   }
   for (uint64_t id : e.restored_conversation_ids()) {
     ConversationState& c = mutable_conversation(id);
     c.customer = restored.id;
-    EraseValue(holder.conversations, c.id);
+    holder.conversations.Erase(c.id);
     restored.conversations.push_back(c.id);
   }
   // The customers it was carried into: B and C when A merged into B and B
@@ -537,9 +549,11 @@ void CoreState::ApplyConversationArchived(const Event& event, absl::Time at) {
     const ConversationState& c = conversations_.at(id.value());
     for (MessageId m : c.messages) messages_.erase(m.value());
     archivable_.erase({c.closed_at, id});
-    EraseValue(mutable_customer(c.customer.value()).conversations, id);
+    mutable_customer(c.customer.value()).conversations.Erase(id);
   }
   for (ConversationId id : family) conversations_.erase(id.value());
+  ShrinkWhenSparse(conversations_);
+  ShrinkWhenSparse(messages_);
 }
 
 std::vector<ConversationId> CoreState::PinnedBy(const MergeRecord& record) {

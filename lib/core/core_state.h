@@ -24,6 +24,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "core/chunked_vector.h"
+#include "core/customer_profile.h"
+#include "core/id_list.h"
 #include "core/identity_index.h"
 #include "omniroute/conversation.h"
 #include "omniroute/identity.h"
@@ -38,22 +40,31 @@ namespace omniroute::core {
 // DATA_LOSS: `event` does not fit the state, because of `why`.
 absl::Status Misfit(const ::omniroute::v1::Event& event, absl::string_view why);
 
+// A customer of the working set. Every customer the tenant ever met stays in
+// memory, most of them dormant, so the record is kept small (64 bytes): its
+// personal data is packed in one block (CustomerProfile), its conversations
+// in the working set in one pointer (IdList), and when it was erased is kept
+// beside (CoreState::ErasedAt), since few customers ever are.
 struct CustomerState {
   CustomerId id;
-  std::string display_name;
-  std::string language;
-  int32_t tier = 0;
-  int64_t reach = 0;
-  absl::Time created_at;
-  std::vector<Identity> identities;
-  std::vector<ConversationId> conversations;
   // Valid while this customer is merged into another one (an erased
   // customer keeps it: the erasure went through the one it merged into).
   CustomerId merged_into;
+  absl::Time created_at;
+  int64_t reach = 0;
+  int32_t tier = 0;
   // Its personal data was erased (CustomerErased, lib/core/customer_erasure.cc):
   // no name, language or identities any more; its conversations stay.
   bool erased = false;
-  absl::Time erased_at = absl::InfinitePast();
+  // Display name, language and identities.
+  CustomerProfile profile;
+  // Its conversations in the working set (archived ones are in the store).
+  IdList<ConversationId> conversations;
+
+  absl::string_view display_name() const { return profile.display_name(); }
+  absl::string_view language() const { return profile.language(); }
+  // In the order they were linked.
+  std::vector<Identity> identities() const { return profile.identities(); }
 };
 
 // What a merge moved, kept so that unmerge can put it back.
@@ -155,6 +166,8 @@ class CoreState {
 
   // The active customer owning a normalized identity; invalid if none.
   CustomerId OwnerOf(const Identity& identity) const;
+  // When the customer's personal data was erased; InfinitePast if it was not.
+  absl::Time ErasedAt(CustomerId id) const;
   // Follows merged_into to the active customer.
   CustomerId Resolve(CustomerId id) const;
   // The customers merged into `id`, directly or through others, by id.
@@ -246,6 +259,17 @@ class CoreState {
                   uint64_t conversation_id) const;
 
   CustomerState& mutable_customer(uint64_t id) { return customers_[id - 1]; }
+  // The identity index's key comparison: whether a customer's profile holds
+  // `identity`.
+  auto HolderOf(const Identity& identity) const {
+    return [this, &identity](CustomerId id) {
+      return customers_[id.value() - 1].profile.Holds(identity);
+    };
+  }
+  // Links, moves and unlinks an identity in the index and the profiles, in
+  // the order the index needs (identity_index.h).
+  void LinkIdentity(CustomerState& customer, const Identity& identity);
+  void MoveIdentity(CustomerState& from, CustomerState& to, const Identity& identity);
   ConversationState& mutable_conversation(uint64_t id) { return conversations_.at(id); }
   MessageState& mutable_message(uint64_t id) { return messages_.at(id); }
   const MessageState& message_at(MessageId id) const { return messages_.at(id.value()); }
@@ -277,7 +301,9 @@ class CoreState {
   absl::flat_hash_map<uint64_t, MessageState> messages_;
   uint64_t next_conversation_id_ = 1;
   uint64_t next_message_id_ = 1;
+  // Keyed by the customers' profiles: see HolderOf.
   IdentityIndex identity_owner_;
+  absl::flat_hash_map<CustomerId, absl::Time> erased_at_;
   absl::flat_hash_map<CustomerId, MergeRecord> active_merges_;
   // How many active merge records name each conversation (see archivable()).
   absl::flat_hash_map<ConversationId, uint32_t> merge_pins_;

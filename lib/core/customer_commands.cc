@@ -3,6 +3,7 @@
 // Commands on customers: link an identity, merge, unmerge.
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -22,14 +23,14 @@ bool IsPlatformAccount(IdentityKind kind) {
 }
 
 // The first pair of different accounts of one kind and network, if any.
-const Identity* ConflictingAccount(const CustomerState& a, const CustomerState& b) {
-  for (const Identity& x : a.identities) {
+std::optional<Identity> ConflictingAccount(const CustomerState& a, const CustomerState& b) {
+  for (const Identity& x : a.identities()) {
     if (!IsPlatformAccount(x.kind)) continue;
-    for (const Identity& y : b.identities) {
-      if (y.kind == x.kind && y.network == x.network && y.value != x.value) return &y;
+    for (Identity& y : b.identities()) {
+      if (y.kind == x.kind && y.network == x.network && y.value != x.value) return std::move(y);
     }
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 // FAILED_PRECONDITION naming `field` for an erased customer: nothing can be
@@ -72,7 +73,7 @@ absl::StatusOr<LinkResult> TenantCore::DecideLink(CustomerId customer, const Raw
   }
   const CustomerState& other = *state_.customer(owner);
   if (mode == LinkMode::kAutomatic) {
-    if (const Identity* conflict = ConflictingAccount(*target, other); conflict != nullptr) {
+    if (const std::optional<Identity> conflict = ConflictingAccount(*target, other)) {
       return absl::FailedPreconditionError(absl::StrCat(
           "identity: ", ToString(*identity), " belongs to ", ToString(other.id),
           ", which has a different account (", ToString(*conflict), ") than ",
@@ -127,7 +128,7 @@ LinkResult TenantCore::AppendCustomerMerge(const CustomerState& a, const Custome
   auto* merged = events->emplace_back().mutable_customers_merged();
   merged->set_survivor_id(survivor.id.value());
   merged->set_absorbed_id(absorbed.id.value());
-  for (const Identity& identity : absorbed.identities) {
+  for (const Identity& identity : absorbed.identities()) {
     ToProto(identity, merged->add_moved_identities());
   }
   for (ConversationId id : absorbed.conversations) merged->add_moved_conversation_ids(id.value());

@@ -92,15 +92,12 @@ void CoreState::ApplyCustomerErased(const Event& event, absl::Time at) {
   erased.push_back(e.customer_id());
   for (uint64_t id : erased) {
     CustomerState& c = mutable_customer(id);
-    for (const Identity& identity : c.identities) identity_owner_.Erase(identity);
-    c.identities.clear();
-    c.identities.shrink_to_fit();
-    c.display_name.clear();
-    c.display_name.shrink_to_fit();
-    c.language.clear();
-    c.language.shrink_to_fit();
+    for (const Identity& identity : c.identities()) {
+      identity_owner_.Erase(identity, HolderOf(identity));
+    }
+    c.profile = CustomerProfile();
     c.erased = true;
-    c.erased_at = at;
+    erased_at_[c.id] = at;
     // Nothing of it is left to restore, and the conversations the record
     // named may leave the working set again.
     if (auto merge = active_merges_.find(c.id); merge != active_merges_.end()) {

@@ -1,49 +1,36 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
 // IdentityIndex: the exact map from a normalized Identity to the customer who
-// owns it, built so that a lookup in a tenant of millions of customers costs
-// one cache miss in the common case.
+// owns it, in 8 bytes per slot.
 //
-// A general-purpose hash map of Identity pays up to three misses per lookup:
-// the control bytes, the 80-byte slot and the heap block of any value longer
-// than the string's inline buffer (most emails). Here every bucket is one
-// 64-byte cache line that holds the key inline, its hash and the customer id.
+// A tenant of tens of millions of customers holds two or three identities
+// each, so the index is the largest structure of the working set after the
+// customer records. It stores no keys: a slot is the top 32 bits of the
+// identity's hash and the owner's customer id, and the owner's record
+// (CustomerProfile, which holds the identity's bytes anyway) is the key. A
+// lookup compares hashes in the slots and asks the caller, through `holds`,
+// whether the customer of a matching slot holds the identity; only that
+// answer declares a match, so two identities whose hashes collide stay two
+// identities.
 //
-// Layout. One allocation: 2^k buckets, then one tag byte per bucket (empty,
-// or 7 bits of the hash). It is 64-byte aligned, and 2 MiB aligned with
-// MADV_HUGEPAGE once it is at least 2 MiB, which cuts the TLB misses of
-// random lookups (measurably, on the benchmark VM). A key is encoded as
-//   varint(kind) varint(network size) network value
-// which is unambiguous ("ab"+"c" and "a"+"bc" differ). Encodings of up to
-// kInlineKeyBytes bytes (emails of up to 49 characters) live in the bucket,
-// zero-padded, so that a match is one comparison of 56 bytes; longer ones
-// live in their own heap block that the bucket points to, and cost a second
-// miss.
+// Callers keep the index and the records in step in this order: Insert while
+// no record holds the identity yet; Assign and Erase while the old owner's
+// record still holds it. Slots with the same hash and the same customer are
+// interchangeable (each stands for "this customer holds an identity with this
+// hash"), which is what makes that order sufficient when one customer holds
+// two identities whose hashes collide.
 //
 // Probing. Open addressing with linear probing and Robin Hood displacement:
-// the home bucket is taken from the top bits of the hash, and the entries of
-// a home stay together, before the first empty bucket. Find() reads the tags
-// of the 8 buckets from home in one word (the tag array is a 64th of the
-// table, so it mostly stays in cache) while the home bucket is prefetched,
-// then reads only the buckets whose tag matches: a hit reads one bucket
-// wherever it sits, and most misses read none. Erase shifts the following
-// entries back (no tombstones), so probe lengths never degrade with churn.
-//
-// Exactness. Tags and hashes are only filters: a match is declared after
-// comparing the full encoded key, so two identities whose hashes collide stay
-// two identities.
-//
-// Load factor. The table doubles (rehashing from the stored hashes, without
-// touching out-of-line keys) before it would exceed 1/2 full, so the load
-// stays between 1/4 and 1/2: 130 to 260 bytes per entry, about what
-// flat_hash_map<Identity, CustomerId> used with its heap-allocated strings.
-// At a load of 1/2 about 2 entries in 3 sit in their home bucket and 9 in 10
-// within one step of it, so the prefetch is mostly the right line.
+// the home slot is the top bits of the hash, the entries of a home stay
+// together, and Erase shifts the following entries back (no tombstones), so
+// probe lengths do not degrade with churn. Eight slots share a cache line, so
+// a lookup at the maximum load of 7/8 mostly reads one line of the table and
+// the one record it verifies. The table doubles before it would exceed 7/8
+// full: between 7/16 and 7/8, 9 to 18 bytes per identity.
 //
 // The hash is seeded per process (from absl::Hash), so that nobody can craft
-// identities that pile up in one bucket; the layout therefore differs between
-// runs. There is no iteration: nobody needs one, and its order would not be
-// deterministic anyway.
+// identities that pile up in one home; the layout therefore differs between
+// runs. Customer ids must fit 32 bits (CoreState refuses more customers).
 //
 // Thread-compatible. Movable, not copyable.
 
@@ -53,6 +40,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "omniroute/identity.h"
 #include "omniroute/ids.h"
@@ -66,9 +54,11 @@ class IdentityIndex {
   // with one to force collisions; only the top 32 bits are used.
   using HashFunction = uint64_t (*)(IdentityKind kind, absl::string_view network,
                                     absl::string_view value);
+  // Whether the customer's record holds the identity being looked up.
+  using Holds = absl::FunctionRef<bool(CustomerId customer)>;
 
-  // Encoded keys of up to this many bytes are stored inside the bucket.
-  static constexpr size_t kInlineKeyBytes = 51;
+  // The largest customer id a slot can hold.
+  static constexpr uint64_t kMaxCustomerId = UINT32_MAX;
 
   IdentityIndex();
   // For tests: hashes with `hash` instead of the built-in hash.
@@ -81,73 +71,56 @@ class IdentityIndex {
   IdentityIndex(const IdentityIndex&) = delete;
   IdentityIndex& operator=(const IdentityIndex&) = delete;
 
-  // The customer mapped to `identity`; invalid if none.
-  CustomerId Find(const Identity& identity) const;
-  // Maps `identity` to `customer` unless it is already mapped; returns whether
-  // it inserted.
-  bool Insert(const Identity& identity, CustomerId customer);
-  // Maps `identity` to `customer`, replacing any previous mapping.
-  void Assign(const Identity& identity, CustomerId customer);
+  // The customer who holds `identity`; invalid if none.
+  CustomerId Find(const Identity& identity, Holds holds) const;
+  // Maps `identity` to `customer` unless some customer holds it already;
+  // returns whether it inserted. `customer` must not hold it yet.
+  bool Insert(const Identity& identity, CustomerId customer, Holds holds);
+  // Maps `identity`, which no customer holds, to `customer` without looking
+  // for it first (a restore that checks uniqueness otherwise).
+  void InsertAbsent(const Identity& identity, CustomerId customer);
+  // Maps `identity` to `customer`: moves it from the customer who holds it,
+  // or inserts it if none does.
+  void Assign(const Identity& identity, CustomerId customer, Holds holds);
   // Removes the mapping of `identity`; returns whether there was one.
-  bool Erase(const Identity& identity);
+  bool Erase(const Identity& identity, Holds holds);
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   // Makes room for `n` entries without further rehashing.
   void Reserve(size_t n);
-  size_t bucket_count() const { return mask_ + (buckets_ != nullptr ? 1 : 0); }
-
-  // The size of the encoding of `identity`; it is stored inline if this is at
-  // most kInlineKeyBytes.
-  static size_t EncodedSize(const Identity& identity);
+  size_t slot_count() const { return slots_ == nullptr ? 0 : mask_ + 1; }
+  // The bytes of the table.
+  size_t table_bytes() const { return slot_count() * sizeof(uint64_t); }
 
  private:
-  struct Bucket;
-  struct Key;
-  // Where a search for a key ended.
+  // Where a search ended: the matching slot, or where the key belongs.
   struct Probe {
-    size_t index;     // The key's bucket if found, else where it belongs.
-    size_t distance;  // From the key's home bucket to `index`.
+    size_t index;
+    size_t distance;  // From the key's home to `index`.
     bool found;
   };
 
-  static Bucket* AllocateBuckets(size_t count);
-  static void FreeBuckets(Bucket* buckets, size_t count);
-  static bool Matches(const Bucket& bucket, const Key& key);
-
-  Key MakeKey(const Identity& identity) const;
+  uint32_t HashOf(const Identity& identity) const;
   size_t Home(uint32_t hash) const { return hash >> shift_; }
-  size_t DistanceFromHome(const Bucket& bucket, size_t index) const;
-  void SetTag(size_t index, uint8_t tag);
-  // The general search, from `index` at `distance` from the key's home.
-  Probe Search(const Key& key, size_t index, size_t distance) const;
-  Probe Search(const Key& key) const;
-  // Stores a new entry for `key`, known to be absent, found by `probe`.
-  void InsertAt(Probe probe, const Key& key, CustomerId customer);
+  size_t DistanceFromHome(uint64_t slot, size_t index) const;
+  Probe Search(uint32_t hash, Holds holds) const;
+  void Place(uint64_t carried, size_t index, size_t distance);
+  void InsertAt(Probe probe, uint32_t hash, CustomerId customer);
   // Grows if one more entry would exceed the maximum load; returns whether
   // it did (which invalidates probes).
-  // Puts `carried` at or after `index`, `distance` steps from its home,
-  // moving richer residents on (Robin Hood).
-  void Place(Bucket carried, size_t index, size_t distance);
   bool GrowForOneMore();
-  void Rehash(size_t bucket_count);
-  void FreeKeys();
+  void Rehash(size_t slot_count);
 
   // Null for the built-in hash.
   HashFunction hash_override_ = nullptr;
-  // Seeds the built-in hash, differently in each process (from absl::Hash), so
-  // that nobody can craft identities that pile up in one bucket.
   uint64_t seed_;
-  Bucket* buckets_ = nullptr;
-  // The buckets' tags, in the same allocation (see the .cc).
-  uint8_t* tags_ = nullptr;
-  // bucket_count - 1 (0 while there are no buckets).
+  // Each slot: hash << 32 | customer id; 0 is empty (customer ids start at 1).
+  uint64_t* slots_ = nullptr;
   size_t mask_ = 0;
-  // 32 - log2(bucket_count): Home() is the top bits of the 32-bit hash.
+  // 32 - log2(slot count): Home() is the top bits of the 32-bit hash.
   int shift_ = 32;
   size_t size_ = 0;
-  // Entries whose key is stored out of line (their blocks to free).
-  size_t out_of_line_ = 0;
 };
 
 }  // namespace omniroute::core

@@ -111,17 +111,22 @@ void CoreState::ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const {
   for (const CustomerState& c : customers_) {
     auto* r = snapshot->add_customers();
     r->set_id(c.id.value());
-    r->set_display_name(c.display_name);
-    r->set_language(c.language);
+    r->set_display_name(c.display_name().data(), c.display_name().size());
+    r->set_language(c.language().data(), c.language().size());
     r->set_tier(c.tier);
     r->set_reach(c.reach);
     ToProto(c.created_at, r->mutable_created_at());
-    for (const Identity& identity : c.identities) ToProto(identity, r->add_identities());
+    c.profile.ForEachIdentity([&](const IdentityRef& identity) {
+      auto* out = r->add_identities();
+      out->set_kind(identity.kind);
+      out->set_network(identity.network.data(), identity.network.size());
+      out->set_value(identity.value.data(), identity.value.size());
+    });
     AddIds(c.conversations, r->mutable_conversation_ids());
     r->set_merged_into(c.merged_into.value());
     if (c.erased) {
       r->set_erased(true);
-      ToProto(c.erased_at, r->mutable_erased_at());
+      ToProto(ErasedAt(c.id), r->mutable_erased_at());
     }
   }
   for (const ConversationState* c : ConversationsById()) {
@@ -206,23 +211,34 @@ absl::StatusOr<CoreState> CoreState::FromSnapshot(
     if (!known_conversation(m.origin.value())) return corrupt("dangling origin");
   }
 
+  size_t identity_count = 0;
+  for (const auto& r : snapshot.customers()) identity_count += r.identities_size();
+  state.identity_owner_.Reserve(identity_count);
   for (int i = 0; i < snapshot.customers_size(); ++i) {
     const auto& r = snapshot.customers(i);
     if (r.id() != static_cast<uint64_t>(i) + 1) return corrupt("customer ids out of order");
     if (!optional_valid(r.merged_into(), customer_count)) return corrupt("dangling merged_into");
     CustomerState& c = state.customers_.emplace_back();
     c.id = CustomerId(r.id());
-    c.display_name = r.display_name();
-    c.language = r.language();
     c.tier = r.tier();
     c.reach = r.reach();
     c.created_at = FromProto(r.created_at());
+    std::vector<Identity> identities;
+    identities.reserve(r.identities_size());
     for (const auto& identity : r.identities()) {
-      c.identities.push_back(FromProto(identity));
-      if (!state.identity_owner_.Insert(c.identities.back(), c.id)) {
+      identities.push_back(FromProto(identity));
+      const Identity& added = identities.back();
+      // The customer's own profile is built after the loop: its earlier
+      // identities are those read so far.
+      auto holds = [&](CustomerId holder) {
+        return holder == c.id ? std::count(identities.begin(), identities.end(), added) > 1
+                              : state.customers_[holder.value() - 1].profile.Holds(added);
+      };
+      if (!state.identity_owner_.Insert(added, c.id, holds)) {
         return corrupt("an identity belongs to two customers");
       }
     }
+    c.profile = CustomerProfile(r.display_name(), r.language(), identities);
     for (uint64_t id : r.conversation_ids()) {
       if (state.conversation(ConversationId(id)) == nullptr) {
         return corrupt("dangling conversation id");
@@ -232,7 +248,7 @@ absl::StatusOr<CoreState> CoreState::FromSnapshot(
     c.merged_into = CustomerId(r.merged_into());
     if (r.erased()) {
       c.erased = true;
-      c.erased_at = FromProto(r.erased_at());
+      state.erased_at_[c.id] = FromProto(r.erased_at());
     }
   }
   for (const auto& r : snapshot.merges()) {

@@ -28,13 +28,13 @@ void CollectFamily(const CoreState& state, const ConversationState& c,
 CustomerView ToView(const CustomerState& c) {
   CustomerView view;
   view.id = c.id;
-  view.display_name = c.display_name;
-  view.language = c.language;
+  view.display_name = std::string(c.display_name());
+  view.language = std::string(c.language());
   view.tier = c.tier;
   view.reach = c.reach;
   view.created_at = c.created_at;
-  view.identities = c.identities;
-  view.conversations = c.conversations;
+  view.identities = c.identities();
+  view.conversations = c.conversations.ToVector();
   if (c.merged_into.valid()) view.merged_into = c.merged_into;
   view.erased = c.erased;
   return view;

@@ -23,12 +23,12 @@ v1::CustomerExportRecord CustomerRecord(const core::CustomerState& c) {
   v1::CustomerExportRecord record;
   v1::ExportedCustomer* out = record.mutable_customer();
   out->set_customer_id(c.id.value());
-  out->set_display_name(c.display_name);
-  out->set_language(c.language);
+  out->set_display_name(std::string(c.display_name()));
+  out->set_language(std::string(c.language()));
   out->set_tier(c.tier);
   out->set_reach(c.reach);
   core::ToProto(c.created_at, out->mutable_created_at());
-  for (const Identity& identity : c.identities) core::ToProto(identity, out->add_identities());
+  for (const Identity& identity : c.identities()) core::ToProto(identity, out->add_identities());
   out->set_merged_into_customer_id(c.merged_into.value());
   return record;
 }
@@ -83,7 +83,7 @@ CustomerExportPlan PlanCustomerExport(const core::CoreState& state, CustomerId c
     v1::CustomerExportRecord record;
     v1::ExportedErasure* out = record.mutable_erasure();
     out->set_customer_id(target.id.value());
-    core::ToProto(target.erased_at, out->mutable_erased_at());
+    core::ToProto(state.ErasedAt(target.id), out->mutable_erased_at());
     for (const core::CustomerState& c : state.customers()) {
       if (c.id != target.id && c.erased && state.Resolve(c.id) == target.id) {
         out->add_erased_with_customer_ids(c.id.value());
@@ -104,7 +104,7 @@ CustomerExportPlan PlanCustomerExport(const core::CoreState& state, CustomerId c
   plan.archive_owners.push_back(target.id);
   plan.archive_owners.insert(plan.archive_owners.end(), absorbed.begin(), absorbed.end());
 
-  std::vector<ConversationId> conversations = target.conversations;
+  std::vector<ConversationId> conversations = target.conversations.ToVector();
   std::sort(conversations.begin(), conversations.end());
   for (ConversationId id : conversations) {
     const core::ConversationState& c = *state.conversation(id);

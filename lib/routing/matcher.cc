@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/shrink_when_sparse.h"
 
 namespace omniroute::routing {
 namespace {
@@ -501,7 +502,43 @@ absl::Status Matcher::Cancel(TaskId id) {
   task.excluded.clear();
   task.preferred_agent.reset();
   free_task_slots_.push_back(slot);
+  CompactTasksWhenSparse();
   return absl::OkStatus();
+}
+
+void Matcher::CompactTasksWhenSparse() {
+  constexpr size_t kSmall = 1024;
+  if (task_slab_.size() <= kSmall || task_index_.size() * 8 >= task_slab_.size()) return;
+  // Slots are carried in the keys but not compared (TaskOrder), so the
+  // trees are rebuilt in the same order with the new slots.
+  std::vector<uint32_t> moved_to(task_slab_.size(), 0);
+  std::vector<TaskRecord> slab;
+  slab.reserve(task_index_.size());
+  for (auto& [id, slot] : task_index_) {
+    moved_to[slot] = static_cast<uint32_t>(slab.size());
+    slab.push_back(std::move(task_slab_[slot]));
+    slot = moved_to[slot];
+  }
+  auto rekey = [&](TaskTree& tree) {
+    TaskTree rebuilt;
+    for (TaskKey key : tree) {
+      key.slot = moved_to[key.slot];
+      rebuilt.insert(rebuilt.end(), key);
+    }
+    tree = std::move(rebuilt);
+  };
+  for (QueueRecord& queue : queues_) {
+    for (int c = 0; c < kChannelCount; ++c) {
+      rekey(queue.tasks[c]);
+      if (Contains(queue.nonempty, static_cast<Channel>(c))) {
+        queue.front[c].slot = moved_to[queue.front[c].slot];
+      }
+    }
+  }
+  for (auto& [agent, tree] : preferred_) rekey(tree);
+  task_slab_ = std::move(slab);
+  free_task_slots_ = {};
+  core::ShrinkWhenSparse(task_index_);
 }
 
 absl::Status Matcher::ExcludeAgent(TaskId id, AgentId agent) {

@@ -351,6 +351,9 @@ class Matcher {
   // Keeps queue.front[c] equal to the first key of queue.tasks[c].
   static void Inserted(QueueRecord& queue, Channel c, const TaskKey& key);
   static void Erased(QueueRecord& queue, Channel c, const TaskKey& key);
+  // Once the slab is mostly free slots (after a peak of waiting tasks), moves
+  // the waiting tasks to a slab of their size and gives the rest back.
+  void CompactTasksWhenSparse();
 
   std::vector<QueueRecord> queues_;
   absl::flat_hash_map<QueueId, uint32_t> queue_index_;

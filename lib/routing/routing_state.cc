@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
+#include "core/shrink_when_sparse.h"
 #include "routing/routing_config.h"
 #include "routing/routing_records.h"
 
@@ -124,6 +125,7 @@ void RoutingState::Archive(absl::Span<const ConversationId> conversations) {
     for (CommitmentId m : it->second.commitments) commitments_.erase(m.value());
     conversations_.erase(it);
   }
+  core::ShrinkWhenSparse(conversations_);
 }
 
 void RoutingState::ToArchive(ConversationId conversation,
@@ -859,6 +861,7 @@ void RoutingState::RemoveTimers(TimerKind kind, uint64_t id) {
   if (it == registry.end()) return;
   for (const Timer& timer : it->second) timers_.erase(timer);
   registry.erase(it);
+  core::ShrinkWhenSparse(registry);
 }
 
 void RoutingState::RefreshTimers(const TaskState& t) {

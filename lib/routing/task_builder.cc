@@ -46,7 +46,7 @@ std::string ChooseQueue(const core::CoreState& core, const RoutingState& routing
             rule.channels().end()) {
       continue;
     }
-    if (!rule.language().empty() && (customer == nullptr || customer->language != rule.language())) {
+    if (!rule.language().empty() && (customer == nullptr || customer->language() != rule.language())) {
       continue;
     }
     bool tagged = true;

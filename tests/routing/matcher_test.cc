@@ -7,6 +7,7 @@
 
 #include "routing/matcher.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -326,6 +327,55 @@ TEST(MatcherTest, CancelRemovesTheTask) {
   EXPECT_EQ(m.waiting_count(), 0u);
   // The id can wait again.
   EXPECT_TRUE(m.Enqueue(MakeTask(1, 1)).ok());
+}
+
+// A peak of waiting tasks, then most leave: the matcher moves the rest to a
+// smaller slab (its keys carry slots), and the order, the exclusions and the
+// preferred agents of those left are as before.
+TEST(MatcherTest, TasksLeftAfterAPeakKeepTheirOrderAndDetails) {
+  Matcher m;
+  ASSERT_TRUE(m.AddQueue(MakeQueue(1, {})).ok());
+  ASSERT_TRUE(m.AddAgent(MakeAgent(1, {}, kEmail | kChat | kVoice, 100)).ok());
+  ASSERT_TRUE(m.AddAgent(MakeAgent(2, {}, kEmail | kChat | kVoice, 100)).ok());
+  constexpr uint64_t kPeak = 20'000;
+  for (uint64_t id = 1; id <= kPeak; ++id) {
+    Task t = MakeTask(id, 1, id % 2 == 0 ? CHANNEL_EMAIL : CHANNEL_CHAT,
+                      /*priority=*/static_cast<int64_t>(id % 7), /*arrival=*/kPeak - id + 1);
+    if (id % 10 == 0) t.preferred_agent = AgentId(2);
+    if (id % 15 == 0) t.excluded.push_back(AgentId(1));
+    ASSERT_TRUE(m.Enqueue(t).ok());
+  }
+  // Every task but one in 100 leaves; compaction happens along the way.
+  for (uint64_t id = 1; id <= kPeak; ++id) {
+    if (id % 100 != 0) ASSERT_TRUE(m.Cancel(TaskId(id)).ok()) << id;
+  }
+  ASSERT_EQ(m.waiting_count(), kPeak / 100);
+  for (uint64_t id = 100; id <= kPeak; id += 100) {
+    const Task* t = m.FindTask(TaskId(id));
+    ASSERT_NE(t, nullptr) << id;
+    EXPECT_EQ(t->id, TaskId(id));
+    EXPECT_EQ(t->priority, static_cast<int64_t>(id % 7));
+    EXPECT_EQ(t->preferred_agent, AgentId(2)) << id;  // every 100th is a 10th
+    EXPECT_EQ(t->excluded.size(), id % 15 == 0 ? 1u : 0u) << id;
+  }
+  // Agent 1 takes the rest in task order: priority first, then arrival
+  // (later ids arrived earlier), never an excluded one.
+  std::vector<uint64_t> expected;
+  for (uint64_t id = 100; id <= kPeak; id += 100) {
+    if (id % 15 != 0) expected.push_back(id);
+  }
+  std::sort(expected.begin(), expected.end(), [](uint64_t a, uint64_t b) {
+    return a % 7 != b % 7 ? a % 7 > b % 7 : a > b;
+  });
+  std::vector<uint64_t> order;
+  while (std::optional<Assignment> a = m.BestTaskFor(AgentId(1))) {
+    order.push_back(a->task.value());
+    ASSERT_TRUE(m.Cancel(a->task).ok());
+  }
+  EXPECT_EQ(order, expected);
+  // What agent 1 may not take is still there for agent 2.
+  EXPECT_EQ(m.waiting_count(), kPeak / 100 - expected.size());
+  EXPECT_THAT(m.BestTaskFor(AgentId(2)), Optional(::testing::Field(&Assignment::agent, AgentId(2))));
 }
 
 TEST(MatcherTest, ReenqueueAfterDeclineGoesToAnotherAgent) {

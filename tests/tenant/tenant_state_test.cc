@@ -338,8 +338,8 @@ TEST_F(TenantStateTest, CustomerCreatedTakesOnlyTheNextConsecutiveId) {
   const CustomerState* ann = state_.customer(CustomerId(1));
   ASSERT_NE(ann, nullptr);
   EXPECT_EQ(ann->id, CustomerId(1));
-  EXPECT_EQ(ann->display_name, "Ann");
-  EXPECT_EQ(ann->language, "en");
+  EXPECT_EQ(ann->display_name(), "Ann");
+  EXPECT_EQ(ann->language(), "en");
   EXPECT_EQ(ann->tier, 2);
   EXPECT_EQ(ann->reach, 100);
   // The event's time, not any clock, is the creation time.
@@ -367,7 +367,7 @@ TEST_F(TenantStateTest, IdentityLinkedFeedsTheOwnerIndex) {
   EXPECT_FALSE(state_.OwnerOf(Identity{::omniroute::v1::IDENTITY_KIND_CRM_ID, "",
                                        "ann@example.com"})
                    .valid());
-  EXPECT_EQ(state_.customer(CustomerId(1))->identities,
+  EXPECT_EQ(state_.customer(CustomerId(1))->identities(),
             (std::vector<Identity>{Email("ann@example.com"), Phone("+33612345678")}));
 
   // One owner per identity; an unknown customer owns nothing.
@@ -394,9 +394,9 @@ TEST_F(TenantStateTest, CustomersMergedMovesIdentitiesAndConversationsAndUnmerge
   EXPECT_EQ(state_.Resolve(CustomerId(2)), CustomerId(1));
   EXPECT_EQ(state_.OwnerOf(Email("bob@example.com")), CustomerId(1));
   EXPECT_EQ(state_.OwnerOf(Phone("+33612345678")), CustomerId(1));
-  EXPECT_THAT(state_.customer(CustomerId(2))->identities, IsEmpty());
-  EXPECT_THAT(state_.customer(CustomerId(2))->conversations, IsEmpty());
-  EXPECT_THAT(state_.customer(CustomerId(1))->conversations,
+  EXPECT_THAT(state_.customer(CustomerId(2))->identities(), IsEmpty());
+  EXPECT_THAT(state_.customer(CustomerId(2))->conversations.ToVector(), IsEmpty());
+  EXPECT_THAT(state_.customer(CustomerId(1))->conversations.ToVector(),
               ElementsAre(ConversationId(1), ConversationId(2)));
   EXPECT_EQ(state_.conversation(ConversationId(2))->customer, CustomerId(1));
   const MergeRecord* record = state_.active_merge(CustomerId(2));
@@ -416,10 +416,10 @@ TEST_F(TenantStateTest, CustomersMergedMovesIdentitiesAndConversationsAndUnmerge
   Ok(b_.CustomerUnmerged(2, 1, {Email("bob@example.com"), Phone("+33612345678")}, {2}));
   EXPECT_FALSE(state_.customer(CustomerId(2))->merged_into.valid());
   EXPECT_EQ(state_.OwnerOf(Email("bob@example.com")), CustomerId(2));
-  EXPECT_EQ(state_.customer(CustomerId(1))->identities,
+  EXPECT_EQ(state_.customer(CustomerId(1))->identities(),
             (std::vector<Identity>{Email("ann@example.com")}));
-  EXPECT_THAT(state_.customer(CustomerId(1))->conversations, ElementsAre(ConversationId(1)));
-  EXPECT_THAT(state_.customer(CustomerId(2))->conversations, ElementsAre(ConversationId(2)));
+  EXPECT_THAT(state_.customer(CustomerId(1))->conversations.ToVector(), ElementsAre(ConversationId(1)));
+  EXPECT_THAT(state_.customer(CustomerId(2))->conversations.ToVector(), ElementsAre(ConversationId(2)));
   EXPECT_EQ(state_.conversation(ConversationId(2))->customer, CustomerId(2));
   EXPECT_EQ(state_.active_merge(CustomerId(2)), nullptr);
   EXPECT_THAT(MessagesOf(2), ElementsAre(1));
@@ -446,7 +446,7 @@ TEST_F(TenantStateTest, ConversationOpenedTakesOnlyTheNextConsecutiveIdOfAnActiv
   EXPECT_EQ(c->opened_at, kT0 + absl::Seconds(30));
   EXPECT_EQ(c->first_response_due, kT0 + absl::Seconds(30) + absl::Hours(1));
   EXPECT_THAT(c->messages, IsEmpty());
-  EXPECT_THAT(state_.customer(CustomerId(1))->conversations, ElementsAre(ConversationId(1)));
+  EXPECT_THAT(state_.customer(CustomerId(1))->conversations.ToVector(), ElementsAre(ConversationId(1)));
   EXPECT_EQ(state_.LastActivity(*c), c->opened_at);
 }
 

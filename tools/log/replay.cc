@@ -157,7 +157,7 @@ std::string Summary(const tenant::TenantState& state, const Replay& replay,
   uint64_t identities = 0;
   for (const core::CustomerState& c : state.customers()) {
     if (!c.merged_into.valid()) ++active;
-    identities += c.identities.size();
+    identities += c.profile.identity_count();
   }
   std::map<int, uint64_t> by_status;
   uint64_t handoffs = 0;
