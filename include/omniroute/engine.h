@@ -44,7 +44,10 @@
 // ListConversationsPage, GetTask, GetConversationRouting, GetCommitment,
 // ListCommitments, ExportCustomerRecords) find archived items in the store
 // and answer as before; CustomerView::conversations lists the working set's
-// only. A snapshot holds the memory's part only and is built in the
+// only. Customers stay in memory for ever, compactly: a small record, their
+// display name, language and identities packed in one block, and an
+// identity index that keeps no keys (about 256 bytes per customer with two
+// identities). A snapshot holds the memory's part only and is built in the
 // background from the store, so it never stops the tenant.
 //
 // Erasure (GDPR art. 17, EraseCustomer): the customer's personal data is

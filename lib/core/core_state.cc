@@ -170,7 +170,7 @@ void CoreState::ApplyCustomerCreated(const Event& event, absl::Time at) {
   c.profile = CustomerProfile(e.display_name(), e.language(), {});
   c.tier = e.tier();
   c.reach = e.reach();
-  c.created_at = at;
+  c.created_at_ns = absl::ToUnixNanos(at);
 }
 
 // ------------------------------------------------------------ IdentityLinked

@@ -50,7 +50,9 @@ struct CustomerState {
   // Valid while this customer is merged into another one (an erased
   // customer keeps it: the erasure went through the one it merged into).
   CustomerId merged_into;
-  absl::Time created_at;
+  // Nanoseconds since the Unix epoch: half an absl::Time, and exact for any
+  // time an event carries (years 1678 to 2262).
+  int64_t created_at_ns = 0;
   int64_t reach = 0;
   int32_t tier = 0;
   // Its personal data was erased (CustomerErased, lib/core/customer_erasure.cc):
@@ -61,6 +63,7 @@ struct CustomerState {
   // Its conversations in the working set (archived ones are in the store).
   IdList<ConversationId> conversations;
 
+  absl::Time created_at() const { return absl::FromUnixNanos(created_at_ns); }
   absl::string_view display_name() const { return profile.display_name(); }
   absl::string_view language() const { return profile.language(); }
   // In the order they were linked.

@@ -120,7 +120,7 @@ LinkResult TenantCore::AppendCustomerMerge(const CustomerState& a, const Custome
                                            absl::Time now, Events* events) const {
   // The older customer survives: its id is the one other systems have seen
   // longest.
-  const bool a_older = a.created_at != b.created_at ? a.created_at < b.created_at : a.id < b.id;
+  const bool a_older = a.created_at_ns != b.created_at_ns ? a.created_at_ns < b.created_at_ns : a.id < b.id;
   const CustomerState& survivor = a_older ? a : b;
   const CustomerState& absorbed = a_older ? b : a;
 

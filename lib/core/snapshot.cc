@@ -115,7 +115,7 @@ void CoreState::ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const {
     r->set_language(c.language().data(), c.language().size());
     r->set_tier(c.tier);
     r->set_reach(c.reach);
-    ToProto(c.created_at, r->mutable_created_at());
+    ToProto(c.created_at(), r->mutable_created_at());
     c.profile.ForEachIdentity([&](const IdentityRef& identity) {
       auto* out = r->add_identities();
       out->set_kind(identity.kind);
@@ -222,7 +222,7 @@ absl::StatusOr<CoreState> CoreState::FromSnapshot(
     c.id = CustomerId(r.id());
     c.tier = r.tier();
     c.reach = r.reach();
-    c.created_at = FromProto(r.created_at());
+    c.created_at_ns = absl::ToUnixNanos(FromProto(r.created_at()));
     std::vector<Identity> identities;
     identities.reserve(r.identities_size());
     for (const auto& identity : r.identities()) {

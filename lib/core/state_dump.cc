@@ -33,7 +33,7 @@ std::string DumpState(const CoreState& state) {
   for (const CustomerState& c : state.customers()) {
     absl::StrAppend(&out, "customer ", c.id.value(), " name=", c.display_name(),
                     " lang=", c.language(), " tier=", c.tier, " reach=", c.reach,
-                    " created=", Time(c.created_at), " merged_into=", c.merged_into.value(), c.erased ? absl::StrCat(" erased=", Time(state.ErasedAt(c.id))) : "",
+                    " created=", Time(c.created_at()), " merged_into=", c.merged_into.value(), c.erased ? absl::StrCat(" erased=", Time(state.ErasedAt(c.id))) : "",
                     " identities=[", Identities(c.identities()), "] conversations=[",
                     Ids(c.conversations), "]\n");
   }

@@ -32,7 +32,7 @@ CustomerView ToView(const CustomerState& c) {
   view.language = std::string(c.language());
   view.tier = c.tier;
   view.reach = c.reach;
-  view.created_at = c.created_at;
+  view.created_at = c.created_at();
   view.identities = c.identities();
   view.conversations = c.conversations.ToVector();
   if (c.merged_into.valid()) view.merged_into = c.merged_into;

@@ -27,7 +27,7 @@ v1::CustomerExportRecord CustomerRecord(const core::CustomerState& c) {
   out->set_language(std::string(c.language()));
   out->set_tier(c.tier);
   out->set_reach(c.reach);
-  core::ToProto(c.created_at, out->mutable_created_at());
+  core::ToProto(c.created_at(), out->mutable_created_at());
   for (const Identity& identity : c.identities()) core::ToProto(identity, out->add_identities());
   out->set_merged_into_customer_id(c.merged_into.value());
   return record;

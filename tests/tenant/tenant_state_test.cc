@@ -343,8 +343,8 @@ TEST_F(TenantStateTest, CustomerCreatedTakesOnlyTheNextConsecutiveId) {
   EXPECT_EQ(ann->tier, 2);
   EXPECT_EQ(ann->reach, 100);
   // The event's time, not any clock, is the creation time.
-  EXPECT_EQ(ann->created_at, kT0 + absl::Minutes(5));
-  EXPECT_EQ(state_.customer(CustomerId(2))->created_at, kT0 + absl::Minutes(9));
+  EXPECT_EQ(ann->created_at(), kT0 + absl::Minutes(5));
+  EXPECT_EQ(state_.customer(CustomerId(2))->created_at(), kT0 + absl::Minutes(9));
   EXPECT_FALSE(ann->merged_into.valid());
   EXPECT_EQ(state_.customer(CustomerId(0)), nullptr);
   EXPECT_EQ(state_.customer(CustomerId(3)), nullptr);
