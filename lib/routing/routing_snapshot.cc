@@ -226,7 +226,8 @@ absl::StatusOr<RoutingState> RoutingState::FromSnapshot(const v1::RoutingSnapsho
   for (const v1::TaskRecord& r : snapshot.tasks()) {
     if (r.id() <= last_task) return absl::DataLossError("routing: task ids out of order");
     last_task = r.id();
-    TaskState& t = state.tasks_[r.id()] = TaskFromRecord(r);
+    // Ascending ids: each goes at the end.
+    TaskState& t = state.tasks_.emplace_hint(state.tasks_.end(), r.id(), TaskFromRecord(r))->second;
     if (!t.queue.empty() && !state.queues_.contains(t.queue)) {
       return absl::DataLossError(absl::StrCat("routing: ", ToString(t.id), " has an unknown queue"));
     }
@@ -252,8 +253,9 @@ absl::StatusOr<RoutingState> RoutingState::FromSnapshot(const v1::RoutingSnapsho
       return absl::DataLossError("routing: commitment ids out of order");
     }
     last_commitment = r.id();
-    state.commitments_[r.id()] = CommitmentFromRecord(r);
+    state.commitments_.emplace_hint(state.commitments_.end(), r.id(), CommitmentFromRecord(r));
   }
+  state.conversations_.reserve(snapshot.conversations_size());
   for (const v1::ConversationRoutingRecord& r : snapshot.conversations()) {
     state.conversations_[ConversationId(r.conversation_id())] = ConversationRoutingFromRecord(r);
   }
