@@ -108,6 +108,15 @@ struct SqliteStoreOptions {
   // positive.
   int64_t max_batch_bytes = int64_t{4} << 20;
 
+  // A snapshot state larger than this is saved in pieces of this size, each
+  // committed with whatever appends are queued at the time, and the
+  // snapshot is published by a last small write once every piece is
+  // stored. A snapshot saved whole would be one commit of megabytes (and,
+  // when it replaces another, as much zeroing of the old one: see
+  // secure_delete), and every append queued behind it would wait for it
+  // to be written and synced. Default: 256 KiB. Must be positive.
+  int64_t snapshot_part_bytes = int64_t{256} << 10;
+
   // How many pages (of the file's page size, 4 KiB by default) the
   // write-ahead log grows by before it is checkpointed into the main file.
   // Checkpoints run on a thread of the store's own, never inside a commit,

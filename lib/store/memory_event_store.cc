@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -35,7 +36,10 @@ struct TenantLog {
   // (channel, external id or thread key).
   using LookupKey = std::pair<Channel, std::string>;
 
-  std::vector<Event> events;
+  // A deque, not a vector: a vector of millions of events doubling moves
+  // every one of them under the store's lock, a pause of every append of
+  // every tenant; a deque grows by blocks and never moves an event.
+  std::deque<Event> events;
   absl::flat_hash_map<uint64_t, Message> messages;
   absl::flat_hash_map<uint64_t, absl::btree_set<TimelineKey>> timelines;
   // The lowest id with the key: the one SQLite's index finds first.
@@ -141,7 +145,7 @@ class MemoryEventStore final : public EventStore {
       absl::MutexLock lock(&mu_);
       auto it = logs_.find(tenant_id);
       if (it == logs_.end()) return absl::OkStatus();
-      const std::vector<Event>& events = it->second.events;
+      const std::deque<Event>& events = it->second.events;
       const uint64_t first = from_sequence == 0 ? 0 : from_sequence - 1;
       if (first < events.size()) range.assign(events.begin() + first, events.end());
     }

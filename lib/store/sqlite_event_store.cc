@@ -36,18 +36,38 @@ using ::omniroute::v1::Event;
 constexpr char kInsertEvent[] =
     "INSERT INTO events (tenant, sequence, payload, crc) VALUES (?1, ?2, ?3, ?4)";
 constexpr char kSaveSnapshot[] =
-    "INSERT OR REPLACE INTO snapshots (tenant, sequence, state, crc) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT OR REPLACE INTO snapshots (tenant, sequence, state, crc, parts) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr char kSaveSnapshotPart[] =
+    "INSERT OR REPLACE INTO snapshot_parts (tenant, sequence, part, bytes) VALUES (?1, ?2, ?3, ?4)";
+// The parts a snapshot about to be published names: all must be there.
+constexpr char kCountSnapshotParts[] =
+    "SELECT count(*) FROM snapshot_parts WHERE tenant = ?1 AND sequence = ?2 AND part < ?3";
+// Parts of the same sequence beyond the new count, left by an earlier save
+// of that sequence that did not finish.
+constexpr char kDeleteExtraSnapshotParts[] =
+    "DELETE FROM snapshot_parts WHERE tenant = ?1 AND sequence = ?2 AND part >= ?3";
+// Whether a replaced snapshot left parts to delete.
+constexpr char kHasOlderSnapshotParts[] =
+    "SELECT EXISTS (SELECT 1 FROM snapshot_parts WHERE tenant = ?1 AND sequence < ?2)";
+// One part of a replaced snapshot (any sequence older than the published
+// one): a piece of zeroing (secure_delete) per commit.
+constexpr char kPruneSnapshotPart[] =
+    "DELETE FROM snapshot_parts WHERE rowid IN (SELECT rowid FROM snapshot_parts "
+    "WHERE tenant = ?1 AND sequence < ?2 LIMIT 1)";
 
 }  // namespace
 
 // One queued Append or SaveSnapshot. Lives on its caller's stack until the
 // call returns; the caller's arguments outlive it.
 struct SqliteEventStore::Write {
-  enum class Kind { kAppend, kSnapshot, kRedaction };
+  enum class Kind { kAppend, kSnapshot, kSnapshotPart, kPruneSnapshotParts, kRedaction };
 
   Kind kind = Kind::kAppend;
   absl::string_view tenant;
-  // kAppend: the first event's sequence; kSnapshot: the snapshot's.
+  // kAppend: the first event's sequence; kSnapshot, kSnapshotPart: the
+  // snapshot's; kPruneSnapshotParts: the published snapshot's, whose older
+  // parts go.
   uint64_t sequence = 0;
   // kAppend: the serialized events back to back (serialized by the caller's
   // thread, not the leader's), and for each the end of its bytes and its
@@ -56,9 +76,16 @@ struct SqliteEventStore::Write {
   std::vector<std::pair<size_t, uint32_t>> rows;
   // kAppend: the events themselves, for the message history.
   absl::Span<const Event> events;
-  // kSnapshot.
+  // kSnapshot: the whole state (parts == 0), or nothing and the number of
+  // parts stored before; state_crc: of the whole state either way.
+  // kSnapshotPart: the part's bytes in `state`, its index in `part`.
   absl::string_view state;
   uint32_t state_crc = 0;
+  int64_t parts = 0;
+  int64_t part = 0;
+  // Set by the leader (kSnapshot, kPruneSnapshotParts): whether parts of
+  // older snapshots are left to delete.
+  bool older_parts = false;
   // kRedaction (sequence: the erasure's), and the erased customers.
   const RedactionPlan* redaction = nullptr;
   absl::Span<const CustomerId> redacted_customers;
@@ -91,6 +118,10 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
     return absl::InvalidArgumentError(
         absl::StrCat("group_commit_window: must not be negative, got ",
                      absl::FormatDuration(options.group_commit_window)));
+  }
+  if (options.snapshot_part_bytes <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat("snapshot_part_bytes: must be positive, got ",
+                                                   options.snapshot_part_bytes));
   }
   if (options.checkpoint_pages <= 0) {
     return absl::InvalidArgumentError(
@@ -249,14 +280,44 @@ absl::Status SqliteEventStore::SaveSnapshot(absl::string_view tenant_id, uint64_
   if (options_.read_only) {
     return ReadOnlyError(absl::StrCat("save a snapshot of tenant ", tenant_id));
   }
-  Write write;
-  write.kind = Write::Kind::kSnapshot;
-  write.tenant = tenant_id;
-  write.sequence = sequence;
-  write.state = state;
-  write.state_crc = Crc32c(state);
-  write.bytes = static_cast<int64_t>(state.size());
-  return Submit(write);
+  const auto part_bytes = static_cast<size_t>(options_.snapshot_part_bytes);
+  Write publish;
+  publish.kind = Write::Kind::kSnapshot;
+  publish.tenant = tenant_id;
+  publish.sequence = sequence;
+  publish.state_crc = Crc32c(state);
+  if (state.size() <= part_bytes) {
+    publish.state = state;
+    publish.bytes = static_cast<int64_t>(state.size());
+  } else {
+    // Piece by piece, each its own queued write: the appends queued at the
+    // time share its commit, and none waits for more than one piece.
+    int64_t part = 0;
+    for (size_t begin = 0; begin < state.size(); begin += part_bytes, ++part) {
+      Write piece;
+      piece.kind = Write::Kind::kSnapshotPart;
+      piece.tenant = tenant_id;
+      piece.sequence = sequence;
+      piece.part = part;
+      piece.state = state.substr(begin, part_bytes);
+      piece.bytes = static_cast<int64_t>(piece.state.size());
+      if (absl::Status s = Submit(piece); !s.ok()) return s;
+    }
+    publish.parts = part;
+  }
+  if (absl::Status s = Submit(publish); !s.ok()) return s;
+  // The parts of the snapshot this one replaced, a piece per commit for the
+  // same reason. The snapshot is saved whatever happens here: parts left
+  // over are only space, deleted after the next save.
+  for (bool more = publish.older_parts; more;) {
+    Write prune;
+    prune.kind = Write::Kind::kPruneSnapshotParts;
+    prune.tenant = tenant_id;
+    prune.sequence = sequence;
+    prune.bytes = options_.snapshot_part_bytes;
+    more = Submit(prune).ok() && prune.older_parts;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status SqliteEventStore::RedactCustomer(absl::string_view tenant_id,
@@ -289,6 +350,7 @@ absl::Status SqliteEventStore::Submit(Write& write) {
   queued_bytes_ += write.bytes;
   if (write.kind == Write::Kind::kAppend) ++stats_.appends;
   if (write.kind == Write::Kind::kSnapshot) ++stats_.snapshots;
+  if (write.kind == Write::Kind::kSnapshotPart) ++stats_.snapshot_parts;
   while (!write.done && queue_.front() != &write) write.done_cv.Wait(&mu_);
   if (write.done) return write.status;  // A leader committed it.
 
@@ -374,7 +436,7 @@ bool SqliteEventStore::CommitGroup(absl::Span<Write* const> group) {
   return true;
 }
 
-absl::Status SqliteEventStore::ApplyWrite(const Write& write) {
+absl::Status SqliteEventStore::ApplyWrite(Write& write) {
   SqliteConnection& db = *writer_;
   // Read inside the transaction, so it sees the group's earlier writes and
   // any other process's commits.
@@ -384,23 +446,15 @@ absl::Status SqliteEventStore::ApplyWrite(const Write& write) {
   if (write.kind == Write::Kind::kRedaction) {
     return ApplyRedaction(write.tenant, *write.redaction, write.sequence);
   }
-  if (write.kind == Write::Kind::kSnapshot) {
+  if (write.kind == Write::Kind::kSnapshot || write.kind == Write::Kind::kSnapshotPart) {
     if (write.sequence > *last) {
       return absl::InvalidArgumentError(
           absl::StrCat("sequence: ", write.sequence, " is beyond the tenant's last event ", *last));
     }
-    absl::StatusOr<sqlite3_stmt*> statement = db.Prepare(kSaveSnapshot);
-    if (!statement.ok()) return statement.status();
-    ScopedReset reset(*statement);
-    BindText(*statement, 1, write.tenant);
-    sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(write.sequence));
-    BindBlob(*statement, 3, write.state);
-    sqlite3_bind_int64(*statement, 4, write.state_crc);
-    if (const int rc = sqlite3_step(*statement); rc != SQLITE_DONE) {
-      return db.Error(rc, absl::StrCat("saving the snapshot of tenant ", write.tenant));
-    }
-    return absl::OkStatus();
   }
+  if (write.kind == Write::Kind::kSnapshotPart) return ApplySnapshotPart(write);
+  if (write.kind == Write::Kind::kSnapshot) return ApplySnapshot(write);
+  if (write.kind == Write::Kind::kPruneSnapshotParts) return ApplyPruneSnapshotParts(write);
 
   if (write.sequence != *last + 1) {
     return absl::FailedPreconditionError(absl::StrCat("events: sequence ", write.sequence,
@@ -428,6 +482,91 @@ absl::Status SqliteEventStore::ApplyWrite(const Write& write) {
   // events.
   SqliteMessageIndexWriter index(db, write.tenant);
   return ProjectMessageHistory(write.events, index);
+}
+
+absl::Status SqliteEventStore::ApplySnapshotPart(const Write& write) {
+  SqliteConnection& db = *writer_;
+  absl::StatusOr<sqlite3_stmt*> statement = db.Prepare(kSaveSnapshotPart);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  BindText(*statement, 1, write.tenant);
+  sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(write.sequence));
+  sqlite3_bind_int64(*statement, 3, write.part);
+  BindBlob(*statement, 4, write.state);
+  if (const int rc = sqlite3_step(*statement); rc != SQLITE_DONE) {
+    return db.Error(rc, absl::StrCat("saving part ", write.part, " of the snapshot of tenant ",
+                                     write.tenant, " at sequence ", write.sequence));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteEventStore::ApplySnapshot(Write& write) {
+  SqliteConnection& db = *writer_;
+  const std::string context =
+      absl::StrCat("saving the snapshot of tenant ", write.tenant, " at sequence ", write.sequence);
+  if (write.parts > 0) {
+    // A redaction may have deleted the parts since they were written; a
+    // snapshot is never published without all of them.
+    absl::StatusOr<sqlite3_stmt*> count = db.Prepare(kCountSnapshotParts);
+    if (!count.ok()) return count.status();
+    ScopedReset reset(*count);
+    BindText(*count, 1, write.tenant);
+    sqlite3_bind_int64(*count, 2, static_cast<int64_t>(write.sequence));
+    sqlite3_bind_int64(*count, 3, write.parts);
+    if (const int rc = sqlite3_step(*count); rc != SQLITE_ROW) return db.Error(rc, context);
+    if (const int64_t stored = sqlite3_column_int64(*count, 0); stored != write.parts) {
+      return absl::AbortedError(absl::StrCat(context, ": ", stored, " of its ", write.parts,
+                                             " parts are stored (a redaction deleted them)"));
+    }
+  }
+  {
+    absl::StatusOr<sqlite3_stmt*> extra = db.Prepare(kDeleteExtraSnapshotParts);
+    if (!extra.ok()) return extra.status();
+    ScopedReset reset(*extra);
+    BindText(*extra, 1, write.tenant);
+    sqlite3_bind_int64(*extra, 2, static_cast<int64_t>(write.sequence));
+    sqlite3_bind_int64(*extra, 3, write.parts);
+    if (const int rc = sqlite3_step(*extra); rc != SQLITE_DONE) return db.Error(rc, context);
+  }
+  absl::StatusOr<sqlite3_stmt*> statement = db.Prepare(kSaveSnapshot);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  BindText(*statement, 1, write.tenant);
+  sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(write.sequence));
+  BindBlob(*statement, 3, write.state);
+  sqlite3_bind_int64(*statement, 4, write.state_crc);
+  sqlite3_bind_int64(*statement, 5, write.parts);
+  if (const int rc = sqlite3_step(*statement); rc != SQLITE_DONE) return db.Error(rc, context);
+  return FindOlderSnapshotParts(write);
+}
+
+absl::Status SqliteEventStore::FindOlderSnapshotParts(Write& write) {
+  SqliteConnection& db = *writer_;
+  absl::StatusOr<sqlite3_stmt*> older = db.Prepare(kHasOlderSnapshotParts);
+  if (!older.ok()) return older.status();
+  ScopedReset reset(*older);
+  BindText(*older, 1, write.tenant);
+  sqlite3_bind_int64(*older, 2, static_cast<int64_t>(write.sequence));
+  if (const int rc = sqlite3_step(*older); rc != SQLITE_ROW) {
+    return db.Error(rc, absl::StrCat("looking for parts of replaced snapshots of tenant ",
+                                     write.tenant));
+  }
+  write.older_parts = sqlite3_column_int64(*older, 0) != 0;
+  return absl::OkStatus();
+}
+
+absl::Status SqliteEventStore::ApplyPruneSnapshotParts(Write& write) {
+  SqliteConnection& db = *writer_;
+  absl::StatusOr<sqlite3_stmt*> statement = db.Prepare(kPruneSnapshotPart);
+  if (!statement.ok()) return statement.status();
+  ScopedReset reset(*statement);
+  BindText(*statement, 1, write.tenant);
+  sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(write.sequence));
+  if (const int rc = sqlite3_step(*statement); rc != SQLITE_DONE) {
+    return db.Error(rc, absl::StrCat("deleting a part of a replaced snapshot of tenant ",
+                                     write.tenant));
+  }
+  return FindOlderSnapshotParts(write);
 }
 
 SqliteStoreStats SqliteEventStore::Stats() const {

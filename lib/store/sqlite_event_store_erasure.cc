@@ -36,6 +36,10 @@ constexpr char kClearMessageKeys[] =
     "WHERE tenant = ?1 AND message_id = ?2 AND (external_id <> '' OR thread_key <> '')";
 constexpr char kDeleteOlderSnapshots[] =
     "DELETE FROM snapshots WHERE tenant = ?1 AND sequence < ?2";
+// Their parts too, and those of a save in progress from before the erasure
+// (whose publishing then fails for want of them).
+constexpr char kDeleteOlderSnapshotParts[] =
+    "DELETE FROM snapshot_parts WHERE tenant = ?1 AND sequence < ?2";
 constexpr char kForgetErasures[] =
     "DELETE FROM unredacted_erasures WHERE tenant = ?1 AND customer_id = ?2 AND sequence <= ?3";
 constexpr char kUnredactedErasures[] =
@@ -82,14 +86,16 @@ absl::Status SqliteEventStore::ApplyRedaction(absl::string_view tenant, const Re
       sqlite3_reset(*statement);
     }
   }
-  absl::StatusOr<sqlite3_stmt*> statement = db.Prepare(kDeleteOlderSnapshots);
-  if (!statement.ok()) return statement.status();
-  ScopedReset reset(*statement);
-  BindText(*statement, 1, tenant);
-  sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(erased_at_sequence));
-  if (const int rc = sqlite3_step(*statement); rc != SQLITE_DONE) {
-    return db.Error(rc, absl::StrCat("deleting the snapshots of tenant ", tenant,
-                                     " taken before the erasure"));
+  for (const char* sql : {kDeleteOlderSnapshots, kDeleteOlderSnapshotParts}) {
+    absl::StatusOr<sqlite3_stmt*> statement = db.Prepare(sql);
+    if (!statement.ok()) return statement.status();
+    ScopedReset reset(*statement);
+    BindText(*statement, 1, tenant);
+    sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(erased_at_sequence));
+    if (const int rc = sqlite3_step(*statement); rc != SQLITE_DONE) {
+      return db.Error(rc, absl::StrCat("deleting the snapshots of tenant ", tenant,
+                                       " taken before the erasure"));
+    }
   }
   return absl::OkStatus();
 }

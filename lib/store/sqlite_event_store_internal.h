@@ -5,6 +5,8 @@
 // through omniroute/sqlite_event_store.h.
 //
 // Group commit. Writes (Append, SaveSnapshot) are queued in arrival order.
+// A large snapshot is queued as several writes, a part at a time, then the
+// write that publishes it (see SqliteStoreOptions::snapshot_part_bytes).
 // The thread whose write is first in the queue is the leader: it takes every
 // queued write (up to max_batch_bytes), runs them in one transaction on the
 // writer connection, each under its own SAVEPOINT so that a write that fails
@@ -77,11 +79,16 @@ absl::StatusOr<uint64_t> LastSequenceOn(SqliteConnection& connection, absl::stri
 struct SqliteStoreStats {
   // Append calls with at least one event that reached the queue.
   int64_t appends = 0;
-  // SaveSnapshot calls that reached the queue.
+  // SaveSnapshot calls that reached the queue (their publishing write), and
+  // the parts of large snapshots written before it (SqliteStoreOptions::
+  // snapshot_part_bytes).
   int64_t snapshots = 0;
+  int64_t snapshot_parts = 0;
   // Transactions committed by leaders. Under kSyncEachCommit each is one
-  // sync of the write-ahead log, so appends + snapshots - commits is the
-  // number of syncs that group commit saved.
+  // sync of the write-ahead log. Without large snapshots (whose parts and
+  // the deletion of the parts they replace are writes of their own),
+  // appends + snapshots - commits is the number of syncs that group commit
+  // saved.
   int64_t commits = 0;
   // The most writes that one transaction carried.
   int64_t largest_group = 0;
@@ -175,7 +182,17 @@ class SqliteEventStore final : public EventStore {
   bool CommitGroup(absl::Span<Write* const> group);
 
   // Runs one write inside the open transaction.
-  absl::Status ApplyWrite(const Write& write);
+  absl::Status ApplyWrite(Write& write);
+  // A snapshot's pieces (sqlite_schema.h): a part, the row that publishes
+  // the snapshot (after checking that its parts are all stored; sets
+  // write.older_parts), and the deletion of one part of the snapshots it
+  // replaced (sets write.older_parts again).
+  absl::Status ApplySnapshotPart(const Write& write);
+  absl::Status ApplySnapshot(Write& write);
+  absl::Status ApplyPruneSnapshotParts(Write& write);
+  // Sets write.older_parts: whether the tenant has parts of snapshots older
+  // than write.sequence.
+  absl::Status FindOlderSnapshotParts(Write& write);
   // A redaction's rewrite, inside the open transaction.
   absl::Status ApplyRedaction(absl::string_view tenant, const RedactionPlan& plan,
                               uint64_t erased_at_sequence);

@@ -40,7 +40,15 @@ constexpr char kListTenants[] =
     "  SELECT (SELECT min(tenant) FROM events WHERE tenant > name) FROM tenants"
     "  WHERE name IS NOT NULL) "
     "SELECT name FROM tenants WHERE name IS NOT NULL";
-constexpr char kLoadSnapshot[] = "SELECT sequence, state, crc FROM snapshots WHERE tenant = ?1";
+// Before schema version 5 every snapshot is whole.
+constexpr char kLoadWholeSnapshot[] =
+    "SELECT sequence, state, crc, 0, NULL, NULL FROM snapshots WHERE tenant = ?1";
+// One statement, so one read transaction: the row and its parts are of the
+// same commit even while a newer snapshot is being published.
+constexpr char kLoadSnapshot[] =
+    "SELECT s.sequence, s.state, s.crc, s.parts, p.part, p.bytes FROM snapshots s "
+    "LEFT JOIN snapshot_parts p ON p.tenant = s.tenant AND p.sequence = s.sequence "
+    "AND p.part < s.parts WHERE s.tenant = ?1 ORDER BY p.part";
 
 // Rows a Read fetches per visit of the read connection. Bounds the memory of
 // a replay and how long one read transaction pins the write-ahead log (a
@@ -226,28 +234,42 @@ absl::StatusOr<EventStore::Snapshot> SqliteEventStore::LoadSnapshot(
   absl::StatusOr<std::unique_ptr<SqliteConnection>> connection = AcquireReader();
   if (!connection.ok()) return connection.status();
   ReaderLease reader(*this, *std::move(connection));
-  absl::StatusOr<sqlite3_stmt*> statement = reader->Prepare(kLoadSnapshot);
+  absl::StatusOr<sqlite3_stmt*> statement =
+      reader->Prepare(schema_version_ >= 5 ? kLoadSnapshot : kLoadWholeSnapshot);
   if (!statement.ok()) return statement.status();
   ScopedReset reset(*statement);
   BindText(*statement, 1, tenant_id);
-  const int rc = sqlite3_step(*statement);
+  int rc = sqlite3_step(*statement);
   if (rc == SQLITE_DONE) {
     return absl::NotFoundError(absl::StrCat("tenant ", tenant_id, " has no snapshot"));
   }
-  if (rc != SQLITE_ROW) {
-    return reader->Error(rc, absl::StrCat("reading the snapshot of tenant ", tenant_id));
-  }
+  const std::string context = absl::StrCat("reading the snapshot of tenant ", tenant_id);
+  if (rc != SQLITE_ROW) return reader->Error(rc, context);
   Snapshot snapshot;
   snapshot.sequence = static_cast<uint64_t>(sqlite3_column_int64(*statement, 0));
-  const absl::string_view state = ColumnBytes(*statement, 1);
+  snapshot.state = std::string(ColumnBytes(*statement, 1));
   const auto stored_crc = static_cast<uint64_t>(sqlite3_column_int64(*statement, 2));
-  if (const uint32_t crc = Crc32c(state); crc != stored_crc) {
+  const int64_t parts = sqlite3_column_int64(*statement, 3);
+  // A row per part, in order; one row with no part for a whole snapshot.
+  int64_t found = 0;
+  for (; rc == SQLITE_ROW; rc = sqlite3_step(*statement)) {
+    if (sqlite3_column_type(*statement, 4) == SQLITE_NULL) break;
+    if (sqlite3_column_int64(*statement, 4) != found) break;  // A part is missing.
+    absl::StrAppend(&snapshot.state, ColumnBytes(*statement, 5));
+    ++found;
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return reader->Error(rc, context);
+  if (found != parts) {
+    return absl::DataLossError(absl::StrFormat(
+        "snapshots: tenant %s, sequence %d: part %d of its %d parts is missing", tenant_id,
+        snapshot.sequence, found, parts));
+  }
+  if (const uint32_t crc = Crc32c(snapshot.state); crc != stored_crc) {
     return absl::DataLossError(absl::StrFormat(
         "snapshots: tenant %s, sequence %d: the stored state does not match its checksum "
         "(stored 0x%08x, computed 0x%08x)",
         tenant_id, snapshot.sequence, stored_crc, crc));
   }
-  snapshot.state = std::string(state);
   return snapshot;
 }
 

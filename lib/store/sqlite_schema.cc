@@ -78,6 +78,18 @@ CREATE TABLE unredacted_erasures (
 ) WITHOUT ROWID;
 )sql";
 
+// Added by version 5 (see sqlite_schema.h).
+constexpr char kCreateSnapshotParts[] = R"sql(
+ALTER TABLE snapshots ADD COLUMN parts INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE snapshot_parts (
+  tenant TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  part INTEGER NOT NULL,
+  bytes BLOB NOT NULL,
+  PRIMARY KEY (tenant, sequence, part)
+);
+)sql";
+
 // The oldest version this build reads (and upgrades when it may write).
 constexpr int32_t kOldestSchemaVersion = 1;
 
@@ -90,6 +102,7 @@ struct Identity {
   bool has_messages = false;   // Whether the "messages" table (version 2) exists.
   bool has_archive = false;    // Whether the "archive" table (version 3) exists.
   bool has_erasures = false;   // Whether "unredacted_erasures" (version 4) exists.
+  bool has_parts = false;      // Whether "snapshot_parts" (version 5) exists.
 };
 
 // Reads the identity of the database. These are the first reads of the file,
@@ -140,6 +153,11 @@ absl::StatusOr<Identity> ReadIdentity(SqliteConnection& connection, absl::string
       context);
   if (!value.ok()) return value.status();
   identity.has_erasures = *value > 0;
+  value = connection.QueryInt64(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'snapshot_parts'",
+      context);
+  if (!value.ok()) return value.status();
+  identity.has_parts = *value > 0;
   return identity;
 }
 
@@ -160,16 +178,20 @@ absl::Status CheckStore(const Identity& identity, absl::string_view path) {
   const bool needs_messages = identity.schema_version >= 2;
   const bool needs_archive = identity.schema_version >= 3;
   const bool needs_erasures = identity.schema_version >= 4;
+  const bool needs_parts = identity.schema_version >= 5;
   if (identity.store_tables != 2 || (needs_messages && !identity.has_messages) ||
-      (needs_archive && !identity.has_archive) || (needs_erasures && !identity.has_erasures)) {
+      (needs_archive && !identity.has_archive) || (needs_erasures && !identity.has_erasures) ||
+      (needs_parts && !identity.has_parts)) {
     return absl::FailedPreconditionError(absl::StrCat(
         path, " is marked as an omniroute event store of schema version ", identity.schema_version,
         " but lacks its tables (",
         identity.store_tables + (needs_messages && identity.has_messages ? 1 : 0) +
             (needs_archive && identity.has_archive ? 1 : 0) +
-            (needs_erasures && identity.has_erasures ? 1 : 0),
+            (needs_erasures && identity.has_erasures ? 1 : 0) +
+            (needs_parts && identity.has_parts ? 1 : 0),
         " of events, snapshots", needs_messages ? ", messages" : "",
-        needs_archive ? ", archive" : "", needs_erasures ? ", unredacted_erasures" : "", ")"));
+        needs_archive ? ", archive" : "", needs_erasures ? ", unredacted_erasures" : "",
+        needs_parts ? ", snapshot_parts" : "", ")"));
   }
   return absl::OkStatus();
 }
@@ -217,6 +239,7 @@ absl::Status CreateSchema(SqliteConnection& connection, absl::string_view path) 
     if (status.ok()) status = connection.ExecuteScript(kCreateMessages, context);
     if (status.ok()) status = connection.ExecuteScript(kCreateArchive, context);
     if (status.ok()) status = connection.ExecuteScript(kCreateUnredactedErasures, context);
+    if (status.ok()) status = connection.ExecuteScript(kCreateSnapshotParts, context);
     if (status.ok()) {
       // Header fields, written in the same transaction as the tables, so that
       // a crash leaves either an empty file or a whole store.
@@ -259,7 +282,10 @@ absl::Status Upgrade(SqliteConnection& connection, absl::string_view path) {
     // The archive and the erasures first: the backfill's projection writes
     // to them too.
     if (identity->schema_version < 3) status = connection.ExecuteScript(kCreateArchive, context);
-    if (status.ok()) status = connection.ExecuteScript(kCreateUnredactedErasures, context);
+    if (status.ok() && identity->schema_version < 4) {
+      status = connection.ExecuteScript(kCreateUnredactedErasures, context);
+    }
+    if (status.ok()) status = connection.ExecuteScript(kCreateSnapshotParts, context);
     if (status.ok() && identity->schema_version == 1) {
       status = connection.ExecuteScript(kCreateMessages, context);
       if (status.ok()) {

@@ -13,10 +13,22 @@
 //     Clustered by (tenant, sequence), so a tenant's replay is one range scan
 //     and its last sequence one index seek.
 //   snapshots(tenant TEXT PRIMARY KEY, sequence INTEGER, state BLOB,
-//             crc INTEGER)
+//             crc INTEGER, parts INTEGER)
 //     The tenant's latest snapshot, taken after event `sequence`; crc: the
-//     CRC-32C of state. An ordinary rowid table, because states are large
-//     rows, which WITHOUT ROWID tables store poorly.
+//     CRC-32C of the snapshot's bytes. parts (version 5): 0 when `state`
+//     holds the bytes; otherwise `state` is empty and the bytes are the
+//     `parts` rows of snapshot_parts of this tenant and sequence, in part
+//     order. An ordinary rowid table, because states are large rows, which
+//     WITHOUT ROWID tables store poorly.
+//   snapshot_parts(tenant TEXT, sequence INTEGER, part INTEGER, bytes BLOB,
+//                  PRIMARY KEY(tenant, sequence, part))
+//     A large snapshot in pieces (version 5), each written in a commit of
+//     its own, so that no commit of appends carries (and syncs) the whole
+//     state at once; the snapshots row that names them is written last.
+//     Rows of a sequence older than the tenant's snapshot are left by a
+//     replaced snapshot and deleted a piece per commit after it; rows of a
+//     newer sequence, by a save that did not finish. A rowid table, for the
+//     same reason as snapshots.
 //   messages(tenant TEXT, message_id INTEGER, conversation_id INTEGER,
 //            recorded_at INTEGER, sequence INTEGER, channel INTEGER,
 //            external_id TEXT, thread_key TEXT,
@@ -65,9 +77,11 @@
 // the (empty: they predate archival) archive table, and versions 1 to 3 the
 // unredacted_erasures table (filled by the backfill of a version-1 store,
 // empty for versions 2 and 3: an erasure of theirs left unfinished is
-// finished by erasing the customer again), in one transaction with the new
-// version number. Read-only, a version-1 store is read as it is
-// (events and snapshots; no history).
+// finished by erasing the customer again), and versions 1 to 4 the parts
+// column of snapshots (0: every older snapshot is whole) and the empty
+// snapshot_parts table, in one transaction with the new version number.
+// Read-only, a version-1 store is read as it is (events and snapshots; no
+// history), and a store of versions 1 to 4 has whole snapshots only.
 //
 // Thread-compatible: called once, at open, before the store is shared.
 
@@ -88,7 +102,7 @@ namespace omniroute::store {
 inline constexpr int32_t kSqliteApplicationId = 0x4F6D5274;
 
 // The schema version this build reads and writes.
-inline constexpr int32_t kSqliteSchemaVersion = 4;
+inline constexpr int32_t kSqliteSchemaVersion = 5;
 
 // Makes sure that the database of `connection` (the file at `path`) is an
 // omniroute store in WAL mode, creating the schema in an empty database when

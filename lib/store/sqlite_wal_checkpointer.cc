@@ -4,6 +4,10 @@
 
 #include <sqlite3.h>
 
+#if defined(__linux__)
+#include <pthread.h>
+#endif
+
 #include <algorithm>
 #include <utility>
 
@@ -110,6 +114,9 @@ bool SqliteWalCheckpointer::Due() const {
 }
 
 void SqliteWalCheckpointer::Run() {
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), "omr-checkpoint");  // For perf and top.
+#endif
   mu_.Lock();
   for (;;) {
     mu_.Await(absl::Condition(this, &SqliteWalCheckpointer::Due));

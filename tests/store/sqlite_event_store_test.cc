@@ -40,6 +40,7 @@ using store::SqliteEventStore;
 using store::SqliteStoreStats;
 using testing_internal::ExecSql;
 using testing_internal::FlipPayloadByte;
+using testing_internal::QueryInt64;
 using testing_internal::ScratchDir;
 using ::testing::AllOf;
 using ::testing::AnyOf;
@@ -421,6 +422,11 @@ TEST_F(SqliteEventStoreTest, RefusesBadOptions) {
   s = SqliteEventStore::Open(options).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.message()), HasSubstr("group_commit_window"));
+  options = OptionsAt(Path());
+  options.snapshot_part_bytes = 0;
+  s = SqliteEventStore::Open(options).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("snapshot_part_bytes"));
   EXPECT_FALSE(std::filesystem::exists(Path()));
 }
 
@@ -705,6 +711,141 @@ TEST_F(SqliteEventStoreTest, ADamagedSnapshotIsDataLoss) {
   EXPECT_EQ(snapshot.status().code(), absl::StatusCode::kDataLoss) << snapshot.status();
   EXPECT_THAT(std::string(snapshot.status().message()),
               AllOf(HasSubstr("acme"), HasSubstr("sequence 3")));
+}
+
+// A state of `size` bytes that differs at every position from its
+// neighbours' parts, so that parts in the wrong order would show.
+std::string Patterned(size_t size, char salt) {
+  std::string state(size, '\0');
+  for (size_t i = 0; i < size; ++i) state[i] = static_cast<char>((i * 7 + salt) % 251);
+  return state;
+}
+
+TEST_F(SqliteEventStoreTest, ALargeSnapshotIsSavedAPartPerCommitAndReadBackWhole) {
+  SqliteStoreOptions options = OptionsAt(Path());
+  options.snapshot_part_bytes = 10;
+  std::unique_ptr<SqliteEventStore> store = MustOpen(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Append("acme", MakeEvents("acme", 1, 4)).ok());
+  const SqliteStoreStats before = store->Stats();
+
+  const std::string state = Patterned(35, 1);  // Parts of 10, 10, 10 and 5 bytes.
+  ASSERT_TRUE(store->SaveSnapshot("acme", 3, state).ok());
+  const SqliteStoreStats after = store->Stats();
+  EXPECT_EQ(after.snapshot_parts - before.snapshot_parts, 4);
+  EXPECT_EQ(after.snapshots - before.snapshots, 1);
+  // No other writer: each part, then the publishing row, is a commit.
+  EXPECT_EQ(after.commits - before.commits, 5);
+  EXPECT_EQ(QueryInt64(Path(), "SELECT count(*) FROM snapshot_parts"), 4);
+  EXPECT_EQ(QueryInt64(Path(), "SELECT parts FROM snapshots WHERE tenant = 'acme'"), 4);
+  EXPECT_EQ(QueryInt64(Path(), "SELECT length(state) FROM snapshots WHERE tenant = 'acme'"), 0);
+
+  absl::StatusOr<EventStore::Snapshot> snapshot = store->LoadSnapshot("acme");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_EQ(snapshot->sequence, 3);
+  EXPECT_TRUE(snapshot->state == state);
+
+  // Reopened, the same.
+  store.reset();
+  store = MustOpen(options);
+  ASSERT_NE(store, nullptr);
+  snapshot = store->LoadSnapshot("acme");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_TRUE(snapshot->state == state);
+}
+
+TEST_F(SqliteEventStoreTest, AReplacedSnapshotsPartsAreDeletedAPartPerCommit) {
+  SqliteStoreOptions options = OptionsAt(Path());
+  options.snapshot_part_bytes = 10;
+  std::unique_ptr<SqliteEventStore> store = MustOpen(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Append("acme", MakeEvents("acme", 1, 4)).ok());
+  ASSERT_TRUE(store->Append("globex", MakeEvents("globex", 1, 4)).ok());
+  ASSERT_TRUE(store->SaveSnapshot("acme", 2, Patterned(30, 1)).ok());
+  ASSERT_TRUE(store->SaveSnapshot("globex", 2, Patterned(30, 2)).ok());
+  ASSERT_EQ(QueryInt64(Path(), "SELECT count(*) FROM snapshot_parts"), 6);
+
+  // A whole snapshot replaces acme's three parts: the publishing commit,
+  // then three more, one per part. Globex keeps its own.
+  const SqliteStoreStats before = store->Stats();
+  ASSERT_TRUE(store->SaveSnapshot("acme", 4, "small").ok());
+  EXPECT_EQ(store->Stats().commits - before.commits, 4);
+  EXPECT_EQ(QueryInt64(Path(), "SELECT count(*) FROM snapshot_parts WHERE tenant = 'acme'"), 0);
+  EXPECT_EQ(QueryInt64(Path(), "SELECT count(*) FROM snapshot_parts WHERE tenant = 'globex'"), 3);
+  EXPECT_EQ(store->LoadSnapshot("acme")->state, "small");
+  EXPECT_TRUE(store->LoadSnapshot("globex")->state == Patterned(30, 2));
+
+  // Saved again at the same sequence with fewer parts: the extra ones of
+  // the first save go with the publishing commit.
+  const std::string shorter = Patterned(15, 3);
+  ASSERT_TRUE(store->SaveSnapshot("globex", 2, shorter).ok());
+  EXPECT_EQ(QueryInt64(Path(), "SELECT count(*) FROM snapshot_parts WHERE tenant = 'globex'"), 2);
+  EXPECT_TRUE(store->LoadSnapshot("globex")->state == shorter);
+}
+
+TEST_F(SqliteEventStoreTest, ASnapshotPartBeyondTheLogIsRefusedAndNothingIsPublished) {
+  SqliteStoreOptions options = OptionsAt(Path());
+  options.snapshot_part_bytes = 10;
+  std::unique_ptr<SqliteEventStore> store = MustOpen(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Append("acme", MakeEvents("acme", 1, 2)).ok());
+  absl::Status s = store->SaveSnapshot("acme", 3, Patterned(25, 1));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_EQ(store->LoadSnapshot("acme").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(QueryInt64(Path(), "SELECT count(*) FROM snapshot_parts"), 0);
+}
+
+TEST_F(SqliteEventStoreTest, AMissingSnapshotPartIsDataLoss) {
+  SqliteStoreOptions options = OptionsAt(Path());
+  options.snapshot_part_bytes = 10;
+  std::unique_ptr<SqliteEventStore> store = MustOpen(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Append("acme", MakeEvents("acme", 1, 3)).ok());
+  ASSERT_TRUE(store->SaveSnapshot("acme", 3, Patterned(30, 1)).ok());
+  ExecSql(Path(), "DELETE FROM snapshot_parts WHERE part = 1");
+  absl::StatusOr<EventStore::Snapshot> snapshot = store->LoadSnapshot("acme");
+  EXPECT_EQ(snapshot.status().code(), absl::StatusCode::kDataLoss) << snapshot.status();
+  EXPECT_THAT(std::string(snapshot.status().message()),
+              AllOf(HasSubstr("acme"), HasSubstr("sequence 3"), HasSubstr("part 1")));
+
+  // A part damaged in place fails the checksum of the whole.
+  ASSERT_TRUE(store->SaveSnapshot("acme", 3, Patterned(30, 1)).ok());
+  ExecSql(Path(), "UPDATE snapshot_parts SET bytes = zeroblob(10) WHERE part = 2");
+  snapshot = store->LoadSnapshot("acme");
+  EXPECT_EQ(snapshot.status().code(), absl::StatusCode::kDataLoss) << snapshot.status();
+  EXPECT_THAT(std::string(snapshot.status().message()), HasSubstr("checksum"));
+}
+
+TEST_F(SqliteEventStoreTest, AVersion4StoreIsReadAsItIsAndUpgradedWhenWritable) {
+  {
+    std::unique_ptr<SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append("acme", MakeEvents("acme", 1, 3)).ok());
+    ASSERT_TRUE(store->SaveSnapshot("acme", 2, "acme at 2").ok());
+  }
+  // What version 4 wrote: no parts anywhere.
+  ExecSql(Path(),
+          "DROP TABLE snapshot_parts; ALTER TABLE snapshots DROP COLUMN parts; "
+          "PRAGMA user_version = 4");
+  {
+    SqliteStoreOptions options = OptionsAt(Path());
+    options.read_only = true;
+    std::unique_ptr<SqliteEventStore> store = MustOpen(options);
+    ASSERT_NE(store, nullptr);
+    absl::StatusOr<EventStore::Snapshot> snapshot = store->LoadSnapshot("acme");
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+    EXPECT_EQ(snapshot->state, "acme at 2");
+  }
+  EXPECT_EQ(QueryInt64(Path(), "PRAGMA user_version"), 4);
+
+  SqliteStoreOptions options = OptionsAt(Path());
+  options.snapshot_part_bytes = 4;
+  std::unique_ptr<SqliteEventStore> store = MustOpen(options);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(QueryInt64(Path(), "PRAGMA user_version"), store::kSqliteSchemaVersion);
+  EXPECT_EQ(store->LoadSnapshot("acme")->state, "acme at 2");
+  ASSERT_TRUE(store->SaveSnapshot("acme", 3, "acme at 3, in parts").ok());
+  EXPECT_EQ(store->LoadSnapshot("acme")->state, "acme at 3, in parts");
 }
 
 TEST_F(SqliteEventStoreTest, ATruncatedFileIsAClearErrorNotACrash) {

@@ -57,6 +57,21 @@ inline void ExecSql(const std::string& path, const std::string& sql) {
   sqlite3_close_v2(db);
 }
 
+// The first column of the first row of `sql` on the file at `path`, read
+// through SQLite directly; -1 if there is no row.
+inline int64_t QueryInt64(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr), SQLITE_OK)
+      << sql << ": " << sqlite3_errmsg(db);
+  int64_t value = -1;
+  if (sqlite3_step(statement) == SQLITE_ROW) value = sqlite3_column_int64(statement, 0);
+  sqlite3_finalize(statement);
+  sqlite3_close_v2(db);
+  return value;
+}
+
 // Flips one bit in the middle of the stored payload of (tenant, sequence),
 // keeping its checksum.
 inline void FlipPayloadByte(const std::string& path, absl::string_view tenant, uint64_t sequence) {

@@ -28,6 +28,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -297,6 +298,43 @@ TEST_F(OmnirouteLoadTest, IngestOpenLoopKeepsItsRate) {
                                   "count");
   EXPECT_GT(calls, 100);
   EXPECT_LT(calls, 300);
+}
+
+TEST_F(OmnirouteLoadTest, SlowCallsListsEveryCallAboveTheThresholdWithItsStart) {
+  const std::string path = (*dir_ / "slow-calls.txt").string();
+  const auto before = std::chrono::system_clock::now();
+  // A threshold of zero: every measured call is slow.
+  const LoadRun run = Load({"--workload=ping", "--concurrency=2",
+                            absl::StrCat("--slow_calls=", path), "--slow_call_threshold=0s"});
+  const auto after = std::chrono::system_clock::now();
+  ExpectSucceeded(run, {"Ping"});
+  const double calls = Number(Field(run.report, "total").struct_value(), "calls");
+  const auto to_us = [](std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  };
+  std::ifstream in(path);
+  std::string line;
+  int64_t lines = 0;
+  int64_t previous_start = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    std::vector<std::string> fields = absl::StrSplit(line, '\t');
+    ASSERT_EQ(fields.size(), 4u) << line;
+    int64_t start = 0;
+    int64_t steady = 0;
+    int64_t latency = -1;
+    ASSERT_TRUE(absl::SimpleAtoi(fields[0], &start)) << line;
+    ASSERT_TRUE(absl::SimpleAtoi(fields[1], &steady)) << line;
+    ASSERT_TRUE(absl::SimpleAtoi(fields[2], &latency)) << line;
+    EXPECT_GE(start, to_us(before)) << line;
+    EXPECT_LE(start, to_us(after)) << line;
+    EXPECT_GE(start, previous_start) << "not in order of start: " << line;
+    EXPECT_GT(steady, 0) << line;
+    EXPECT_GE(latency, 0) << line;
+    EXPECT_EQ(fields[3], "Ping");
+    previous_start = start;
+  }
+  EXPECT_EQ(lines, static_cast<int64_t>(calls));
 }
 
 TEST_F(OmnirouteLoadTest, MixedOpenLoopWithEvenArrivals) {

@@ -13,12 +13,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -57,10 +59,20 @@ ABSL_FLAG(int, max_in_flight, 10000,
           "from its intended start");
 ABSL_FLAG(uint64_t, seed, 1, "seed of the workload's choices and of the arrivals");
 ABSL_FLAG(int, population, 10000, "churn: the customers who write in, again and again");
+ABSL_FLAG(std::string, slow_calls, "",
+          "write every measured call slower than --slow_call_threshold to this file, a line "
+          "each: its intended start in microseconds since the Unix epoch and on the steady "
+          "clock (CLOCK_MONOTONIC), its latency in microseconds, the RPC");
+ABSL_FLAG(absl::Duration, slow_call_threshold, absl::Milliseconds(10),
+          "what --slow_calls counts as slow");
 ABSL_FLAG(std::string, closed_retention, "",
           "the created tenant's closed_retention (e.g. 1m); empty: the server's default");
 
 namespace {
+
+// What --slow_calls keeps at most: enough for a run of spikes, bounded for a
+// run where every call is slow.
+constexpr size_t kMaxSlowCalls = 200000;
 
 int Fail(const std::string& message, int code) {
   std::cerr << "omniroute-load: " << message << "\n";
@@ -142,6 +154,11 @@ int main(int argc, char** argv) {
   const load::Clock::time_point begin = start + absl::ToChronoNanoseconds(warmup);
   const load::Clock::time_point end = begin + absl::ToChronoNanoseconds(duration);
   load::Recorder recorder(begin, end);
+  const std::string slow_calls_path = absl::GetFlag(FLAGS_slow_calls);
+  if (!slow_calls_path.empty()) {
+    recorder.KeepSlowCalls(absl::ToChronoNanoseconds(absl::GetFlag(FLAGS_slow_call_threshold)),
+                           kMaxSlowCalls);
+  }
   load::Workload workload(*kind, tenant, absl::GetFlag(FLAGS_seed), population);
   load::Driver driver(connections, workload, recorder, rpc_timeout);
 
@@ -172,6 +189,22 @@ int main(int argc, char** argv) {
     out << load::JsonReport(run, outcome);
     out.close();
     if (!out) return Fail(absl::StrCat("--json: cannot write ", json_path), 1);
+  }
+  if (!slow_calls_path.empty()) {
+    std::vector<load::SlowCall> slow = outcome.stats.slow_calls;
+    std::sort(slow.begin(), slow.end(), [](const load::SlowCall& a, const load::SlowCall& b) {
+      return a.start_unix_us < b.start_unix_us;
+    });
+    std::ofstream out(slow_calls_path, std::ios::trunc);
+    for (const load::SlowCall& call : slow) {
+      out << call.start_unix_us << '\t' << call.start_steady_us << '\t' << call.latency_us << '\t' << load::RpcName(call.rpc)
+          << '\n';
+    }
+    if (outcome.stats.slow_calls_dropped > 0) {
+      out << "# " << outcome.stats.slow_calls_dropped << " more slow calls not kept\n";
+    }
+    out.close();
+    if (!out) return Fail(absl::StrCat("--slow_calls: cannot write ", slow_calls_path), 1);
   }
   const load::Totals totals = load::ComputeTotals(outcome);
   if (totals.calls == 0) return Fail("no call was measured", 3);

@@ -2,6 +2,8 @@
 
 #include "load/stats.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace omniroute::load {
@@ -92,7 +94,25 @@ void Recorder::Record(Rpc rpc, Clock::time_point start, Clock::time_point end,
     return;
   }
   RpcStats& stats = data_.rpcs[static_cast<int>(rpc)];
-  stats.latency_ns.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
+  const auto latency = std::chrono::duration_cast<std::chrono::nanoseconds>(end - start);
+  stats.latency_ns.Record(latency.count());
+  if (latency >= slow_threshold_) {
+    if (data_.slow_calls.size() < max_slow_calls_) {
+      const auto wall = wall_origin_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                           start - steady_origin_);
+      data_.slow_calls.push_back(
+          {.rpc = rpc,
+           .start_unix_us =
+               std::chrono::duration_cast<std::chrono::microseconds>(wall.time_since_epoch())
+                   .count(),
+           .start_steady_us =
+               std::chrono::duration_cast<std::chrono::microseconds>(start.time_since_epoch())
+                   .count(),
+           .latency_us = std::chrono::duration_cast<std::chrono::microseconds>(latency).count()});
+    } else {
+      ++data_.slow_calls_dropped;
+    }
+  }
   if (status.ok()) {
     ++stats.ok;
   } else if (superseded) {
@@ -100,6 +120,13 @@ void Recorder::Record(Rpc rpc, Clock::time_point start, Clock::time_point end,
   } else {
     ++stats.errors[StatusCodeName(status.error_code())];
   }
+}
+
+void Recorder::KeepSlowCalls(std::chrono::nanoseconds threshold, size_t max_calls) {
+  absl::MutexLock lock(&mu_);
+  slow_threshold_ = threshold;
+  max_slow_calls_ = max_calls;
+  data_.slow_calls.reserve(std::min<size_t>(max_calls, 1 << 16));
 }
 
 void Recorder::CountOffer(Clock::time_point at) {

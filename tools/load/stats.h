@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/support/status.h"
@@ -55,10 +56,29 @@ struct RpcStats {
   int64_t count() const { return ok + superseded + error_count(); }
 };
 
+// A measured call slower than the threshold of Recorder::KeepSlowCalls, for
+// lining up a latency spike with what the server did at that moment (its
+// snapshots, syncs, checkpoints): hence the wall-clock time.
+struct SlowCall {
+  Rpc rpc = Rpc::kPing;
+  // The intended start, in microseconds since the Unix epoch, and on the
+  // steady clock (CLOCK_MONOTONIC, the clock of `perf record -k mono`).
+  int64_t start_unix_us = 0;
+  int64_t start_steady_us = 0;
+  int64_t latency_us = 0;
+};
+
 class Recorder {
  public:
   Recorder(Clock::time_point measure_begin, Clock::time_point measure_end)
-      : begin_(measure_begin), end_(measure_end) {}
+      : begin_(measure_begin),
+        end_(measure_end),
+        steady_origin_(Clock::now()),
+        wall_origin_(std::chrono::system_clock::now()) {}
+
+  // From now on, keeps each measured call that took at least `threshold`,
+  // the first `max_calls` of them (the others are only counted).
+  void KeepSlowCalls(std::chrono::nanoseconds threshold, size_t max_calls);
 
   // A call of `rpc` meant to start at `start` (the intended send time in an
   // open loop, so that a late send counts against the server's latency as
@@ -76,6 +96,9 @@ class Recorder {
     int64_t warmup_calls = 0;
     int64_t warmup_errors = 0;
     int64_t late_calls = 0;  // Started after the window: not measured.
+    // KeepSlowCalls: in the order they ended, and those beyond its maximum.
+    std::vector<SlowCall> slow_calls;
+    int64_t slow_calls_dropped = 0;
   };
   Snapshot Take() const;
 
@@ -84,7 +107,13 @@ class Recorder {
  private:
   const Clock::time_point begin_;
   const Clock::time_point end_;
+  // Where steady time meets wall time, to give a slow call a wall-clock
+  // start.
+  const Clock::time_point steady_origin_;
+  const std::chrono::system_clock::time_point wall_origin_;
   mutable absl::Mutex mu_;
+  std::chrono::nanoseconds slow_threshold_ ABSL_GUARDED_BY(mu_) = std::chrono::nanoseconds::max();
+  size_t max_slow_calls_ ABSL_GUARDED_BY(mu_) = 0;
   Snapshot data_ ABSL_GUARDED_BY(mu_);
 };
 
