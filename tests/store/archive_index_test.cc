@@ -48,6 +48,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using testing_internal::ExecSql;
 using testing_internal::FlipPayloadByte;
+using testing_internal::QueryInt64;
 using testing_internal::ScratchDir;
 
 using Kind = EventStore::ArchivedKind;
@@ -873,21 +874,6 @@ std::unique_ptr<store::SqliteEventStore> MustOpen(const SqliteStoreOptions& opti
   return store.ok() ? *std::move(store) : nullptr;
 }
 
-// Opens `path` with SQLite itself and returns the first column of the first
-// row of `sql` as an integer (-1 if no row).
-int64_t QueryInt(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* statement = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr), SQLITE_OK)
-      << sql << ": " << sqlite3_errmsg(db);
-  int64_t value = -1;
-  if (sqlite3_step(statement) == SQLITE_ROW) value = sqlite3_column_int64(statement, 0);
-  sqlite3_finalize(statement);
-  sqlite3_close_v2(db);
-  return value;
-}
-
 class SqliteArchiveTest : public testing::Test {
  protected:
   std::string Path() const { return dir_.File("events.db"); }
@@ -926,7 +912,7 @@ TEST_F(SqliteArchiveTest, AFailureWhileIndexingRollsBackTheEventsAndTheEarlierRo
   EXPECT_THAT(List(*store, "acme", {1}, 0, 100), ElementsAre(10, 30, 35, 50, 60));
   EXPECT_EQ(store->ReadMessage("acme", MessageId(500)).status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(QueryInt(Path(), "SELECT count(*) FROM archive WHERE item_id IN (70, 110, 666)"), 0);
+  EXPECT_EQ(QueryInt64(Path(), "SELECT count(*) FROM archive WHERE item_id IN (70, 110, 666)"), 0);
   ExpectStoryAnswers(*store, story);
 
   // Once the medium is well again, the same batch lands whole.
@@ -1029,11 +1015,11 @@ TEST_F(SqliteArchiveTest, ADamagedOrMissingArchiveEventIsDataLoss) {
 
 // --------------------------------------------------- upgrade of version 2
 
-int64_t UserVersion(const std::string& path) { return QueryInt(path, "PRAGMA user_version"); }
+int64_t UserVersion(const std::string& path) { return QueryInt64(path, "PRAGMA user_version"); }
 
 // Whether the file's schema has a table or an index of that name.
 bool HasSchemaObject(const std::string& path, const std::string& name) {
-  return QueryInt(path,
+  return QueryInt64(path,
                   absl::StrCat("SELECT count(*) FROM sqlite_schema WHERE name = '", name, "'")) > 0;
 }
 
