@@ -24,9 +24,10 @@ bool IsPlatformAccount(IdentityKind kind) {
 
 // The first pair of different accounts of one kind and network, if any.
 std::optional<Identity> ConflictingAccount(const CustomerState& a, const CustomerState& b) {
+  std::vector<Identity> theirs = b.identities();
   for (const Identity& x : a.identities()) {
     if (!IsPlatformAccount(x.kind)) continue;
-    for (Identity& y : b.identities()) {
+    for (Identity& y : theirs) {
       if (y.kind == x.kind && y.network == x.network && y.value != x.value) return std::move(y);
     }
   }

@@ -721,6 +721,17 @@ std::string Patterned(size_t size, char salt) {
   return state;
 }
 
+TEST_F(SqliteEventStoreTest, SnapshotPartBytesMustBePositive) {
+  for (const int64_t bytes : {int64_t{0}, int64_t{-1}}) {
+    SqliteStoreOptions options = OptionsAt(Path());
+    options.snapshot_part_bytes = bytes;
+    absl::StatusOr<std::unique_ptr<SqliteEventStore>> store = SqliteEventStore::Open(options);
+    ASSERT_FALSE(store.ok()) << bytes;
+    EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(store.status().message(), HasSubstr("snapshot_part_bytes"));
+  }
+}
+
 TEST_F(SqliteEventStoreTest, ALargeSnapshotIsSavedAPartPerCommitAndReadBackWhole) {
   SqliteStoreOptions options = OptionsAt(Path());
   options.snapshot_part_bytes = 10;
