@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "base/incremental_hash_map.h"
 #include "core/chunked_vector.h"
 #include "core/customer_profile.h"
 #include "core/id_list.h"
@@ -300,8 +301,9 @@ class CoreState {
   ChunkedVector<CustomerState> customers_;
   // Sparse: closed conversations and their messages leave (archival). Node
   // based, so a conversation stays where it is while others come and go.
-  absl::node_hash_map<uint64_t, ConversationState> conversations_;
-  absl::flat_hash_map<uint64_t, MessageState> messages_;
+  // Both grow without stopping the tenant (base/incremental_hash_map.h).
+  base::IncrementalHashMap<absl::node_hash_map<uint64_t, ConversationState>> conversations_;
+  base::IncrementalHashMap<absl::flat_hash_map<uint64_t, MessageState>> messages_;
   uint64_t next_conversation_id_ = 1;
   uint64_t next_message_id_ = 1;
   // Keyed by the customers' profiles: see HolderOf.

@@ -86,6 +86,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "base/incremental_hash_map.h"
 #include "routing/model.h"
 
 namespace omniroute::routing {
@@ -365,7 +366,8 @@ class Matcher {
   // Waiting tasks: records in a slab (free slots are reused), found by id.
   std::vector<TaskRecord> task_slab_;
   std::vector<uint32_t> free_task_slots_;
-  absl::flat_hash_map<TaskId, uint32_t, matcher_internal::TaskIdHash> task_index_;
+  base::IncrementalHashMap<absl::flat_hash_map<TaskId, uint32_t, matcher_internal::TaskIdHash>>
+      task_index_;
   // Waiting tasks by their preferred agent, in task order.
   absl::flat_hash_map<AgentId, TaskTree> preferred_;
 };

@@ -32,6 +32,7 @@
 #include "omniroute/types.h"
 #include "omniroute/v1/events.pb.h"
 #include "omniroute/v1/snapshot.pb.h"
+#include "base/incremental_hash_map.h"
 #include "core/core_state.h"
 #include "routing/matcher.h"
 #include "routing/routing_changes.h"
@@ -349,7 +350,8 @@ class RoutingState {
   absl::btree_map<uint64_t, CommitmentState> commitments_;
   uint64_t next_task_id_ = 1;
   uint64_t next_commitment_id_ = 1;
-  absl::flat_hash_map<ConversationId, ConversationRoutingState> conversations_;
+  base::IncrementalHashMap<absl::flat_hash_map<ConversationId, ConversationRoutingState>>
+      conversations_;
 
   // Derived.
   absl::flat_hash_map<std::string, SkillId> skill_ids_;

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "omniroute/event_store.h"
+#include "base/incremental_hash_map.h"
 #include "store/customer_redaction.h"
 #include "store/message_history.h"
 
@@ -40,16 +41,20 @@ struct TenantLog {
   // every one of them under the store's lock, a pause of every append of
   // every tenant; a deque grows by blocks and never moves an event.
   std::deque<Event> events;
-  absl::flat_hash_map<uint64_t, Message> messages;
-  absl::flat_hash_map<uint64_t, absl::btree_set<TimelineKey>> timelines;
+  // The indexes grow by migrating a few entries per insert, not by
+  // rehashing them all in one append (base/incremental_hash_map.h).
+  template <typename K, typename V>
+  using Index = base::IncrementalHashMap<absl::flat_hash_map<K, V>>;
+  Index<uint64_t, Message> messages;
+  Index<uint64_t, absl::btree_set<TimelineKey>> timelines;
   // The lowest id with the key: the one SQLite's index finds first.
-  absl::flat_hash_map<LookupKey, uint64_t> by_external_id;
+  Index<LookupKey, uint64_t> by_external_id;
   // The highest id with the key.
-  absl::flat_hash_map<LookupKey, uint64_t> by_thread_key;
+  Index<LookupKey, uint64_t> by_thread_key;
   // (kind, item id) -> the sequence of its ConversationArchived event.
-  absl::flat_hash_map<std::pair<int, uint64_t>, uint64_t> archive;
+  Index<std::pair<int, uint64_t>, uint64_t> archive;
   // Customer -> their archived conversations.
-  absl::flat_hash_map<uint64_t, absl::btree_set<uint64_t>> archived_by_customer;
+  Index<uint64_t, absl::btree_set<uint64_t>> archived_by_customer;
   // Sequence of a CustomerErased event -> its customer, until its
   // redaction is done.
   std::map<uint64_t, uint64_t> unredacted_erasures;
@@ -344,7 +349,7 @@ class MemoryEventStore final : public EventStore {
   }
 
   static std::optional<MessageLocation> Find(
-      const TenantLog& log, const absl::flat_hash_map<TenantLog::LookupKey, uint64_t>& index,
+      const TenantLog& log, const TenantLog::Index<TenantLog::LookupKey, uint64_t>& index,
       Channel channel, absl::string_view value) {
     auto it = index.find(TenantLog::LookupKey(channel, std::string(value)));
     if (it == index.end()) return std::nullopt;
