@@ -331,7 +331,10 @@ class Engine {
   // reaches NextTimer().
   absl::StatusOr<int> RunDueTimers(absl::string_view tenant_id);
 
-  // When the tenant's next timer is due; nullopt when none is pending.
+  // When the tenant's next timer is due; nullopt when none is pending. Read
+  // from the state as applied, without waiting for the commands in flight
+  // to be stored (a timer of a command whose write then fails may show: the
+  // RunDueTimers it leads to finds nothing due).
   absl::StatusOr<std::optional<absl::Time>> NextTimer(absl::string_view tenant_id) const;
 
   absl::StatusOr<TaskView> GetTask(absl::string_view tenant_id, TaskId task) const;

@@ -323,6 +323,19 @@ class Engine::Impl {
     return result;
   }
 
+  // Reads the tenant's state under its lock as applied so far, durable or
+  // not, and without writing or waiting for what is in flight: for
+  // schedules (the next timer), never for answers a caller acts on.
+  template <typename Result, typename Read>
+  absl::StatusOr<Result> Peek(absl::string_view tenant_id, Read read) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    absl::StatusOr<Tenant*> found = LockUsable(tenant_id);
+    if (!found.ok()) return found.status();
+    Tenant& tenant = **found;
+    absl::StatusOr<Result> result = read(std::as_const(tenant.state));
+    tenant.mu.Unlock();
+    return result;
+  }
+
   std::vector<std::string> ListTenants() const {
     absl::MutexLock lock(&mu_);
     std::vector<std::string> ids;

@@ -149,7 +149,10 @@ absl::StatusOr<int> Engine::RunDueTimers(absl::string_view tenant_id) {
 }
 
 absl::StatusOr<std::optional<absl::Time>> Engine::NextTimer(absl::string_view tenant_id) const {
-  return impl_->Query<std::optional<absl::Time>>(
+  // A schedule, not an answer: RunDueTimers decides again what is due, so
+  // this need not wait for the commands in flight to be stored (the
+  // server's timer loop asks after every commit that may move a timer).
+  return impl_->Peek<std::optional<absl::Time>>(
       tenant_id, [](const tenant::TenantState& state) -> std::optional<absl::Time> {
         std::optional<absl::Time> next = tenant::NextArchival(state);
         std::optional<routing::Timer> timer = state.routing().NextTimer();
