@@ -221,8 +221,7 @@ class IncrementalHashMap {
     active_.clear();
     draining_ = Map();
     cursor_ = typename Map::iterator();
-    active_inserts_ = 0;
-    active_budget_ = Budget(active_.capacity());
+    ResetBudget();
   }
 
   // Makes room for `n` entries without a rehash later (a rehash now, as
@@ -230,8 +229,7 @@ class IncrementalHashMap {
   void reserve(size_t n) {
     FinishMigrationNow();
     active_.reserve(n);
-    active_inserts_ = 0;
-    active_budget_ = Budget(active_.capacity()) - std::min(Budget(active_.capacity()), active_.size());
+    ResetBudget();
   }
   // rehash(0) frees the room a shrunken map no longer needs, as the
   // underlying map's: at once, finishing any migration first. Meant for a
@@ -240,8 +238,7 @@ class IncrementalHashMap {
   void rehash(size_t n) {
     FinishMigrationNow();
     active_.rehash(n);
-    active_inserts_ = 0;
-    active_budget_ = Budget(active_.capacity()) - std::min(Budget(active_.capacity()), active_.size());
+    ResetBudget();
   }
 
  private:
@@ -252,6 +249,13 @@ class IncrementalHashMap {
   static size_t Budget(size_t capacity) {
     size_t growth = capacity - capacity / 8;
     return growth > 0 ? growth - 1 : 0;
+  }
+
+  // active_ was just sized: it takes the rest of its growth in inserts.
+  void ResetBudget() {
+    const size_t budget = Budget(active_.capacity());
+    active_inserts_ = 0;
+    active_budget_ = budget - std::min(budget, active_.size());
   }
 
   void PrepareInsert() {
@@ -270,8 +274,7 @@ class IncrementalHashMap {
     // Twice the live entries: room for them all and for the inserts made
     // while they move, with half the table left to grow into afterwards.
     active_.reserve(std::max<size_t>(2 * draining_.size(), 16));
-    active_inserts_ = 0;
-    active_budget_ = Budget(active_.capacity());
+    ResetBudget();
     cursor_ = draining_.begin();
     if (draining_.empty()) FinishMigration();
   }
