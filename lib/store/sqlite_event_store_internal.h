@@ -50,6 +50,7 @@
 #include "omniroute/sqlite_event_store.h"
 #include "omniroute/v1/events.pb.h"
 #include "store/customer_redaction.h"
+#include "store/stored_event.h"
 #include "store/sqlite_wal_checkpointer.h"
 
 namespace omniroute::store {
@@ -59,17 +60,6 @@ class SqliteConnection;
 // The largest sequence SQLite's INTEGER holds.
 inline constexpr uint64_t kMaxStorableSequence =
     static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-
-// The status of a damaged or missing event: DATA_LOSS naming the tenant and
-// sequence, and `what` is wrong.
-absl::Status DamagedEvent(absl::string_view tenant, uint64_t sequence, absl::string_view what);
-
-// Parses `payload`, stored as (tenant, sequence) with checksum `stored_crc`,
-// into `event`, checking the checksum and that the payload is that event.
-// DATA_LOSS (DamagedEvent) otherwise.
-absl::Status ParseStoredEvent(absl::string_view tenant, uint64_t sequence,
-                              absl::string_view payload, uint64_t stored_crc,
-                              ::omniroute::v1::Event& event);
 
 // The sequence of `tenant`'s last event as `connection` sees it (inside its
 // transaction, if one is open); 0 if none.
