@@ -41,9 +41,10 @@ install(EXPORT omniroute-targets
 # Dependencies that the installed package config must find for the consumer,
 # beyond the ones it always needs (Abseil, Protobuf, Threads).
 #
-# When an exported target starts to depend on gRPC (the service library) or on
-# SQLite (the SQLite event store), set the matching variable to ON before this
-# file is included (or here), and omniroute-config.cmake will call
+# When an exported target starts to depend on gRPC (the service library), on
+# SQLite (the SQLite event store) or on libpq (the PostgreSQL event store),
+# set the matching variable to ON before this file is included (or here), and
+# omniroute-config.cmake will call
 # find_dependency() for it. Their calls are already in
 # cmake/omniroute-config.cmake.in.
 if(NOT DEFINED OMNIROUTE_EXPORT_NEEDS_GRPC)
@@ -52,8 +53,15 @@ endif()
 if(NOT DEFINED OMNIROUTE_EXPORT_NEEDS_SQLITE)
   set(OMNIROUTE_EXPORT_NEEDS_SQLITE OFF)
 endif()
+if(NOT DEFINED OMNIROUTE_EXPORT_NEEDS_POSTGRESQL)
+  set(OMNIROUTE_EXPORT_NEEDS_POSTGRESQL OFF)
+endif()
 # The SQLite event store (lib/store/sqlite_*.cc) links omniroute to SQLite3.
 set(OMNIROUTE_EXPORT_NEEDS_SQLITE ON)
+# The PostgreSQL event store (lib/store/postgres_*.cc) links omniroute to
+# libpq, privately; a static libomniroute still needs it at the consumer's
+# link ($<LINK_ONLY:PostgreSQL::PostgreSQL> in the exported targets).
+set(OMNIROUTE_EXPORT_NEEDS_POSTGRESQL ON)
 # omniroute::grpc_proto (the API's generated stubs) links gRPC.
 set(OMNIROUTE_EXPORT_NEEDS_GRPC ON)
 

@@ -1,0 +1,333 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// The PostgreSQL event store's writes: opening, group commit of appends on
+// the one writer connection, and snapshots. Reads are in
+// postgres_event_store_reads.cc, the tables in postgres_schema.h, the
+// design in postgres_event_store_internal.h.
+
+#include "omniroute/postgres_event_store.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "store/crc32c.h"
+#include "store/message_history.h"
+#include "store/postgres_connection.h"
+#include "store/postgres_event_store_internal.h"
+#include "store/postgres_message_index.h"
+#include "store/postgres_schema.h"
+
+namespace omniroute {
+namespace store {
+namespace {
+
+using ::omniroute::v1::Event;
+
+// The largest sequence a bigint holds.
+constexpr uint64_t kMaxStorableSequence =
+    static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+
+constexpr char kInsertEvent[] =
+    "INSERT INTO events (tenant, sequence, payload, crc) VALUES ($1, $2, $3, $4)";
+// One statement, so the check that the snapshot is not beyond the log and
+// the write are atomic; a snapshot replaces the tenant's older one whatever
+// its sequence.
+constexpr char kSaveSnapshot[] =
+    "INSERT INTO snapshots (tenant, sequence, state, crc) SELECT $1, $2, $3, $4 "
+    "WHERE $2 <= (SELECT coalesce(max(sequence), 0) FROM events WHERE tenant = $1) "
+    "ON CONFLICT (tenant) DO UPDATE SET sequence = excluded.sequence, state = excluded.state, "
+    "crc = excluded.crc";
+
+}  // namespace
+
+// One queued Append. Lives on its caller's stack until the call returns; the
+// caller's arguments outlive it.
+struct PostgresEventStore::Write {
+  absl::string_view tenant;
+  // The first event's sequence.
+  uint64_t sequence = 0;
+  // The serialized events back to back (serialized by the caller's thread,
+  // not the leader's), and for each the end of its bytes and its CRC-32C.
+  std::string payloads;
+  std::vector<std::pair<size_t, uint32_t>> rows;
+  // The events themselves, for the message history.
+  absl::Span<const Event> events;
+  // What the write weighs against max_batch_bytes.
+  int64_t bytes = 0;
+
+  // Set by the leader that committed it (or by its own thread if it led).
+  absl::Status status;
+  bool done = false;
+  absl::CondVar done_cv;
+};
+
+absl::StatusOr<std::unique_ptr<PostgresEventStore>> PostgresEventStore::Open(
+    const PostgresStoreOptions& options) {
+  if (options.conninfo.empty()) {
+    return absl::InvalidArgumentError(
+        "conninfo: must name the database (a connection string or a postgresql:// URI)");
+  }
+  if (absl::Status s = CheckPostgresSchemaName(options.schema); !s.ok()) return s;
+  if (options.pool_size <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pool_size: must be positive, got ", options.pool_size));
+  }
+  if (options.max_batch_bytes <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_batch_bytes: must be positive, got ", options.max_batch_bytes));
+  }
+  absl::StatusOr<std::string> target = DescribePostgresTarget(options.conninfo);
+  if (!target.ok()) return target.status();
+  const std::string setup = PostgresSessionSetup(options.schema);
+  absl::StatusOr<std::unique_ptr<PgConnection>> writer =
+      PgConnection::Connect(options.conninfo, *target, setup);
+  if (!writer.ok()) return writer.status();
+  if (absl::Status s = PreparePostgresSchema(**writer, options.schema, options.create_if_missing);
+      !s.ok()) {
+    return s;
+  }
+  // One pooled connection now, so that a server that takes only one
+  // connection fails the open rather than the first read.
+  absl::StatusOr<std::unique_ptr<PgConnection>> pooled =
+      PgConnection::Connect(options.conninfo, *target, setup);
+  if (!pooled.ok()) return pooled.status();
+  return std::unique_ptr<PostgresEventStore>(
+      new PostgresEventStore(options, *std::move(target), *std::move(writer), *std::move(pooled)));
+}
+
+PostgresEventStore::PostgresEventStore(const PostgresStoreOptions& options, std::string target,
+                                       std::unique_ptr<PgConnection> writer,
+                                       std::unique_ptr<PgConnection> first_pooled)
+    : options_(options), target_(std::move(target)), writer_(std::move(writer)) {
+  absl::MutexLock lock(&pool_mu_);
+  idle_.push_back(std::move(first_pooled));
+  open_ = 1;
+}
+
+PostgresEventStore::~PostgresEventStore() = default;
+
+absl::Status PostgresEventStore::Append(absl::string_view tenant_id,
+                                        absl::Span<const Event> events) {
+  if (events.empty()) return absl::OkStatus();
+  // The batch's own continuity is checked here, without the queue; only its
+  // start against the stored log needs the transaction.
+  const uint64_t first = events.front().sequence();
+  for (size_t i = 1; i < events.size(); ++i) {
+    if (events[i].sequence() != first + i) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("events: sequence ", events[i].sequence(), " does not follow ",
+                       events[i - 1].sequence(), " in the batch for tenant ", tenant_id));
+    }
+  }
+  if (events.back().sequence() > kMaxStorableSequence) {
+    return absl::InvalidArgumentError(absl::StrCat("events: sequence ", events.back().sequence(),
+                                                   " is beyond what the store can hold"));
+  }
+  Write write;
+  write.tenant = tenant_id;
+  write.sequence = first;
+  write.events = events;
+  write.rows.reserve(events.size());
+  for (const Event& event : events) {
+    const size_t begin = write.payloads.size();
+    if (!event.AppendToString(&write.payloads)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("events: event ", event.sequence(), " cannot be serialized"));
+    }
+    const absl::string_view payload = absl::string_view(write.payloads).substr(begin);
+    write.rows.emplace_back(write.payloads.size(), Crc32c(payload));
+  }
+  write.bytes = static_cast<int64_t>(write.payloads.size());
+  return Submit(write);
+}
+
+bool PostgresEventStore::HoldReleased() const {
+  return queue_.size() >= static_cast<size_t>(hold_leader_until_);
+}
+
+absl::Status PostgresEventStore::Submit(Write& write) {
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(&write);
+  ++stats_.appends;
+  while (!write.done && queue_.front() != &write) write.done_cv.Wait(&mu_);
+  if (write.done) return write.status;  // A leader committed it.
+
+  // This thread leads the next commit.
+  if (hold_leader_until_ > 0) {
+    mu_.Await(absl::Condition(this, &PostgresEventStore::HoldReleased));
+    hold_leader_until_ = 0;
+  }
+  std::vector<Write*> group;
+  int64_t group_bytes = 0;
+  for (Write* queued : queue_) {
+    if (!group.empty() && group_bytes + queued->bytes > options_.max_batch_bytes) break;
+    group.push_back(queued);
+    group_bytes += queued->bytes;
+  }
+
+  // The group stays at the front of the queue while it is written, so later
+  // writers queue behind it and none of them leads before this commit ends.
+  mu_.Unlock();
+  const bool committed = CommitGroup(group);
+  mu_.Lock();
+
+  if (committed) ++stats_.commits;
+  stats_.largest_group = std::max<int64_t>(stats_.largest_group, group.size());
+  for (Write* member : group) {
+    queue_.pop_front();
+    if (member != &write) {
+      member->done = true;
+      member->done_cv.Signal();
+    }
+  }
+  if (!queue_.empty()) queue_.front()->done_cv.Signal();  // The next leader.
+  return write.status;
+}
+
+bool PostgresEventStore::CommitGroup(absl::Span<Write* const> group) {
+  PgConnection& db = *writer_;
+  constexpr absl::string_view kContext = "committing appends";
+  // After a failure that spoils the transaction: every write of the group
+  // that has no error of its own gets `status` (the earlier ones are rolled
+  // back with the rest).
+  auto fail_all = [&](const absl::Status& status) {
+    if (db.ok() && db.InTransaction()) (void)db.Execute("ROLLBACK", kContext);
+    for (Write* write : group) {
+      if (write->status.ok()) write->status = status;
+    }
+    return false;
+  };
+
+  if (absl::Status s = db.EnsureConnected(); !s.ok()) return fail_all(s);
+  if (absl::Status s = db.Execute("BEGIN", kContext); !s.ok()) return fail_all(s);
+  // A lone append needs no savepoint: its failure is the transaction's.
+  const bool savepoints = group.size() > 1;
+  for (Write* write : group) {
+    if (savepoints) {
+      if (absl::Status s = db.Execute("SAVEPOINT write", kContext); !s.ok()) return fail_all(s);
+    }
+    absl::Status status = ApplyAppend(*write);
+    if (status.ok()) {
+      if (savepoints) {
+        if (absl::Status s = db.Execute("RELEASE SAVEPOINT write", kContext); !s.ok()) {
+          return fail_all(s);
+        }
+      }
+      continue;
+    }
+    // A broken connection takes the whole transaction with it.
+    if (!savepoints || !db.ok()) {
+      write->status = std::move(status);
+      return fail_all(write->status);
+    }
+    if (absl::Status s = db.Execute("ROLLBACK TO SAVEPOINT write; RELEASE SAVEPOINT write",
+                                    kContext);
+        !s.ok()) {
+      return fail_all(s);
+    }
+    write->status = std::move(status);
+  }
+  // The commit is what makes the appends durable (as synchronous_commit
+  // says); when it fails, none of the group is acknowledged.
+  if (absl::Status s = db.Execute("COMMIT", kContext); !s.ok()) return fail_all(s);
+  return true;
+}
+
+absl::Status PostgresEventStore::ApplyAppend(const Write& write) {
+  PgConnection& db = *writer_;
+  // Read inside the transaction, so it sees the group's earlier appends and
+  // every other writer's commits.
+  absl::StatusOr<uint64_t> last = PostgresLastSequence(db, write.tenant);
+  if (!last.ok()) return last.status();
+  if (write.sequence != *last + 1) {
+    return absl::FailedPreconditionError(absl::StrCat("events: sequence ", write.sequence,
+                                                      " does not continue tenant ", write.tenant,
+                                                      "'s log at ", *last));
+  }
+  uint64_t sequence = write.sequence;
+  size_t begin = 0;
+  for (const auto& [end, crc] : write.rows) {
+    PgParams params;
+    params.Text(write.tenant)
+        .Int64(static_cast<int64_t>(sequence))
+        .Bytes(absl::string_view(write.payloads).substr(begin, end - begin))
+        .Int64(crc);
+    absl::StatusOr<PgResult> inserted = db.Run(
+        kInsertEvent, params, absl::StrCat("appending event ", sequence, " of tenant ", write.tenant));
+    if (!inserted.ok()) {
+      // Another writer (another store on the same database) stored this
+      // sequence after the check above: the primary key refuses the second.
+      if (inserted.status().code() == absl::StatusCode::kFailedPrecondition) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("events: sequence ", sequence, " of tenant ", write.tenant,
+                         " was stored by another writer meanwhile (", inserted.status().message(),
+                         ")"));
+      }
+      return inserted.status();
+    }
+    begin = end;
+    ++sequence;
+  }
+  // In the same transaction (and savepoint): the history commits, or rolls
+  // back, with the events.
+  PostgresMessageIndexWriter index(db, write.tenant);
+  return ProjectMessageHistory(write.events, index);
+}
+
+absl::Status PostgresEventStore::SaveSnapshot(absl::string_view tenant_id, uint64_t sequence,
+                                              absl::string_view state) {
+  if (sequence > kMaxStorableSequence) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sequence: ", sequence, " is beyond what the store can hold"));
+  }
+  absl::StatusOr<Lease> connection = Acquire();
+  if (!connection.ok()) return connection.status();
+  Lease& db = *connection;
+  PgParams params;
+  params.Text(tenant_id)
+      .Int64(static_cast<int64_t>(sequence))
+      .Bytes(state)
+      .Int64(Crc32c(state));
+  absl::StatusOr<PgResult> saved =
+      db->Run(kSaveSnapshot, params,
+              absl::StrCat("saving the snapshot of tenant ", tenant_id, " at sequence ", sequence));
+  if (!saved.ok()) return saved.status();
+  if (saved->AffectedRows() == 0) {
+    absl::StatusOr<uint64_t> last = PostgresLastSequence(*db, tenant_id);
+    if (!last.ok()) return last.status();
+    return absl::InvalidArgumentError(
+        absl::StrCat("sequence: ", sequence, " is beyond the tenant's last event ", *last));
+  }
+  return absl::OkStatus();
+}
+
+PostgresStoreStats PostgresEventStore::Stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+void PostgresEventStore::HoldNextLeaderForTesting(int writes) {
+  absl::MutexLock lock(&mu_);
+  hold_leader_until_ = writes;
+}
+
+}  // namespace store
+
+absl::StatusOr<std::unique_ptr<EventStore>> OpenPostgresEventStore(
+    const PostgresStoreOptions& options) {
+  absl::StatusOr<std::unique_ptr<store::PostgresEventStore>> store =
+      store::PostgresEventStore::Open(options);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<EventStore>(*std::move(store));
+}
+
+}  // namespace omniroute
