@@ -36,6 +36,7 @@
 #include "store/sqlite_event_store_internal.h"
 #include "store/sqlite_schema.h"
 #include "store/sqlite_test_files.h"
+#include "store/store_kinds.h"
 
 namespace omniroute {
 namespace {
@@ -50,6 +51,7 @@ using testing_internal::ExecSql;
 using testing_internal::FlipPayloadByte;
 using testing_internal::QueryInt64;
 using testing_internal::ScratchDir;
+using testing_internal::StoreKind;
 
 using Kind = EventStore::ArchivedKind;
 
@@ -383,11 +385,6 @@ void ExpectStoryAnswers(const EventStore& store, const Story& story) {
   EXPECT_THAT(List(store, "globex", {1}, 0, 100), ElementsAre(10));
 }
 
-enum class StoreKind { kMemory, kSqlite };
-
-std::string StoreName(const testing::TestParamInfo<StoreKind>& info) {
-  return info.param == StoreKind::kMemory ? "Memory" : "Sqlite";
-}
 
 SqliteStoreOptions OptionsAt(const std::string& path) {
   SqliteStoreOptions options;
@@ -399,14 +396,8 @@ SqliteStoreOptions OptionsAt(const std::string& path) {
 class ArchiveIndexTest : public testing::TestWithParam<StoreKind> {
  protected:
   void SetUp() override {
-    if (GetParam() == StoreKind::kMemory) {
-      store_ = NewMemoryEventStore();
-      return;
-    }
-    absl::StatusOr<std::unique_ptr<EventStore>> store =
-        OpenSqliteEventStore(OptionsAt(dir_.File("events.db")));
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    store_ = testing_internal::OpenEmptyStore(GetParam(), dir_);
+    ASSERT_NE(store_, nullptr);
   }
 
   void WriteStory() {
@@ -419,8 +410,8 @@ class ArchiveIndexTest : public testing::TestWithParam<StoreKind> {
   Story story_;
 };
 
-INSTANTIATE_TEST_SUITE_P(AllStores, ArchiveIndexTest,
-                         testing::Values(StoreKind::kMemory, StoreKind::kSqlite), StoreName);
+INSTANTIATE_TEST_SUITE_P(AllStores, ArchiveIndexTest, testing_internal::AllStoreKinds(),
+                         testing_internal::StoreKindName);
 
 TEST_P(ArchiveIndexTest, FindArchiveFindsTheEventOfEveryArchivedItemByKind) {
   WriteStory();

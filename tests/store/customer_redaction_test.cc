@@ -4,20 +4,32 @@
 // that carry the erased customers' data are rewritten (names emptied,
 // identities replaced by consistent placeholders, messages emptied), their
 // keys leave the message index, older snapshots go, other customers' events
-// stay byte for byte, and a second redaction changes nothing.
+// stay byte for byte, a second redaction changes nothing, and the erasure is
+// listed until its redaction is done. Then what each durable store promises
+// of its files: SQLite's redacted events survive a reopen; PostgreSQL's
+// table files keep no byte of the erased data.
 
+#include <libpq-fe.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "omniroute/event_store.h"
+#include "omniroute/postgres_event_store.h"
 #include "omniroute/sqlite_event_store.h"
 #include "omniroute/v1/events.pb.h"
+#include "store/postgres_test_server.h"
 #include "store/sqlite_test_files.h"
+#include "store/store_kinds.h"
 
 namespace omniroute {
 namespace {
@@ -150,16 +162,11 @@ std::vector<Event> ReadAll(const EventStore& store) {
   return out;
 }
 
-class CustomerRedactionTest : public ::testing::TestWithParam<std::string> {
+class CustomerRedactionTest : public ::testing::TestWithParam<testing_internal::StoreKind> {
  protected:
   void SetUp() override {
-    if (GetParam() == "memory") {
-      store_ = NewMemoryEventStore();
-    } else {
-      auto store = OpenSqliteEventStore({.path = dir_.File("events.db")});
-      ASSERT_TRUE(store.ok()) << store.status();
-      store_ = *std::move(store);
-    }
+    store_ = testing_internal::OpenEmptyStore(GetParam(), dir_, Durability::kSyncEachCommit);
+    ASSERT_NE(store_, nullptr);
     log_ = Log();
     ASSERT_TRUE(store_->Append(kTenant, log_).ok());
   }
@@ -236,8 +243,31 @@ TEST_P(CustomerRedactionTest, AnUnknownTenantHasNothingToRedact) {
   EXPECT_THAT(ReadAll(*store_), ::testing::SizeIs(log_.size()));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, CustomerRedactionTest, ::testing::Values("memory", "sqlite"),
-                         [](const auto& info) { return info.param; });
+TEST_P(CustomerRedactionTest, AnErasureIsListedUntilItsRedactionReturnsOk) {
+  // Listed from the moment its event is stored.
+  absl::StatusOr<std::vector<uint64_t>> pending = store_->ListUnredactedErasures(kTenant);
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_THAT(*pending, ::testing::ElementsAre(12u));
+  pending = store_->ListUnredactedErasures("nobody");
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_THAT(*pending, IsEmpty());
+  // A redaction of another customer does not finish it.
+  EventStore::CustomerRedaction other = Redaction();
+  other.customers = {CustomerId(2)};
+  other.conversations = {};
+  ASSERT_TRUE(store_->RedactCustomer(kTenant, other).ok());
+  pending = store_->ListUnredactedErasures(kTenant);
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_THAT(*pending, ::testing::ElementsAre(12u));
+
+  ASSERT_TRUE(store_->RedactCustomer(kTenant, Redaction()).ok());
+  pending = store_->ListUnredactedErasures(kTenant);
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_THAT(*pending, IsEmpty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, CustomerRedactionTest, testing_internal::AllStoreKinds(),
+                         testing_internal::StoreKindName);
 
 TEST(SqliteCustomerRedactionTest, TheRedactedEventsStayReadableAfterAReopen) {
   testing_internal::ScratchDir dir;
@@ -254,6 +284,114 @@ TEST(SqliteCustomerRedactionTest, TheRedactedEventsStayReadableAfterAReopen) {
   ASSERT_EQ(events.size(), 12u);
   EXPECT_EQ(events[5].message_recorded().body(), "");
   EXPECT_EQ(events[7].message_recorded().body(), "bob-body-marker");
+}
+
+// ------------------------------------------------------------ PostgreSQL
+
+// Every file of the database's directory in the cluster (tables, their TOAST
+// and indexes, free space and visibility maps), concatenated, after a
+// CHECKPOINT has written every changed page to them and unlinked the files
+// that a VACUUM FULL replaced.
+std::string DatabaseFiles(testing_internal::PostgresTestServer& server,
+                          const std::string& database) {
+  EXPECT_TRUE(server.Query(database, "CHECKPOINT").ok());
+  auto oid = server.Query(database,
+                          "SELECT oid FROM pg_database WHERE datname = current_database()");
+  EXPECT_TRUE(oid.ok()) << oid.status();
+  if (!oid.ok() || oid->empty()) return "";
+  const std::filesystem::path dir =
+      std::filesystem::path(server.data_dir()) / "base" / (*oid)[0][0];
+  std::string bytes;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    bytes.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return bytes;
+}
+
+// Ann's and Cy's data, none of which may be left in the tables once they
+// are erased; then Bob's, all of which must stay.
+const char* const kErasedMarkers[] = {"ann-body-marker", "ann@example.com", "Ann Marker",
+                                      "Cy Marker",       "+33612345678",    "tag-ann",
+                                      "snapshot-of-ann"};
+const char* const kKeptMarkers[] = {"bob-body-marker", "bob@example.com", "Bob Keeper"};
+
+class PostgresCustomerRedactionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = testing_internal::SharedPostgresServer();
+    ASSERT_NE(server_, nullptr);
+    absl::StatusOr<std::string> conninfo = server_->CreateDatabase();
+    ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+    conninfo_ = *conninfo;
+    database_ = testing_internal::DatabaseOf(conninfo_);
+    auto store = OpenPostgresEventStore({.conninfo = conninfo_});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    ASSERT_TRUE(store_->Append(kTenant, Log()).ok());
+    ASSERT_TRUE(store_->SaveSnapshot(kTenant, 11, "snapshot-of-ann").ok());
+  }
+
+  testing_internal::PostgresTestServer* server_ = nullptr;
+  std::string conninfo_;
+  std::string database_;
+  std::unique_ptr<EventStore> store_;
+};
+
+TEST_F(PostgresCustomerRedactionTest, NoByteOfTheErasedDataIsLeftInTheTableFiles) {
+  // Before: every marker is in the files, so the check below can fail.
+  std::string before = DatabaseFiles(*server_, database_);
+  for (const char* marker : kErasedMarkers) {
+    EXPECT_TRUE(absl::StrContains(before, marker)) << marker << " was never written";
+  }
+
+  ASSERT_TRUE(store_->RedactCustomer(kTenant, Redaction()).ok());
+  std::string after = DatabaseFiles(*server_, database_);
+  for (const char* marker : kErasedMarkers) {
+    EXPECT_FALSE(absl::StrContains(after, marker)) << marker << " is still in the table files";
+  }
+  for (const char* marker : kKeptMarkers) {
+    EXPECT_TRUE(absl::StrContains(after, marker)) << marker << " was lost";
+  }
+  // And the store reads back what it rewrote.
+  const std::vector<Event> events = ReadAll(*store_);
+  ASSERT_EQ(events.size(), 12u);
+  EXPECT_EQ(events[5].message_recorded().body(), "");
+  EXPECT_EQ(events[7].message_recorded().body(), "bob-body-marker");
+}
+
+TEST_F(PostgresCustomerRedactionTest, AnOlderTransactionKeepsTheErasureListedUntilARetry) {
+  // Another session holds a snapshot taken before the rewrite (of nothing of
+  // the store's: it locks none of its tables), so the old row versions are
+  // still visible to it and VACUUM FULL must keep them.
+  PGconn* other = PQconnectdb(conninfo_.c_str());
+  ASSERT_EQ(PQstatus(other), CONNECTION_OK) << PQerrorMessage(other);
+  PQclear(PQexec(other, "BEGIN ISOLATION LEVEL REPEATABLE READ"));
+  PGresult* snapshot = PQexec(other, "SELECT 1");
+  ASSERT_EQ(PQresultStatus(snapshot), PGRES_TUPLES_OK) << PQerrorMessage(other);
+  PQclear(snapshot);
+
+  absl::Status s = store_->RedactCustomer(kTenant, Redaction());
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("older than the rewrite"));
+  auto pending = store_->ListUnredactedErasures(kTenant);
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_THAT(*pending, ::testing::ElementsAre(12u));
+  // The rewrite itself is committed.
+  EXPECT_EQ(ReadAll(*store_)[5].message_recorded().body(), "");
+
+  PQclear(PQexec(other, "COMMIT"));
+  PQfinish(other);
+  // The retry finds nothing left to rewrite, cleans the tables and finishes.
+  ASSERT_TRUE(store_->RedactCustomer(kTenant, Redaction()).ok());
+  pending = store_->ListUnredactedErasures(kTenant);
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_THAT(*pending, IsEmpty());
+  std::string after = DatabaseFiles(*server_, database_);
+  for (const char* marker : kErasedMarkers) {
+    EXPECT_FALSE(absl::StrContains(after, marker)) << marker << " is still in the table files";
+  }
 }
 
 }  // namespace

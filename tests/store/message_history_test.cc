@@ -30,6 +30,7 @@
 #include "store/sqlite_event_store_internal.h"
 #include "store/sqlite_schema.h"
 #include "store/sqlite_test_files.h"
+#include "store/store_kinds.h"
 
 namespace omniroute {
 namespace {
@@ -38,6 +39,7 @@ using ::omniroute::v1::Event;
 using testing_internal::ExecSql;
 using testing_internal::FlipPayloadByte;
 using testing_internal::ScratchDir;
+using testing_internal::StoreKind;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
@@ -164,28 +166,13 @@ std::vector<uint64_t> Ids(const std::vector<StoredMessage>& messages) {
   return ids;
 }
 
-enum class StoreKind { kMemory, kSqlite };
-
-std::string KindName(const testing::TestParamInfo<StoreKind>& info) {
-  return info.param == StoreKind::kMemory ? "Memory" : "Sqlite";
-}
-
 class MessageHistoryTest : public testing::TestWithParam<StoreKind> {
  protected:
   void SetUp() override { Open(); }
 
   void Open() {
-    store_.reset();
-    if (GetParam() == StoreKind::kMemory) {
-      store_ = NewMemoryEventStore();
-      return;
-    }
-    SqliteStoreOptions options;
-    options.path = Path();
-    options.durability = Durability::kNoSync;
-    absl::StatusOr<std::unique_ptr<EventStore>> store = OpenSqliteEventStore(options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    store_ = testing_internal::OpenEmptyStore(GetParam(), dir_);
+    ASSERT_NE(store_, nullptr);
   }
 
   std::string Path() const { return dir_.File("events.db"); }
@@ -248,8 +235,8 @@ class MessageHistoryTest : public testing::TestWithParam<StoreKind> {
   std::unique_ptr<EventStore> store_;
 };
 
-INSTANTIATE_TEST_SUITE_P(AllStores, MessageHistoryTest,
-                         testing::Values(StoreKind::kMemory, StoreKind::kSqlite), KindName);
+INSTANTIATE_TEST_SUITE_P(AllStores, MessageHistoryTest, testing_internal::AllStoreKinds(),
+                         testing_internal::StoreKindName);
 
 TEST_P(MessageHistoryTest, ATimelineIsOrderedByRecordedTimeThenById) {
   LogBuilder log("acme");

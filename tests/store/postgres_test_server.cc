@@ -1,0 +1,301 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+
+#include "store/postgres_test_server.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <libpq-fe.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+
+#ifndef OMNIROUTE_POSTGRES_BIN_DIR
+#define OMNIROUTE_POSTGRES_BIN_DIR "/usr/lib/postgresql/15/bin"
+#endif
+
+namespace omniroute::testing_internal {
+namespace {
+
+constexpr char kSuperuser[] = "omniroute";
+// How often the waits below look again: a poll of a condition, never a
+// guess at how long something takes.
+constexpr absl::Duration kPollInterval = absl::Milliseconds(20);
+
+// The user that runs the server when the tests run as root.
+struct RunAs {
+  uid_t uid;
+  gid_t gid;
+};
+
+absl::StatusOr<std::optional<RunAs>> Unprivileged() {
+  if (geteuid() != 0) return std::optional<RunAs>();
+  const passwd* user = getpwnam("postgres");
+  if (user == nullptr) {
+    return absl::FailedPreconditionError(
+        "the tests run as root, which PostgreSQL refuses, and there is no \"postgres\" user to "
+        "run it as (install Debian's postgresql package: bash tools/install-deps.sh)");
+  }
+  return std::optional<RunAs>(RunAs{user->pw_uid, user->pw_gid});
+}
+
+std::string Tail(const std::string& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return text.size() > 2000 ? text.substr(text.size() - 2000) : text;
+}
+
+// Starts `argv` with stdout and stderr to `log`, as `run_as` if set. In the
+// child, the parent's death stops the server (SIGINT: fast shutdown), so a
+// test binary that crashes leaves no server behind.
+absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& log,
+                            const std::optional<RunAs>& run_as) {
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (out < 0) return absl::InternalError(absl::StrCat("cannot open ", log));
+  if (run_as.has_value() && fchown(out, run_as->uid, run_as->gid) != 0) {
+    close(out);
+    return absl::InternalError(absl::StrCat("cannot give ", log, " to the postgres user"));
+  }
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(out);
+    return absl::InternalError("fork failed");
+  }
+  if (pid == 0) {
+    dup2(out, STDOUT_FILENO);
+    dup2(out, STDERR_FILENO);
+    if (run_as.has_value()) {
+      if (setgroups(0, nullptr) != 0 || setgid(run_as->gid) != 0 || setuid(run_as->uid) != 0) {
+        _exit(126);
+      }
+    }
+    // After the change of user, which clears it.
+    prctl(PR_SET_PDEATHSIG, SIGINT);
+    if (getppid() == 1) _exit(125);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(out);
+  return pid;
+}
+
+// Waits for `pid` to exit, up to `timeout`; its exit status, or nullopt if
+// it is still running.
+std::optional<int> WaitFor(pid_t pid, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  for (;;) {
+    int status = 0;
+    const pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) return status;
+    if (done < 0) return -1;
+    if (absl::Now() >= deadline) return std::nullopt;
+    absl::SleepFor(kPollInterval);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PostgresTestServer>> PostgresTestServer::Start() {
+  absl::StatusOr<std::optional<RunAs>> run_as = Unprivileged();
+  if (!run_as.ok()) return run_as.status();
+  // Under /tmp rather than the test's TempDir: a socket's path must stay
+  // short (about 100 bytes).
+  std::string dir = "/tmp/omniroute-pg-XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) return absl::InternalError("mkdtemp failed");
+  if (run_as->has_value() && chown(dir.c_str(), (*run_as)->uid, (*run_as)->gid) != 0) {
+    std::filesystem::remove_all(dir);
+    return absl::InternalError(absl::StrCat("cannot give ", dir, " to the postgres user"));
+  }
+  const std::string bin = OMNIROUTE_POSTGRES_BIN_DIR;
+  const std::string data = dir + "/data";
+  const std::string log = dir + "/server.log";
+  auto fail = [&](absl::string_view step, const std::string& why) {
+    absl::Status status = absl::UnavailableError(
+        absl::StrCat("cannot start a PostgreSQL server for the tests (", bin, "): ", step, ": ",
+                     why, "\n--- ", log, " ---\n", Tail(log)));
+    std::filesystem::remove_all(dir);
+    return status;
+  };
+
+  absl::StatusOr<pid_t> initdb =
+      Spawn({bin + "/initdb", "-D", data, "-U", kSuperuser, "-A", "trust", "--no-sync",
+             "--no-instructions", "--encoding=UTF8", "--locale=C.UTF-8"},
+            log, *run_as);
+  if (!initdb.ok()) return fail("initdb", std::string(initdb.status().message()));
+  const std::optional<int> initdb_status = WaitFor(*initdb, absl::Minutes(2));
+  if (!initdb_status.has_value()) {
+    kill(*initdb, SIGKILL);
+    WaitFor(*initdb, absl::Seconds(10));
+    return fail("initdb", "did not finish within 2 minutes");
+  }
+  if (!WIFEXITED(*initdb_status) || WEXITSTATUS(*initdb_status) != 0) {
+    return fail("initdb", absl::StrCat("exit status ", *initdb_status));
+  }
+
+  absl::StatusOr<pid_t> server =
+      Spawn({bin + "/postgres", "-D", data, "-c", "listen_addresses=", "-c",
+             "unix_socket_directories=" + dir, "-c", "fsync=off", "-c", "shared_buffers=16MB",
+             "-c", "max_connections=60"},
+            log, *run_as);
+  if (!server.ok()) return fail("postgres", std::string(server.status().message()));
+  auto started = std::unique_ptr<PostgresTestServer>(new PostgresTestServer(dir, *server));
+  // Ready when it answers a connection attempt (PQping: no login needed).
+  const std::string conninfo = started->Conninfo("postgres");
+  const absl::Time deadline = absl::Now() + absl::Minutes(1);
+  for (;;) {
+    if (PQping(conninfo.c_str()) == PQPING_OK) return started;
+    int status = 0;
+    if (waitpid(*server, &status, WNOHANG) == *server) {
+      started->pid_ = -1;  // Nothing left to stop.
+      std::string tail = Tail(log);
+      started.reset();
+      return absl::UnavailableError(absl::StrCat(
+          "cannot start a PostgreSQL server for the tests: postgres exited (status ", status,
+          ") before accepting connections\n--- ", log, " ---\n", tail));
+    }
+    if (absl::Now() >= deadline) {
+      std::string tail = Tail(log);
+      started.reset();
+      return absl::UnavailableError(absl::StrCat(
+          "cannot start a PostgreSQL server for the tests: no connection within a minute\n--- ",
+          log, " ---\n", tail));
+    }
+    absl::SleepFor(kPollInterval);
+  }
+}
+
+PostgresTestServer::~PostgresTestServer() {
+  if (pid_ > 0) {
+    kill(pid_, SIGINT);  // Fast shutdown: disconnects clients, no waiting for them.
+    if (!WaitFor(pid_, absl::Seconds(30)).has_value()) {
+      kill(pid_, SIGKILL);
+      WaitFor(pid_, absl::Seconds(10));
+    }
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string PostgresTestServer::Conninfo(absl::string_view database) const {
+  return absl::StrCat("host=", dir_, " dbname=", database, " user=", kSuperuser);
+}
+
+absl::StatusOr<std::string> PostgresTestServer::CreateDatabase() {
+  std::string name;
+  {
+    absl::MutexLock lock(&mu_);
+    name = absl::StrCat("test_", ++databases_);
+  }
+  absl::StatusOr<std::vector<std::vector<std::string>>> created =
+      Query("postgres", absl::StrCat("CREATE DATABASE ", name));
+  if (!created.ok()) return created.status();
+  return Conninfo(name);
+}
+
+absl::StatusOr<std::vector<std::vector<std::string>>> PostgresTestServer::Query(
+    absl::string_view database, absl::string_view sql) const {
+  PGconn* conn = PQconnectdb(Conninfo(database).c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    absl::Status status = absl::UnavailableError(PQerrorMessage(conn));
+    PQfinish(conn);
+    return status;
+  }
+  PGresult* result = PQexec(conn, std::string(sql).c_str());
+  absl::StatusOr<std::vector<std::vector<std::string>>> rows;
+  const ExecStatusType status = PQresultStatus(result);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    rows = absl::InternalError(absl::StrCat(sql, ": ", PQresultErrorMessage(result)));
+  } else {
+    rows.emplace();
+    for (int row = 0; row < PQntuples(result); ++row) {
+      std::vector<std::string>& values = rows->emplace_back();
+      for (int column = 0; column < PQnfields(result); ++column) {
+        values.emplace_back(PQgetvalue(result, row, column),
+                            static_cast<size_t>(PQgetlength(result, row, column)));
+      }
+    }
+  }
+  PQclear(result);
+  PQfinish(conn);
+  return rows;
+}
+
+namespace {
+
+absl::Mutex shared_mu;
+PostgresTestServer* shared_server ABSL_GUARDED_BY(shared_mu) = nullptr;
+// Why the shared server could not start, so that every test that asks for
+// it fails with the reason without trying again.
+absl::Status* shared_error ABSL_GUARDED_BY(shared_mu) = nullptr;
+
+// Stops the shared server when the binary's tests are done.
+class PostgresEnvironment : public testing::Environment {
+ public:
+  void TearDown() override {
+    absl::MutexLock lock(&shared_mu);
+    delete shared_server;
+    shared_server = nullptr;
+  }
+};
+
+testing::Environment* const kEnvironment =
+    testing::AddGlobalTestEnvironment(new PostgresEnvironment);
+
+}  // namespace
+
+PostgresTestServer* SharedPostgresServer() {
+  absl::MutexLock lock(&shared_mu);
+  if (shared_server == nullptr && shared_error == nullptr) {
+    absl::StatusOr<std::unique_ptr<PostgresTestServer>> started = PostgresTestServer::Start();
+    if (started.ok()) {
+      shared_server = started->release();
+    } else {
+      shared_error = new absl::Status(started.status());
+    }
+  }
+  if (shared_server == nullptr) ADD_FAILURE() << *shared_error;
+  return shared_server;
+}
+
+std::string NewPostgresDatabase() {
+  PostgresTestServer* server = SharedPostgresServer();
+  if (server == nullptr) return "";
+  absl::StatusOr<std::string> conninfo = server->CreateDatabase();
+  if (!conninfo.ok()) {
+    ADD_FAILURE() << "cannot create a database for the test: " << conninfo.status();
+    return "";
+  }
+  return *conninfo;
+}
+
+std::string DatabaseOf(absl::string_view conninfo) {
+  const size_t at = conninfo.find("dbname=");
+  if (at == absl::string_view::npos) return "";
+  absl::string_view rest = conninfo.substr(at + 7);
+  return std::string(rest.substr(0, rest.find(' ')));
+}
+
+}  // namespace omniroute::testing_internal

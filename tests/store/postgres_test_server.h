@@ -1,0 +1,93 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// A real PostgreSQL server for the tests of the PostgreSQL event store: a
+// fresh cluster (initdb) in a temporary directory, served by `postgres` on a
+// unix socket in that directory and no TCP port at all, stopped and removed
+// at the end of the test binary.
+//
+// One server per test binary, started the first time a test asks for it
+// (so tests of other stores in the same binary never pay for it) and
+// stopped by a gtest Environment when the binary ends; each test takes a
+// database of its own (NewPostgresDatabase), so tests never see each
+// other's data.
+//
+// PostgreSQL refuses to run as root: when the tests run as root (as CI
+// does), initdb and postgres run as the unprivileged "postgres" user (which
+// Debian's postgresql package creates), which owns the temporary directory.
+// The binaries are those of OMNIROUTE_POSTGRES_BIN_DIR (set by
+// tests/CMakeLists.txt; Debian's /usr/lib/postgresql/15/bin).
+//
+// The server runs with fsync=off: the tests check what the store does, not
+// the disk; synchronous_commit is left as PostgreSQL has it.
+//
+// Thread-safe: the shared server is started once; databases can be created
+// from any thread.
+
+#ifndef OMNIROUTE_TESTS_STORE_POSTGRES_TEST_SERVER_H_
+#define OMNIROUTE_TESTS_STORE_POSTGRES_TEST_SERVER_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+
+namespace omniroute::testing_internal {
+
+class PostgresTestServer {
+ public:
+  // Runs initdb and starts the server, waiting (up to a minute) until it
+  // accepts connections. An error says which step failed, with the tail of
+  // its log.
+  static absl::StatusOr<std::unique_ptr<PostgresTestServer>> Start();
+
+  // Stops the server (fast shutdown, then SIGKILL if it lingers) and removes
+  // its directory.
+  ~PostgresTestServer();
+  PostgresTestServer(const PostgresTestServer&) = delete;
+  PostgresTestServer& operator=(const PostgresTestServer&) = delete;
+
+  // The directory of the server's socket (the libpq "host").
+  const std::string& socket_dir() const { return dir_; }
+  // The cluster's data directory, whose base/ holds the relation files.
+  std::string data_dir() const { return dir_ + "/data"; }
+
+  // The conninfo of `database` on this server, as the superuser.
+  std::string Conninfo(absl::string_view database) const;
+
+  // Creates a new, empty database and returns its conninfo.
+  absl::StatusOr<std::string> CreateDatabase();
+
+  // Runs `sql` on `database` as the superuser; the rows of its last
+  // statement, each column in text form ("" for NULL).
+  absl::StatusOr<std::vector<std::vector<std::string>>> Query(absl::string_view database,
+                                                              absl::string_view sql) const;
+
+ private:
+  PostgresTestServer(std::string dir, pid_t pid) : dir_(std::move(dir)), pid_(pid) {}
+
+  const std::string dir_;
+  pid_t pid_;
+  absl::Mutex mu_;
+  int databases_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// The test binary's server, started by the first call. Null (and the calling
+// test failed, with the reason) if it cannot start.
+PostgresTestServer* SharedPostgresServer();
+
+// A new database on the shared server: its conninfo, or "" (and the calling
+// test failed) if there is none.
+std::string NewPostgresDatabase();
+
+// The database name in a conninfo made by the server ("dbname=...").
+std::string DatabaseOf(absl::string_view conninfo);
+
+}  // namespace omniroute::testing_internal
+
+#endif  // OMNIROUTE_TESTS_STORE_POSTGRES_TEST_SERVER_H_
