@@ -1,11 +1,13 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
 // Snapshots: the state written and read back is the same state, start-up from
-// a snapshot plus the tail equals start-up from the whole log, and a snapshot
-// that cannot be used costs a full replay, never the tenant.
+// a snapshot plus the tail equals start-up from the whole log (on the memory
+// store and on a real PostgreSQL database), and a snapshot that cannot be
+// used costs a full replay, never the tenant.
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tenant/state_dump.h"
 #include "tenant/tenant_state.h"
@@ -14,6 +16,8 @@
 #include "omniroute/clock.h"
 #include "omniroute/engine.h"
 #include "omniroute/event_store.h"
+#include "omniroute/postgres_event_store.h"
+#include "store/postgres_test_server.h"
 
 namespace omniroute {
 namespace {
@@ -134,6 +138,57 @@ TEST(SnapshotTest, UnusableSnapshotFallsBackToFullReplay) {
     ASSERT_TRUE(reopened.ok()) << reopened.status();
     EXPECT_EQ(*(*reopened)->DumpState("acme"), before);
   }
+}
+
+// The same restart on the shared store: the engine's state is written to a
+// real PostgreSQL database (the test binary's server) and read back from it
+// by a new engine on a new store, with a snapshot and its tail, then by a
+// full replay of the log alone.
+TEST(SnapshotTest, ARestartOnTheSamePostgresDatabaseGivesTheSameState) {
+  const std::string conninfo = testing_internal::NewPostgresDatabase();
+  ASSERT_FALSE(conninfo.empty());
+  auto open_store = [&] {
+    absl::StatusOr<std::unique_ptr<EventStore>> store =
+        OpenPostgresEventStore({.conninfo = conninfo});
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  };
+  ManualClock clock;
+  std::string before;
+  {
+    std::unique_ptr<EventStore> store = open_store();
+    ASSERT_NE(store, nullptr);
+    auto engine =
+        Engine::Open({.clock = &clock, .store = store.get(), .snapshot_every_events = 4});
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    ASSERT_NO_FATAL_FAILURE(PlayHistory(**engine, clock));
+    before = *(*engine)->DumpState("acme");
+  }
+  std::unique_ptr<EventStore> store = open_store();
+  ASSERT_NE(store, nullptr);
+  auto snapshot = store->LoadSnapshot("acme");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  ASSERT_GT(snapshot->sequence, 0u);
+  {
+    auto reopened = Engine::Open({.clock = &clock, .store = store.get()});
+    ASSERT_TRUE(reopened.ok()) << reopened.status();
+    EXPECT_EQ(*(*reopened)->DumpState("acme"), before);
+    // Its timeline is read from the store's history.
+    auto timeline = (*reopened)->GetTimeline("acme", ConversationId(1));
+    ASSERT_TRUE(timeline.ok()) << timeline.status();
+    EXPECT_FALSE(timeline->empty());
+  }
+  // Without the snapshot: the log alone folds to the same state.
+  std::unique_ptr<EventStore> copy = NewMemoryEventStore();
+  std::vector<v1::Event> log;
+  ASSERT_TRUE(store->Read("acme", 1, [&](const v1::Event& e) {
+                     log.push_back(e);
+                     return true;
+                   }).ok());
+  ASSERT_TRUE(copy->Append("acme", log).ok());
+  auto replayed = Engine::Open({.clock = &clock, .store = copy.get()});
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_EQ(*(*replayed)->DumpState("acme"), before);
 }
 
 TEST(SnapshotTest, TakeSnapshotNeedsAStoreAndATenant) {
