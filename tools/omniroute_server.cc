@@ -1,9 +1,12 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
-// omniroute-server: serves the omniroute.v1 API on its embedded store.
+// omniroute-server: serves the omniroute.v1 API on its embedded store, or
+// on a PostgreSQL database shared with other servers.
 //
 //   omniroute-server --listen=127.0.0.1:50051 --data_dir=/var/lib/omniroute
 //                    --config_dir=/etc/omniroute/tenants
+//   omniroute-server --listen=0.0.0.0:50051
+//                    --store=postgresql://omniroute@db.internal/omniroute
 //
 // SIGTERM or SIGINT shut it down gracefully: it stops accepting calls,
 // finishes those in flight, and closes the store.
@@ -18,6 +21,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "service/server.h"
@@ -26,9 +30,13 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to listen on (port 0: any free port, see --port_file)");
 ABSL_FLAG(std::string, data_dir, "omniroute-data",
           "directory of the SQLite event store (created if missing)");
+ABSL_FLAG(std::string, store, "",
+          "where events are kept: empty for the SQLite store in --data_dir (the default), or a "
+          "postgresql:// URI for a PostgreSQL database (tables in its schema \"omniroute\", "
+          "created if missing; libpq's PG* environment variables apply)");
 ABSL_FLAG(bool, in_memory, false, "keep events in memory only (nothing survives a restart)");
 ABSL_FLAG(std::string, durability, "sync",
-          "sync (fsync before acknowledging), periodic, or none");
+          "SQLite store: sync (fsync before acknowledging), periodic, or none");
 ABSL_FLAG(std::string, config_dir, "", "directory of tenant configuration files (*.textproto)");
 ABSL_FLAG(std::string, port_file, "", "write the bound port to this file once listening");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest request accepted, in bytes");
@@ -52,6 +60,20 @@ int main(int argc, char** argv) {
   omniroute::service::ServerOptions options;
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.data_dir = absl::GetFlag(FLAGS_in_memory) ? "" : absl::GetFlag(FLAGS_data_dir);
+  const std::string store = absl::GetFlag(FLAGS_store);
+  if (!store.empty()) {
+    if (!absl::StartsWith(store, "postgresql://") && !absl::StartsWith(store, "postgres://")) {
+      std::cerr << "omniroute-server: --store: must be a postgresql:// URI (or empty for the "
+                   "SQLite store in --data_dir)\n";
+      return 2;
+    }
+    if (absl::GetFlag(FLAGS_in_memory)) {
+      std::cerr << "omniroute-server: --store and --in_memory cannot be used together\n";
+      return 2;
+    }
+    options.postgres_conninfo = store;
+    options.data_dir.clear();
+  }
   const std::string durability = absl::GetFlag(FLAGS_durability);
   if (durability == "sync") {
     options.durability = omniroute::Durability::kSyncEachCommit;
@@ -92,8 +114,9 @@ int main(int argc, char** argv) {
     }
   }
   std::cerr << "omniroute-server: listening on port " << (*server)->port() << " ("
-            << (options.data_dir.empty() ? std::string("in memory")
-                                         : absl::StrCat("store in ", options.data_dir))
+            << (!options.postgres_conninfo.empty() ? std::string("PostgreSQL store")
+                : options.data_dir.empty()         ? std::string("in memory")
+                                                   : absl::StrCat("store in ", options.data_dir))
             << ")\n";
 
   int received = 0;

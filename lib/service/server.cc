@@ -25,7 +25,14 @@ class Server::Impl {
 
   absl::Status Start() {
     clock_ = options_.clock != nullptr ? options_.clock : &SystemClock();
-    if (options_.data_dir.empty()) {
+    const bool durable = !options_.data_dir.empty() || !options_.postgres_conninfo.empty();
+    if (!options_.postgres_conninfo.empty()) {
+      PostgresStoreOptions store_options;
+      store_options.conninfo = options_.postgres_conninfo;
+      absl::StatusOr<std::unique_ptr<EventStore>> store = OpenPostgresEventStore(store_options);
+      if (!store.ok()) return store.status();
+      store_ = *std::move(store);
+    } else if (options_.data_dir.empty()) {
       store_ = NewMemoryEventStore();
     } else {
       std::error_code error;
@@ -48,7 +55,7 @@ class Server::Impl {
     // memory has no restart (snapshots are built off the tenant's lock, but
     // still cost a core while they are).
     engine_options.snapshot_every_events =
-        options_.data_dir.empty() ? 0 : options_.snapshot_every_events;
+        durable ? options_.snapshot_every_events : 0;
     engine_options.on_commit = [this](absl::string_view tenant,
                                       absl::Span<const ::omniroute::v1::Event> events) {
       feed_.Publish(tenant, events);
@@ -73,7 +80,7 @@ class Server::Impl {
       }
     }
 
-    if (!options_.data_dir.empty()) {
+    if (durable) {
       if (options_.blocking_call_threads < 1) {
         return absl::InvalidArgumentError(absl::StrCat(
             "blocking_call_threads: must be at least 1, got ", options_.blocking_call_threads));

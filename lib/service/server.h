@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "omniroute/clock.h"
 #include "omniroute/engine.h"
+#include "omniroute/postgres_event_store.h"
 #include "omniroute/sqlite_event_store.h"
 
 namespace omniroute::service {
@@ -30,9 +31,15 @@ struct ServerOptions {
   // host:port to listen on; port 0 picks a free one (see Server::port()).
   // Default: 127.0.0.1:50051.
   std::string listen_address = "127.0.0.1:50051";
-  // Directory of the SQLite store (events.db), created if missing. Empty:
-  // events are kept in memory only (benchmarks, demos).
+  // Directory of the SQLite store (events.db), created if missing. Empty
+  // (and no postgres_conninfo): events are kept in memory only (benchmarks,
+  // demos).
   std::string data_dir;
+  // A PostgreSQL connection string or postgresql:// URI: the store is that
+  // database (omniroute/postgres_event_store.h, its tables in the schema
+  // "omniroute", created if missing), shared with other servers, and
+  // data_dir and durability are not used. Default: empty (SQLite or memory).
+  std::string postgres_conninfo;
   // Default: acknowledged only once fsync'ed.
   Durability durability = Durability::kSyncEachCommit;
   // Directory of tenants' configuration files (*.textproto,
@@ -41,10 +48,10 @@ struct ServerOptions {
   // Largest request accepted; larger ones fail with RESOURCE_EXHAUSTED.
   // Default 4 MiB.
   int max_message_bytes = 4 << 20;
-  // A snapshot after this many events of a tenant (on SQLite only: in
-  // memory there is no restart to shorten). Default 100,000.
+  // A snapshot after this many events of a tenant (on a durable store
+  // only: in memory there is no restart to shorten). Default 100,000.
   uint64_t snapshot_every_events = 100000;
-  // On the SQLite store, calls that wait for the engine (every command but
+  // On a durable store, calls that wait for the engine (every command but
   // IngestMessage, which answers asynchronously, and reads that wait for
   // what they reflect to be stored) run on this many threads of their own
   // instead of gRPC's; in memory nothing waits and they run inline.

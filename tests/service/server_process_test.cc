@@ -39,6 +39,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "service/service_test_support.h"
+#include "store/postgres_test_server.h"
 
 extern char** environ;
 
@@ -47,8 +48,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::google::protobuf::util::MessageDifferencer;
+using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr std::chrono::seconds kStartTimeout{60};
 constexpr std::chrono::seconds kStopTimeout{60};
@@ -568,6 +571,81 @@ INSTANTIATE_TEST_SUITE_P(Files, BadConfigTest,
                          [](const ::testing::TestParamInfo<BadConfig>& info) {
                            return std::string(info.param.name);
                          });
+
+// ------------------------------------------------------------ --store
+
+TEST_F(ServerProcessTest, AWrongOrUnreachableStoreExitsNonZeroWithAClearMessage) {
+  {
+    ServerProcess server({"--listen=127.0.0.1:0", "--store=mysql://db/events"},
+                         dir_ / "scheme.log");
+    std::optional<int> status = server.WaitForExit(kStartTimeout);
+    ASSERT_TRUE(status.has_value()) << "still running:\n" << server.log();
+    ASSERT_TRUE(WIFEXITED(*status)) << server.log();
+    EXPECT_EQ(WEXITSTATUS(*status), 2) << server.log();
+    EXPECT_THAT(server.log(), HasSubstr("--store: must be a postgresql:// URI"));
+  }
+  // No server listens in an empty directory.
+  const fs::path nowhere = dir_ / "no-server";
+  fs::create_directories(nowhere);
+  ServerProcess server(
+      {"--listen=127.0.0.1:0",
+       absl::StrCat("--store=postgresql://app:hunter2@/events?host=", nowhere.string()),
+       absl::StrCat("--port_file=", (dir_ / "port").string())},
+      dir_ / "unreachable.log");
+  std::optional<int> status = server.WaitForExit(kStartTimeout);
+  ASSERT_TRUE(status.has_value()) << "still running:\n" << server.log();
+  ASSERT_TRUE(WIFEXITED(*status)) << server.log();
+  EXPECT_EQ(WEXITSTATUS(*status), 1) << server.log();
+  EXPECT_THAT(server.log(), AllOf(HasSubstr("UNAVAILABLE"), HasSubstr("cannot connect to PostgreSQL"),
+                                  HasSubstr(nowhere.string()), HasSubstr("database events"),
+                                  Not(HasSubstr("hunter2"))));
+  EXPECT_FALSE(fs::exists(dir_ / "port"));
+}
+
+TEST_F(ServerProcessTest, ServesOnAPostgresStoreAndARestartFindsEverything) {
+  const std::string conninfo = testing_internal::NewPostgresDatabase();
+  ASSERT_FALSE(conninfo.empty());
+  const std::string uri =
+      absl::StrCat("postgresql:///", testing_internal::DatabaseOf(conninfo),
+                   "?user=omniroute&host=", testing_internal::SharedPostgresServer()->socket_dir());
+  WriteFile(dir_ / "config" / "acme.textproto", kAcmeConfig);
+  std::vector<std::string> args = {"--listen=127.0.0.1:0", absl::StrCat("--store=", uri),
+                                   absl::StrCat("--port_file=", (dir_ / "port").string()),
+                                   absl::StrCat("--config_dir=", (dir_ / "config").string())};
+  v1::GetLastSequenceRequest ls;
+  ls.set_tenant_id("acme");
+  uint64_t last = 0;
+  uint64_t customer = 0;
+  {
+    ServerProcess server(args, dir_ / "first.log");
+    ASSERT_TRUE(Connect(server));
+    EXPECT_THAT(server.log(), HasSubstr("PostgreSQL store"));
+    const v1::IngestMessageResponse email = MustInvoke(
+        *conversations_, &v1::ConversationService::Stub::IngestMessage,
+        EmailMessage("acme", "parent@example.com", "<cafe01@example.com>", "Batch 4411"));
+    customer = email.customer_id();
+    last = MustInvoke(*events_, &v1::EventService::Stub::GetLastSequence, ls).sequence();
+    EXPECT_GT(last, 0u);
+    std::optional<int> code = server.Terminate();
+    ASSERT_TRUE(code.has_value());
+    EXPECT_EQ(*code, 0) << server.log();
+  }
+  if (HasFailure()) return;
+  // Nothing on this machine's disk: a data directory was never made.
+  EXPECT_FALSE(fs::exists(dir_ / "data"));
+  fs::remove(dir_ / "port");
+  ServerProcess again(args, dir_ / "second.log");
+  ASSERT_TRUE(Connect(again));
+  EXPECT_EQ(MustInvoke(*events_, &v1::EventService::Stub::GetLastSequence, ls).sequence(), last);
+  const v1::IngestMessageResponse more =
+      MustInvoke(*conversations_, &v1::ConversationService::Stub::IngestMessage,
+                 EmailMessage("acme", "parent@example.com", "<cafe02@example.com>", "Any news?"));
+  EXPECT_EQ(more.customer_id(), customer);
+  EXPECT_FALSE(more.customer_created());
+  std::optional<int> code = again.Terminate();
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << again.log();
+}
 
 }  // namespace
 }  // namespace omniroute::service_test
