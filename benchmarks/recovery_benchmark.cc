@@ -14,17 +14,33 @@
 // it does not take an hour of fsyncs) in a temporary directory, removed at
 // the end. A message of a new customer is four events (customer, identity,
 // conversation, message); a message of a known one is one.
+//
+// By default no conversation is ever closed, so the working set holds every
+// customer's conversation and its messages: the worst case. With
+// OMNIROUTE_BENCH_CLOSE_AFTER=N an agent closes a conversation once it has N
+// messages or has been open for 8 hours, whichever comes first, and the
+// tenant archives it when its retention (24 h, the default) has passed, as
+// a real tenant does; the clock then moves
+// OMNIROUTE_BENCH_STEP_MS (default 10) per message, so that 100 ms makes
+// 4M messages span 4.6 days:
+//
+//   OMNIROUTE_BENCH_MESSAGES=4000000 OMNIROUTE_BENCH_CLOSE_AFTER=3 \
+//     OMNIROUTE_BENCH_STEP_MS=100 build/release/benchmarks/omniroute_recovery_benchmark
 
 #include <cstdlib>
+#include <deque>
+#include <utility>
 #include <filesystem>
 #include <memory>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "omniroute/clock.h"
 #include "omniroute/engine.h"
 #include "omniroute/sqlite_event_store.h"
+#include "omniroute/v1/snapshot.pb.h"
 
 namespace omniroute {
 namespace {
@@ -32,6 +48,16 @@ namespace {
 size_t MessageCount() {
   const char* env = std::getenv("OMNIROUTE_BENCH_MESSAGES");
   return env != nullptr ? std::strtoull(env, nullptr, 10) : 1'000'000;
+}
+
+size_t CloseAfter() {
+  const char* env = std::getenv("OMNIROUTE_BENCH_CLOSE_AFTER");
+  return env != nullptr ? std::strtoull(env, nullptr, 10) : 0;
+}
+
+absl::Duration Step() {
+  const char* env = std::getenv("OMNIROUTE_BENCH_STEP_MS");
+  return absl::Milliseconds(env != nullptr ? std::strtoull(env, nullptr, 10) : 10);
 }
 
 uint64_t TailEvents() {
@@ -64,6 +90,20 @@ struct Log {
     if (auto s = (*engine)->CreateTenant("bench", {}); !s.ok()) Die(s, "create tenant");
     const size_t messages = MessageCount();
     const size_t customers = messages / 4 + 1;
+    const size_t close_after = CloseAfter();
+    const absl::Duration step = Step();
+    // Messages per open conversation, and the conversations by the time
+    // they opened, for closing them.
+    absl::flat_hash_map<uint64_t, size_t> open_messages;
+    std::deque<std::pair<absl::Time, ConversationId>> opened;
+    auto close = [&](ConversationId id) {
+      open_messages.erase(id.value());
+      if (auto s = (*engine)->SetConversationStatus("bench", id, v1::CONVERSATION_STATUS_CLOSED,
+                                                    Actor::Agent("a1"));
+          !s.ok()) {
+        Die(s, "close");
+      }
+    };
     for (size_t i = 0; i < messages; ++i) {
       InboundMessage m;
       m.channel = i % 3 == 0 ? v1::CHANNEL_EMAIL : v1::CHANNEL_PUBLIC_SOCIAL;
@@ -77,7 +117,22 @@ struct Log {
       m.body = "My order 4411 has not arrived and nobody answers my emails.";
       auto r = (*engine)->IngestMessage("bench", m);
       if (!r.ok()) Die(r.status(), "ingest");
-      clock.Advance(absl::Milliseconds(10));
+      clock.Advance(step);
+      if (close_after == 0) continue;
+      size_t& count = open_messages[r->conversation.value()];
+      if (count++ == 0) opened.emplace_back(clock.Now(), r->conversation);
+      if (count >= close_after) close(r->conversation);
+      if (i % 64 == 0) {
+        while (!opened.empty() && clock.Now() - opened.front().first > absl::Hours(8)) {
+          if (open_messages.contains(opened.front().second.value())) close(opened.front().second);
+          opened.pop_front();
+        }
+        for (;;) {
+          auto fired = (*engine)->RunDueTimers("bench");
+          if (!fired.ok()) Die(fired.status(), "timers");
+          if (*fired == 0) break;
+        }
+      }
     }
     events = *(*engine)->LastSequence("bench");
   }
@@ -130,6 +185,16 @@ void BM_StartupFromSnapshot(benchmark::State& state) {
     benchmark::DoNotOptimize(engine);
   }
   state.counters["events"] = static_cast<double>(log.events);
+  // What the working set held: the snapshot's records.
+  auto snapshot = store->LoadSnapshot("bench");
+  if (!snapshot.ok()) Die(snapshot.status(), "load snapshot");
+  v1::TenantSnapshot records;
+  if (!records.ParseFromString(snapshot->state)) Die(absl::DataLossError("parse"), "snapshot");
+  state.counters["snapshot_MB"] = static_cast<double>(snapshot->state.size()) / 1e6;
+  state.counters["customers"] = records.customers_size();
+  state.counters["conversations"] = records.conversations_size();
+  state.counters["messages"] = records.messages_size();
+  state.counters["tasks"] = records.routing().tasks_size();
 }
 BENCHMARK(BM_StartupFromSnapshot)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
@@ -159,7 +224,7 @@ void BM_StartupFromSnapshotAndTail(benchmark::State& state) {
       m.body = "Where is my refund? I sent the form twice.";
       auto r = (*engine)->IngestMessage("bench", m);
       if (!r.ok()) Die(r.status(), "ingest");
-      log.clock.Advance(absl::Milliseconds(10));
+      log.clock.Advance(Step());
       tail = *(*engine)->LastSequence("bench") - snapshot_at;
     }
     log.events = *(*engine)->LastSequence("bench");

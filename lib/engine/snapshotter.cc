@@ -121,7 +121,7 @@ absl::StatusOr<uint64_t> Snapshotter::FoldAndSave(absl::string_view tenant_id,
     state.reset();
     return s;
   }
-  google::protobuf::Arena arena(SnapshotArenaOptions());
+  google::protobuf::Arena arena(tenant::SnapshotArenaOptions());
   auto* proto = google::protobuf::Arena::CreateMessage<::omniroute::v1::TenantSnapshot>(&arena);
   state->ToSnapshot(proto);
   std::string bytes;

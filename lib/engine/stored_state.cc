@@ -9,26 +9,17 @@
 
 namespace omniroute {
 
-google::protobuf::ArenaOptions SnapshotArenaOptions() {
-  google::protobuf::ArenaOptions options;
-  options.start_block_size = 64 << 10;
-  options.max_block_size = 1 << 20;
-  return options;
-}
-
 absl::StatusOr<StoredState> LoadStoredState(const EventStore& store, absl::string_view tenant_id) {
   StoredState out{tenant::TenantState(std::string(tenant_id))};
   absl::StatusOr<EventStore::Snapshot> snapshot = store.LoadSnapshot(tenant_id);
   if (snapshot.ok()) {
-    google::protobuf::Arena arena(SnapshotArenaOptions());
-    auto* proto = google::protobuf::Arena::CreateMessage<::omniroute::v1::TenantSnapshot>(&arena);
-    if (proto->ParseFromString(snapshot->state) && proto->tenant_id() == tenant_id &&
-        proto->sequence() == snapshot->sequence) {
-      absl::StatusOr<tenant::TenantState> state = tenant::TenantState::FromSnapshot(*proto);
-      if (state.ok()) {
-        out.state = *std::move(state);
-        out.snapshot_sequence = snapshot->sequence;
-      }
+    absl::StatusOr<tenant::TenantState> state =
+        tenant::TenantState::FromSerializedSnapshot(snapshot->state);
+    // Whatever is wrong with it, the log is whole: replay it instead.
+    if (state.ok() && state->tenant_id() == tenant_id &&
+        state->last_sequence() == snapshot->sequence) {
+      out.state = *std::move(state);
+      out.snapshot_sequence = snapshot->sequence;
     }
   } else if (!absl::IsNotFound(snapshot.status())) {
     return snapshot.status();

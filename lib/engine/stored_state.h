@@ -13,7 +13,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "google/protobuf/arena.h"
 #include "tenant/tenant_state.h"
 #include "omniroute/event_store.h"
 
@@ -25,11 +24,6 @@ struct StoredState {
   // folded from the first event.
   uint64_t snapshot_sequence = 0;
 };
-
-// The arena a snapshot's proto is built or parsed on: its records come in a
-// few large blocks, freed at once, instead of an allocation per record
-// scattered through the heap the tenant's state lives in.
-google::protobuf::ArenaOptions SnapshotArenaOptions();
 
 // Rebuilds `tenant_id`'s state from `store`: its latest snapshot, then every
 // event after it. A snapshot that cannot be used (unknown format, damaged)

@@ -18,17 +18,25 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "core/core_state.h"
+#include "google/protobuf/arena.h"
 #include "omniroute/v1/events.pb.h"
 #include "omniroute/v1/snapshot.pb.h"
 #include "routing/routing_changes.h"
 #include "routing/routing_state.h"
 
 namespace omniroute::tenant {
+
+// The arena a snapshot's proto is built or parsed on: its records come in a
+// few large blocks, freed at once, instead of an allocation per record
+// scattered through the heap the tenant's state lives in.
+google::protobuf::ArenaOptions SnapshotArenaOptions();
 
 class TenantState {
  public:
@@ -53,6 +61,10 @@ class TenantState {
   // snapshot is inconsistent (ids out of order or dangling),
   // FAILED_PRECONDITION for a format version this build does not know.
   static absl::StatusOr<TenantState> FromSnapshot(const ::omniroute::v1::TenantSnapshot& snapshot);
+  // The same from a serialized TenantSnapshot; a large routing part is
+  // parsed and rebuilt on a second thread while this one does the core's.
+  // DATA_LOSS also when the bytes do not parse.
+  static absl::StatusOr<TenantState> FromSerializedSnapshot(absl::string_view bytes);
 
   const std::string& tenant_id() const { return core_.tenant_id(); }
   uint64_t last_sequence() const { return last_sequence_; }
@@ -94,6 +106,12 @@ class TenantState {
   std::vector<const core::MessageState*> MessagesById() const { return core_.MessagesById(); }
 
  private:
+  // The state from a snapshot whose format was checked: the core from
+  // `snapshot`, routing from `build_routing` (on a second thread when
+  // `parallel`).
+  static absl::StatusOr<TenantState> Assemble(
+      const ::omniroute::v1::TenantSnapshot& snapshot, bool parallel,
+      absl::FunctionRef<absl::StatusOr<routing::RoutingState>()> build_routing);
   TenantState(core::CoreState core, routing::RoutingState routing, uint64_t last_sequence);
 
   uint64_t last_sequence_ = 0;

@@ -1,0 +1,229 @@
+// Copyright omniroute authors. Licensed under the Apache License 2.0.
+//
+// Restoring a tenant from a snapshot (lib/tenant/tenant_snapshot.cc and the
+// core's part in lib/core/snapshot.cc): a large snapshot, whose routing part
+// is parsed and rebuilt on a second thread, gives the state a fold of the
+// log gives; damaged bytes give DATA_LOSS, never a half-built state; the
+// consistency checks hold whether the ids are dense or sparse.
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "omniroute/clock.h"
+#include "omniroute/engine.h"
+#include "omniroute/event_store.h"
+#include "omniroute/v1/events.pb.h"
+#include "omniroute/v1/snapshot.pb.h"
+#include "tenant/state_dump.h"
+#include "tenant/tenant_state.h"
+
+namespace omniroute {
+namespace {
+
+namespace v1 = ::omniroute::v1;
+
+constexpr char kTenant[] = "acme";
+
+// Enough waiting tasks that the routing part is worth a thread of its own
+// (tenant_snapshot.cc: 10,000 records, judged as 600,000 bytes).
+constexpr int kCustomers = 14'000;
+
+InboundMessage Mail(int who, int n) {
+  InboundMessage m;
+  m.channel = v1::CHANNEL_EMAIL;
+  m.sender = {v1::IDENTITY_KIND_EMAIL, "", absl::StrCat("customer", who, "@example.com")};
+  m.external_id = absl::StrCat("m-", who, "-", n);
+  m.body = "Where is my parcel?";
+  return m;
+}
+
+class LargeSnapshotTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto engine = Engine::Open({.clock = &clock_, .store = store_.get()});
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    engine_ = *std::move(engine);
+    ASSERT_TRUE(engine_->CreateTenant(kTenant, {}).ok());
+    for (int i = 0; i < kCustomers; ++i) {
+      auto r = engine_->IngestMessage(kTenant, Mail(i, 1));
+      ASSERT_TRUE(r.ok()) << r.status();
+      // Every tenth conversation gets a second message, every seventh is
+      // closed: closed ones are archivable, the others wait for an agent.
+      if (i % 10 == 0) ASSERT_TRUE(engine_->IngestMessage(kTenant, Mail(i, 2)).ok());
+      if (i % 7 == 0) {
+        ASSERT_TRUE(engine_
+                        ->SetConversationStatus(kTenant, r->conversation,
+                                                v1::CONVERSATION_STATUS_CLOSED, Actor::Agent("a1"))
+                        .ok());
+      }
+      clock_.Advance(absl::Seconds(1));
+    }
+    // Two customers merged: a merge record and its pinned conversations.
+    ASSERT_TRUE(
+        engine_->MergeCustomers(kTenant, CustomerId(1), CustomerId(8), Actor::Agent("a1")).ok());
+
+    ASSERT_TRUE(store_
+                    ->Read(kTenant, 1,
+                           [&](const v1::Event& e) {
+                             return folded_.Apply(e).ok();
+                           })
+                    .ok());
+    ASSERT_EQ(folded_.last_sequence(), *engine_->LastSequence(kTenant));
+    folded_.ToSnapshot(&proto_);
+    ASSERT_TRUE(proto_.SerializeToString(&bytes_));
+  }
+
+  ManualClock clock_;
+  std::unique_ptr<EventStore> store_ = NewMemoryEventStore();
+  std::unique_ptr<Engine> engine_;
+  tenant::TenantState folded_{kTenant};
+  v1::TenantSnapshot proto_;
+  std::string bytes_;
+};
+
+TEST_F(LargeSnapshotTest, RestoredFromBytesItEqualsTheFoldOfTheLog) {
+  // The parallel path is the one under test.
+  ASSERT_GE(proto_.routing().ByteSizeLong(), 600'000u);
+  ASSERT_GE(proto_.routing().tasks_size(), kCustomers);
+
+  absl::StatusOr<tenant::TenantState> restored = tenant::TenantState::FromSerializedSnapshot(bytes_);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ(restored->last_sequence(), folded_.last_sequence());
+  EXPECT_EQ(tenant::DumpState(*restored), tenant::DumpState(folded_));
+  EXPECT_EQ(tenant::DumpState(*restored), *engine_->DumpState(kTenant));
+  // And from the parsed proto, on the other path.
+  absl::StatusOr<tenant::TenantState> from_proto = tenant::TenantState::FromSnapshot(proto_);
+  ASSERT_TRUE(from_proto.ok()) << from_proto.status();
+  EXPECT_EQ(tenant::DumpState(*from_proto), tenant::DumpState(folded_));
+}
+
+TEST_F(LargeSnapshotTest, TruncatedBytesAreDataLoss) {
+  for (size_t keep : {bytes_.size() - 1, bytes_.size() / 2, size_t{3}}) {
+    absl::StatusOr<tenant::TenantState> restored =
+        tenant::TenantState::FromSerializedSnapshot(absl::string_view(bytes_).substr(0, keep));
+    EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss) << "first " << keep << " bytes";
+  }
+}
+
+TEST_F(LargeSnapshotTest, ADamagedRoutingPartIsDataLoss) {
+  // The routing field is framed correctly but its payload is not a
+  // RoutingSnapshot.
+  v1::TenantSnapshot without_routing = proto_;
+  without_routing.clear_routing();
+  std::string damaged;
+  ASSERT_TRUE(without_routing.SerializeToString(&damaged));
+  std::string payload;
+  ASSERT_TRUE(proto_.routing().SerializeToString(&payload));
+  payload.push_back('\x07');  // field 0, wire type 7: neither exists
+  // The field: tag 9, length, payload.
+  damaged.push_back(static_cast<char>((v1::TenantSnapshot::kRoutingFieldNumber << 3) | 2));
+  uint64_t length = payload.size();
+  while (length >= 0x80) {
+    damaged.push_back(static_cast<char>((length & 0x7f) | 0x80));
+    length >>= 7;
+  }
+  damaged.push_back(static_cast<char>(length));
+  damaged += payload;
+  absl::StatusOr<tenant::TenantState> restored = tenant::TenantState::FromSerializedSnapshot(damaged);
+  EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss) << restored.status();
+}
+
+TEST_F(LargeSnapshotTest, ARoutingFieldGivenTwiceIsReadAsProtobufReadsIt) {
+  // Protobuf merges a repeated message field; the split read must not take
+  // one of the two and drop the other. Merged, the task ids repeat: the
+  // same refusal either way.
+  std::string routing_field;
+  v1::TenantSnapshot routing_only;
+  *routing_only.mutable_routing() = proto_.routing();
+  ASSERT_TRUE(routing_only.SerializeToString(&routing_field));
+  const std::string twice = bytes_ + routing_field;
+  v1::TenantSnapshot parsed;
+  ASSERT_TRUE(parsed.ParseFromString(twice));
+  const absl::StatusCode expected = tenant::TenantState::FromSnapshot(parsed).status().code();
+  EXPECT_EQ(expected, absl::StatusCode::kDataLoss);
+  EXPECT_EQ(tenant::TenantState::FromSerializedSnapshot(twice).status().code(), expected);
+}
+
+TEST_F(LargeSnapshotTest, AnUnknownFormatVersionIsRefusedOnTheSplitPathToo) {
+  proto_.set_format_version(99);
+  ASSERT_TRUE(proto_.SerializeToString(&bytes_));
+  EXPECT_EQ(tenant::TenantState::FromSerializedSnapshot(bytes_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+// A handmade snapshot: one customer with the conversations `ids`.
+v1::TenantSnapshot WithConversations(std::initializer_list<uint64_t> ids) {
+  v1::TenantSnapshot proto;
+  proto.set_format_version(3);
+  proto.set_tenant_id(kTenant);
+  proto.mutable_routing()->set_next_task_id(1);
+  proto.mutable_routing()->set_next_commitment_id(1);
+  auto* customer = proto.add_customers();
+  customer->set_id(1);
+  uint64_t last = 0;
+  for (uint64_t id : ids) {
+    auto* c = proto.add_conversations();
+    c->set_id(id);
+    c->set_customer_id(1);
+    c->set_status(v1::CONVERSATION_STATUS_OPEN);
+    customer->add_conversation_ids(id);
+    last = id;
+  }
+  proto.set_next_conversation_id(last + 1);
+  proto.set_next_message_id(1);
+  return proto;
+}
+
+TEST(SnapshotIdChecksTest, DenseIdsAreCheckedExactly) {
+  v1::TenantSnapshot proto = WithConversations({1, 2, 3, 5});
+  ASSERT_TRUE(tenant::TenantState::FromSnapshot(proto).ok());
+  for (uint64_t dangling : {4, 6, 0, 64, 1000}) {
+    v1::TenantSnapshot bad = proto;
+    bad.mutable_customers(0)->add_conversation_ids(dangling);
+    EXPECT_EQ(tenant::TenantState::FromSnapshot(bad).status().code(), absl::StatusCode::kDataLoss)
+        << "conversation " << dangling;
+  }
+}
+
+TEST(SnapshotIdChecksTest, SparseIdsAreCheckedExactly) {
+  // Too far apart for a bitmap: a binary search instead.
+  v1::TenantSnapshot proto = WithConversations({7, 1'000'000, 40'000'000'000});
+  ASSERT_TRUE(tenant::TenantState::FromSnapshot(proto).ok());
+  for (uint64_t dangling : {uint64_t{6}, uint64_t{8}, uint64_t{999'999}, uint64_t{39'999'999'999}}) {
+    v1::TenantSnapshot bad = proto;
+    bad.mutable_customers(0)->add_conversation_ids(dangling);
+    EXPECT_EQ(tenant::TenantState::FromSnapshot(bad).status().code(), absl::StatusCode::kDataLoss)
+        << "conversation " << dangling;
+  }
+}
+
+TEST(SnapshotIdChecksTest, ConversationsOutOfOrderAreRefused) {
+  v1::TenantSnapshot proto = WithConversations({1, 3, 2});
+  EXPECT_EQ(tenant::TenantState::FromSnapshot(proto).status().code(), absl::StatusCode::kDataLoss);
+  proto = WithConversations({1, 2, 2});
+  EXPECT_EQ(tenant::TenantState::FromSnapshot(proto).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(SnapshotIdChecksTest, AMessageOfAnUnlistedConversationIsRefused) {
+  v1::TenantSnapshot proto = WithConversations({1, 2});
+  proto.set_next_message_id(2);
+  auto* m = proto.add_messages();
+  m->set_id(1);
+  m->set_conversation_id(2);
+  m->set_origin_conversation_id(2);
+  proto.mutable_conversations(1)->add_message_ids(1);
+  ASSERT_TRUE(tenant::TenantState::FromSnapshot(proto).ok());
+  m->set_conversation_id(3);
+  EXPECT_EQ(tenant::TenantState::FromSnapshot(proto).status().code(), absl::StatusCode::kDataLoss);
+  m->set_conversation_id(2);
+  proto.mutable_conversations(0)->add_message_ids(9);  // not a listed message
+  EXPECT_EQ(tenant::TenantState::FromSnapshot(proto).status().code(), absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace omniroute
