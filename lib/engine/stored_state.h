@@ -8,6 +8,7 @@
 #ifndef OMNIROUTE_LIB_ENGINE_STORED_STATE_H_
 #define OMNIROUTE_LIB_ENGINE_STORED_STATE_H_
 
+#include <cstddef>
 #include <cstdint>
 
 #include "absl/status/status.h"
@@ -30,7 +31,14 @@ struct StoredState {
 // costs a full replay, never the tenant. Returns the store's error, or
 // DATA_LOSS if a stored event does not apply. A tenant without events gives
 // an empty state.
-absl::StatusOr<StoredState> LoadStoredState(const EventStore& store, absl::string_view tenant_id);
+//
+// The events after the snapshot are read and parsed on a second thread
+// while the snapshot is rebuilt, at most `prefetch_events` of them, so that
+// a long tail (snapshots that kept failing) is not held in memory whole; the
+// rest is read as the fold goes.
+inline constexpr size_t kDefaultPrefetchEvents = size_t{1} << 18;
+absl::StatusOr<StoredState> LoadStoredState(const EventStore& store, absl::string_view tenant_id,
+                                            size_t prefetch_events = kDefaultPrefetchEvents);
 
 // Folds the events stored after `state`'s last one into it. On error the
 // events before the failing one stay applied, so `state` is still the
