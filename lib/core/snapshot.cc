@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -74,6 +75,24 @@ class ListedIds {
   bool sorted_ = true;
   std::vector<uint64_t> bits_;
   std::vector<uint64_t> ids_;
+};
+
+// Below this many customers a second thread costs more than it saves.
+constexpr int kParallelCustomers = 10'000;
+
+// Joins a thread, if it runs, when leaving the scope: an early return must
+// not leave it writing into a state about to be destroyed.
+class JoinOnExit {
+ public:
+  explicit JoinOnExit(std::thread& thread) : thread_(thread) {}
+  JoinOnExit(const JoinOnExit&) = delete;
+  JoinOnExit& operator=(const JoinOnExit&) = delete;
+  ~JoinOnExit() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::thread& thread_;
 };
 
 template <typename Ids>
@@ -235,6 +254,56 @@ absl::StatusOr<CoreState> CoreState::FromSnapshot(
   if (!listed_conversations.Sorted()) return corrupt("conversation ids out of order");
   if (!listed_messages.Sorted()) return corrupt("message ids out of order");
   auto listed = [&](ConversationId id) { return listed_conversations.contains(id.value()); };
+  // The customers and their identity index read nothing the loops over
+  // conversations and messages write, so a large tenant's are built on a
+  // second thread meanwhile (joined on every way out).
+  absl::Status customers_loaded;
+  auto load_customers = [&]() -> absl::Status {
+    size_t identity_count = 0;
+    for (const auto& r : snapshot.customers()) identity_count += r.identities_size();
+    state.identity_owner_.Reserve(identity_count);
+    for (int i = 0; i < snapshot.customers_size(); ++i) {
+      const auto& r = snapshot.customers(i);
+      if (r.id() != static_cast<uint64_t>(i) + 1) return corrupt("customer ids out of order");
+      if (!optional_valid(r.merged_into(), customer_count)) return corrupt("dangling merged_into");
+      CustomerState& c = state.customers_.emplace_back();
+      c.id = CustomerId(r.id());
+      c.tier = r.tier();
+      c.reach = r.reach();
+      c.created_at_ns = absl::ToUnixNanos(FromProto(r.created_at()));
+      std::vector<Identity> identities;
+      identities.reserve(r.identities_size());
+      for (const auto& identity : r.identities()) {
+        identities.push_back(FromProto(identity));
+        const Identity& added = identities.back();
+        // The customer's own profile is built after the loop: its earlier
+        // identities are those read so far.
+        auto holds = [&](CustomerId holder) {
+          return holder == c.id ? std::count(identities.begin(), identities.end(), added) > 1
+                                : state.customers_[holder.value() - 1].profile.Holds(added);
+        };
+        if (!state.identity_owner_.Insert(added, c.id, holds)) {
+          return corrupt("an identity belongs to two customers");
+        }
+      }
+      c.profile = CustomerProfile(r.display_name(), r.language(), identities);
+      for (uint64_t id : r.conversation_ids()) {
+        if (!listed(ConversationId(id))) return corrupt("dangling conversation id");
+        c.conversations.push_back(ConversationId(id));
+      }
+      c.merged_into = CustomerId(r.merged_into());
+      if (r.erased()) {
+        c.erased = true;
+        state.erased_at_[c.id] = FromProto(r.erased_at());
+      }
+    }
+    return absl::OkStatus();
+  };
+  std::thread customers_builder;
+  JoinOnExit join_customers(customers_builder);
+  if (snapshot.customers_size() >= kParallelCustomers) {
+    customers_builder = std::thread([&] { customers_loaded = load_customers(); });
+  }
   // Sized once: growing by doubling would rehash a million entries twenty
   // times over during a start-up.
   state.conversations_.reserve(snapshot.conversations_size());
@@ -278,44 +347,12 @@ absl::StatusOr<CoreState> CoreState::FromSnapshot(
     }
   }
 
-  size_t identity_count = 0;
-  for (const auto& r : snapshot.customers()) identity_count += r.identities_size();
-  state.identity_owner_.Reserve(identity_count);
-  for (int i = 0; i < snapshot.customers_size(); ++i) {
-    const auto& r = snapshot.customers(i);
-    if (r.id() != static_cast<uint64_t>(i) + 1) return corrupt("customer ids out of order");
-    if (!optional_valid(r.merged_into(), customer_count)) return corrupt("dangling merged_into");
-    CustomerState& c = state.customers_.emplace_back();
-    c.id = CustomerId(r.id());
-    c.tier = r.tier();
-    c.reach = r.reach();
-    c.created_at_ns = absl::ToUnixNanos(FromProto(r.created_at()));
-    std::vector<Identity> identities;
-    identities.reserve(r.identities_size());
-    for (const auto& identity : r.identities()) {
-      identities.push_back(FromProto(identity));
-      const Identity& added = identities.back();
-      // The customer's own profile is built after the loop: its earlier
-      // identities are those read so far.
-      auto holds = [&](CustomerId holder) {
-        return holder == c.id ? std::count(identities.begin(), identities.end(), added) > 1
-                              : state.customers_[holder.value() - 1].profile.Holds(added);
-      };
-      if (!state.identity_owner_.Insert(added, c.id, holds)) {
-        return corrupt("an identity belongs to two customers");
-      }
-    }
-    c.profile = CustomerProfile(r.display_name(), r.language(), identities);
-    for (uint64_t id : r.conversation_ids()) {
-      if (!listed(ConversationId(id))) return corrupt("dangling conversation id");
-      c.conversations.push_back(ConversationId(id));
-    }
-    c.merged_into = CustomerId(r.merged_into());
-    if (r.erased()) {
-      c.erased = true;
-      state.erased_at_[c.id] = FromProto(r.erased_at());
-    }
+  if (customers_builder.joinable()) {
+    customers_builder.join();
+  } else {
+    customers_loaded = load_customers();
   }
+  if (!customers_loaded.ok()) return customers_loaded;
   for (const auto& r : snapshot.merges()) {
     if (!valid(r.survivor_id(), customer_count) || !valid(r.absorbed_id(), customer_count)) {
       return corrupt("dangling customer in a merge record");

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "omniroute/clock.h"
 #include "omniroute/engine.h"
@@ -100,6 +101,31 @@ TEST_F(LargeSnapshotTest, RestoredFromBytesItEqualsTheFoldOfTheLog) {
   absl::StatusOr<tenant::TenantState> from_proto = tenant::TenantState::FromSnapshot(proto_);
   ASSERT_TRUE(from_proto.ok()) << from_proto.status();
   EXPECT_EQ(tenant::DumpState(*from_proto), tenant::DumpState(folded_));
+}
+
+TEST_F(LargeSnapshotTest, ADanglingReferenceIsFoundWhileTheCustomersAreBuiltBeside) {
+  ASSERT_GE(proto_.customers_size(), 10'000);  // built on a thread of their own
+  // Among the customers (their thread's error)...
+  v1::TenantSnapshot bad = proto_;
+  bad.mutable_customers(kCustomers - 5)->add_conversation_ids(bad.next_conversation_id() + 5);
+  absl::StatusOr<tenant::TenantState> restored = tenant::TenantState::FromSnapshot(bad);
+  EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(restored.status().message()),
+              ::testing::HasSubstr("dangling conversation id"));
+  // ... and among the conversations, while the customers' thread runs.
+  bad = proto_;
+  bad.mutable_conversations(3)->set_customer_id(10'000'000);
+  restored = tenant::TenantState::FromSnapshot(bad);
+  EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(restored.status().message()),
+              ::testing::HasSubstr("dangling id in a conversation"));
+  // Two customers claiming one identity.
+  bad = proto_;
+  *bad.mutable_customers(kCustomers - 1)->add_identities() = bad.customers(2).identities(0);
+  restored = tenant::TenantState::FromSnapshot(bad);
+  EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(restored.status().message()),
+              ::testing::HasSubstr("an identity belongs to two customers"));
 }
 
 TEST_F(LargeSnapshotTest, TruncatedBytesAreDataLoss) {
