@@ -79,6 +79,7 @@
 
 #include "absl/status/statusor.h"
 #include "omniroute/event_store.h"
+#include "omniroute/tenant_lease.h"
 
 namespace omniroute {
 
@@ -115,6 +116,16 @@ struct PostgresStoreOptions {
   // this is committed alone, never split or refused. Must be positive.
   // Default: 4 MiB.
   int64_t max_batch_bytes = int64_t{4} << 20;
+
+  // When set, the store is shared by several nodes and each tenant has one
+  // owner (omniroute/tenant_lease.h): every append checks, in its own
+  // transaction, that the tenant's lease row still names
+  // fence->node_id() at fence->HeldEpoch(tenant), and is refused with
+  // FAILED_PRECONDITION carrying kNotOwnerPayload (nothing stored) when it
+  // does not or when the node holds no lease on the tenant. Open then also
+  // creates the lease tables if missing. Not owned; must outlive the store.
+  // Default: null (one writer, no check).
+  AppendFence* fence = nullptr;
 };
 
 // Connects to the database of `options.conninfo` and opens the store in
