@@ -182,9 +182,11 @@ class Engine {
   // EngineOptions::open_tenants). The engine itself never decides who owns
   // a tenant: its caller does, and a fenced store refuses the appends of a
   // tenant the node no longer owns (IsNotOwnerError). Such a refusal fails
-  // the commands of the batch and of the next one with it, and the engine
-  // lets the tenant go at once (as ReleaseTenant, without reading it back):
-  // its later calls answer as for a tenant it does not hold.
+  // the commands of the batch and of the next one with it, with UNAVAILABLE
+  // (the store's reason, and where the tenant is now from absent_tenant, so
+  // that a client retries there: nothing of them was stored), and the
+  // engine lets the tenant go at once (as ReleaseTenant, without reading it
+  // back): its later calls answer as for a tenant it does not hold.
 
   // Rebuilds the tenant from the store (its latest snapshot and the events
   // after it; a tenant without events is created empty by its first

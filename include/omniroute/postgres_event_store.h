@@ -78,6 +78,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "omniroute/event_store.h"
 #include "omniroute/tenant_lease.h"
 
@@ -126,6 +127,15 @@ struct PostgresStoreOptions {
   // creates the lease tables if missing. Not owned; must outlive the store.
   // Default: null (one writer, no check).
   AppendFence* fence = nullptr;
+
+  // When positive, PostgreSQL ends any session of the store that stays idle
+  // inside a transaction this long (idle_in_transaction_session_timeout),
+  // rolling it back and releasing its locks. A cluster node sets it below
+  // its lease: a node paused (SIGSTOP, a stalled VM) in the middle of an
+  // append holds the tenant's lease row FOR SHARE, and would otherwise
+  // keep every other node from taking the tenant until it woke. Must not
+  // be negative. Default: zero (PostgreSQL's own setting).
+  absl::Duration idle_in_transaction_timeout = absl::ZeroDuration();
 };
 
 // Connects to the database of `options.conninfo` and opens the store in

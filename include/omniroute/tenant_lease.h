@@ -143,6 +143,12 @@ struct PostgresLeaseOptions {
   // The schema of the event store the nodes share (the tables nodes and
   // leases are created there if missing). Default: "omniroute".
   std::string schema = "omniroute";
+  // When positive, a statement waits at most this long for a row lock
+  // (PostgreSQL's lock_timeout) and then fails, so that taking a tenant
+  // whose lease row a stalled owner holds fails and is tried again, rather
+  // than hold up everything else. Must not be negative. Default: zero
+  // (PostgreSQL's own setting).
+  absl::Duration lock_timeout = absl::ZeroDuration();
 };
 
 // Connects and makes sure the tables exist (creating the schema too if it

@@ -425,6 +425,11 @@ class Engine::Impl {
   // another node serves it now.
   void DropNotOwned(Tenant& tenant, const absl::Status& cause)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
+  // What the callers of a batch refused for a lost lease are answered:
+  // UNAVAILABLE (another node serves the tenant: retry there), with the
+  // store's reason and where the tenant is now (absent_tenant). Called
+  // without locks.
+  absl::Status NotOwnedAnswer(absl::string_view tenant_id, const absl::Status& refused) const;
 
   // CreateTenant of a tenant whose emptied object is still here (it was
   // held, then let go): the object is reused. Called with mu_ held.
@@ -534,7 +539,8 @@ class Engine::Impl {
         LoseApplied(tenant, stored);
       }
       tenant.mu.Unlock();
-      for (CommitWaiter& waiter : batch->waiters) std::move(waiter)(stored);
+      const absl::Status answer = IsNotOwnerError(stored) ? NotOwnedAnswer(id, stored) : stored;
+      for (CommitWaiter& waiter : batch->waiters) std::move(waiter)(answer);
       tenant.mu.Lock();
     }
     tenant.mu.Unlock();

@@ -84,8 +84,7 @@ void Engine::Impl::Forget(Tenant& tenant) {
   tenant.snapshot_asked_at = 0;
 }
 
-void Engine::Impl::DropNotOwned(Tenant& tenant, const absl::Status& cause)
-    {
+void Engine::Impl::DropNotOwned(Tenant& tenant, const absl::Status& cause) {
   std::unique_ptr<PendingBatch> lost = std::move(tenant.open);
   Forget(tenant);
   tenant.held = false;
@@ -98,6 +97,21 @@ void Engine::Impl::DropNotOwned(Tenant& tenant, const absl::Status& cause)
       "\": not stored, nothing applied: this node lost the tenant's lease (", cause.message(),
       ")"));
   for (CommitWaiter& waiter : lost->waiters) std::move(waiter)(not_stored);
+}
+
+absl::Status Engine::Impl::NotOwnedAnswer(absl::string_view tenant_id,
+                                          const absl::Status& refused) const {
+  std::string message = absl::StrCat("not stored, nothing applied: ", refused.message());
+  absl::Status where;
+  if (absent_tenant_) where = absent_tenant_(tenant_id);
+  if (!where.ok()) absl::StrAppend(&message, "; ", where.message());
+  absl::Status answer = absl::UnavailableError(message);
+  auto copy = [&](absl::string_view url, const absl::Cord& payload) {
+    answer.SetPayload(url, payload);
+  };
+  refused.ForEachPayload(copy);
+  where.ForEachPayload(copy);
+  return answer;
 }
 
 absl::Status Engine::Impl::CreateInShell(Tenant& tenant, const TenantOptions& options)

@@ -129,9 +129,18 @@ absl::Status Ownership::Tick() {
   };
   const absl::Time now = clock_.Now();
   bool draining;
+  bool lapsed;
   {
     absl::MutexLock lock(&mu_);
     draining = draining_;
+    lapsed = last_heartbeat_ != absl::InfinitePast() && now - last_heartbeat_ >= options_.lease;
+  }
+  // No heartbeat for a whole lease (the process was paused, or the
+  // database out of reach): others may have taken every tenant by now, so
+  // serve none of them until taken again, which reads them afresh. (Their
+  // appends would be refused anyway; this stops the stale reads.)
+  if (lapsed) {
+    for (const std::string& tenant : Held()) Drop(tenant);
   }
   absl::Status beat = leases_.Heartbeat(ClusterNode{.id = options_.node_id,
                                                     .address = address_,
@@ -141,19 +150,7 @@ absl::Status Ownership::Tick() {
     absl::MutexLock lock(&mu_);
     if (beat.ok()) last_heartbeat_ = now;
   }
-  if (!beat.ok()) {
-    bool lapsed;
-    {
-      absl::MutexLock lock(&mu_);
-      lapsed = now - last_heartbeat_ >= options_.lease;
-    }
-    // Others may have taken every tenant by now: serve none of them. (Their
-    // appends would be refused anyway; this stops the reads.)
-    if (lapsed) {
-      for (const std::string& tenant : Held()) Drop(tenant);
-    }
-    return beat;
-  }
+  if (!beat.ok()) return beat;
   absl::StatusOr<std::vector<ClusterNode>> nodes = leases_.Nodes();
   if (!nodes.ok()) return nodes.status();
   absl::StatusOr<std::vector<TenantLease>> rows = leases_.Leases();

@@ -4,9 +4,11 @@
 // leases and fencing work; placement.h where a tenant belongs).
 //
 // Every `tick` (and when woken) the node, on a thread of its own:
-//   1. heartbeats its node row, alive until now + lease (this renews all
-//      of its leases at once); if it could not heartbeat for a whole lease
-//      it lets every tenant go, since others may have taken them;
+//   1. if its last heartbeat is a whole lease old (it was paused, or the
+//      database was out of reach), lets every tenant go, since others may
+//      have taken them (it takes them again, read afresh, if they are
+//      still its own); then heartbeats its node row, alive until now +
+//      lease (this renews all of its leases at once);
 //   2. reads the node and lease rows; a tenant it holds whose row names
 //      another owner or epoch was taken from it: it lets it go;
 //   3. places every tenant over the live nodes (alive, not draining);

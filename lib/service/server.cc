@@ -43,6 +43,7 @@ class Server::Impl {
       if (absl::Status s = ValidateOwnershipOptions(ownership_options); !s.ok()) return s;
       PostgresLeaseOptions lease_options;
       lease_options.conninfo = options_.postgres_conninfo;
+      lease_options.lock_timeout = options_.lease / 4;
       absl::StatusOr<std::unique_ptr<TenantLeases>> leases =
           OpenPostgresTenantLeases(lease_options);
       if (!leases.ok()) return leases.status();
@@ -53,6 +54,11 @@ class Server::Impl {
       PostgresStoreOptions store_options;
       store_options.conninfo = options_.postgres_conninfo;
       store_options.fence = ownership_.get();
+      if (node) {
+        // A node paused inside an append must not keep the others from its
+        // tenants past its lease (see PostgresStoreOptions).
+        store_options.idle_in_transaction_timeout = options_.lease / 2;
+      }
       absl::StatusOr<std::unique_ptr<EventStore>> store = OpenPostgresEventStore(store_options);
       if (!store.ok()) return store.status();
       store_ = *std::move(store);

@@ -88,7 +88,15 @@ absl::StatusOr<std::unique_ptr<PostgresEventStore>> PostgresEventStore::Open(
   }
   absl::StatusOr<std::string> target = DescribePostgresTarget(options.conninfo);
   if (!target.ok()) return target.status();
-  const std::string setup = PostgresSessionSetup(options.schema);
+  if (options.idle_in_transaction_timeout < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("idle_in_transaction_timeout: must not be negative");
+  }
+  std::string setup = PostgresSessionSetup(options.schema);
+  if (options.idle_in_transaction_timeout > absl::ZeroDuration()) {
+    absl::StrAppend(&setup, "; SET idle_in_transaction_session_timeout = ",
+                    std::max<int64_t>(1, absl::ToInt64Milliseconds(
+                                             options.idle_in_transaction_timeout)));
+  }
   absl::StatusOr<std::unique_ptr<PgConnection>> writer =
       PgConnection::Connect(options.conninfo, *target, setup);
   if (!writer.ok()) return writer.status();

@@ -6,6 +6,7 @@
 
 #include "store/postgres_leases.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -235,8 +236,16 @@ absl::StatusOr<std::unique_ptr<TenantLeases>> OpenPostgresTenantLeases(
   if (absl::Status s = store::CheckPostgresSchemaName(options.schema); !s.ok()) return s;
   absl::StatusOr<std::string> target = store::DescribePostgresTarget(options.conninfo);
   if (!target.ok()) return target.status();
-  absl::StatusOr<std::unique_ptr<store::PgConnection>> db = store::PgConnection::Connect(
-      options.conninfo, *target, store::PostgresSessionSetup(options.schema));
+  if (options.lock_timeout < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("lock_timeout: must not be negative");
+  }
+  std::string setup = store::PostgresSessionSetup(options.schema);
+  if (options.lock_timeout > absl::ZeroDuration()) {
+    absl::StrAppend(&setup, "; SET lock_timeout = ",
+                    std::max<int64_t>(1, absl::ToInt64Milliseconds(options.lock_timeout)));
+  }
+  absl::StatusOr<std::unique_ptr<store::PgConnection>> db =
+      store::PgConnection::Connect(options.conninfo, *target, setup);
   if (!db.ok()) return db.status();
   if (absl::Status s = store::PreparePostgresClusterTables(**db, options.schema); !s.ok()) {
     return s;

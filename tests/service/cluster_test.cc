@@ -69,7 +69,8 @@ bool Eventually(Condition condition, absl::Duration within = kWait) {
 // A client of the cluster: sends each tenant's calls to the node it last
 // heard owns it, follows "omniroute-owner" hints, and retries UNAVAILABLE
 // (the same external id, so a message stored but not acknowledged is
-// recognised as a redelivery, never stored twice).
+// recognised as a redelivery, never stored twice), and CANCELLED from a
+// node that shuts down.
 class ClusterClient {
  public:
   explicit ClusterClient(std::vector<std::string> addresses) : addresses_(std::move(addresses)) {}
@@ -79,7 +80,8 @@ class ClusterClient {
     addresses_.push_back(address);
   }
 
-  // Calls until OK or a status other than UNAVAILABLE, or `within` passes.
+  // Calls until OK or a status other than UNAVAILABLE or CANCELLED, or
+  // `within` passes.
   template <typename Call>
   grpc::Status Send(const std::string& tenant, Call call, absl::Duration within = kWait) {
     const absl::Time deadline = absl::Now() + within;
@@ -89,7 +91,13 @@ class ClusterClient {
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
       status = call(Channel(address), context);
-      if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return status;
+      // A node that is shutting down cancels the calls it received but had
+      // not started (after handing its tenants off, no command runs there):
+      // a retry goes elsewhere, as for UNAVAILABLE.
+      if (status.error_code() != grpc::StatusCode::UNAVAILABLE &&
+          status.error_code() != grpc::StatusCode::CANCELLED) {
+        return status;
+      }
       auto hint = context.GetServerTrailingMetadata().find(kOwnerMetadataKey);
       absl::MutexLock lock(&mu_);
       if (hint != context.GetServerTrailingMetadata().end()) {
@@ -376,67 +384,142 @@ TEST_F(ClusterTest, ShutdownHandsEveryTenantToTheOtherNodeWithNoFailedCall) {
   ExpectExactlyTheAcknowledged(traffic.acked());
 }
 
-TEST_F(ClusterTest, AKilledOwnersTenantsAreServedByAnotherNodeWithinTheLease) {
-  ScratchDir dir;
-  const std::string uri = absl::StrCat(
-      "postgresql:///", testing_internal::DatabaseOf(conninfo_),
-      "?user=omniroute&host=", testing_internal::SharedPostgresServer()->socket_dir());
-  ServerProcess victim({"--listen=127.0.0.1:0", absl::StrCat("--store=", uri), "--node_id=a",
-                        absl::StrCat("--lease_ms=", absl::ToInt64Milliseconds(kLease)),
-                        absl::StrCat("--port_file=", dir.File("port"))},
-                       dir.File("a.log"));
-  std::optional<int> port = victim.WaitForPort(dir.File("port"));
-  ASSERT_TRUE(port.has_value());
-  std::unique_ptr<service::Server> b = StartNode("b");
-  ASSERT_NE(b, nullptr);
-  const std::string victim_address = absl::StrCat("127.0.0.1:", *port);
-  ClusterClient client({victim_address, Address(*b)});
-  const std::vector<std::string> tenants = TenantNames(8);
-  ASSERT_TRUE(Eventually([&] {
-    std::optional<service::Ownership::Owner> owner = b->ownership()->OwnerOf("x");
-    return owner.has_value() && b->ownership()->Held().empty() &&
-           // b sees a alive: some tenant is placed on a.
-           std::any_of(tenants.begin(), tenants.end(), [&](const std::string& t) {
-             std::optional<service::Ownership::Owner> o = b->ownership()->OwnerOf(t);
-             return o.has_value() && o->node_id == "a";
-           });
-  }));
-  for (const std::string& tenant : tenants) {
-    grpc::Status created = client.CreateTenant(tenant);
-    ASSERT_TRUE(created.ok()) << tenant << ": " << Describe(created);
+// Node "a" as a real omniroute-server process and node "b" in this process,
+// both seen by b, with eight tenants created through the client and some
+// of them on a.
+class ClusterProcessTest : public ClusterTest {
+ protected:
+  void SetUp() override {
+    ClusterTest::SetUp();
+    if (HasFatalFailure()) return;
+    const std::string uri = absl::StrCat(
+        "postgresql:///", testing_internal::DatabaseOf(conninfo_),
+        "?user=omniroute&host=", testing_internal::SharedPostgresServer()->socket_dir());
+    victim_ = std::make_unique<ServerProcess>(
+        std::vector<std::string>{"--listen=127.0.0.1:0", absl::StrCat("--store=", uri),
+                                 "--node_id=a",
+                                 absl::StrCat("--lease_ms=", absl::ToInt64Milliseconds(kLease)),
+                                 absl::StrCat("--port_file=", dir_.File("port"))},
+        dir_.File("a.log"));
+    std::optional<int> port = victim_->WaitForPort(dir_.File("port"));
+    ASSERT_TRUE(port.has_value());
+    victim_address_ = absl::StrCat("127.0.0.1:", *port);
+    b_ = StartNode("b");
+    ASSERT_NE(b_, nullptr);
+    client_ = std::make_unique<ClusterClient>(
+        std::vector<std::string>{victim_address_, Address(*b_)});
+    tenants_ = TenantNames(8);
+    ASSERT_TRUE(Eventually([&] {
+      return std::any_of(tenants_.begin(), tenants_.end(), [&](const std::string& t) {
+        std::optional<service::Ownership::Owner> o = b_->ownership()->OwnerOf(t);
+        return o.has_value() && o->node_id == "a";
+      });
+    }));
+    for (const std::string& tenant : tenants_) {
+      grpc::Status created = client_->CreateTenant(tenant);
+      ASSERT_TRUE(created.ok()) << tenant << ": " << Describe(created);
+    }
+    for (const std::string& tenant : tenants_) {
+      if (b_->ownership()->OwnerOf(tenant)->node_id == "a") on_a_.push_back(tenant);
+    }
+    ASSERT_FALSE(on_a_.empty());
   }
-  std::vector<std::string> on_a;
-  for (const std::string& tenant : tenants) {
-    if (b->ownership()->OwnerOf(tenant)->node_id == "a") on_a.push_back(tenant);
-  }
-  ASSERT_FALSE(on_a.empty());
 
-  Traffic traffic(client, tenants);
+  // Whether a call to node a for `tenant` is turned away to b.
+  bool APointsToB(const std::string& tenant) {
+    auto stub = v1::EventService::NewStub(
+        grpc::CreateChannel(victim_address_, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    SetDeadline(context);
+    v1::GetLastSequenceRequest request;
+    request.set_tenant_id(tenant);
+    v1::GetLastSequenceResponse response;
+    grpc::Status status = stub->GetLastSequence(&context, request, &response);
+    auto hint = context.GetServerTrailingMetadata().find(kOwnerMetadataKey);
+    return status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+           hint != context.GetServerTrailingMetadata().end() &&
+           std::string(hint->second.data(), hint->second.size()) == Address(*b_);
+  }
+
+  // b's state of each of a's former tenants is the replay of the log.
+  void ExpectStatesEqualReplays() {
+    std::unique_ptr<EventStore> store = Reader();
+    ASSERT_NE(store, nullptr);
+    absl::StatusOr<std::unique_ptr<Engine>> replay = Engine::Open({.store = store.get()});
+    ASSERT_TRUE(replay.ok()) << replay.status();
+    for (const std::string& tenant : on_a_) {
+      absl::StatusOr<std::string> live = b_->engine().DumpState(tenant);
+      absl::StatusOr<std::string> replayed = (*replay)->DumpState(tenant);
+      ASSERT_TRUE(live.ok() && replayed.ok());
+      EXPECT_EQ(*live, *replayed) << tenant;
+    }
+  }
+
+  ScratchDir dir_;
+  std::unique_ptr<ServerProcess> victim_;
+  std::string victim_address_;
+  std::unique_ptr<service::Server> b_;
+  std::unique_ptr<ClusterClient> client_;
+  std::vector<std::string> tenants_;
+  std::vector<std::string> on_a_;
+};
+
+TEST_F(ClusterProcessTest, AKilledOwnersTenantsAreServedByAnotherNodeWithinTheLease) {
+  Traffic traffic(*client_, tenants_);
   ASSERT_TRUE(Eventually([&] { return traffic.acknowledged() >= 50; }));
-  ASSERT_EQ(kill(victim.pid(), SIGKILL), 0);
+  ASSERT_EQ(kill(victim_->pid(), SIGKILL), 0);
   const absl::Time killed = absl::Now();
-  ASSERT_TRUE(Eventually([&] { return ExactlyOneOwnerEach(tenants, {b.get()}); }));
+  ASSERT_TRUE(Eventually([&] { return ExactlyOneOwnerEach(tenants_, {b_.get()}); }));
   const absl::Duration failover = absl::Now() - killed;
   // The lease, a tick of b's, and the catch-up of small tenants.
   EXPECT_LT(failover, kLease + absl::Seconds(2)) << failover;
-  std::cerr << "failover of " << on_a.size() << " tenants took " << failover << "\n";
+  std::cerr << "failover of " << on_a_.size() << " tenants took " << failover << "\n";
   const int64_t after = traffic.acknowledged();
   ASSERT_TRUE(Eventually([&] { return traffic.acknowledged() >= after + 40; }));
   traffic.Stop();
   EXPECT_THAT(traffic.failures(), IsEmpty());
   ExpectExactlyTheAcknowledged(traffic.acked());
+  ExpectStatesEqualReplays();
+}
 
-  // The survivor's state is the replay of the log.
-  std::unique_ptr<EventStore> store = Reader();
-  ASSERT_NE(store, nullptr);
-  absl::StatusOr<std::unique_ptr<Engine>> replay = Engine::Open({.store = store.get()});
-  ASSERT_TRUE(replay.ok()) << replay.status();
-  for (const std::string& tenant : on_a) {
-    absl::StatusOr<std::string> live = b->engine().DumpState(tenant);
-    absl::StatusOr<std::string> replayed = (*replay)->DumpState(tenant);
-    ASSERT_TRUE(live.ok() && replayed.ok());
-    EXPECT_EQ(*live, *replayed) << tenant;
-  }
+TEST_F(ClusterProcessTest, SigtermHandsEveryTenantOffBeforeExiting) {
+  Traffic traffic(*client_, tenants_);
+  ASSERT_TRUE(Eventually([&] { return traffic.acknowledged() >= 50; }));
+  std::optional<int> code = victim_->Terminate();
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << victim_->log();
+  // Released before it exited: b takes them on its next tick, without
+  // waiting for a lease to lapse.
+  ASSERT_TRUE(Eventually([&] { return ExactlyOneOwnerEach(tenants_, {b_.get()}); },
+                         kLease - absl::Milliseconds(100)));
+  const int64_t after = traffic.acknowledged();
+  ASSERT_TRUE(Eventually([&] { return traffic.acknowledged() >= after + 40; }));
+  traffic.Stop();
+  EXPECT_THAT(traffic.failures(), IsEmpty());
+  ExpectExactlyTheAcknowledged(traffic.acked());
+  ExpectStatesEqualReplays();
+}
+
+TEST_F(ClusterProcessTest, APausedOwnerLosesItsTenantsAndServesNoneOfThemWhenItWakes) {
+  Traffic traffic(*client_, tenants_);
+  ASSERT_TRUE(Eventually([&] { return traffic.acknowledged() >= 50; }));
+  ASSERT_EQ(kill(victim_->pid(), SIGSTOP), 0);
+  ASSERT_TRUE(Eventually([&] { return ExactlyOneOwnerEach(tenants_, {b_.get()}); }));
+  const int64_t after = traffic.acknowledged();
+  ASSERT_EQ(kill(victim_->pid(), SIGCONT), 0);
+  // Awake, a still believes for a moment that it owns them: whatever it
+  // tries to write is refused by the fence; then it lets them go and points
+  // to b.
+  ASSERT_TRUE(Eventually([&] {
+    return std::all_of(on_a_.begin(), on_a_.end(),
+                       [&](const std::string& t) { return APointsToB(t); });
+  }));
+  ASSERT_TRUE(Eventually([&] { return traffic.acknowledged() >= after + 40; }));
+  traffic.Stop();
+  EXPECT_THAT(traffic.failures(), IsEmpty());
+  ExpectExactlyTheAcknowledged(traffic.acked());
+  ExpectStatesEqualReplays();
+  EXPECT_TRUE(ExactlyOneOwnerEach(tenants_, {b_.get()}));
 }
 
 TEST_F(ClusterTest, BadClusterOptionsAndAnUnreachableDatabaseGiveClearErrors) {
