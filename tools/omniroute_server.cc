@@ -136,6 +136,17 @@ int main(int argc, char** argv) {
     std::cerr << "omniroute-server: " << server.status() << "\n";
     return 1;
   }
+  // Before the port file, in one write: whoever reads the log once the
+  // port file exists (a test) sees the whole line.
+  const std::string where =
+      !options.node_id.empty()
+          ? absl::StrCat("cluster node ", options.node_id, " on the PostgreSQL store")
+      : !options.postgres_conninfo.empty() ? std::string("PostgreSQL store")
+      : options.data_dir.empty()           ? std::string("in memory")
+                                           : absl::StrCat("store in ", options.data_dir);
+  std::cerr << absl::StrCat("omniroute-server: listening on port ", (*server)->port(), " (",
+                            where, ")\n")
+            << std::flush;
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty()) {
     // Written whole under a temporary name, then renamed: a reader never
@@ -150,13 +161,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::cerr << "omniroute-server: listening on port " << (*server)->port() << " ("
-            << (!options.node_id.empty() ? absl::StrCat("cluster node ", options.node_id,
-                                                        " on the PostgreSQL store")
-                : !options.postgres_conninfo.empty() ? std::string("PostgreSQL store")
-                : options.data_dir.empty()         ? std::string("in memory")
-                                                   : absl::StrCat("store in ", options.data_dir))
-            << ")\n";
 
   int received = 0;
   sigwait(&signals, &received);

@@ -165,18 +165,20 @@ absl::Status Ownership::Tick() {
     live = LiveNodes(now);
   }
   for (const TenantLease& row : *rows) {
-    std::optional<uint64_t> held = HeldEpoch(row.tenant);
-    if (held.has_value() && (row.owner != options_.node_id || row.epoch != *held)) {
+    const std::optional<uint64_t> held_epoch = HeldEpoch(row.tenant);
+    bool held = held_epoch.has_value();
+    const uint64_t epoch_held = held_epoch.value_or(0);
+    if (held && (row.owner != options_.node_id || row.epoch != epoch_held)) {
       // Taken from this node (it was paused or cut off past its lease).
       Drop(row.tenant);
-      held.reset();
+      held = false;
     }
     const std::string placed = PlaceTenant(row.tenant, live);
-    if (held.has_value()) {
+    if (held) {
       if (draining || (!placed.empty() && placed != options_.node_id)) {
         // A clean handoff: drained here before anyone else may take it.
         Drop(row.tenant);
-        note(leases_.Release(row.tenant, options_.node_id, *held));
+        note(leases_.Release(row.tenant, options_.node_id, epoch_held));
       }
       continue;
     }
@@ -260,8 +262,11 @@ std::optional<Ownership::Owner> Ownership::OwnerOf(absl::string_view tenant_id) 
   absl::MutexLock lock(&mu_);
   const absl::Time now = clock_.Now();
   std::string node;
+  // A row that still names this node for a tenant it no longer holds is a
+  // handoff under way: the tenant goes where it is placed.
   if (auto it = owners_.find(tenant_id);
-      it != owners_.end() && !it->second.empty() && Alive(it->second, now)) {
+      it != owners_.end() && !it->second.empty() && Alive(it->second, now) &&
+      (it->second != options_.node_id || held_.contains(tenant_id))) {
     node = it->second;
   } else {
     node = PlaceTenant(tenant_id, LiveNodes(now));
