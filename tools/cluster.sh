@@ -6,7 +6,7 @@
 # Ctrl-C or SIGTERM it stops the nodes (SIGTERM: each hands its tenants off)
 # and PostgreSQL, and removes the directory.
 #
-#   bash tools/cluster.sh [--nodes=3] [--lease_ms=3000] [-- other omniroute-server flags]
+#   bash tools/cluster.sh [--nodes=3] [--lease_ms=2000] [-- other omniroute-server flags]
 #
 # Environment: OMNIROUTE_SERVER (default build/dev/tools/omniroute-server),
 # PG_BIN (default /usr/lib/postgresql/15/bin). PostgreSQL refuses to run as
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 nodes=3
-lease_ms=3000
+lease_ms=2000
 extra=()
 while [[ $# -gt 0 ]]; do
   case "$1" in

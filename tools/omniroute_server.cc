@@ -8,7 +8,7 @@
 //   omniroute-server --listen=0.0.0.0:50051
 //                    --store=postgresql://omniroute@db.internal/omniroute
 //   omniroute-server --listen=0.0.0.0:50051 --node_id=node-a
-//                    --advertise=10.0.0.5:50051 --lease_ms=3000
+//                    --advertise=10.0.0.5:50051 --lease_ms=2000
 //                    --store=postgresql://omniroute@db.internal/omniroute
 //
 // With --node_id the server is one node of a cluster on the shared
@@ -53,7 +53,7 @@ ABSL_FLAG(std::string, node_id, "",
 ABSL_FLAG(std::string, advertise, "",
           "cluster node: the host:port clients reach this node at (default: --listen's host "
           "with the bound port)");
-ABSL_FLAG(int64_t, lease_ms, 3000,
+ABSL_FLAG(int64_t, lease_ms, 2000,
           "cluster node: how long its tenants stay its own without a heartbeat, in ms (at least "
           "100): a dead node's tenants move after this long");
 
@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
   options.advertise_address = absl::GetFlag(FLAGS_advertise);
   const int64_t lease_ms = absl::GetFlag(FLAGS_lease_ms);
   if (options.node_id.empty()) {
-    if (!options.advertise_address.empty() || lease_ms != 3000) {
+    if (!options.advertise_address.empty() || lease_ms != 2000) {
       std::cerr << "omniroute-server: --advertise and --lease_ms are for a cluster node: set "
                    "--node_id (and --store) too\n";
       return 2;

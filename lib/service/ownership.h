@@ -74,8 +74,8 @@ struct OwnershipOptions {
   std::string address;
   // How long a node row stays alive after a heartbeat, hence how long a dead
   // node's tenants wait before another node takes them. Must be at least
-  // 100 ms. Default: 3 s.
-  absl::Duration lease = absl::Seconds(3);
+  // 100 ms. Default: 2 s.
+  absl::Duration lease = absl::Seconds(2);
   // How often the node heartbeats and rebalances. Must be positive and
   // below `lease`. Default (zero): lease / 4.
   absl::Duration tick = absl::ZeroDuration();

@@ -55,8 +55,8 @@ struct ServerOptions {
   std::string advertise_address;
   // A node: how long its lease lasts without a heartbeat (how long its
   // tenants wait for another node when it dies). At least 100 ms.
-  // Default: 3 s.
-  absl::Duration lease = absl::Seconds(3);
+  // Default: 2 s.
+  absl::Duration lease = absl::Seconds(2);
   // Default: acknowledged only once fsync'ed.
   Durability durability = Durability::kSyncEachCommit;
   // Directory of tenants' configuration files (*.textproto,
