@@ -7,6 +7,13 @@
 //                    --config_dir=/etc/omniroute/tenants
 //   omniroute-server --listen=0.0.0.0:50051
 //                    --store=postgresql://omniroute@db.internal/omniroute
+//   omniroute-server --listen=0.0.0.0:50051 --node_id=node-a
+//                    --advertise=10.0.0.5:50051 --lease_ms=2000
+//                    --store=postgresql://omniroute@db.internal/omniroute
+//
+// With --node_id the server is one node of a cluster on the shared
+// PostgreSQL store: it serves the tenants it owns (README, "Several
+// servers"). SIGTERM then first hands its tenants off to the other nodes.
 //
 // SIGTERM or SIGINT shut it down gracefully: it stops accepting calls,
 // finishes those in flight, and closes the store.
@@ -40,6 +47,15 @@ ABSL_FLAG(std::string, durability, "sync",
 ABSL_FLAG(std::string, config_dir, "", "directory of tenant configuration files (*.textproto)");
 ABSL_FLAG(std::string, port_file, "", "write the bound port to this file once listening");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest request accepted, in bytes");
+ABSL_FLAG(std::string, node_id, "",
+          "run as one node of a cluster on the --store PostgreSQL database: this node's id, "
+          "unique among the servers sharing it (every one of them must set it)");
+ABSL_FLAG(std::string, advertise, "",
+          "cluster node: the host:port clients reach this node at (default: --listen's host "
+          "with the bound port)");
+ABSL_FLAG(int64_t, lease_ms, 2000,
+          "cluster node: how long its tenants stay its own without a heartbeat, in ms (at least "
+          "100): a dead node's tenants move after this long");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Serves the omniroute.v1 gRPC API on an embedded event store.");
@@ -93,12 +109,44 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  options.node_id = absl::GetFlag(FLAGS_node_id);
+  options.advertise_address = absl::GetFlag(FLAGS_advertise);
+  const int64_t lease_ms = absl::GetFlag(FLAGS_lease_ms);
+  if (options.node_id.empty()) {
+    if (!options.advertise_address.empty() || lease_ms != 2000) {
+      std::cerr << "omniroute-server: --advertise and --lease_ms are for a cluster node: set "
+                   "--node_id (and --store) too\n";
+      return 2;
+    }
+  } else {
+    if (options.postgres_conninfo.empty()) {
+      std::cerr << "omniroute-server: --node_id: a cluster node needs --store=postgresql://...\n";
+      return 2;
+    }
+    if (lease_ms < 100) {
+      std::cerr << "omniroute-server: --lease_ms: must be at least 100, got " << lease_ms << "\n";
+      return 2;
+    }
+    options.lease = absl::Milliseconds(lease_ms);
+  }
+
   absl::StatusOr<std::unique_ptr<omniroute::service::Server>> server =
       omniroute::service::Server::Start(options);
   if (!server.ok()) {
     std::cerr << "omniroute-server: " << server.status() << "\n";
     return 1;
   }
+  // Before the port file, in one write: whoever reads the log once the
+  // port file exists (a test) sees the whole line.
+  const std::string where =
+      !options.node_id.empty()
+          ? absl::StrCat("cluster node ", options.node_id, " on the PostgreSQL store")
+      : !options.postgres_conninfo.empty() ? std::string("PostgreSQL store")
+      : options.data_dir.empty()           ? std::string("in memory")
+                                           : absl::StrCat("store in ", options.data_dir);
+  std::cerr << absl::StrCat("omniroute-server: listening on port ", (*server)->port(), " (",
+                            where, ")\n")
+            << std::flush;
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty()) {
     // Written whole under a temporary name, then renamed: a reader never
@@ -113,11 +161,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::cerr << "omniroute-server: listening on port " << (*server)->port() << " ("
-            << (!options.postgres_conninfo.empty() ? std::string("PostgreSQL store")
-                : options.data_dir.empty()         ? std::string("in memory")
-                                                   : absl::StrCat("store in ", options.data_dir))
-            << ")\n";
 
   int received = 0;
   sigwait(&signals, &received);

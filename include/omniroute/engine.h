@@ -132,6 +132,19 @@ struct EngineOptions {
   std::function<void(absl::string_view tenant_id,
                      absl::Span<const ::omniroute::v1::Event> events)>
       on_commit;
+
+  // Whether Open rebuilds every tenant of the store. A node of a cluster
+  // (several engines on one shared store, one owner per tenant: see
+  // omniroute/tenant_lease.h) sets it to false and holds only the tenants
+  // it owns, brought in by AdoptTenant and let go by ReleaseTenant.
+  // Default: true.
+  bool open_tenants = true;
+  // The status a call answers for a tenant this engine does not hold (never
+  // had, or released). Called without any lock of the engine; must not call
+  // the engine. A cluster node answers with where the owner is. Default:
+  // none, and such calls answer NOT_FOUND (never had) or UNAVAILABLE
+  // (released).
+  std::function<absl::Status(absl::string_view tenant_id)> absent_tenant;
 };
 
 // What the engine's snapshots (automatic and TakeSnapshot) have come to.
@@ -162,6 +175,32 @@ class Engine {
   // Creates a tenant. Tenant ids are 1 to 64 characters of [a-z0-9_-].
   // ALREADY_EXISTS if it exists; INVALID_ARGUMENT for a bad id or option.
   absl::Status CreateTenant(absl::string_view tenant_id, const TenantOptions& options);
+
+  // ------------------------------------------------------------ ownership
+  //
+  // For engines that share their store with others (a cluster node; see
+  // EngineOptions::open_tenants). The engine itself never decides who owns
+  // a tenant: its caller does, and a fenced store refuses the appends of a
+  // tenant the node no longer owns (IsNotOwnerError). Such a refusal fails
+  // the commands of the batch and of the next one with it, with UNAVAILABLE
+  // (the store's reason, and where the tenant is now from absent_tenant, so
+  // that a client retries there: nothing of them was stored), and the
+  // engine lets the tenant go at once (as ReleaseTenant, without reading it
+  // back): its later calls answer as for a tenant it does not hold.
+
+  // Rebuilds the tenant from the store (its latest snapshot and the events
+  // after it; a tenant without events is created empty by its first
+  // CreateTenant) and finishes its interrupted erasures, then serves it.
+  // Calls for the tenant wait meanwhile. ALREADY_EXISTS if the engine holds
+  // it; the store's error otherwise (the tenant is not held then).
+  absl::Status AdoptTenant(absl::string_view tenant_id);
+
+  // Lets the tenant go: calls that arrive from now on answer as for a
+  // tenant the engine does not hold (EngineOptions::absent_tenant); the
+  // commands already applied are written (or fail) and answered first, so
+  // no acknowledged command is lost and none is left unanswered; then its
+  // memory is freed. OK if the engine does not hold it.
+  absl::Status ReleaseTenant(absl::string_view tenant_id);
 
   // ------------------------------------------------------------ commands
 
@@ -411,6 +450,8 @@ class Engine {
   // A canonical text dump of the tenant's whole state; equal dumps mean equal
   // states (used to check that a replay rebuilds the same state).
   absl::StatusOr<std::string> DumpState(absl::string_view tenant_id) const;
+  // The tenants this engine holds (all of the store's, unless
+  // open_tenants is false), sorted.
   std::vector<std::string> ListTenants() const;
 
   // Saves the tenant's stored state as a snapshot in the store: every event
@@ -435,6 +476,8 @@ class Engine {
   // Redacts again, for every tenant, the erasures the store lists as not
   // redacted (EventStore::ListUnredactedErasures). Called by Open.
   absl::Status FinishInterruptedErasures();
+  // The same for one tenant.
+  absl::Status FinishInterruptedErasuresOf(absl::string_view tenant_id);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -78,7 +78,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "omniroute/event_store.h"
+#include "omniroute/tenant_lease.h"
 
 namespace omniroute {
 
@@ -115,6 +117,25 @@ struct PostgresStoreOptions {
   // this is committed alone, never split or refused. Must be positive.
   // Default: 4 MiB.
   int64_t max_batch_bytes = int64_t{4} << 20;
+
+  // When set, the store is shared by several nodes and each tenant has one
+  // owner (omniroute/tenant_lease.h): every append checks, in its own
+  // transaction, that the tenant's lease row still names
+  // fence->node_id() at fence->HeldEpoch(tenant), and is refused with
+  // FAILED_PRECONDITION carrying kNotOwnerPayload (nothing stored) when it
+  // does not or when the node holds no lease on the tenant. Open then also
+  // creates the lease tables if missing. Not owned; must outlive the store.
+  // Default: null (one writer, no check).
+  AppendFence* fence = nullptr;
+
+  // When positive, PostgreSQL ends any session of the store that stays idle
+  // inside a transaction this long (idle_in_transaction_session_timeout),
+  // rolling it back and releasing its locks. A cluster node sets it below
+  // its lease: a node paused (SIGSTOP, a stalled VM) in the middle of an
+  // append holds the tenant's lease row FOR SHARE, and would otherwise
+  // keep every other node from taking the tenant until it woke. Must not
+  // be negative. Default: zero (PostgreSQL's own setting).
+  absl::Duration idle_in_transaction_timeout = absl::ZeroDuration();
 };
 
 // Connects to the database of `options.conninfo` and opens the store in

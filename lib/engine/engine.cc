@@ -57,6 +57,20 @@ absl::Status Engine::CreateTenant(absl::string_view tenant_id, const TenantOptio
   return impl_->CreateTenant(tenant_id, options);
 }
 
+absl::Status Engine::AdoptTenant(absl::string_view tenant_id) {
+  if (absl::Status s = impl_->AdoptTenant(tenant_id); !s.ok()) return s;
+  // Before it serves anything a redaction still has to remove.
+  if (absl::Status s = FinishInterruptedErasuresOf(tenant_id); !s.ok()) {
+    (void)impl_->ReleaseTenant(tenant_id);
+    return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Engine::ReleaseTenant(absl::string_view tenant_id) {
+  return impl_->ReleaseTenant(tenant_id);
+}
+
 namespace {
 
 // The task an ingested message created for its conversation, if any: the

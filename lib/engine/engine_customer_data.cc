@@ -107,8 +107,15 @@ absl::Status Engine::EraseCustomer(absl::string_view tenant_id, CustomerId custo
 }
 
 absl::Status Engine::FinishInterruptedErasures() {
-  const EventStore& store = impl_->store();
   for (const std::string& tenant_id : ListTenants()) {
+    if (absl::Status s = FinishInterruptedErasuresOf(tenant_id); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Engine::FinishInterruptedErasuresOf(absl::string_view tenant_id) {
+  const EventStore& store = impl_->store();
+  {
     absl::StatusOr<std::vector<uint64_t>> pending = store.ListUnredactedErasures(tenant_id);
     if (!pending.ok()) return pending.status();
     for (uint64_t sequence : *pending) {

@@ -8,6 +8,7 @@
 #ifndef OMNIROUTE_LIB_ENGINE_ENGINE_IMPL_H_
 #define OMNIROUTE_LIB_ENGINE_ENGINE_IMPL_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +28,7 @@
 #include "engine/snapshotter.h"
 #include "engine/stored_state.h"
 #include "omniroute/engine.h"
+#include "omniroute/tenant_lease.h"
 #include "routing/router.h"
 #include "tenant/archival.h"
 #include "tenant/tenant_state.h"
@@ -79,6 +81,15 @@ struct Tenant {
   // False while the state is being put back after a failure: commands and
   // reads wait, and no batch starts being written.
   bool ready ABSL_GUARDED_BY(mu) = true;
+  // Set while the engine does not hold the tenant (released, lost to
+  // another owner, not yet adopted): every call answers as for an absent
+  // tenant, with this status unless EngineOptions::absent_tenant says
+  // otherwise. Its object stays, empty, so that a call that found it
+  // before it left never touches freed memory, and is reused if the tenant
+  // comes back.
+  absl::Status released ABSL_GUARDED_BY(mu);
+  // !released.ok(), readable without the tenant's lock (ListTenants).
+  std::atomic<bool> held{true};
 };
 
 // Stamps and applies a command's events stage by stage, so that each
@@ -136,7 +147,9 @@ class Engine::Impl {
         owned_store_(options.store == nullptr ? NewMemoryEventStore() : nullptr),
         store_(options.store != nullptr ? options.store : owned_store_.get()),
         snapshot_every_events_(options.store != nullptr ? options.snapshot_every_events : 0),
-        on_commit_(options.on_commit) {
+        on_commit_(options.on_commit),
+        open_tenants_(options.open_tenants),
+        absent_tenant_(options.absent_tenant) {
     if (options.store != nullptr) {
       snapshotter_ = std::make_unique<Snapshotter>(
           *store_, Snapshotter::Options{.background = snapshot_every_events_ > 0});
@@ -148,6 +161,7 @@ class Engine::Impl {
   const EventStore& store() const { return *store_; }
 
   absl::Status Recover() {
+    if (!open_tenants_) return absl::OkStatus();
     absl::StatusOr<std::vector<std::string>> tenants = store_->ListTenants();
     if (!tenants.ok()) return tenants.status();
     for (const std::string& id : *tenants) {
@@ -213,7 +227,8 @@ class Engine::Impl {
   absl::Status CreateTenant(absl::string_view tenant_id, const TenantOptions& options) {
     if (absl::Status s = ValidateTenantId(tenant_id); !s.ok()) return s;
     absl::MutexLock lock(&mu_);
-    if (tenants_.contains(tenant_id)) {
+    if (auto it = tenants_.find(tenant_id); it != tenants_.end()) {
+      if (!it->second->held) return CreateInShell(*it->second, options);
       return absl::AlreadyExistsError(absl::StrCat("tenant_id: \"", tenant_id, "\" already exists"));
     }
     auto tenant = std::make_unique<Tenant>(std::string(tenant_id), *store_);
@@ -339,9 +354,18 @@ class Engine::Impl {
   std::vector<std::string> ListTenants() const {
     absl::MutexLock lock(&mu_);
     std::vector<std::string> ids;
-    for (const auto& [id, tenant] : tenants_) ids.push_back(id);
+    for (const auto& [id, tenant] : tenants_) {
+      if (tenant->held) ids.push_back(id);
+    }
     return ids;
   }
+
+  // See Engine::AdoptTenant (the erasures are the caller's). The tenant's
+  // lock is held while it is read, so its calls wait for it.
+  absl::Status AdoptTenant(absl::string_view tenant_id);
+
+  // See Engine::ReleaseTenant.
+  absl::Status ReleaseTenant(absl::string_view tenant_id);
 
   Clock& clock() const { return *clock_; }
 
@@ -355,6 +379,11 @@ class Engine::Impl {
     Tenant& tenant = **found;
     tenant.mu.Lock();
     tenant.mu.Await(absl::Condition(&tenant.ready));
+    if (!tenant.released.ok()) {
+      absl::Status released = tenant.released;
+      tenant.mu.Unlock();
+      return Absent(tenant_id, std::move(released));
+    }
     if (!tenant.broken.ok()) {
       absl::Status broken = tenant.broken;
       tenant.mu.Unlock();
@@ -364,13 +393,48 @@ class Engine::Impl {
   }
 
   absl::StatusOr<Tenant*> Find(absl::string_view tenant_id) const {
-    absl::MutexLock lock(&mu_);
-    auto it = tenants_.find(tenant_id);
-    if (it == tenants_.end()) {
-      return absl::NotFoundError(absl::StrCat("tenant_id: \"", tenant_id, "\" not found"));
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = tenants_.find(tenant_id);
+      if (it != tenants_.end()) return it->second.get();
     }
-    return it->second.get();
+    return Absent(tenant_id,
+                  absl::NotFoundError(absl::StrCat("tenant_id: \"", tenant_id, "\" not found")));
   }
+
+  // What a call for a tenant the engine does not hold answers: the
+  // caller's word (EngineOptions::absent_tenant), else `fallback`.
+  absl::Status Absent(absl::string_view tenant_id, absl::Status fallback) const {
+    if (absent_tenant_) {
+      absl::Status answer = absent_tenant_(tenant_id);
+      if (!answer.ok()) return answer;
+    }
+    return fallback;
+  }
+
+  static bool Drained(Tenant* tenant) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return tenant->open == nullptr && tenant->writing == nullptr;
+  }
+
+  // Empties the tenant's memory (it is not held, or about to be read again).
+  void Forget(Tenant& tenant) ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
+
+  // The store refused a write because this node no longer owns the tenant
+  // (a fenced store: IsNotOwnerError): what was applied and not stored is
+  // lost, and the tenant is let go at once rather than read back, since
+  // another node serves it now.
+  void DropNotOwned(Tenant& tenant, const absl::Status& cause)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
+  // What the callers of a batch refused for a lost lease are answered:
+  // UNAVAILABLE (another node serves the tenant: retry there), with the
+  // store's reason and where the tenant is now (absent_tenant). Called
+  // without locks.
+  absl::Status NotOwnedAnswer(absl::string_view tenant_id, const absl::Status& refused) const;
+
+  // CreateTenant of a tenant whose emptied object is still here (it was
+  // held, then let go): the object is reused. Called with mu_ held.
+  absl::Status CreateInShell(Tenant& tenant, const TenantOptions& options)
+      ABSL_NO_THREAD_SAFETY_ANALYSIS;
 
   // Starts an asynchronous call with a callback and waits for its answer:
   // the blocking form of Run and CommandAsync.
@@ -468,12 +532,15 @@ class Engine::Impl {
           snapshotter_->Request(id);
         }
         if (on_commit_) on_commit_(id, batch->events);
+      } else if (IsNotOwnerError(stored)) {
+        DropNotOwned(tenant, stored);
       } else {
         // What was applied after this batch rests on it: lost with it.
         LoseApplied(tenant, stored);
       }
       tenant.mu.Unlock();
-      for (CommitWaiter& waiter : batch->waiters) std::move(waiter)(stored);
+      const absl::Status answer = IsNotOwnerError(stored) ? NotOwnedAnswer(id, stored) : stored;
+      for (CommitWaiter& waiter : batch->waiters) std::move(waiter)(answer);
       tenant.mu.Lock();
     }
     tenant.mu.Unlock();
@@ -550,6 +617,8 @@ class Engine::Impl {
   const uint64_t snapshot_every_events_;
   const std::function<void(absl::string_view, absl::Span<const ::omniroute::v1::Event>)>
       on_commit_;
+  const bool open_tenants_;
+  const std::function<absl::Status(absl::string_view)> absent_tenant_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_ ABSL_GUARDED_BY(mu_);
   // With a store only. Uses the store alone, never a tenant, so it may

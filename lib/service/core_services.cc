@@ -39,6 +39,13 @@ absl::Status CheckLinkMode(v1::LinkMode mode) {
 
 }  // namespace
 
+void AddOwnerHint(grpc::CallbackServerContext* context, const absl::Status& status) {
+  if (status.ok()) return;
+  if (auto address = status.GetPayload(kOwnerAddressPayload); address.has_value()) {
+    context->AddTrailingMetadata(kOwnerMetadataKey, std::string(*address));
+  }
+}
+
 // ------------------------------------------------------------ tenants
 
 grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerContext* context,
@@ -49,6 +56,7 @@ grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerCo
     // is taken as given.
     const TenantOptions options =
         request->has_settings() ? core::FromProto(request->settings()) : TenantOptions{};
+    if (ownership_ != nullptr) return ownership_->CreateTenant(request->tenant_id(), options);
     return engine_.CreateTenant(request->tenant_id(), options);
   });
 }
@@ -234,8 +242,9 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::IngestMessage(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   engine_.IngestMessageAsync(
       request->tenant_id(), FromProto(*request),
-      [reactor, response](absl::StatusOr<IngestResult> result) {
+      [reactor, response, context](absl::StatusOr<IngestResult> result) {
         if (!result.ok()) {
+          AddOwnerHint(context, result.status());
           reactor->Finish(ToGrpcStatus(result.status()));
           return;
         }

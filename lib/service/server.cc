@@ -26,9 +26,39 @@ class Server::Impl {
   absl::Status Start() {
     clock_ = options_.clock != nullptr ? options_.clock : &SystemClock();
     const bool durable = !options_.data_dir.empty() || !options_.postgres_conninfo.empty();
+    const bool node = !options_.node_id.empty();
+    if (node) {
+      if (options_.postgres_conninfo.empty()) {
+        return absl::InvalidArgumentError(
+            "node_id: a cluster node needs the shared PostgreSQL store (postgres_conninfo)");
+      }
+      if (!options_.config_dir.empty()) {
+        return absl::InvalidArgumentError(
+            "config_dir: not supported on a cluster node yet (configure tenants through the API)");
+      }
+      OwnershipOptions ownership_options;
+      ownership_options.node_id = options_.node_id;
+      ownership_options.lease = options_.lease;
+      ownership_options.clock = clock_;
+      if (absl::Status s = ValidateOwnershipOptions(ownership_options); !s.ok()) return s;
+      PostgresLeaseOptions lease_options;
+      lease_options.conninfo = options_.postgres_conninfo;
+      lease_options.lock_timeout = options_.lease / 4;
+      absl::StatusOr<std::unique_ptr<TenantLeases>> leases =
+          OpenPostgresTenantLeases(lease_options);
+      if (!leases.ok()) return leases.status();
+      leases_ = *std::move(leases);
+      ownership_ = std::make_unique<Ownership>(ownership_options, *leases_);
+    }
     if (!options_.postgres_conninfo.empty()) {
       PostgresStoreOptions store_options;
       store_options.conninfo = options_.postgres_conninfo;
+      store_options.fence = ownership_.get();
+      if (node) {
+        // A node paused inside an append must not keep the others from its
+        // tenants past its lease (see PostgresStoreOptions).
+        store_options.idle_in_transaction_timeout = options_.lease / 2;
+      }
       absl::StatusOr<std::unique_ptr<EventStore>> store = OpenPostgresEventStore(store_options);
       if (!store.ok()) return store.status();
       store_ = *std::move(store);
@@ -68,6 +98,12 @@ class Server::Impl {
         }
       }
     };
+    if (node) {
+      engine_options.open_tenants = false;
+      engine_options.absent_tenant = [this](absl::string_view tenant) {
+        return ownership_->NotHere(tenant);
+      };
+    }
     absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Open(engine_options);
     if (!engine.ok()) return engine.status();
     engine_ = *std::move(engine);
@@ -88,7 +124,7 @@ class Server::Impl {
       executor_ = std::make_unique<CallExecutor>(options_.blocking_call_threads);
     }
     CallExecutor* executor = executor_.get();
-    tenants_ = std::make_unique<TenantServiceImpl>(*engine_, executor);
+    tenants_ = std::make_unique<TenantServiceImpl>(*engine_, executor, ownership_.get());
     customers_ = std::make_unique<CustomerServiceImpl>(*engine_, executor);
     conversations_ = std::make_unique<ConversationServiceImpl>(*engine_, executor);
     routing_ = std::make_unique<RoutingServiceImpl>(*engine_, *store_, feed_, executor);
@@ -113,6 +149,16 @@ class Server::Impl {
       return absl::UnavailableError(
           absl::StrCat("listen_address: cannot listen on ", options_.listen_address));
     }
+    if (ownership_ != nullptr) {
+      std::string address = options_.advertise_address;
+      if (address.empty()) {
+        const size_t colon = options_.listen_address.rfind(':');
+        address = absl::StrCat(options_.listen_address.substr(0, colon), ":", port_);
+      }
+      if (absl::Status s = ownership_->Start(*engine_, *store_, std::move(address)); !s.ok()) {
+        return s;
+      }
+    }
     if (options_.run_timers) timer_thread_ = std::thread([this] { TimerLoop(); });
     return absl::OkStatus();
   }
@@ -123,6 +169,9 @@ class Server::Impl {
       if (shut_down_) return;
       shut_down_ = true;
     }
+    // A node hands its tenants off first: the calls in flight on them
+    // finish, later ones are sent to the new owners.
+    if (ownership_ != nullptr) ownership_->Stop(/*hand_off=*/true);
     if (server_ != nullptr) {
       // New calls are refused at once; calls in flight get the grace period
       // and are then cancelled (streams end).
@@ -137,6 +186,8 @@ class Server::Impl {
     engine_.reset();
     // Closing the store syncs and checkpoints it.
     store_.reset();
+    ownership_.reset();
+    leases_.reset();
     absl::MutexLock lock(&mu_);
     done_ = true;
   }
@@ -148,6 +199,7 @@ class Server::Impl {
 
   int port() const { return port_; }
   Engine& engine() { return *engine_; }
+  Ownership* ownership() { return ownership_.get(); }
 
  private:
   void WakeTimers() {
@@ -185,6 +237,9 @@ class Server::Impl {
 
   const ServerOptions options_;
   Clock* clock_ = nullptr;
+  // A cluster node only; the store's fence, so declared before it.
+  std::unique_ptr<TenantLeases> leases_;
+  std::unique_ptr<Ownership> ownership_;
   std::unique_ptr<EventStore> store_;
   ChangeFeed feed_;
   std::unique_ptr<Engine> engine_;
@@ -219,6 +274,7 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { impl_->Shutdown(); }
 int Server::port() const { return impl_->port(); }
 Engine& Server::engine() { return impl_->engine(); }
+Ownership* Server::ownership() { return impl_->ownership(); }
 void Server::Shutdown() { impl_->Shutdown(); }
 void Server::Wait() { impl_->Wait(); }
 

@@ -7,6 +7,9 @@
 // engine's clock. tools/omniroute_server.cc is its command line; tests start
 // it in-process on 127.0.0.1 port 0.
 //
+// A node of a cluster (ServerOptions::node_id) holds only the tenants it
+// owns; Shutdown() first hands them off to the other nodes.
+//
 // Thread-safe. Shutdown() stops accepting calls, lets those in flight finish
 // (until a deadline, then cancels them), stops the timer loop and closes the
 // store, so that everything acknowledged is on disk.
@@ -24,6 +27,7 @@
 #include "omniroute/engine.h"
 #include "omniroute/postgres_event_store.h"
 #include "omniroute/sqlite_event_store.h"
+#include "service/ownership.h"
 
 namespace omniroute::service {
 
@@ -40,6 +44,19 @@ struct ServerOptions {
   // "omniroute", created if missing), shared with other servers, and
   // data_dir and durability are not used. Default: empty (SQLite or memory).
   std::string postgres_conninfo;
+  // Makes this server one node of a cluster on the PostgreSQL store
+  // (postgres_conninfo required): its id, unique among the servers that
+  // share the database (service/ownership.h). Every server that shares a
+  // database must run as a node. Default: empty, the server is its store's
+  // only writer and serves every tenant.
+  std::string node_id;
+  // A node: the host:port clients reach it at, given to them with the
+  // owner of a tenant. Default: listen_address with the port bound.
+  std::string advertise_address;
+  // A node: how long its lease lasts without a heartbeat (how long its
+  // tenants wait for another node when it dies). At least 100 ms.
+  // Default: 2 s.
+  absl::Duration lease = absl::Seconds(2);
   // Default: acknowledged only once fsync'ed.
   Durability durability = Durability::kSyncEachCommit;
   // Directory of tenants' configuration files (*.textproto,
@@ -82,6 +99,8 @@ class Server {
   // The port bound (useful with port 0).
   int port() const;
   Engine& engine();
+  // The node's share of the tenants; null unless node_id was set.
+  Ownership* ownership();
 
   // See the class comment. Idempotent.
   void Shutdown();

@@ -20,6 +20,7 @@
 #include "omniroute/v1/service.grpc.pb.h"
 #include "service/call_executor.h"
 #include "service/change_feed.h"
+#include "service/ownership.h"
 
 namespace omniroute::service {
 
@@ -27,6 +28,11 @@ namespace v1 = ::omniroute::v1;
 
 // absl and gRPC share their canonical codes one to one.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// When `status` names where its tenant is served (kOwnerAddressPayload),
+// sends that address as the trailing metadata kOwnerMetadataKey, so that a
+// client can retry there. Call before the RPC finishes.
+void AddOwnerHint(grpc::CallbackServerContext* context, const absl::Status& status);
 
 // INVALID_ARGUMENT "<field>: required" for a zero id.
 absl::Status RequireId(uint64_t id, absl::string_view field);
@@ -45,17 +51,25 @@ grpc::ServerUnaryReactor* Unary(CallExecutor* executor, grpc::CallbackServerCont
                                 Call call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (executor == nullptr) {
-    reactor->Finish(ToGrpcStatus(call()));
+    const absl::Status status = call();
+    AddOwnerHint(context, status);
+    reactor->Finish(ToGrpcStatus(status));
   } else {
-    executor->Submit(
-        [reactor, call = std::move(call)]() mutable { reactor->Finish(ToGrpcStatus(call())); });
+    executor->Submit([reactor, context, call = std::move(call)]() mutable {
+      const absl::Status status = call();
+      AddOwnerHint(context, status);
+      reactor->Finish(ToGrpcStatus(status));
+    });
   }
   return reactor;
 }
 
 class TenantServiceImpl final : public v1::TenantService::CallbackService {
  public:
-  TenantServiceImpl(Engine& engine, CallExecutor* executor) : engine_(engine), executor_(executor) {}
+  // `ownership` (not owned; null unless the server is a cluster node)
+  // decides where a new tenant is created.
+  TenantServiceImpl(Engine& engine, CallExecutor* executor, Ownership* ownership = nullptr)
+      : engine_(engine), executor_(executor), ownership_(ownership) {}
   grpc::ServerUnaryReactor* CreateTenant(grpc::CallbackServerContext* context,
                                          const v1::CreateTenantRequest* request,
                                          v1::CreateTenantResponse* response) override;
@@ -66,6 +80,7 @@ class TenantServiceImpl final : public v1::TenantService::CallbackService {
  private:
   Engine& engine_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
+  Ownership* const ownership_;
 };
 
 class CustomerServiceImpl final : public v1::CustomerService::CallbackService {

@@ -23,6 +23,7 @@
 #include "store/message_history.h"
 #include "store/postgres_connection.h"
 #include "store/postgres_event_store_internal.h"
+#include "store/postgres_leases.h"
 #include "store/postgres_message_index.h"
 #include "store/postgres_schema.h"
 
@@ -87,13 +88,24 @@ absl::StatusOr<std::unique_ptr<PostgresEventStore>> PostgresEventStore::Open(
   }
   absl::StatusOr<std::string> target = DescribePostgresTarget(options.conninfo);
   if (!target.ok()) return target.status();
-  const std::string setup = PostgresSessionSetup(options.schema);
+  if (options.idle_in_transaction_timeout < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("idle_in_transaction_timeout: must not be negative");
+  }
+  std::string setup = PostgresSessionSetup(options.schema);
+  if (options.idle_in_transaction_timeout > absl::ZeroDuration()) {
+    absl::StrAppend(&setup, "; SET idle_in_transaction_session_timeout = ",
+                    std::max<int64_t>(1, absl::ToInt64Milliseconds(
+                                             options.idle_in_transaction_timeout)));
+  }
   absl::StatusOr<std::unique_ptr<PgConnection>> writer =
       PgConnection::Connect(options.conninfo, *target, setup);
   if (!writer.ok()) return writer.status();
   if (absl::Status s = PreparePostgresSchema(**writer, options.schema, options.create_if_missing);
       !s.ok()) {
     return s;
+  }
+  if (options.fence != nullptr) {
+    if (absl::Status s = PreparePostgresClusterTables(**writer, options.schema); !s.ok()) return s;
   }
   // One pooled connection now, so that a server that takes only one
   // connection fails the open rather than the first read.
@@ -131,6 +143,13 @@ absl::Status PostgresEventStore::Append(absl::string_view tenant_id,
   if (events.back().sequence() > kMaxStorableSequence) {
     return absl::InvalidArgumentError(absl::StrCat("events: sequence ", events.back().sequence(),
                                                    " is beyond what the store can hold"));
+  }
+  if (options_.fence != nullptr && !options_.fence->HeldEpoch(tenant_id).has_value()) {
+    absl::Status refused = absl::FailedPreconditionError(
+        absl::StrCat("tenant_id: \"", tenant_id, "\": node ", options_.fence->node_id(),
+                     " holds no lease on it; nothing was stored"));
+    refused.SetPayload(kNotOwnerPayload, absl::Cord(options_.fence->node_id()));
+    return RefuseNotOwner(tenant_id, std::move(refused));
   }
   Write write;
   write.tenant = tenant_id;
@@ -244,6 +263,24 @@ bool PostgresEventStore::CommitGroup(absl::Span<Write* const> group) {
 
 absl::Status PostgresEventStore::ApplyAppend(const Write& write) {
   PgConnection& db = *writer_;
+  if (options_.fence != nullptr) {
+    // First, so that the lease row is locked before anything is written:
+    // a takeover waits for this transaction, or this append sees it.
+    const std::optional<uint64_t> epoch = options_.fence->HeldEpoch(write.tenant);
+    absl::Status held =
+        epoch.has_value()
+            ? CheckPostgresLease(db, write.tenant, options_.fence->node_id(), *epoch)
+            : absl::FailedPreconditionError(absl::StrCat(
+                  "tenant_id: \"", write.tenant, "\": node ", options_.fence->node_id(),
+                  " gave up its lease while the append waited; nothing was stored"));
+    if (!held.ok()) {
+      if (!epoch.has_value()) {
+        held.SetPayload(kNotOwnerPayload, absl::Cord(options_.fence->node_id()));
+      }
+      if (IsNotOwnerError(held)) return RefuseNotOwner(write.tenant, std::move(held));
+      return held;
+    }
+  }
   // Read inside the transaction, so it sees the group's earlier appends and
   // every other writer's commits.
   absl::StatusOr<uint64_t> last = PostgresLastSequence(db, write.tenant);
@@ -308,6 +345,15 @@ absl::Status PostgresEventStore::SaveSnapshot(absl::string_view tenant_id, uint6
         absl::StrCat("sequence: ", sequence, " is beyond the tenant's last event ", *last));
   }
   return absl::OkStatus();
+}
+
+absl::Status PostgresEventStore::RefuseNotOwner(absl::string_view tenant, absl::Status why) {
+  {
+    absl::MutexLock lock(&mu_);
+    ++stats_.refused_not_owner;
+  }
+  options_.fence->Refused(tenant, why);
+  return why;
 }
 
 PostgresStoreStats PostgresEventStore::Stats() const {

@@ -56,6 +56,9 @@ struct PostgresStoreStats {
   int64_t commits = 0;
   // The most appends that one transaction carried.
   int64_t largest_group = 0;
+  // Appends refused by the fence (PostgresStoreOptions::fence): the node
+  // held no lease on the tenant, or its lease row had moved on.
+  int64_t refused_not_owner = 0;
 };
 
 class PostgresEventStore final : public EventStore {
@@ -137,6 +140,8 @@ class PostgresEventStore final : public EventStore {
   bool CommitGroup(absl::Span<Write* const> group);
   // One append inside the open transaction.
   absl::Status ApplyAppend(const Write& write);
+  // Counts a refusal by the fence and tells the fence.
+  absl::Status RefuseNotOwner(absl::string_view tenant, absl::Status why);
 
   bool HoldReleased() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 

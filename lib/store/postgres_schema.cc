@@ -71,9 +71,11 @@ CREATE TABLE unredacted_erasures (
 
 constexpr char kLock[] = "SELECT pg_advisory_xact_lock($1, hashtext($2))";
 // Tables, views and the like of the schema: a schema with none is free.
+// The cluster's tables (postgres_leases.h) may come first: they are ours.
 constexpr char kCountRelations[] =
     "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
-    "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')";
+    "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+    "AND c.relname NOT IN ('nodes', 'leases')";
 constexpr char kHasVersionTable[] =
     "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
     "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'schema_version' "
