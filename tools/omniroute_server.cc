@@ -136,17 +136,6 @@ int main(int argc, char** argv) {
     std::cerr << "omniroute-server: " << server.status() << "\n";
     return 1;
   }
-  // Before the port file, in one write: whoever reads the log once the
-  // port file exists (a test) sees the whole line.
-  const std::string where =
-      !options.node_id.empty()
-          ? absl::StrCat("cluster node ", options.node_id, " on the PostgreSQL store")
-      : !options.postgres_conninfo.empty() ? std::string("PostgreSQL store")
-      : options.data_dir.empty()           ? std::string("in memory")
-                                           : absl::StrCat("store in ", options.data_dir);
-  std::cerr << absl::StrCat("omniroute-server: listening on port ", (*server)->port(), " (",
-                            where, ")\n")
-            << std::flush;
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty()) {
     // Written whole under a temporary name, then renamed: a reader never
@@ -162,6 +151,17 @@ int main(int argc, char** argv) {
     }
   }
 
+  // After the port file (whoever waits for the line finds the file
+  // written), in one write so that no reader sees half of it.
+  const std::string where =
+      !options.node_id.empty()
+          ? absl::StrCat("cluster node ", options.node_id, " on the PostgreSQL store")
+      : !options.postgres_conninfo.empty() ? std::string("PostgreSQL store")
+      : options.data_dir.empty()           ? std::string("in memory")
+                                           : absl::StrCat("store in ", options.data_dir);
+  std::cerr << absl::StrCat("omniroute-server: listening on port ", (*server)->port(), " (",
+                            where, ")\n")
+            << std::flush;
   int received = 0;
   sigwait(&signals, &received);
   std::cerr << "omniroute-server: " << (received == SIGTERM ? "SIGTERM" : "SIGINT")

@@ -475,7 +475,6 @@ TEST_F(ServerProcessTest, ServesOnAPostgresStoreAndARestartFindsEverything) {
   {
     ServerProcess server(args, dir_ / "first.log");
     ASSERT_TRUE(Connect(server));
-    EXPECT_THAT(server.log(), HasSubstr("PostgreSQL store"));
     const v1::IngestMessageResponse email = MustInvoke(
         *conversations_, &v1::ConversationService::Stub::IngestMessage,
         EmailMessage("acme", "parent@example.com", "<cafe01@example.com>", "Batch 4411"));
@@ -485,6 +484,9 @@ TEST_F(ServerProcessTest, ServesOnAPostgresStoreAndARestartFindsEverything) {
     std::optional<int> code = server.Terminate();
     ASSERT_TRUE(code.has_value());
     EXPECT_EQ(*code, 0) << server.log();
+    // Read once the server has ended: the line follows the port file.
+    EXPECT_THAT(server.log(), HasSubstr("listening on port"));
+    EXPECT_THAT(server.log(), HasSubstr("PostgreSQL store"));
   }
   if (HasFailure()) return;
   // Nothing on this machine's disk: a data directory was never made.
