@@ -327,25 +327,22 @@ absl::StatusOr<CoreState> CoreState::FromSnapshot(
     }
   }
   uint64_t last_message = 0;
+  // An origin may name an archived conversation: any id below
+  // next_conversation_id.
+  const uint64_t next_conversation = snapshot.next_conversation_id();
   for (const auto& r : snapshot.messages()) {
     last_message = r.id();
     if (!listed(ConversationId(r.conversation_id()))) return corrupt("dangling conversation");
-    state.messages_.emplace(r.id(), MessageFromRecord(r));
-  }
-  if (snapshot.next_conversation_id() <= last_conversation ||
-      snapshot.next_message_id() <= last_message) {
-    return corrupt("next ids behind the ids in use");
-  }
-  state.next_conversation_id_ = snapshot.next_conversation_id();
-  state.next_message_id_ = snapshot.next_message_id();
-  // An origin or a merged_into may name an archived conversation (below
-  // next_conversation_id); a listed message must be in memory.
-  for (const auto& r : snapshot.messages()) {
-    if (r.origin_conversation_id() < 1 ||
-        r.origin_conversation_id() >= state.next_conversation_id_) {
+    if (r.origin_conversation_id() < 1 || r.origin_conversation_id() >= next_conversation) {
       return corrupt("dangling origin");
     }
+    state.messages_.emplace(r.id(), MessageFromRecord(r));
   }
+  if (next_conversation <= last_conversation || snapshot.next_message_id() <= last_message) {
+    return corrupt("next ids behind the ids in use");
+  }
+  state.next_conversation_id_ = next_conversation;
+  state.next_message_id_ = snapshot.next_message_id();
 
   if (customers_builder.joinable()) {
     customers_builder.join();
