@@ -145,6 +145,13 @@ struct EngineOptions {
   // none, and such calls answer NOT_FOUND (never had) or UNAVAILABLE
   // (released).
   std::function<absl::Status(absl::string_view tenant_id)> absent_tenant;
+  // Called when the engine has let a tenant go (ReleaseTenant, or a write
+  // refused for a lost lease), after the last on_commit of the events it
+  // stored for it, under the tenant's lock. It must not call back into the
+  // engine for the same tenant. Default: none. A cluster node ends the
+  // tenant's change feeds here, so that their clients resume on its new
+  // owner.
+  std::function<void(absl::string_view tenant_id)> on_release;
 };
 
 // What the engine's snapshots (automatic and TakeSnapshot) have come to.

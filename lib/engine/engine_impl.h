@@ -149,7 +149,8 @@ class Engine::Impl {
         snapshot_every_events_(options.store != nullptr ? options.snapshot_every_events : 0),
         on_commit_(options.on_commit),
         open_tenants_(options.open_tenants),
-        absent_tenant_(options.absent_tenant) {
+        absent_tenant_(options.absent_tenant),
+        on_release_(options.on_release) {
     if (options.store != nullptr) {
       snapshotter_ = std::make_unique<Snapshotter>(
           *store_, Snapshotter::Options{.background = snapshot_every_events_ > 0});
@@ -385,6 +386,11 @@ class Engine::Impl {
       return Absent(tenant_id, std::move(released));
     }
     if (!tenant.broken.ok()) {
+      // Its state could not be read back after a failed write (the store
+      // was out of reach): try again, since the store may be back.
+      Restore(tenant);
+    }
+    if (!tenant.broken.ok()) {
       absl::Status broken = tenant.broken;
       tenant.mu.Unlock();
       return broken;
@@ -603,10 +609,13 @@ class Engine::Impl {
     tenant.state = tenant::TenantState(id);
     tenant.keys.Clear();
     tenant.snapshot_asked_at = 0;
+    tenant.broken = absl::OkStatus();
     if (absl::Status s = RecoverTenant(tenant); !s.ok()) {
-      tenant.broken = absl::UnavailableError(absl::StrCat(
-          "tenant_id: \"", id, "\" is unavailable: after a failed write its state could not be "
-          "read back from the store (", s.ToString(), "); reopen the engine to recover it"));
+      tenant.broken = absl::UnavailableError(
+          absl::StrCat("tenant_id: \"", id,
+                       "\" is unavailable: after a failed write its state could not be "
+                       "read back from the store (",
+                       s.ToString(), "); the next call reads it again"));
     }
   }
 
@@ -619,6 +628,7 @@ class Engine::Impl {
       on_commit_;
   const bool open_tenants_;
   const std::function<absl::Status(absl::string_view)> absent_tenant_;
+  const std::function<void(absl::string_view)> on_release_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_ ABSL_GUARDED_BY(mu_);
   // With a store only. Uses the store alone, never a tenant, so it may

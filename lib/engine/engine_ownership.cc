@@ -75,6 +75,7 @@ absl::Status Engine::Impl::ReleaseTenant(absl::string_view tenant_id) {
       absl::StrCat("tenant_id: \"", tenant_id, "\" was handed off by this node"));
   tenant->mu.Await(absl::Condition(&Drained, tenant));
   Forget(*tenant);
+  if (on_release_) on_release_(tenant_id);
   return absl::OkStatus();
 }
 
@@ -91,6 +92,7 @@ void Engine::Impl::DropNotOwned(Tenant& tenant, const absl::Status& cause) {
   tenant.released = absl::UnavailableError(absl::StrCat(
       "tenant_id: \"", tenant.state.tenant_id(), "\" is no longer served by this node: ",
       cause.message()));
+  if (on_release_) on_release_(tenant.state.tenant_id());
   if (lost == nullptr) return;
   const absl::Status not_stored = absl::UnavailableError(absl::StrCat(
       "tenant_id: \"", tenant.state.tenant_id(),

@@ -47,8 +47,10 @@ std::string Message(const char* message) {
 absl::StatusCode CodeOf(absl::string_view state) {
   if (state.size() != 5) return absl::StatusCode::kInternal;
   const absl::string_view klass = state.substr(0, 2);
+  // 25006: a write on a read-only session, i.e. a standby (the database
+  // failed over and this session is on the old primary, now a standby).
   if (klass == "08" || klass == "53" || state.substr(0, 4) == "57P0" || state == "57014" ||
-      state == "55P03" || state == "55006") {
+      state == "55P03" || state == "55006" || state == "25006") {
     return absl::StatusCode::kUnavailable;
   }
   if (state == "40001" || state == "40P01") return absl::StatusCode::kAborted;
@@ -240,7 +242,8 @@ PgConnection::~PgConnection() { PQfinish(conn_); }
 bool PgConnection::ok() const { return PQstatus(conn_) == CONNECTION_OK; }
 
 absl::Status PgConnection::EnsureConnected() {
-  if (ok()) return absl::OkStatus();
+  if (ok() && !reconnect_) return absl::OkStatus();
+  reconnect_ = false;
   prepared_.clear();
   PQreset(conn_);
   if (ok()) {
@@ -262,6 +265,9 @@ absl::Status PgConnection::Error(const PGresult* result, absl::string_view conte
                                                message.empty() ? Message(PQerrorMessage(conn_))
                                                                : message));
   }
+  // A standby takes no writes: a new session (with libpq's
+  // target_session_attrs=read-write) finds the primary.
+  if (absl::string_view(state) == "25006") reconnect_ = true;
   return absl::Status(CodeOf(state),
                       absl::StrCat(context, ": PostgreSQL at ", target_, ": ", message,
                                    " (SQLSTATE ", state, ")"));

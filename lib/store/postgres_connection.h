@@ -114,8 +114,9 @@ class PgConnection {
   // Whether the connection is still up (a server restart or a network
   // failure breaks it).
   bool ok() const;
-  // Reconnects a broken connection; OK if it is up (again). Prepared
-  // statements are prepared again on their next use.
+  // Reconnects a broken connection, or one whose session turned out to be
+  // read-only (a standby); OK if it is up (again). Prepared statements are
+  // prepared again on their next use.
   absl::Status EnsureConnected();
 
   // A statement sent outside a transaction on a connection that turns out to
@@ -169,6 +170,9 @@ class PgConnection {
   // Prepared statements by SQL text address: their names on this session.
   absl::flat_hash_map<const char*, std::string> prepared_;
   std::string notices_;
+  // Set when the session refused a write as read-only: EnsureConnected
+  // replaces it even though it is up.
+  mutable bool reconnect_ = false;
 };
 
 }  // namespace omniroute::store

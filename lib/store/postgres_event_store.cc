@@ -91,12 +91,7 @@ absl::StatusOr<std::unique_ptr<PostgresEventStore>> PostgresEventStore::Open(
   if (options.idle_in_transaction_timeout < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("idle_in_transaction_timeout: must not be negative");
   }
-  std::string setup = PostgresSessionSetup(options.schema);
-  if (options.idle_in_transaction_timeout > absl::ZeroDuration()) {
-    absl::StrAppend(&setup, "; SET idle_in_transaction_session_timeout = ",
-                    std::max<int64_t>(1, absl::ToInt64Milliseconds(
-                                             options.idle_in_transaction_timeout)));
-  }
+  const std::string setup = StoreSessionSetup(options);
   absl::StatusOr<std::unique_ptr<PgConnection>> writer =
       PgConnection::Connect(options.conninfo, *target, setup);
   if (!writer.ok()) return writer.status();
@@ -114,6 +109,16 @@ absl::StatusOr<std::unique_ptr<PostgresEventStore>> PostgresEventStore::Open(
   if (!pooled.ok()) return pooled.status();
   return std::unique_ptr<PostgresEventStore>(
       new PostgresEventStore(options, *std::move(target), *std::move(writer), *std::move(pooled)));
+}
+
+std::string StoreSessionSetup(const PostgresStoreOptions& options) {
+  std::string setup = PostgresSessionSetup(options.schema);
+  if (options.idle_in_transaction_timeout > absl::ZeroDuration()) {
+    absl::StrAppend(
+        &setup, "; SET idle_in_transaction_session_timeout = ",
+        std::max<int64_t>(1, absl::ToInt64Milliseconds(options.idle_in_transaction_timeout)));
+  }
+  return setup;
 }
 
 PostgresEventStore::PostgresEventStore(const PostgresStoreOptions& options, std::string target,

@@ -61,6 +61,10 @@ struct PostgresStoreStats {
   int64_t refused_not_owner = 0;
 };
 
+// What every connection of the store runs on a new session: the schema's
+// search path, and the idle-in-transaction timeout when one is set.
+std::string StoreSessionSetup(const PostgresStoreOptions& options);
+
 class PostgresEventStore final : public EventStore {
  public:
   // See OpenPostgresEventStore.

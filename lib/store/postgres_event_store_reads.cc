@@ -97,8 +97,8 @@ absl::StatusOr<PostgresEventStore::Lease> PostgresEventStore::Acquire() const {
     if (absl::Status s = lease->EnsureConnected(); !s.ok()) return s;
     return lease;
   }
-  absl::StatusOr<std::unique_ptr<PgConnection>> connection = PgConnection::Connect(
-      options_.conninfo, target_, PostgresSessionSetup(options_.schema));
+  absl::StatusOr<std::unique_ptr<PgConnection>> connection =
+      PgConnection::Connect(options_.conninfo, target_, StoreSessionSetup(options_));
   if (!connection.ok()) {
     absl::MutexLock lock(&pool_mu_);
     --open_;

@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS leases (
 );
 )sql";
 
+constexpr char kCountClusterTables[] =
+    "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = $1 "
+    "AND tablename IN ('nodes', 'leases')";
 constexpr char kReadLease[] = "SELECT owner, epoch FROM leases WHERE tenant = $1 FOR SHARE";
 constexpr char kHeartbeat[] =
     "INSERT INTO nodes (id, address, expires_at, draining) VALUES ($1, $2, $3, $4 <> 0) "
@@ -172,11 +175,16 @@ class PostgresTenantLeases final : public TenantLeases {
   }
 
  private:
-  // One statement at a time on the one connection (each is its own
-  // transaction; a broken idle connection is reconnected by PgConnection).
+  // One statement at a time on the one connection, each its own
+  // transaction. A connection that broke (the database restarted or failed
+  // over) is reconnected first, on every call until that succeeds: the
+  // node's heartbeats resume as soon as the database is back.
   absl::StatusOr<PgResult> Run(const char* sql, const PgParams& params,
                                absl::string_view context) const {
     absl::MutexLock lock(&mu_);
+    if (absl::Status s = db_->EnsureConnected(); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat(context, ": ", s.message()));
+    }
     return db_->Run(sql, params, context);
   }
 
@@ -188,6 +196,13 @@ class PostgresTenantLeases final : public TenantLeases {
 
 absl::Status PreparePostgresClusterTables(PgConnection& connection, absl::string_view schema) {
   const std::string context = absl::StrCat("creating the cluster tables in schema ", schema);
+  // Tables already there need no DDL, so a node may run as a role without
+  // the CREATE privilege (PostgreSQL checks it even for IF NOT EXISTS).
+  PgParams names;
+  names.Text(schema);
+  absl::StatusOr<PgResult> existing = connection.Run(kCountClusterTables, names, context);
+  if (!existing.ok()) return existing.status();
+  if (existing->Int64(0, 0) == 2) return absl::OkStatus();
   if (absl::Status s = connection.Execute("BEGIN", context); !s.ok()) return s;
   PgParams lock;
   lock.Int32(kClusterLockKey).Text(schema);

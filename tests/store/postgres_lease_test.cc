@@ -215,5 +215,30 @@ TEST_F(PostgresLeaseTest, AnEngineWhoseLeaseWasTakenFailsTheCommandAndLetsTheTen
   EXPECT_THAT((*engine)->ListTenants(), IsEmpty());
 }
 
+TEST_F(PostgresLeaseTest, TheLeaseConnectionComesBackAfterTheDatabaseWasDownForSeveralHeartbeats) {
+  const absl::Time now = clock_.Now();
+  Heartbeat("a", now + absl::Seconds(3));
+  testing_internal::PostgresTestServer* server = testing_internal::SharedPostgresServer();
+  ASSERT_NE(server, nullptr);
+  // While the database is down, every heartbeat (and each reconnect it
+  // tries first) fails UNAVAILABLE, naming what it was for.
+  ASSERT_TRUE(server
+                  ->Restart([&] {
+                    for (int beat = 0; beat < 3; ++beat) {
+                      absl::Status s = leases_->Heartbeat(
+                          {.id = "a", .address = "a:1", .expires_at = now + absl::Seconds(4)});
+                      EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+                      EXPECT_THAT(s.message(), HasSubstr("heartbeat of node a")) << s;
+                    }
+                  })
+                  .ok());
+  // Once it is back, the next heartbeat reconnects, and every call works.
+  Heartbeat("a", now + absl::Seconds(5));
+  absl::StatusOr<std::vector<ClusterNode>> nodes = leases_->Nodes();
+  ASSERT_TRUE(nodes.ok()) << nodes.status();
+  ASSERT_EQ(nodes->size(), 1u);
+  EXPECT_EQ((*nodes)[0].expires_at, now + absl::Seconds(5));
+}
+
 }  // namespace
 }  // namespace omniroute

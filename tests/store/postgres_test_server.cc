@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -116,7 +117,79 @@ std::optional<int> WaitFor(pid_t pid, absl::Duration timeout) {
   }
 }
 
+// The server's command line on the cluster of `dir`.
+std::vector<std::string> PostgresArgs(const std::string& dir) {
+  return {std::string(OMNIROUTE_POSTGRES_BIN_DIR) + "/postgres",
+          "-D",
+          dir + "/data",
+          "-c",
+          "listen_addresses=",
+          "-c",
+          "unix_socket_directories=" + dir,
+          "-c",
+          "fsync=off",
+          "-c",
+          "shared_buffers=16MB",
+          "-c",
+          "max_connections=60"};
+}
+
+// Waits until the server `pid` answers a connection attempt (PQping: no
+// login needed), up to a minute; an error with the tail of `log` if it
+// exits first (*exited is set then: nothing is left to stop) or does not
+// answer.
+absl::Status WaitReady(pid_t pid, const std::string& conninfo, const std::string& log,
+                       bool* exited) {
+  *exited = false;
+  const absl::Time deadline = absl::Now() + absl::Minutes(1);
+  for (;;) {
+    if (PQping(conninfo.c_str()) == PQPING_OK) return absl::OkStatus();
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      *exited = true;
+      return absl::UnavailableError(absl::StrCat("postgres exited (status ", status,
+                                                 ") before accepting connections\n--- ", log,
+                                                 " ---\n", Tail(log)));
+    }
+    if (absl::Now() >= deadline) {
+      return absl::UnavailableError(
+          absl::StrCat("no connection within a minute\n--- ", log, " ---\n", Tail(log)));
+    }
+    absl::SleepFor(kPollInterval);
+  }
+}
+
+// Stops the server `pid`: fast shutdown (disconnects clients, no waiting
+// for them), then SIGKILL if it lingers.
+void Stop(pid_t pid) {
+  kill(pid, SIGINT);
+  if (!WaitFor(pid, absl::Seconds(30)).has_value()) {
+    kill(pid, SIGKILL);
+    WaitFor(pid, absl::Seconds(10));
+  }
+}
+
 }  // namespace
+
+absl::Status PostgresTestServer::Restart(const std::function<void()>& while_down) {
+  absl::MutexLock lock(&mu_);
+  if (pid_ > 0) Stop(pid_);
+  pid_ = -1;
+  if (while_down) while_down();
+  absl::StatusOr<std::optional<RunAs>> run_as = Unprivileged();
+  if (!run_as.ok()) return run_as.status();
+  const std::string log = dir_ + "/server.log";
+  absl::StatusOr<pid_t> server = Spawn(PostgresArgs(dir_), log, *run_as);
+  if (!server.ok()) return server.status();
+  bool exited = false;
+  if (absl::Status ready = WaitReady(*server, Conninfo("postgres"), log, &exited); !ready.ok()) {
+    if (!exited) Stop(*server);
+    return absl::UnavailableError(
+        absl::StrCat("cannot restart the tests' PostgreSQL server: ", ready.message()));
+  }
+  pid_ = *server;
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<PostgresTestServer>> PostgresTestServer::Start() {
   absl::StatusOr<std::optional<RunAs>> run_as = Unprivileged();
@@ -155,46 +228,21 @@ absl::StatusOr<std::unique_ptr<PostgresTestServer>> PostgresTestServer::Start() 
     return fail("initdb", absl::StrCat("exit status ", *initdb_status));
   }
 
-  absl::StatusOr<pid_t> server =
-      Spawn({bin + "/postgres", "-D", data, "-c", "listen_addresses=", "-c",
-             "unix_socket_directories=" + dir, "-c", "fsync=off", "-c", "shared_buffers=16MB",
-             "-c", "max_connections=60"},
-            log, *run_as);
+  absl::StatusOr<pid_t> server = Spawn(PostgresArgs(dir), log, *run_as);
   if (!server.ok()) return fail("postgres", std::string(server.status().message()));
   auto started = std::unique_ptr<PostgresTestServer>(new PostgresTestServer(dir, *server));
-  // Ready when it answers a connection attempt (PQping: no login needed).
-  const std::string conninfo = started->Conninfo("postgres");
-  const absl::Time deadline = absl::Now() + absl::Minutes(1);
-  for (;;) {
-    if (PQping(conninfo.c_str()) == PQPING_OK) return started;
-    int status = 0;
-    if (waitpid(*server, &status, WNOHANG) == *server) {
-      started->pid_ = -1;  // Nothing left to stop.
-      std::string tail = Tail(log);
-      started.reset();
-      return absl::UnavailableError(absl::StrCat(
-          "cannot start a PostgreSQL server for the tests: postgres exited (status ", status,
-          ") before accepting connections\n--- ", log, " ---\n", tail));
-    }
-    if (absl::Now() >= deadline) {
-      std::string tail = Tail(log);
-      started.reset();
-      return absl::UnavailableError(absl::StrCat(
-          "cannot start a PostgreSQL server for the tests: no connection within a minute\n--- ",
-          log, " ---\n", tail));
-    }
-    absl::SleepFor(kPollInterval);
+  bool exited = false;
+  if (absl::Status ready = WaitReady(*server, started->Conninfo("postgres"), log, &exited);
+      !ready.ok()) {
+    if (exited) started->pid_ = -1;
+    return absl::UnavailableError(
+        absl::StrCat("cannot start a PostgreSQL server for the tests: ", ready.message()));
   }
+  return started;
 }
 
 PostgresTestServer::~PostgresTestServer() {
-  if (pid_ > 0) {
-    kill(pid_, SIGINT);  // Fast shutdown: disconnects clients, no waiting for them.
-    if (!WaitFor(pid_, absl::Seconds(30)).has_value()) {
-      kill(pid_, SIGKILL);
-      WaitFor(pid_, absl::Seconds(10));
-    }
-  }
+  if (pid_ > 0) Stop(pid_);
   std::error_code ignored;
   std::filesystem::remove_all(dir_, ignored);
 }

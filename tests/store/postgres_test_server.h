@@ -28,6 +28,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,6 +61,12 @@ class PostgresTestServer {
   // The conninfo of `database` on this server, as the superuser.
   std::string Conninfo(absl::string_view database) const;
 
+  // Stops the server (fast shutdown: every connection is cut) and starts it
+  // again on the same cluster, waiting until it accepts connections: what a
+  // restart or a failover of the database looks like to its clients.
+  // `while_down` (if any) runs while no server is up.
+  absl::Status Restart(const std::function<void()>& while_down = nullptr);
+
   // Creates a new, empty database and returns its conninfo.
   absl::StatusOr<std::string> CreateDatabase();
 
@@ -72,7 +79,7 @@ class PostgresTestServer {
   PostgresTestServer(std::string dir, pid_t pid) : dir_(std::move(dir)), pid_(pid) {}
 
   const std::string dir_;
-  pid_t pid_;
+  pid_t pid_;  // -1 once stopped for good (a restart that failed).
   absl::Mutex mu_;
   int databases_ ABSL_GUARDED_BY(mu_) = 0;
 };
