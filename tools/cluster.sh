@@ -8,6 +8,9 @@
 #
 #   bash tools/cluster.sh [--nodes=3] [--lease_ms=2000] [-- other omniroute-server flags]
 #
+# --nodes=0 starts PostgreSQL alone (for a server, or a benchmark, of your
+# own on it). The last line printed before it waits is "store <URI>".
+#
 # Environment: OMNIROUTE_SERVER (default build/dev/tools/omniroute-server),
 # PG_BIN (default /usr/lib/postgresql/15/bin). PostgreSQL refuses to run as
 # root: as root, initdb and postgres run as the unprivileged user "postgres"
@@ -28,8 +31,8 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
-if ! [[ "$nodes" =~ ^[1-9][0-9]*$ ]]; then
-  echo "cluster.sh: --nodes: must be a positive number, got \"$nodes\"" >&2
+if ! [[ "$nodes" =~ ^[0-9]+$ ]]; then
+  echo "cluster.sh: --nodes: must be a number (0: PostgreSQL alone), got \"$nodes\"" >&2
   exit 2
 fi
 
@@ -101,4 +104,8 @@ for i in $(seq 1 "$nodes"); do
 done
 echo "store $store"
 echo "cluster.sh: running; Ctrl-C stops every node and PostgreSQL" >&2
-wait "${node_pids[@]}"
+if [[ "$nodes" -eq 0 ]]; then
+  wait "$pg_pid"
+else
+  wait "${node_pids[@]}"
+fi

@@ -26,6 +26,7 @@
 #include "cli/command_table.h"
 #include "cli/errors.h"
 #include "cli/interrupt.h"
+#include "common/channel_target.h"
 
 namespace {
 
@@ -37,7 +38,8 @@ std::string EnvOr(const char* name, const char* fallback) {
 }  // namespace
 
 ABSL_FLAG(std::string, server, EnvOr("OMNIROUTE_SERVER", "127.0.0.1:50051"),
-          "host:port of the omniroute server");
+          "host:port of the omniroute server, or of several nodes of a cluster, comma-separated "
+          "IP literals (the first that answers serves; the next when it goes away)");
 ABSL_FLAG(std::string, tenant, EnvOr("OMNIROUTE_TENANT", ""), "the tenant to work in");
 ABSL_FLAG(bool, json, false, "print each response as one JSON object per line");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "deadline of each call");
@@ -71,6 +73,11 @@ absl::Status ApplyGlobalFlags(const std::vector<GlobalFlag>& flags) {
   }
   if (absl::GetFlag(FLAGS_server).empty()) {
     return absl::InvalidArgumentError("--server: empty; write HOST:PORT, e.g. 127.0.0.1:50051");
+  }
+  if (absl::StatusOr<std::string> target =
+          omniroute::tools::ChannelTarget("--server", absl::GetFlag(FLAGS_server));
+      !target.ok()) {
+    return target.status();
   }
   if (absl::GetFlag(FLAGS_timeout) <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--timeout: must be longer than zero");

@@ -57,6 +57,10 @@ ABSL_FLAG(int64_t, lease_ms, 2000,
           "cluster node: how long its tenants stay its own without a heartbeat, in ms (at least "
           "100): a dead node's tenants move after this long");
 
+ABSL_FLAG(bool, forward, true,
+          "cluster node: forward a call for a tenant served by another node there (false: "
+          "answer it UNAVAILABLE with that node's address in the omniroute-owner metadata)");
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Serves the omniroute.v1 gRPC API on an embedded event store.");
   absl::ParseCommandLine(argc, argv);
@@ -113,9 +117,9 @@ int main(int argc, char** argv) {
   options.advertise_address = absl::GetFlag(FLAGS_advertise);
   const int64_t lease_ms = absl::GetFlag(FLAGS_lease_ms);
   if (options.node_id.empty()) {
-    if (!options.advertise_address.empty() || lease_ms != 2000) {
-      std::cerr << "omniroute-server: --advertise and --lease_ms are for a cluster node: set "
-                   "--node_id (and --store) too\n";
+    if (!options.advertise_address.empty() || lease_ms != 2000 || !absl::GetFlag(FLAGS_forward)) {
+      std::cerr << "omniroute-server: --advertise, --lease_ms and --forward are for a cluster "
+                   "node: set --node_id (and --store) too\n";
       return 2;
     }
   } else {
@@ -128,6 +132,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.lease = absl::Milliseconds(lease_ms);
+    options.forward_calls = absl::GetFlag(FLAGS_forward);
   }
 
   absl::StatusOr<std::unique_ptr<omniroute::service::Server>> server =

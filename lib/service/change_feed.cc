@@ -7,12 +7,24 @@
 
 namespace omniroute::service {
 
-std::deque<::omniroute::v1::Event> Subscription::Take(bool* overflowed) {
+std::deque<::omniroute::v1::Event> Subscription::Take(bool* overflowed, absl::Status* ended) {
   absl::MutexLock lock(&mu_);
   *overflowed = overflowed_;
+  *ended = ended_;
   std::deque<::omniroute::v1::Event> out;
   out.swap(buffer_);
   return out;
+}
+
+void Subscription::End(const absl::Status& why) {
+  std::function<void()> wake;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!ended_.ok()) return;
+    ended_ = why;
+    wake = wake_;
+  }
+  if (wake) wake();
 }
 
 void Subscription::SetWake(std::function<void()> wake) {
@@ -53,7 +65,10 @@ std::shared_ptr<Subscription> ChangeFeed::Subscribe(absl::string_view tenant_id)
   auto subscription = std::make_shared<Subscription>(max_buffered_);
   absl::MutexLock lock(&mu_);
   auto it = tenants_.find(tenant_id);
-  if (it == tenants_.end()) it = tenants_.emplace(std::string(tenant_id), std::vector<std::shared_ptr<Subscription>>{}).first;
+  if (it == tenants_.end()) {
+    it = tenants_.emplace(std::string(tenant_id), std::vector<std::shared_ptr<Subscription>>{})
+             .first;
+  }
   it->second.push_back(subscription);
   return subscription;
 }
@@ -67,6 +82,17 @@ void ChangeFeed::Unsubscribe(absl::string_view tenant_id,
   auto& list = it->second;
   list.erase(std::remove(list.begin(), list.end(), subscription), list.end());
   if (list.empty()) tenants_.erase(it);
+}
+
+void ChangeFeed::End(absl::string_view tenant_id, const absl::Status& why) {
+  std::vector<std::shared_ptr<Subscription>> subscribers;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = tenants_.find(tenant_id);
+    if (it == tenants_.end()) return;
+    subscribers = it->second;
+  }
+  for (const auto& s : subscribers) s->End(why);
 }
 
 size_t ChangeFeed::subscriber_count() const {

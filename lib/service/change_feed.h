@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
@@ -41,7 +42,10 @@ class Subscription {
   // Moves the buffered events out. Sets *overflowed when the watcher fell so
   // far behind that events were dropped (the stream must then end, and the
   // client resume from its last sequence).
-  std::deque<::omniroute::v1::Event> Take(bool* overflowed);
+  // Sets *ended, read together with the events taken, to why no more
+  // events will come (ChangeFeed::End), OK while they may: once it is set,
+  // every event appended before the end is in what was taken.
+  std::deque<::omniroute::v1::Event> Take(bool* overflowed, absl::Status* ended);
 
   // Called (without locks held by the feed) after events were appended.
   void SetWake(std::function<void()> wake);
@@ -49,11 +53,13 @@ class Subscription {
  private:
   friend class ChangeFeed;
   void Append(absl::Span<const ::omniroute::v1::Event> events);
+  void End(const absl::Status& why);
 
   const size_t max_buffered_;
   absl::Mutex mu_;
   std::deque<::omniroute::v1::Event> buffer_ ABSL_GUARDED_BY(mu_);
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status ended_ ABSL_GUARDED_BY(mu_);
   std::function<void()> wake_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -65,8 +71,17 @@ class ChangeFeed {
   // Hands a commit's events to every subscription of the tenant.
   void Publish(absl::string_view tenant_id, absl::Span<const ::omniroute::v1::Event> events);
 
+  // A watcher subscribes before it checks that the tenant is served here,
+  // so that an End after the check always reaches it.
   std::shared_ptr<Subscription> Subscribe(absl::string_view tenant_id);
   void Unsubscribe(absl::string_view tenant_id, const std::shared_ptr<Subscription>& subscription);
+
+  // Ends every current subscription of the tenant with `why` (not OK): the
+  // tenant is no longer served here (handed off, or its lease lost), so no
+  // event of it will be published here again. Each watcher sends what it
+  // has, then ends with `why`, and its client resumes from the next
+  // sequence where the tenant is served now.
+  void End(absl::string_view tenant_id, const absl::Status& why);
 
   size_t subscriber_count() const;
 

@@ -2,6 +2,7 @@
 //
 // Tenants, customers and conversations over gRPC.
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
 #include "service/convert.h"
+#include "service/relay_stream.h"
 #include "service/services.h"
 
 namespace omniroute::service {
@@ -46,12 +48,28 @@ void AddOwnerHint(grpc::CallbackServerContext* context, const absl::Status& stat
   }
 }
 
+void FinishUnary(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
+                 const Forwarding& forwarding, const absl::Status& status) {
+  if (forwarding.forwarder != nullptr && !status.ok()) {
+    if (std::optional<std::string> owner = forwarding.forwarder->TargetOf(*context, status)) {
+      forwarding.forwarder->ForwardUnary(
+          context, forwarding.method, forwarding.request, forwarding.response, *std::move(owner),
+          [reactor](const grpc::Status& answer) { reactor->Finish(answer); });
+      return;
+    }
+  }
+  AddOwnerHint(context, status);
+  reactor->Finish(ToGrpcStatus(status));
+}
+
 // ------------------------------------------------------------ tenants
 
 grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerContext* context,
                                                           const v1::CreateTenantRequest* request,
-                                                          v1::CreateTenantResponse*) {
-  return Unary(executor_, context, [=, this] {
+                                                          v1::CreateTenantResponse* response) {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.TenantService/CreateTenant", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this] {
     // Without settings the library's defaults apply; with them, every field
     // is taken as given.
     const TenantOptions options =
@@ -136,8 +154,10 @@ class ExportWriter final : public grpc::ServerWriteReactor<v1::CustomerExportRec
 
 grpc::ServerUnaryReactor* CustomerServiceImpl::EraseCustomer(
     grpc::CallbackServerContext* context, const v1::EraseCustomerRequest* request,
-    v1::EraseCustomerResponse*) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+    v1::EraseCustomerResponse* response) {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.CustomerService/EraseCustomer", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireTenant(request->tenant_id()); !s.ok()) return s;
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     return engine_.EraseCustomer(request->tenant_id(), CustomerId(request->customer_id()),
@@ -146,14 +166,29 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::EraseCustomer(
 }
 
 grpc::ServerWriteReactor<v1::CustomerExportRecord>* CustomerServiceImpl::ExportCustomer(
-    grpc::CallbackServerContext*, const v1::ExportCustomerRequest* request) {
+    grpc::CallbackServerContext* context, const v1::ExportCustomerRequest* request) {
+  if (forwarder_ != nullptr) {
+    // Whether the tenant is served here, asked before gathering anything.
+    if (absl::StatusOr<uint64_t> last = engine_.LastSequence(request->tenant_id());
+        !last.ok() && forwarder_->TargetOf(*context, last.status()).has_value()) {
+      return RefusedStream<v1::CustomerExportRecord>(
+          forwarder_, context, last.status(),
+          [request](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* client,
+                    grpc::ClientReadReactor<v1::CustomerExportRecord>* reactor) {
+            v1::CustomerService::NewStub(channel)->async()->ExportCustomer(client, request,
+                                                                           reactor);
+          });
+    }
+  }
   return new ExportWriter(engine_, executor_, request->tenant_id(), request->customer_id());
 }
 
 grpc::ServerUnaryReactor* CustomerServiceImpl::GetCustomer(grpc::CallbackServerContext* context,
                                                            const v1::GetCustomerRequest* request,
                                                            v1::Customer* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.CustomerService/GetCustomer", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     auto customer = engine_.GetCustomer(request->tenant_id(), CustomerId(request->customer_id()));
     if (!customer.ok()) return customer.status();
@@ -165,7 +200,9 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::GetCustomer(grpc::CallbackServerC
 grpc::ServerUnaryReactor* CustomerServiceImpl::FindCustomer(grpc::CallbackServerContext* context,
                                                             const v1::FindCustomerRequest* request,
                                                             v1::Customer* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.CustomerService/FindCustomer", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto customer = engine_.FindCustomer(request->tenant_id(), FromProto(request->identity()));
     if (!customer.ok()) return customer.status();
     ToProto(*customer, response);
@@ -176,7 +213,9 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::FindCustomer(grpc::CallbackServer
 grpc::ServerUnaryReactor* CustomerServiceImpl::LinkIdentity(grpc::CallbackServerContext* context,
                                                             const v1::LinkIdentityRequest* request,
                                                             v1::LinkIdentityResponse* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.CustomerService/LinkIdentity", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     if (absl::Status s = CheckLinkMode(request->mode()); !s.ok()) return s;
     auto result = engine_.LinkIdentity(request->tenant_id(), CustomerId(request->customer_id()),
@@ -191,7 +230,9 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::LinkIdentity(grpc::CallbackServer
 grpc::ServerUnaryReactor* CustomerServiceImpl::MergeCustomers(
     grpc::CallbackServerContext* context, const v1::MergeCustomersRequest* request,
     v1::LinkIdentityResponse* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.CustomerService/MergeCustomers", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     if (absl::Status s = RequireId(request->other_customer_id(), "other_customer_id"); !s.ok()) {
       return s;
@@ -207,8 +248,10 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::MergeCustomers(
 
 grpc::ServerUnaryReactor* CustomerServiceImpl::UnmergeCustomer(
     grpc::CallbackServerContext* context, const v1::UnmergeCustomerRequest* request,
-    v1::UnmergeCustomerResponse*) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+    v1::UnmergeCustomerResponse* response) {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.CustomerService/UnmergeCustomer", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     return engine_.UnmergeCustomer(request->tenant_id(), CustomerId(request->customer_id()),
                                    FromProto(request->actor()));
@@ -218,7 +261,9 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::UnmergeCustomer(
 grpc::ServerUnaryReactor* CustomerServiceImpl::ListConversations(
     grpc::CallbackServerContext* context, const v1::ListConversationsRequest* request,
     v1::ListConversationsResponse* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.CustomerService/ListConversations",
+                              request, response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     auto page = engine_.ListConversationsPage(request->tenant_id(),
                                               CustomerId(request->customer_id()),
@@ -240,12 +285,13 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::IngestMessage(
   // The hot path: answered when the store has the message, without holding
   // this thread while it syncs (other messages join the same sync).
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/IngestMessage",
+                              request, response};
   engine_.IngestMessageAsync(
       request->tenant_id(), FromProto(*request),
-      [reactor, response, context](absl::StatusOr<IngestResult> result) {
+      [reactor, response, context, forwarding](absl::StatusOr<IngestResult> result) {
         if (!result.ok()) {
-          AddOwnerHint(context, result.status());
-          reactor->Finish(ToGrpcStatus(result.status()));
+          FinishUnary(reactor, context, forwarding, result.status());
           return;
         }
         response->set_customer_id(result->customer.value());
@@ -263,8 +309,11 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::IngestMessage(
 grpc::ServerUnaryReactor* ConversationServiceImpl::RecordOutbound(
     grpc::CallbackServerContext* context, const v1::RecordOutboundRequest* request,
     v1::RecordOutboundResponse* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
-    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/RecordOutbound",
+                              request, response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
+      return s;
     auto id = engine_.RecordOutbound(request->tenant_id(), FromProto(*request));
     if (!id.ok()) return id.status();
     response->set_message_id(id->value());
@@ -288,8 +337,11 @@ void FillConversationRouting(Engine& engine, absl::string_view tenant,
 grpc::ServerUnaryReactor* ConversationServiceImpl::Handoff(grpc::CallbackServerContext* context,
                                                            const v1::HandoffRequest* request,
                                                            v1::HandoffResponse* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
-    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/Handoff", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
+      return s;
     const ConversationId id(request->conversation_id());
     if (absl::Status s = engine_.Handoff(request->tenant_id(), id, request->to_channel(),
                                          request->reason(), FromProto(request->actor()));
@@ -305,9 +357,12 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::Handoff(grpc::CallbackServerC
 
 grpc::ServerUnaryReactor* ConversationServiceImpl::SetConversationStatus(
     grpc::CallbackServerContext* context, const v1::SetConversationStatusRequest* request,
-    v1::SetConversationStatusResponse*) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
-    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
+    v1::SetConversationStatusResponse* response) {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/SetConversationStatus",
+                              request, response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
+      return s;
     return engine_.SetConversationStatus(request->tenant_id(),
                                          ConversationId(request->conversation_id()),
                                          request->status(), FromProto(request->actor()));
@@ -316,8 +371,10 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::SetConversationStatus(
 
 grpc::ServerUnaryReactor* ConversationServiceImpl::MergeConversations(
     grpc::CallbackServerContext* context, const v1::MergeConversationsRequest* request,
-    v1::MergeConversationsResponse*) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+    v1::MergeConversationsResponse* response) {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/MergeConversations",
+                              request, response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->target_conversation_id(), "target_conversation_id");
         !s.ok()) {
       return s;
@@ -326,18 +383,20 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::MergeConversations(
         !s.ok()) {
       return s;
     }
-    return engine_.MergeConversations(request->tenant_id(),
-                                      ConversationId(request->target_conversation_id()),
-                                      ConversationId(request->source_conversation_id()),
-                                      FromProto(request->actor()));
+    return engine_.MergeConversations(
+        request->tenant_id(), ConversationId(request->target_conversation_id()),
+        ConversationId(request->source_conversation_id()), FromProto(request->actor()));
   });
 }
 
 grpc::ServerUnaryReactor* ConversationServiceImpl::SplitConversation(
     grpc::CallbackServerContext* context, const v1::SplitConversationRequest* request,
     v1::SplitConversationResponse* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
-    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/SplitConversation",
+                              request, response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
+      return s;
     std::vector<MessageId> messages;
     for (uint64_t id : request->message_ids()) messages.push_back(MessageId(id));
     auto id = engine_.SplitConversation(request->tenant_id(),
@@ -352,9 +411,13 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::SplitConversation(
 grpc::ServerUnaryReactor* ConversationServiceImpl::GetConversation(
     grpc::CallbackServerContext* context, const v1::GetConversationRequest* request,
     v1::Conversation* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
-    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
-    auto c = engine_.GetConversation(request->tenant_id(), ConversationId(request->conversation_id()));
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/GetConversation",
+                              request, response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
+      return s;
+    auto c =
+        engine_.GetConversation(request->tenant_id(), ConversationId(request->conversation_id()));
     if (!c.ok()) return c.status();
     ToProto(*c, response);
     return absl::OkStatus();
@@ -364,8 +427,11 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::GetConversation(
 grpc::ServerUnaryReactor* ConversationServiceImpl::GetTimeline(
     grpc::CallbackServerContext* context, const v1::GetTimelineRequest* request,
     v1::GetTimelineResponse* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
-    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/GetTimeline", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
+      return s;
     auto page = engine_.GetTimelinePage(request->tenant_id(),
                                         ConversationId(request->conversation_id()),
                                         PageRequestOf(*request));
@@ -374,15 +440,6 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::GetTimeline(
     response->set_next_page_token(std::move(page->next_page_token));
     return absl::OkStatus();
   });
-}
-
-grpc::ServerUnaryReactor* DiagnosticsServiceImpl::Ping(grpc::CallbackServerContext* context,
-                                                       const v1::PingRequest* request,
-                                                       v1::PingResponse* response) {
-  response->set_payload(request->payload());
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
 }
 
 }  // namespace omniroute::service

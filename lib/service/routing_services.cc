@@ -31,8 +31,10 @@ absl::Status FillCommitment(Engine& engine, absl::string_view tenant, Commitment
 
 grpc::ServerUnaryReactor* RoutingServiceImpl::ConfigureRouting(
     grpc::CallbackServerContext* context, const v1::ConfigureRoutingRequest* request,
-    v1::ConfigureRoutingResponse*) {
-  return Unary(executor_, context, [=, this] {
+    v1::ConfigureRoutingResponse* response) {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/ConfigureRouting", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this] {
     return engine_.ConfigureRouting(request->tenant_id(), routing::FromProto(request->settings()));
   });
 }
@@ -40,7 +42,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ConfigureRouting(
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetRoutingSettings(
     grpc::CallbackServerContext* context, const v1::GetRoutingSettingsRequest* request,
     v1::RoutingSettings* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/GetRoutingSettings",
+                              request, response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto settings = engine_.GetRoutingSettings(request->tenant_id());
     if (!settings.ok()) return settings.status();
     routing::ToProto(*settings, response);
@@ -50,8 +54,10 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetRoutingSettings(
 
 grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertQueue(grpc::CallbackServerContext* context,
                                                           const v1::UpsertQueueRequest* request,
-                                                          v1::UpsertQueueResponse*) {
-  return Unary(executor_, context, [=, this] {
+                                                          v1::UpsertQueueResponse* response) {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/UpsertQueue", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this] {
     return engine_.UpsertQueue(request->tenant_id(), routing::FromProto(request->queue()));
   });
 }
@@ -59,7 +65,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertQueue(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueue(grpc::CallbackServerContext* context,
                                                        const v1::GetQueueRequest* request,
                                                        v1::QueueConfig* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/GetQueue", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto queue = engine_.GetQueue(request->tenant_id(), request->queue_id());
     if (!queue.ok()) return queue.status();
     routing::ToProto(*queue, response);
@@ -70,7 +78,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueue(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueueStats(grpc::CallbackServerContext* context,
                                                             const v1::GetQueueRequest* request,
                                                             v1::QueueStats* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/GetQueueStats", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto stats = engine_.GetQueueStats(request->tenant_id(), request->queue_id());
     if (!stats.ok()) return stats.status();
     ToProto(*stats, response);
@@ -80,8 +90,10 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueueStats(grpc::CallbackServer
 
 grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertAgent(grpc::CallbackServerContext* context,
                                                           const v1::UpsertAgentRequest* request,
-                                                          v1::UpsertAgentResponse*) {
-  return Unary(executor_, context, [=, this] {
+                                                          v1::UpsertAgentResponse* response) {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/UpsertAgent", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this] {
     return engine_.UpsertAgent(request->tenant_id(), routing::FromProto(request->agent()));
   });
 }
@@ -89,7 +101,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertAgent(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetAgent(grpc::CallbackServerContext* context,
                                                        const v1::GetAgentRequest* request,
                                                        v1::Agent* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/GetAgent", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto agent = engine_.GetAgent(request->tenant_id(), request->agent_id());
     if (!agent.ok()) return agent.status();
     ToProto(*agent, response);
@@ -99,8 +113,10 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetAgent(grpc::CallbackServerConte
 
 grpc::ServerUnaryReactor* RoutingServiceImpl::SetAgentPresence(
     grpc::CallbackServerContext* context, const v1::SetAgentPresenceRequest* request,
-    v1::SetAgentPresenceResponse*) {
-  return Unary(executor_, context, [=, this] {
+    v1::SetAgentPresenceResponse* response) {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/SetAgentPresence", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this] {
     return engine_.SetAgentPresence(request->tenant_id(), request->agent_id(),
                                     request->presence());
   });
@@ -109,7 +125,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::SetAgentPresence(
 grpc::ServerUnaryReactor* RoutingServiceImpl::AcceptOffer(grpc::CallbackServerContext* context,
                                                           const v1::OfferAnswerRequest* request,
                                                           v1::Task* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/AcceptOffer", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     const TaskId id(request->task_id());
     if (absl::Status s = engine_.AcceptOffer(request->tenant_id(), id, request->agent_id());
@@ -123,11 +141,13 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::AcceptOffer(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::DeclineOffer(grpc::CallbackServerContext* context,
                                                            const v1::OfferAnswerRequest* request,
                                                            v1::Task* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/DeclineOffer", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     const TaskId id(request->task_id());
-    if (absl::Status s = engine_.DeclineOffer(request->tenant_id(), id, request->agent_id(),
-                                              request->reason());
+    if (absl::Status s =
+            engine_.DeclineOffer(request->tenant_id(), id, request->agent_id(), request->reason());
         !s.ok()) {
       return s;
     }
@@ -138,7 +158,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::DeclineOffer(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RoutingServiceImpl::CompleteTask(grpc::CallbackServerContext* context,
                                                            const v1::CompleteTaskRequest* request,
                                                            v1::Task* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/CompleteTask", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     const TaskId id(request->task_id());
     if (absl::Status s = engine_.CompleteTask(request->tenant_id(), id, request->agent_id());
@@ -152,7 +174,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::CompleteTask(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RoutingServiceImpl::TransferTask(grpc::CallbackServerContext* context,
                                                            const v1::TransferTaskRequest* request,
                                                            v1::Task* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/TransferTask", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     TransferTarget target;
     if (request->has_queue_id()) target.queue = request->queue_id();
@@ -170,7 +194,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::TransferTask(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RoutingServiceImpl::AbandonTask(grpc::CallbackServerContext* context,
                                                           const v1::AbandonTaskRequest* request,
                                                           v1::Task* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/AbandonTask", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     const TaskId id(request->task_id());
     if (absl::Status s = engine_.AbandonTask(request->tenant_id(), id); !s.ok()) return s;
@@ -181,7 +207,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::AbandonTask(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetTask(grpc::CallbackServerContext* context,
                                                       const v1::GetTaskRequest* request,
                                                       v1::Task* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/GetTask", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     return FillTask(engine_, request->tenant_id(), TaskId(request->task_id()), response);
   });
@@ -190,8 +218,11 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetTask(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetConversationRouting(
     grpc::CallbackServerContext* context, const v1::GetConversationRoutingRequest* request,
     v1::ConversationRouting* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
-    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/GetConversationRouting",
+                              request, response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
+      return s;
     auto routing = engine_.GetConversationRouting(request->tenant_id(),
                                                   ConversationId(request->conversation_id()));
     if (!routing.ok()) return routing.status();
@@ -203,7 +234,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetConversationRouting(
 grpc::ServerUnaryReactor* RoutingServiceImpl::RunDueTimers(grpc::CallbackServerContext* context,
                                                            const v1::RunDueTimersRequest* request,
                                                            v1::RunDueTimersResponse* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/RunDueTimers", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto fired = engine_.RunDueTimers(request->tenant_id());
     if (!fired.ok()) return fired.status();
     response->set_fired(*fired);
@@ -216,8 +249,11 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::RunDueTimers(grpc::CallbackServerC
 grpc::ServerUnaryReactor* CommitmentServiceImpl::RecordCommitment(
     grpc::CallbackServerContext* context, const v1::RecordCommitmentRequest* request,
     v1::Commitment* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
-    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.CommitmentService/RecordCommitment",
+                              request, response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
+      return s;
     if (!request->has_due_at()) return absl::InvalidArgumentError("due_at: required");
     auto id = engine_.RecordCommitment(request->tenant_id(), FromProto(*request));
     if (!id.ok()) return id.status();
@@ -228,7 +264,9 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::RecordCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::CloseCommitment(
     grpc::CallbackServerContext* context, const v1::CloseCommitmentRequest* request,
     v1::Commitment* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.CommitmentService/CloseCommitment",
+                              request, response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->commitment_id(), "commitment_id"); !s.ok()) return s;
     const CommitmentId id(request->commitment_id());
     if (absl::Status s = engine_.CloseCommitment(request->tenant_id(), id, request->status(),
@@ -243,7 +281,9 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::CloseCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::GetCommitment(
     grpc::CallbackServerContext* context, const v1::GetCommitmentRequest* request,
     v1::Commitment* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.CommitmentService/GetCommitment", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->commitment_id(), "commitment_id"); !s.ok()) return s;
     return FillCommitment(engine_, request->tenant_id(), CommitmentId(request->commitment_id()),
                           response);
@@ -253,8 +293,11 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::GetCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::ListCommitments(
     grpc::CallbackServerContext* context, const v1::ListCommitmentsRequest* request,
     v1::ListCommitmentsResponse* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
-    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok()) return s;
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.CommitmentService/ListCommitments",
+                              request, response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+    if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
+      return s;
     auto list = engine_.ListCommitments(request->tenant_id(),
                                         ConversationId(request->conversation_id()));
     if (!list.ok()) return list.status();

@@ -14,6 +14,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "service/call_executor.h"
 #include "service/change_feed.h"
+#include "service/forwarder.h"
 #include "service/services.h"
 #include "service/tenant_config.h"
 
@@ -35,6 +36,19 @@ class Server::Impl {
       if (!options_.config_dir.empty()) {
         return absl::InvalidArgumentError(
             "config_dir: not supported on a cluster node yet (configure tenants through the API)");
+      }
+      if (options_.advertise_address.empty()) {
+        // The other nodes and the clients are sent to this address: a
+        // wildcard reaches nobody.
+        const absl::string_view host = absl::string_view(options_.listen_address)
+                                           .substr(0, options_.listen_address.rfind(':'));
+        if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::" ||
+            host == "[::0]") {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "advertise_address: required on a cluster node whose listen_address (",
+              options_.listen_address,
+              ") binds every interface: give the host:port other nodes and clients reach it at"));
+        }
       }
       OwnershipOptions ownership_options;
       ownership_options.node_id = options_.node_id;
@@ -103,6 +117,15 @@ class Server::Impl {
       engine_options.absent_tenant = [this](absl::string_view tenant) {
         return ownership_->NotHere(tenant);
       };
+      // The tenant's streams here end with where it went, so that their
+      // clients resume there.
+      engine_options.on_release = [this](absl::string_view tenant) {
+        feed_.End(tenant, ownership_->NotHere(tenant));
+      };
+      if (options_.forward_calls) {
+        forwarder_ =
+            std::make_unique<Forwarder>(options_.node_id, grpc::InsecureChannelCredentials());
+      }
     }
     absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Open(engine_options);
     if (!engine.ok()) return engine.status();
@@ -124,13 +147,15 @@ class Server::Impl {
       executor_ = std::make_unique<CallExecutor>(options_.blocking_call_threads);
     }
     CallExecutor* executor = executor_.get();
-    tenants_ = std::make_unique<TenantServiceImpl>(*engine_, executor, ownership_.get());
-    customers_ = std::make_unique<CustomerServiceImpl>(*engine_, executor);
-    conversations_ = std::make_unique<ConversationServiceImpl>(*engine_, executor);
-    routing_ = std::make_unique<RoutingServiceImpl>(*engine_, *store_, feed_, executor);
-    commitments_ = std::make_unique<CommitmentServiceImpl>(*engine_, executor);
-    events_ = std::make_unique<EventServiceImpl>(*engine_, *store_, feed_, executor);
-    diagnostics_ = std::make_unique<DiagnosticsServiceImpl>();
+    Forwarder* forwarder = forwarder_.get();
+    tenants_ = std::make_unique<TenantServiceImpl>(*engine_, executor, ownership_.get(), forwarder);
+    customers_ = std::make_unique<CustomerServiceImpl>(*engine_, executor, forwarder);
+    conversations_ = std::make_unique<ConversationServiceImpl>(*engine_, executor, forwarder);
+    routing_ = std::make_unique<RoutingServiceImpl>(*engine_, *store_, feed_, executor, forwarder);
+    commitments_ = std::make_unique<CommitmentServiceImpl>(*engine_, executor, forwarder);
+    events_ = std::make_unique<EventServiceImpl>(*engine_, *store_, feed_, executor, forwarder);
+    diagnostics_ =
+        std::make_unique<DiagnosticsServiceImpl>(*engine_, executor, ownership_.get(), forwarder);
 
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -200,6 +225,7 @@ class Server::Impl {
   int port() const { return port_; }
   Engine& engine() { return *engine_; }
   Ownership* ownership() { return ownership_.get(); }
+  Forwarder* forwarder() { return forwarder_.get(); }
 
  private:
   void WakeTimers() {
@@ -241,6 +267,8 @@ class Server::Impl {
   std::unique_ptr<TenantLeases> leases_;
   std::unique_ptr<Ownership> ownership_;
   std::unique_ptr<EventStore> store_;
+  // A node that forwards calls; outlives the server, whose calls use it.
+  std::unique_ptr<Forwarder> forwarder_;
   ChangeFeed feed_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<CallExecutor> executor_;
@@ -275,6 +303,7 @@ Server::~Server() { impl_->Shutdown(); }
 int Server::port() const { return impl_->port(); }
 Engine& Server::engine() { return impl_->engine(); }
 Ownership* Server::ownership() { return impl_->ownership(); }
+Forwarder* Server::forwarder() { return impl_->forwarder(); }
 void Server::Shutdown() { impl_->Shutdown(); }
 void Server::Wait() { impl_->Wait(); }
 

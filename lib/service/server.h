@@ -27,6 +27,7 @@
 #include "omniroute/engine.h"
 #include "omniroute/postgres_event_store.h"
 #include "omniroute/sqlite_event_store.h"
+#include "service/forwarder.h"
 #include "service/ownership.h"
 
 namespace omniroute::service {
@@ -57,6 +58,11 @@ struct ServerOptions {
   // tenants wait for another node when it dies). At least 100 ms.
   // Default: 2 s.
   absl::Duration lease = absl::Seconds(2);
+  // A node: a call for a tenant served by another node is forwarded there
+  // and its answer passed back (service/forwarder.h), so that clients need
+  // one address; false answers it UNAVAILABLE with the owner's address.
+  // Default: true.
+  bool forward_calls = true;
   // Default: acknowledged only once fsync'ed.
   Durability durability = Durability::kSyncEachCommit;
   // Directory of tenants' configuration files (*.textproto,
@@ -101,6 +107,8 @@ class Server {
   Engine& engine();
   // The node's share of the tenants; null unless node_id was set.
   Ownership* ownership();
+  // What the node forwarded; null unless node_id and forward_calls.
+  Forwarder* forwarder();
 
   // See the class comment. Idempotent.
   void Shutdown();

@@ -20,6 +20,7 @@
 #include "omniroute/v1/service.grpc.pb.h"
 #include "service/call_executor.h"
 #include "service/change_feed.h"
+#include "service/forwarder.h"
 #include "service/ownership.h"
 
 namespace omniroute::service {
@@ -41,35 +42,55 @@ absl::Status RequireId(uint64_t id, absl::string_view field);
 void FillConversationRouting(Engine& engine, absl::string_view tenant,
                              const ConversationRouting& routing, v1::ConversationRouting* proto);
 
-// Runs `call` and finishes the RPC with its status: on `executor` when there
-// is one (the engine may block `call` until a sync), else on gRPC's thread.
-// `call` runs after the handler has returned, so it must hold copies, not
-// references to the handler's locals; the request and response stay valid
-// until the RPC finishes.
+// Where a unary call refused here for a tenant served elsewhere goes
+// (forwarder.h): `forwarder` null (not a cluster node, or forwarding off)
+// answers the refusal with the owner hint instead.
+struct Forwarding {
+  Forwarder* forwarder = nullptr;
+  // The call's full name, "/omniroute.v1.Service/Method".
+  const char* method = nullptr;
+  const google::protobuf::Message* request = nullptr;
+  google::protobuf::Message* response = nullptr;
+};
+
+// Finishes a unary RPC with `status`, or, when it is a refusal that names
+// another node and `forwarding` allows it, with the answer of that node.
+void FinishUnary(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
+                 const Forwarding& forwarding, const absl::Status& status);
+
+// Runs `call` and finishes the RPC with its status (FinishUnary): on
+// `executor` when there is one (the engine may block `call` until a sync),
+// else on gRPC's thread. `call` runs after the handler has returned, so it
+// must hold copies, not references to the handler's locals; the request and
+// response stay valid until the RPC finishes.
 template <typename Call>
 grpc::ServerUnaryReactor* Unary(CallExecutor* executor, grpc::CallbackServerContext* context,
-                                Call call) {
+                                const Forwarding& forwarding, Call call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (executor == nullptr) {
-    const absl::Status status = call();
-    AddOwnerHint(context, status);
-    reactor->Finish(ToGrpcStatus(status));
+    FinishUnary(reactor, context, forwarding, call());
   } else {
-    executor->Submit([reactor, context, call = std::move(call)]() mutable {
-      const absl::Status status = call();
-      AddOwnerHint(context, status);
-      reactor->Finish(ToGrpcStatus(status));
+    executor->Submit([reactor, context, forwarding, call = std::move(call)]() mutable {
+      FinishUnary(reactor, context, forwarding, call());
     });
   }
   return reactor;
+}
+
+// A call that is never forwarded (it is about this node, not a tenant).
+template <typename Call>
+grpc::ServerUnaryReactor* Unary(CallExecutor* executor, grpc::CallbackServerContext* context,
+                                Call call) {
+  return Unary(executor, context, Forwarding{}, std::move(call));
 }
 
 class TenantServiceImpl final : public v1::TenantService::CallbackService {
  public:
   // `ownership` (not owned; null unless the server is a cluster node)
   // decides where a new tenant is created.
-  TenantServiceImpl(Engine& engine, CallExecutor* executor, Ownership* ownership = nullptr)
-      : engine_(engine), executor_(executor), ownership_(ownership) {}
+  TenantServiceImpl(Engine& engine, CallExecutor* executor, Ownership* ownership = nullptr,
+                    Forwarder* forwarder = nullptr)
+      : engine_(engine), executor_(executor), ownership_(ownership), forwarder_(forwarder) {}
   grpc::ServerUnaryReactor* CreateTenant(grpc::CallbackServerContext* context,
                                          const v1::CreateTenantRequest* request,
                                          v1::CreateTenantResponse* response) override;
@@ -81,12 +102,13 @@ class TenantServiceImpl final : public v1::TenantService::CallbackService {
   Engine& engine_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Ownership* const ownership_;
+  Forwarder* const forwarder_;  // Not owned; null: refusals are answered.
 };
 
 class CustomerServiceImpl final : public v1::CustomerService::CallbackService {
  public:
-  CustomerServiceImpl(Engine& engine, CallExecutor* executor)
-      : engine_(engine), executor_(executor) {}
+  CustomerServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr)
+      : engine_(engine), executor_(executor), forwarder_(forwarder) {}
   grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
                                         const v1::GetCustomerRequest* request,
                                         v1::Customer* response) override;
@@ -116,12 +138,13 @@ class CustomerServiceImpl final : public v1::CustomerService::CallbackService {
  private:
   Engine& engine_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
+  Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
 };
 
 class ConversationServiceImpl final : public v1::ConversationService::CallbackService {
  public:
-  ConversationServiceImpl(Engine& engine, CallExecutor* executor)
-      : engine_(engine), executor_(executor) {}
+  ConversationServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr)
+      : engine_(engine), executor_(executor), forwarder_(forwarder) {}
   grpc::ServerUnaryReactor* IngestMessage(grpc::CallbackServerContext* context,
                                           const v1::IngestMessageRequest* request,
                                           v1::IngestMessageResponse* response) override;
@@ -150,13 +173,14 @@ class ConversationServiceImpl final : public v1::ConversationService::CallbackSe
  private:
   Engine& engine_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
+  Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
 };
 
 class RoutingServiceImpl final : public v1::RoutingService::CallbackService {
  public:
-  RoutingServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed,
-                     CallExecutor* executor)
-      : engine_(engine), store_(store), feed_(feed), executor_(executor) {}
+  RoutingServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed, CallExecutor* executor,
+                     Forwarder* forwarder = nullptr)
+      : engine_(engine), store_(store), feed_(feed), executor_(executor), forwarder_(forwarder) {}
   grpc::ServerUnaryReactor* ConfigureRouting(grpc::CallbackServerContext* context,
                                              const v1::ConfigureRoutingRequest* request,
                                              v1::ConfigureRoutingResponse* response) override;
@@ -213,12 +237,13 @@ class RoutingServiceImpl final : public v1::RoutingService::CallbackService {
   EventStore& store_;
   ChangeFeed& feed_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
+  Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
 };
 
 class CommitmentServiceImpl final : public v1::CommitmentService::CallbackService {
  public:
-  CommitmentServiceImpl(Engine& engine, CallExecutor* executor)
-      : engine_(engine), executor_(executor) {}
+  CommitmentServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr)
+      : engine_(engine), executor_(executor), forwarder_(forwarder) {}
   grpc::ServerUnaryReactor* RecordCommitment(grpc::CallbackServerContext* context,
                                              const v1::RecordCommitmentRequest* request,
                                              v1::Commitment* response) override;
@@ -235,12 +260,14 @@ class CommitmentServiceImpl final : public v1::CommitmentService::CallbackServic
  private:
   Engine& engine_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
+  Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
 };
 
 class EventServiceImpl final : public v1::EventService::CallbackService {
  public:
-  EventServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed, CallExecutor* executor)
-      : engine_(engine), store_(store), feed_(feed), executor_(executor) {}
+  EventServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed, CallExecutor* executor,
+                   Forwarder* forwarder = nullptr)
+      : engine_(engine), store_(store), feed_(feed), executor_(executor), forwarder_(forwarder) {}
   grpc::ServerWriteReactor<v1::Event>* WatchEvents(grpc::CallbackServerContext* context,
                                                    const v1::WatchEventsRequest* request) override;
   grpc::ServerUnaryReactor* GetLastSequence(grpc::CallbackServerContext* context,
@@ -252,13 +279,31 @@ class EventServiceImpl final : public v1::EventService::CallbackService {
   EventStore& store_;
   ChangeFeed& feed_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
+  Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
 };
 
 class DiagnosticsServiceImpl final : public v1::DiagnosticsService::CallbackService {
  public:
+  // `ownership` and `forwarder` (not owned) are null unless the server is
+  // a cluster node (and forwards).
+  DiagnosticsServiceImpl(Engine& engine, CallExecutor* executor, Ownership* ownership = nullptr,
+                         Forwarder* forwarder = nullptr)
+      : engine_(engine), executor_(executor), ownership_(ownership), forwarder_(forwarder) {}
   grpc::ServerUnaryReactor* Ping(grpc::CallbackServerContext* context,
                                  const v1::PingRequest* request,
                                  v1::PingResponse* response) override;
+  grpc::ServerUnaryReactor* GetNodeStatus(grpc::CallbackServerContext* context,
+                                          const v1::GetNodeStatusRequest* request,
+                                          v1::NodeStatus* response) override;
+  grpc::ServerUnaryReactor* GetStateFingerprint(grpc::CallbackServerContext* context,
+                                                const v1::GetStateFingerprintRequest* request,
+                                                v1::StateFingerprint* response) override;
+
+ private:
+  Engine& engine_;
+  CallExecutor* const executor_;  // Not owned; null: calls run inline.
+  Ownership* const ownership_;
+  Forwarder* const forwarder_;
 };
 
 }  // namespace omniroute::service

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "service/convert.h"
+#include "service/relay_stream.h"
 #include "service/services.h"
 
 namespace omniroute::service {
@@ -36,18 +37,22 @@ using Translate = std::function<std::optional<Out>(const Event&)>;
 template <typename Out>
 class FeedWriter final : public grpc::ServerWriteReactor<Out> {
  public:
-  FeedWriter(ChangeFeed& feed, std::string tenant, uint64_t next_sequence, EventStore* store,
+  // `subscription` is the tenant's, taken before the handler checked that
+  // the tenant is served here.
+  FeedWriter(grpc::CallbackServerContext* context, ChangeFeed& feed, std::string tenant,
+             std::shared_ptr<Subscription> subscription, uint64_t next_sequence, EventStore* store,
              Translate<Out> translate, std::deque<Out> first)
-      : feed_(feed),
+      : context_(context),
+        feed_(feed),
         tenant_(std::move(tenant)),
         next_(next_sequence),
         store_(store),
         catching_up_(store != nullptr),
         translate_(std::move(translate)),
         outbox_(std::move(first)),
+        subscription_(std::move(subscription)),
         token_(std::make_shared<Token>()) {
     token_->writer = this;
-    subscription_ = feed_.Subscribe(tenant_);
     std::weak_ptr<Token> token = token_;
     subscription_->SetWake([token] {
       if (std::shared_ptr<Token> t = token.lock()) {
@@ -153,7 +158,8 @@ class FeedWriter final : public grpc::ServerWriteReactor<Out> {
         continue;
       }
       bool overflowed = false;
-      std::deque<Event> live = subscription_->Take(&overflowed);
+      absl::Status ended;
+      std::deque<Event> live = subscription_->Take(&overflowed, &ended);
       if (overflowed) {
         finished_ = true;
         finish_status_ = grpc::Status(
@@ -163,7 +169,16 @@ class FeedWriter final : public grpc::ServerWriteReactor<Out> {
                          next_));
         return;
       }
-      if (live.empty()) return;
+      if (live.empty()) {
+        if (!ended.ok()) {
+          // The tenant left this node: everything it published here has
+          // been sent; the client resumes from next_ where it is now.
+          finished_ = true;
+          finish_status_ = ToGrpcStatus(ended);
+          AddOwnerHint(context_, ended);
+        }
+        return;
+      }
       for (const Event& event : live) {
         // Below next_: already read from the store.
         if (event.sequence() >= next_) Take(event);
@@ -176,6 +191,7 @@ class FeedWriter final : public grpc::ServerWriteReactor<Out> {
     if (std::optional<Out> out = translate_(event)) outbox_.push_back(*std::move(out));
   }
 
+  grpc::CallbackServerContext* const context_;
   ChangeFeed& feed_;
   const std::string tenant_;
   absl::Mutex mu_;
@@ -192,14 +208,6 @@ class FeedWriter final : public grpc::ServerWriteReactor<Out> {
   grpc::Status finish_status_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<Subscription> subscription_;
   std::shared_ptr<Token> token_;
-};
-
-// A stream that fails at once.
-template <typename Out>
-class FailedWriter final : public grpc::ServerWriteReactor<Out> {
- public:
-  explicit FailedWriter(const absl::Status& status) { this->Finish(ToGrpcStatus(status)); }
-  void OnDone() override { delete this; }
 };
 
 // The offer updates of one agent, from events alone: the stream's thread
@@ -265,31 +273,44 @@ std::optional<v1::OfferUpdate> OfferUpdateOf(const Event& event, const std::stri
 }  // namespace
 
 grpc::ServerWriteReactor<v1::Event>* EventServiceImpl::WatchEvents(
-    grpc::CallbackServerContext*, const v1::WatchEventsRequest* request) {
-  // Checks the tenant before anything is subscribed.
-  absl::StatusOr<uint64_t> last = engine_.LastSequence(request->tenant_id());
-  if (!last.ok()) return new FailedWriter<v1::Event>(last.status());
+    grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
+  const std::string& tenant = request->tenant_id();
+  // Subscribed first: once the check below found the tenant here, the end
+  // of its stay (ChangeFeed::End) reaches this subscription.
+  std::shared_ptr<Subscription> subscription = feed_.Subscribe(tenant);
+  absl::StatusOr<uint64_t> last = engine_.LastSequence(tenant);
+  if (!last.ok()) {
+    feed_.Unsubscribe(tenant, subscription);
+    return RefusedStream<v1::Event>(
+        forwarder_, context, last.status(),
+        [request](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* client,
+                  grpc::ClientReadReactor<v1::Event>* reactor) {
+          v1::EventService::NewStub(channel)->async()->WatchEvents(client, request, reactor);
+        });
+  }
   const uint64_t from = std::max<uint64_t>(1, request->from_sequence());
-  return new FeedWriter<v1::Event>(
-      feed_, request->tenant_id(), from, &store_,
-      [](const Event& event) -> std::optional<v1::Event> {
-        // The archive repeats what the feed carried already (and may be
-        // large): the feed says which conversation left the working set,
-        // its history is read with GetConversation and GetTimeline.
-        if (event.has_conversation_archived()) {
-          v1::Event announced = event;
-          announced.mutable_conversation_archived()->clear_archive();
-          return announced;
-        }
-        return event;
-      },
-      {});
+  return new FeedWriter<v1::Event>(context, feed_, tenant, std::move(subscription), from, &store_,
+                                   [](const Event& event) -> std::optional<v1::Event> {
+                                     // The archive repeats what the feed carried already (and may
+                                     // be large): the feed says which conversation left the working
+                                     // set, its history is read with GetConversation and
+                                     // GetTimeline.
+                                     if (event.has_conversation_archived()) {
+                                       v1::Event announced = event;
+                                       announced.mutable_conversation_archived()->clear_archive();
+                                       return announced;
+                                     }
+                                     return event;
+                                   },
+                                   {});
 }
 
 grpc::ServerUnaryReactor* EventServiceImpl::GetLastSequence(
     grpc::CallbackServerContext* context, const v1::GetLastSequenceRequest* request,
     v1::GetLastSequenceResponse* response) {
-  return Unary(executor_, context, [=, this]() -> absl::Status {
+  const Forwarding forwarding{forwarder_, "/omniroute.v1.EventService/GetLastSequence", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     absl::StatusOr<uint64_t> last = engine_.LastSequence(request->tenant_id());
     if (!last.ok()) return last.status();
     response->set_sequence(*last);
@@ -298,12 +319,24 @@ grpc::ServerUnaryReactor* EventServiceImpl::GetLastSequence(
 }
 
 grpc::ServerWriteReactor<v1::OfferUpdate>* RoutingServiceImpl::StreamOffers(
-    grpc::CallbackServerContext*, const v1::StreamOffersRequest* request) {
+    grpc::CallbackServerContext* context, const v1::StreamOffersRequest* request) {
   const std::string& tenant = request->tenant_id();
+  std::shared_ptr<Subscription> subscription = feed_.Subscribe(tenant);
   absl::StatusOr<uint64_t> last = engine_.LastSequence(tenant);
-  if (!last.ok()) return new FailedWriter<v1::OfferUpdate>(last.status());
+  if (!last.ok()) {
+    feed_.Unsubscribe(tenant, subscription);
+    return RefusedStream<v1::OfferUpdate>(
+        forwarder_, context, last.status(),
+        [request](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* client,
+                  grpc::ClientReadReactor<v1::OfferUpdate>* reactor) {
+          v1::RoutingService::NewStub(channel)->async()->StreamOffers(client, request, reactor);
+        });
+  }
   absl::StatusOr<AgentView> agent = engine_.GetAgent(tenant, request->agent_id());
-  if (!agent.ok()) return new FailedWriter<v1::OfferUpdate>(agent.status());
+  if (!agent.ok()) {
+    feed_.Unsubscribe(tenant, subscription);
+    return new FailedStream<v1::OfferUpdate>(context, agent.status());
+  }
   // The offers pending now, read after `last`; the stream then reads the
   // events after `last` (from the store, then live), so an offer made in
   // between shows up both here and in the feed, and the feed's copy is
@@ -321,7 +354,7 @@ grpc::ServerWriteReactor<v1::OfferUpdate>* RoutingServiceImpl::StreamOffers(
   }
   const std::string agent_id = request->agent_id();
   return new FeedWriter<v1::OfferUpdate>(
-      feed_, tenant, *last + 1, &store_,
+      context, feed_, tenant, std::move(subscription), *last + 1, &store_,
       [agent_id, announced](const Event& event) {
         return OfferUpdateOf(event, agent_id, *announced);
       },

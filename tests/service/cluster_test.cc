@@ -35,6 +35,7 @@
 #include "omniroute/engine.h"
 #include "omniroute/postgres_event_store.h"
 #include "omniroute/tenant_lease.h"
+#include "service/cluster_fixture.h"
 #include "service/server.h"
 #include "service/server_process.h"
 #include "service/service_test_support.h"
@@ -49,22 +50,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using testing_internal::ScratchDir;
 using service::kOwnerMetadataKey;
-
-constexpr absl::Duration kLease = absl::Seconds(1);
-// Long enough for a loaded machine; every wait below ends as soon as its
-// condition holds.
-constexpr absl::Duration kWait = absl::Seconds(30);
-
-// Polls `condition` until it holds or `within` has passed.
-template <typename Condition>
-bool Eventually(Condition condition, absl::Duration within = kWait) {
-  const absl::Time deadline = absl::Now() + within;
-  while (!condition()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return true;
-}
 
 // A client of the cluster: sends each tenant's calls to the node it last
 // heard owns it, follows "omniroute-owner" hints, and retries UNAVAILABLE
@@ -211,54 +196,8 @@ class Traffic {
   std::thread thread_;
 };
 
-class ClusterTest : public ::testing::Test {
+class ClusterTest : public ClusterFixture {
  protected:
-  void SetUp() override {
-    conninfo_ = testing_internal::NewPostgresDatabase();
-    ASSERT_FALSE(conninfo_.empty());
-  }
-
-  std::unique_ptr<service::Server> StartNode(const std::string& id) {
-    service::ServerOptions options;
-    options.listen_address = "127.0.0.1:0";
-    options.postgres_conninfo = conninfo_;
-    options.node_id = id;
-    options.lease = kLease;
-    options.blocking_call_threads = 8;
-    absl::StatusOr<std::unique_ptr<service::Server>> server = service::Server::Start(options);
-    EXPECT_TRUE(server.ok()) << server.status();
-    return server.ok() ? *std::move(server) : nullptr;
-  }
-
-  static std::string Address(service::Server& server) {
-    return absl::StrCat("127.0.0.1:", server.port());
-  }
-
-  // A store of its own on the database, to read what was committed.
-  std::unique_ptr<EventStore> Reader() {
-    PostgresStoreOptions options;
-    options.conninfo = conninfo_;
-    absl::StatusOr<std::unique_ptr<EventStore>> store = OpenPostgresEventStore(options);
-    EXPECT_TRUE(store.ok()) << store.status();
-    return store.ok() ? *std::move(store) : nullptr;
-  }
-
-  // The external ids of the tenant's MessageRecorded events, each as often
-  // as it is in the log.
-  std::multiset<std::string> StoredMessages(const EventStore& store, const std::string& tenant) {
-    std::multiset<std::string> ids;
-    EXPECT_TRUE(store
-                    .Read(tenant, 1,
-                          [&](const ::omniroute::v1::Event& event) {
-                            if (event.has_message_recorded()) {
-                              ids.insert(event.message_recorded().external_id());
-                            }
-                            return true;
-                          })
-                    .ok());
-    return ids;
-  }
-
   // Every acknowledged message is in the log exactly once, and nothing else.
   void ExpectExactlyTheAcknowledged(const std::map<std::string, std::set<std::string>>& acked) {
     std::unique_ptr<EventStore> store = Reader();
@@ -268,29 +207,7 @@ class ClusterTest : public ::testing::Test {
       EXPECT_EQ(stored, std::multiset<std::string>(ids.begin(), ids.end())) << tenant;
     }
   }
-
-  std::string conninfo_;
 };
-
-std::vector<std::string> TenantNames(int n) {
-  std::vector<std::string> names;
-  for (int i = 0; i < n; ++i) names.push_back(absl::StrCat("tenant-", i));
-  return names;
-}
-
-// Whether each tenant of `tenants` is held by exactly one of `servers`.
-bool ExactlyOneOwnerEach(const std::vector<std::string>& tenants,
-                         const std::vector<service::Server*>& servers) {
-  for (const std::string& tenant : tenants) {
-    int owners = 0;
-    for (service::Server* server : servers) {
-      const std::vector<std::string> held = server->ownership()->Held();
-      owners += std::count(held.begin(), held.end(), tenant);
-    }
-    if (owners != 1) return false;
-  }
-  return true;
-}
 
 TEST_F(ClusterTest, TenantsSpreadOverTwoNodesEachOwnedByExactlyOneAndOthersPointToIt) {
   std::unique_ptr<service::Server> a = StartNode("a");
@@ -396,10 +313,12 @@ class ClusterProcessTest : public ClusterTest {
         "postgresql:///", testing_internal::DatabaseOf(conninfo_),
         "?user=omniroute&host=", testing_internal::SharedPostgresServer()->socket_dir());
     victim_ = std::make_unique<ServerProcess>(
-        std::vector<std::string>{"--listen=127.0.0.1:0", absl::StrCat("--store=", uri),
-                                 "--node_id=a",
-                                 absl::StrCat("--lease_ms=", absl::ToInt64Milliseconds(kLease)),
-                                 absl::StrCat("--port_file=", dir_.File("port"))},
+        std::vector<std::string>{
+            "--listen=127.0.0.1:0", absl::StrCat("--store=", uri), "--node_id=a",
+            // Refusals rather than forwarding, so that a
+            // call to a shows where a points to.
+            "--forward=false", absl::StrCat("--lease_ms=", absl::ToInt64Milliseconds(kLease)),
+            absl::StrCat("--port_file=", dir_.File("port"))},
         dir_.File("a.log"));
     std::optional<int> port = victim_->WaitForPort(dir_.File("port"));
     ASSERT_TRUE(port.has_value());
@@ -537,6 +456,13 @@ TEST_F(ClusterTest, BadClusterOptionsAndAnUnreachableDatabaseGiveClearErrors) {
   EXPECT_THAT(server.status().message(), HasSubstr("lease: must be at least 100ms"));
 
   options.lease = absl::Seconds(1);
+  options.listen_address = "0.0.0.0:0";
+  server = service::Server::Start(options);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(server.status().message(), HasSubstr("advertise_address: required"));
+  EXPECT_THAT(server.status().message(), HasSubstr("0.0.0.0:0"));
+
+  options.listen_address = "127.0.0.1:0";
   options.postgres_conninfo = "host=/nonexistent/omniroute dbname=nowhere connect_timeout=2";
   server = service::Server::Start(options);
   EXPECT_EQ(server.status().code(), absl::StatusCode::kUnavailable);
@@ -551,7 +477,8 @@ TEST_F(ClusterTest, TheServerBinaryRefusesWrongClusterFlags) {
   };
   const std::vector<Case> cases = {
       {{"--node_id=a"}, "--node_id: a cluster node needs --store=postgresql://"},
-      {{"--lease_ms=500"}, "--advertise and --lease_ms are for a cluster node"},
+      {{"--lease_ms=500"}, "--advertise, --lease_ms and --forward are for a cluster node"},
+      {{"--forward=false"}, "--advertise, --lease_ms and --forward are for a cluster node"},
       {{"--node_id=a", "--store=postgresql:///x?host=/nonexistent", "--lease_ms=5"},
        "--lease_ms: must be at least 100, got 5"},
   };

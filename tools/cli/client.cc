@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/errors.h"
+#include "common/channel_target.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -37,8 +38,11 @@ Client::Stubs& Client::stubs() {
   if (stubs_ == nullptr) {
     // The API has no transport security of its own: the server is meant to
     // listen on a private address or behind a proxy that terminates TLS.
+    // Several addresses: one channel over all of them
+    // (common/channel_target.h); the command line checked the list.
+    const std::string target = tools::ChannelTarget("--server", server_).value_or(server_);
     stubs_ =
-        std::make_shared<Stubs>(grpc::CreateChannel(server_, grpc::InsecureChannelCredentials()));
+        std::make_shared<Stubs>(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
   }
   return *stubs_;
 }

@@ -1,6 +1,6 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
-// tenants, create-tenant, ping: the commands that need no tenant.
+// tenants, create-tenant, ping, node: the commands that need no tenant.
 
 #include <string>
 #include <vector>
@@ -107,6 +107,32 @@ absl::Status RunPing(CommandContext& c) {
   });
 }
 
+absl::Status RunNode(CommandContext& c) {
+  v1::NodeStatus response;
+  if (absl::Status s = c.client.Call([&](grpc::ClientContext* ctx) {
+        return c.client.diagnostics().GetNodeStatus(ctx, v1::GetNodeStatusRequest(), &response);
+      });
+      !s.ok()) {
+    return s;
+  }
+  return c.printer.Print(response, [&] {
+    std::string text = response.node_id().empty()
+                           ? std::string("not a cluster node (serves every tenant)\n")
+                           : absl::StrCat("node ", response.node_id(), "\n");
+    absl::StrAppend(&text, "tenants held: ",
+                    response.held_tenant_ids().empty()
+                        ? std::string("(none)")
+                        : absl::StrJoin(response.held_tenant_ids(), " "),
+                    "\n");
+    if (!response.node_id().empty()) {
+      absl::StrAppend(&text,
+                      "stale appends refused by the fence: ", response.refused_stale_appends(),
+                      "\n", "calls forwarded to owners: ", response.forwarded_calls(), "\n");
+    }
+    return text;
+  });
+}
+
 }  // namespace
 
 void AddTenantCommands(std::vector<Command>* table) {
@@ -145,6 +171,13 @@ void AddTenantCommands(std::vector<Command>* table) {
       .arguments = {"<id>"},
       .needs_tenant = false,
       .run = RunCreateTenant,
+  });
+  table->push_back({
+      .name = "node",
+      .usage = "",
+      .summary = "the server as a cluster node: its id, the tenants it holds, its counters",
+      .needs_tenant = false,
+      .run = RunNode,
   });
   table->push_back({
       .name = "ping",

@@ -3,6 +3,7 @@
 #include "load/connections.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/channel_target.h"
 #include "grpc/grpc.h"
 
 namespace omniroute::load {
@@ -10,13 +11,17 @@ namespace omniroute::load {
 Connections::Connections(const std::string& target, int channels) : target_(target) {
   stubs_.resize(channels);
   for (int i = 0; i < channels; ++i) {
+    // Several addresses: channel i starts on the i-th node, so that the
+    // channels spread over the nodes (omniroute_load.cc checked the list).
+    const std::string channel_target =
+        tools::ChannelTarget("--target", target, static_cast<size_t>(i)).value_or(target);
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     // Distinct arguments as well: channels that differ in nothing may still
     // be folded onto one connection by a future gRPC.
     args.SetInt("omniroute.load.channel", i);
     Stubs& s = stubs_[i];
-    s.channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+    s.channel = grpc::CreateCustomChannel(channel_target, grpc::InsecureChannelCredentials(), args);
     s.tenants = v1::TenantService::NewStub(s.channel);
     s.customers = v1::CustomerService::NewStub(s.channel);
     s.conversations = v1::ConversationService::NewStub(s.channel);

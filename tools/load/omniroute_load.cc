@@ -26,10 +26,11 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/channel_target.h"
 #include "load/agents.h"
 #include "load/connections.h"
 #include "load/driver.h"
@@ -38,7 +39,9 @@
 #include "load/stats.h"
 #include "load/workload.h"
 
-ABSL_FLAG(std::string, target, "127.0.0.1:50051", "host:port of the omniroute-server");
+ABSL_FLAG(std::string, target, "127.0.0.1:50051",
+          "host:port of the omniroute-server, or of several nodes of a cluster (comma-separated "
+          "IP literals: each channel starts on another one and moves on when it goes away)");
 ABSL_FLAG(std::string, workload, "ingest", "ping, ingest, mixed or churn");
 ABSL_FLAG(int, concurrency, 16, "closed loop: operations in flight at all times");
 ABSL_FLAG(double, rate, 0,
@@ -145,6 +148,11 @@ int main(int argc, char** argv) {
   run.duration_seconds = absl::ToDoubleSeconds(duration);
   run.warmup_seconds = absl::ToDoubleSeconds(warmup);
 
+  if (absl::StatusOr<std::string> checked = omniroute::tools::ChannelTarget("--target", run.target);
+      !checked.ok()) {
+    std::cerr << "omniroute-load: " << checked.status().message() << "\n";
+    return 2;
+  }
   load::Connections connections(run.target, channels);
   if (absl::Status s = connections.WaitConnected(std::chrono::system_clock::now() + rpc_timeout);
       !s.ok()) {
