@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# The wire benchmark on PostgreSQL (omniroute-load against real servers over
-# gRPC on 127.0.0.1, the database on a unix socket, started by
-# tools/cluster.sh):
-#   1. one omniroute-server on PostgreSQL: ping, ingest and mixed closed
-#      loop, then ingest open loop at half the ingest throughput (the table
-#      of benchmarks/wire.sh, for the shared store);
-#   2. two cluster nodes: ingest closed loop through node 1 into a tenant
-#      node 1 owns, and into one node 2 owns (node 1 forwards every call),
-#      and the ratio of the two.
+# Ingest over the wire through a cluster node that does not own the tenant
+# (it forwards every call to the owner) next to ingest through the owner:
+# two omniroute-server nodes on a throw-away PostgreSQL 15 (tools/cluster.sh,
+# on a unix socket, with its defaults: fsync and synchronous_commit on), and
+# omniroute-load's ingest closed loop entering at node 1, each run with a
+# fresh tenant, until one tenant was placed on node 1 and one on node 2.
+# (benchmarks/wire.sh with WIRE_STORES=postgresql gives the single-server
+# table on PostgreSQL.)
 #
 #   bash benchmarks/cluster_wire.sh OUT_DIR [BUILD_DIR]     # BUILD_DIR: build/release
 #
@@ -38,14 +37,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mkdir -p "${out}"
 work="$(mktemp -d)"
 cluster_pid=""
-server_pid=""
 
 stop_all() {
-  if [[ -n "${server_pid}" ]]; then
-    kill -TERM "${server_pid}" 2>/dev/null || true
-    wait "${server_pid}" 2>/dev/null || true
-    server_pid=""
-  fi
   if [[ -n "${cluster_pid}" ]]; then
     kill -TERM "${cluster_pid}" 2>/dev/null || true
     wait "${cluster_pid}" 2>/dev/null || true
@@ -88,10 +81,6 @@ run_load() {
     --json="${out}/${name}.json" "$@" | tee "${out}/${name}.txt"
 }
 
-json_value() {
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-
 # The node of `addresses` that holds `tenant`.
 owner_of() {
   local tenant="$1"
@@ -105,26 +94,7 @@ owner_of() {
   done
 }
 
-# 1. One server on PostgreSQL (its own database, no cluster).
-start_cluster 0
-"${server_bin}" --listen=127.0.0.1:0 --port_file="${work}/port" --store="${store}" \
-  2> "${out}/server-postgresql.log" &
-server_pid=$!
-for _ in $(seq 600); do
-  [[ -s "${work}/port" ]] && break
-  kill -0 "${server_pid}" 2>/dev/null || { cat "${out}/server-postgresql.log" >&2; exit 1; }
-  sleep 0.1
-done
-single="127.0.0.1:$(cat "${work}/port")"
-run_load ping-postgresql "${single}" --workload=ping --concurrency="${concurrency}"
-run_load ingest-postgresql "${single}" --workload=ingest --concurrency="${concurrency}"
-run_load mixed-postgresql "${single}" --workload=mixed --concurrency="${concurrency}"
-saturation="$(json_value "${out}/ingest-postgresql.json" "r['rpcs']['IngestMessage']['throughput']")"
-rate="$(python3 -c "print(max(1, round(${saturation} / 2)))")"
-run_load ingest-open-postgresql "${single}" --workload=ingest --rate="${rate}"
-stop_all
-
-# 2. Two nodes: every run enters at node 1, with a fresh tenant each, until
+# Every run enters at node 1, with a fresh tenant each, until
 # one tenant was owned by node 1 and one by node 2.
 start_cluster 2
 entry="${nodes_up[0]}"
@@ -155,24 +125,6 @@ out, concurrency, duration, warmup, owner_run, forwarded_run = sys.argv[1:7]
 def load(name):
     with open(os.path.join(out, name + ".json")) as f:
         return json.load(f)
-print("| workload | store | load | throughput, calls/s | p50 µs | p99 µs | p99.9 µs | errors | ingest ÷ ping |")
-print("|---|---|---|---|---|---|---|---|---|")
-ping = load("ping-postgresql")["rpcs"]["Ping"]["throughput"]
-for workload, rpc in (("ping", "Ping"), ("ingest", "IngestMessage"),
-                      ("mixed", "IngestMessage"), ("ingest-open", "IngestMessage")):
-    r = load(f"{workload}-postgresql")
-    s = r["rpcs"][rpc]
-    lat = s["latency_us"]
-    how = f"open loop, {r['rate']:.0f}/s" if r["mode"] == "open" else f"closed loop, {r['concurrency']}"
-    if workload == "mixed":
-        throughput = f"{r['total']['throughput']:.0f} (ingest {s['throughput']:.0f})"
-    else:
-        throughput = f"{s['throughput']:.0f}"
-    ratio = f"{s['throughput'] / ping:.2f}" if workload == "ingest" else ""
-    name = "mixed (latency of IngestMessage)" if workload == "mixed" else workload
-    print(f"| {name} | postgresql | {how} | {throughput} | {lat['p50']:.0f} | {lat['p99']:.0f} "
-          f"| {lat['p99_9']:.0f} | {r['total']['errors']} | {ratio} |")
-print()
 print("| ingest through node 1, closed loop | throughput, calls/s | p50 µs | p99 µs | p99.9 µs | errors |")
 print("|---|---|---|---|---|---|")
 results = {}

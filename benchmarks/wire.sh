@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The wire benchmark: omniroute-load against a real omniroute-server over
 # gRPC on 127.0.0.1, once with the store in memory and once on SQLite with
-# --durability=sync (fsync before each acknowledgement). For each store: ping
+# --durability=sync (fsync before each acknowledgement), and on PostgreSQL
+# when WIRE_STORES names it (a throw-away PostgreSQL 15 started by
+# tools/cluster.sh --nodes=0, on a unix socket, with its defaults: fsync and
+# synchronous_commit on). For each store: ping
 # (the transport's ceiling), ingest and mixed closed loop at the same
 # concurrency, then ingest open loop at half the ingest throughput just
 # measured, for its latency below saturation.
@@ -10,7 +13,8 @@
 #
 # Writes each run's JSON and text report and a table, wire.md, to OUT_DIR.
 # WIRE_CONCURRENCY (64), WIRE_DURATION (8s) and WIRE_WARMUP (2s) change the
-# runs; the defaults take about two minutes. OMNIROUTE_SERVER names another
+# runs; the defaults take about two minutes. WIRE_STORES lists the stores
+# (default "memory sqlite"; any of memory, sqlite, postgresql). OMNIROUTE_SERVER names another
 # server binary (to compare two builds with the same generator).
 set -euo pipefail
 
@@ -23,6 +27,7 @@ build="${2:-build/release}"
 concurrency="${WIRE_CONCURRENCY:-64}"
 duration="${WIRE_DURATION:-8s}"
 warmup="${WIRE_WARMUP:-2s}"
+stores="${WIRE_STORES:-memory sqlite}"
 server_bin="${OMNIROUTE_SERVER:-${build}/tools/omniroute-server}"
 load_bin="${build}/tools/omniroute-load"
 for bin in "${server_bin}" "${load_bin}"; do
@@ -34,6 +39,7 @@ done
 mkdir -p "${out}"
 work="$(mktemp -d)"
 server_pid=""
+postgres_pid=""
 
 stop_server() {
   if [[ -n "${server_pid}" ]]; then
@@ -42,8 +48,16 @@ stop_server() {
     server_pid=""
   fi
 }
+stop_postgres() {
+  if [[ -n "${postgres_pid}" ]]; then
+    kill -TERM "${postgres_pid}" 2>/dev/null || true
+    wait "${postgres_pid}" 2>/dev/null || true
+    postgres_pid=""
+  fi
+}
 cleanup() {
   stop_server
+  stop_postgres
   rm -rf "${work}"
 }
 trap cleanup EXIT
@@ -84,12 +98,33 @@ json_value() {
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
-for store in memory sqlite; do
-  if [[ "${store}" == memory ]]; then
-    start_server "${store}" --in_memory
-  else
-    start_server "${store}" --data_dir="${work}/data" --durability=sync
-  fi
+# A throw-away PostgreSQL (tools/cluster.sh --nodes=0); sets `postgres_uri`.
+start_postgres() {
+  bash "$(dirname "${BASH_SOURCE[0]}")/../tools/cluster.sh" --nodes=0 \
+    > "${work}/postgres.out" 2> "${out}/postgres.log" &
+  postgres_pid=$!
+  for _ in $(seq 1200); do
+    grep -q '^store ' "${work}/postgres.out" 2>/dev/null && break
+    if ! kill -0 "${postgres_pid}" 2>/dev/null; then
+      echo "$0: tools/cluster.sh exited:" >&2
+      cat "${out}/postgres.log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  postgres_uri="$(sed -n 's/^store //p' "${work}/postgres.out")"
+}
+
+for store in ${stores}; do
+  case "${store}" in
+    memory) start_server "${store}" --in_memory ;;
+    sqlite) start_server "${store}" --data_dir="${work}/data" --durability=sync ;;
+    postgresql)
+      start_postgres
+      start_server "${store}" --store="${postgres_uri}"
+      ;;
+    *) echo "$0: WIRE_STORES: unknown store ${store}" >&2; exit 2 ;;
+  esac
   run_load "ping-${store}" --workload=ping --concurrency="${concurrency}"
   run_load "ingest-${store}" --workload=ingest --concurrency="${concurrency}"
   run_load "mixed-${store}" --workload=mixed --concurrency="${concurrency}"
@@ -97,17 +132,19 @@ for store in memory sqlite; do
   rate="$(python3 -c "print(max(1, round(${saturation} / 2)))")"
   run_load "ingest-open-${store}" --workload=ingest --rate="${rate}"
   stop_server
+  stop_postgres
 done
 
-python3 - "${out}" "${concurrency}" "${duration}" "${warmup}" > "${out}/wire.md" <<'PY'
+python3 - "${out}" "${concurrency}" "${duration}" "${warmup}" ${stores} > "${out}/wire.md" <<'PY'
 import json, os, sys
 out, concurrency, duration, warmup = sys.argv[1:5]
+stores = sys.argv[5:]
 def load(name):
     with open(os.path.join(out, name + ".json")) as f:
         return json.load(f)
 print("| workload | store | load | throughput, calls/s | p50 µs | p99 µs | p99.9 µs | errors | ingest ÷ ping |")
 print("|---|---|---|---|---|---|---|---|---|")
-for store in ("memory", "sqlite"):
+for store in stores:
     ping = load(f"ping-{store}")["rpcs"]["Ping"]["throughput"]
     for workload, rpc in (("ping", "Ping"), ("ingest", "IngestMessage"),
                           ("mixed", "IngestMessage"), ("ingest-open", "IngestMessage")):
@@ -129,6 +166,7 @@ for store in ("memory", "sqlite"):
               f"| {lat['p99_9']:.0f} | {r['total']['errors']} | {ratio} |")
 print()
 print(f"Each run: {warmup} warm-up, then {duration} measured; memory: --in_memory, "
-      f"sqlite: --durability=sync. Open loop at half the closed-loop ingest throughput.")
+      f"sqlite: --durability=sync, postgresql: PostgreSQL 15 on a unix socket with its "
+      f"defaults. Open loop at half the closed-loop ingest throughput.")
 PY
 cat "${out}/wire.md"
