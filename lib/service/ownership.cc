@@ -209,6 +209,8 @@ absl::Status Ownership::Tick() {
       }
       (void)leases_.Release(row.tenant, options_.node_id, epoch);
       note(absl::Status(s.code(), absl::StrCat("taking tenant ", row.tenant, ": ", s.message())));
+    } else if (options_.on_taken) {
+      options_.on_taken(row.tenant);
     }
   }
   return first_error;

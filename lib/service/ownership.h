@@ -41,6 +41,7 @@
 #define OMNIROUTE_LIB_SERVICE_OWNERSHIP_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -85,6 +86,11 @@ struct OwnershipOptions {
   // Run the ticks on a thread of its own. Tests on a ManualClock turn it off
   // and call Tick(). Default: true.
   bool run_thread = true;
+  // Called on the round's thread after this node took a tenant and read it
+  // from the store (not for one it created: see CreateTenant), while it
+  // holds the lease. Must not call this object. Default: none. A server
+  // applies the tenant's configuration file here.
+  std::function<void(const std::string& tenant_id)> on_taken;
 };
 
 // INVALID_ARGUMENT naming the option when `options` is out of range.

@@ -3,12 +3,15 @@
 #include "service/server.h"
 
 #include <filesystem>
+#include <iostream>
+#include <map>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "core/proto_convert.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -33,10 +36,6 @@ class Server::Impl {
         return absl::InvalidArgumentError(
             "node_id: a cluster node needs the shared PostgreSQL store (postgres_conninfo)");
       }
-      if (!options_.config_dir.empty()) {
-        return absl::InvalidArgumentError(
-            "config_dir: not supported on a cluster node yet (configure tenants through the API)");
-      }
       if (options_.advertise_address.empty()) {
         // The other nodes and the clients are sent to this address: a
         // wildcard reaches nobody.
@@ -54,6 +53,10 @@ class Server::Impl {
       ownership_options.node_id = options_.node_id;
       ownership_options.lease = options_.lease;
       ownership_options.clock = clock_;
+      // A tenant with a configuration file gets it applied by whichever
+      // node takes it (the files are the same on every node), where it
+      // differs from what the tenant has.
+      ownership_options.on_taken = [this](const std::string& tenant) { ApplyConfigOf(tenant); };
       if (absl::Status s = ValidateOwnershipOptions(ownership_options); !s.ok()) return s;
       PostgresLeaseOptions lease_options;
       lease_options.conninfo = options_.postgres_conninfo;
@@ -134,8 +137,16 @@ class Server::Impl {
     if (!options_.config_dir.empty()) {
       absl::StatusOr<std::vector<LoadedConfig>> configs = LoadTenantConfigDir(options_.config_dir);
       if (!configs.ok()) return configs.status();
-      for (const LoadedConfig& config : *configs) {
-        if (absl::Status s = ApplyTenantConfig(*engine_, config); !s.ok()) return s;
+      if (node) {
+        // Applied as the node takes or creates each tenant, once it serves.
+        for (LoadedConfig& config : *configs) {
+          const std::string tenant = config.config.tenant_id();
+          configs_.emplace(tenant, std::move(config));
+        }
+      } else {
+        for (const LoadedConfig& config : *configs) {
+          if (absl::Status s = ApplyTenantConfig(*engine_, config); !s.ok()) return s;
+        }
       }
     }
 
@@ -183,6 +194,20 @@ class Server::Impl {
       if (absl::Status s = ownership_->Start(*engine_, *store_, std::move(address)); !s.ok()) {
         return s;
       }
+      // A configured tenant that exists nowhere yet is created by the node
+      // it is placed on; the others find it there (UNAVAILABLE naming it)
+      // or already created (ALREADY_EXISTS).
+      for (const auto& [tenant, config] : configs_) {
+        const TenantOptions tenant_options = config.config.has_settings()
+                                                 ? core::FromProto(config.config.settings())
+                                                 : TenantOptions{};
+        absl::Status created = ownership_->CreateTenant(tenant, tenant_options);
+        if (created.ok()) {
+          if (absl::Status s = ApplyTenantConfig(*engine_, config); !s.ok()) return s;
+        } else if (!absl::IsUnavailable(created) && !absl::IsAlreadyExists(created)) {
+          return absl::Status(created.code(), absl::StrCat(config.path, ": ", created.message()));
+        }
+      }
     }
     if (options_.run_timers) timer_thread_ = std::thread([this] { TimerLoop(); });
     return absl::OkStatus();
@@ -228,6 +253,17 @@ class Server::Impl {
   Forwarder* forwarder() { return forwarder_.get(); }
 
  private:
+  // Applies the configuration file of `tenant`, if it has one, on a node
+  // that just took it; a failure is reported and left for the next time
+  // the tenant is taken (the node serves it as it is meanwhile).
+  void ApplyConfigOf(const std::string& tenant) {
+    auto it = configs_.find(tenant);
+    if (it == configs_.end()) return;
+    if (absl::Status s = ApplyTenantConfig(*engine_, it->second); !s.ok()) {
+      std::cerr << "omniroute-server: node " << options_.node_id << ": " << s << "\n";
+    }
+  }
+
   void WakeTimers() {
     absl::MutexLock lock(&timer_mu_);
     timer_wake_ = true;
@@ -263,6 +299,9 @@ class Server::Impl {
 
   const ServerOptions options_;
   Clock* clock_ = nullptr;
+  // A cluster node's configuration files, by tenant: read-only once the
+  // node runs.
+  std::map<std::string, LoadedConfig> configs_;
   // A cluster node only; the store's fence, so declared before it.
   std::unique_ptr<TenantLeases> leases_;
   std::unique_ptr<Ownership> ownership_;

@@ -153,6 +153,14 @@ class Ingesters {
     absl::MutexLock lock(&mu_);
     return failures_;
   }
+  // What each thread is sending now, and the last answer it got.
+  std::string Describe() {
+    absl::MutexLock lock(&mu_);
+    std::string out;
+    for (const auto& [thread, what] : current_)
+      absl::StrAppend(&out, "ingester ", thread, ": ", what, "\n");
+    return out;
+  }
 
  private:
   void Run(int thread) {
@@ -164,8 +172,13 @@ class Ingesters {
       v1::IngestMessageResponse response;
       grpc::Status status = cluster_.Retry(
           [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext& context) {
-            return v1::ConversationService::NewStub(channel)->IngestMessage(&context, request,
-                                                                            &response);
+            grpc::Status s = v1::ConversationService::NewStub(channel)->IngestMessage(
+                &context, request, &response);
+            absl::MutexLock lock(&mu_);
+            current_[thread] =
+                absl::StrCat(tenant, " ", external_id, " via ", channel->GetState(false), ": code ",
+                             s.error_code(), " ", s.error_message());
+            return s;
           },
           stop_, static_cast<size_t>(thread + i));
       absl::MutexLock lock(&mu_);
@@ -184,6 +197,7 @@ class Ingesters {
   absl::Mutex mu_;
   std::map<std::string, std::set<std::string>> acked_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> failures_ ABSL_GUARDED_BY(mu_);
+  std::map<int, std::string> current_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> threads_;
 };
 
@@ -374,8 +388,36 @@ class ClusterChaosTest : public ::testing::Test {
       return ::testing::AssertionSuccess();
     }
     return ::testing::AssertionFailure()
-           << "no progress within " << kStepDeadline << " after " << after << " (acknowledged "
-           << ingesters.acknowledged() << ", wanted " << target << ")";
+           << "cycle " << cycle_ << ": no progress within " << kStepDeadline << " after " << after
+           << " (acknowledged " << ingesters.acknowledged() << ", wanted " << target << ")\n"
+           << ingesters.Describe() << Diagnose();
+  }
+
+  // What the nodes and the lease table say, and the end of each node's log:
+  // what a failed step is reported with.
+  std::string Diagnose() {
+    std::string out;
+    for (const Node& node : nodes_) {
+      std::optional<v1::NodeStatus> status = StatusOf(node);
+      absl::StrAppend(&out, "node ", node.id, " at ", Address(node), ": ",
+                      status.has_value() ? status->ShortDebugString() : "does not answer", "\n");
+    }
+    absl::StatusOr<std::vector<std::vector<std::string>>> rows =
+        pg_->Query(testing_internal::DatabaseOf(conninfo_),
+                   "SELECT l.tenant, l.owner, l.epoch, n.expires_at, n.draining, "
+                   "(extract(epoch from now()) * 1000000)::bigint FROM omniroute.leases l "
+                   "LEFT JOIN omniroute.nodes n ON n.id = l.owner ORDER BY 1");
+    if (rows.ok()) {
+      for (const auto& row : *rows) absl::StrAppend(&out, "lease ", absl::StrJoin(row, " "), "\n");
+    } else {
+      absl::StrAppend(&out, "leases: ", rows.status().ToString(), "\n");
+    }
+    for (const Node& node : nodes_) {
+      const std::string log = node.process->log();
+      absl::StrAppend(&out, "--- end of node ", node.id, "'s log ---\n",
+                      log.size() > 3000 ? log.substr(log.size() - 3000) : log, "\n");
+    }
+    return out;
   }
 
   // Whether every tenant of `tenants` is held by exactly one live node.
@@ -398,6 +440,7 @@ class ClusterChaosTest : public ::testing::Test {
   std::string uri_;
   std::vector<Node> nodes_;
   int64_t refused_stale_appends_ = 0;
+  int64_t cycle_ = -1;
 };
 
 TEST_F(ClusterChaosTest, AcknowledgedCommandsSurviveKillsPausesAndDatabaseRestartsExactlyOnce) {
@@ -427,6 +470,7 @@ TEST_F(ClusterChaosTest, AcknowledgedCommandsSurviveKillsPausesAndDatabaseRestar
 
   int kills = 0, pauses = 0, database_restarts = 0;
   for (int64_t cycle = 0; cycle < cycles; ++cycle) {
+    cycle_ = cycle;
     Node& node = nodes_[random() % nodes_.size()];
     if (cycle % 5 == 2) {
       ASSERT_TRUE(pg_->Restart().ok());

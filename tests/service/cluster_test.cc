@@ -441,6 +441,70 @@ TEST_F(ClusterProcessTest, APausedOwnerLosesItsTenantsAndServesNoneOfThemWhenItW
   EXPECT_TRUE(ExactlyOneOwnerEach(tenants_, {b_.get()}));
 }
 
+TEST_F(ClusterTest, ConfigurationFilesCreateEachTenantOnceOnItsNodeAndFollowItToTheNext) {
+  ScratchDir dir;
+  const std::string config_dir = dir.File("config");
+  std::filesystem::create_directories(config_dir);
+  const std::vector<std::string> tenants = TenantNames(4);
+  for (const std::string& tenant : tenants) {
+    WriteFile(absl::StrCat(config_dir, "/", tenant, ".textproto"),
+              absl::StrCat("tenant_id: \"", tenant, "\"\n",
+                           "queues { queue_id: \"mail\" channels: [ CHANNEL_EMAIL ] }\n",
+                           "agents { agent_id: \"ann\" channels: [ CHANNEL_EMAIL ] }\n"));
+  }
+  auto start = [&](const std::string& id) {
+    service::ServerOptions options;
+    options.listen_address = "127.0.0.1:0";
+    options.postgres_conninfo = conninfo_;
+    options.node_id = id;
+    options.lease = kLease;
+    options.config_dir = config_dir;
+    absl::StatusOr<std::unique_ptr<service::Server>> server = service::Server::Start(options);
+    EXPECT_TRUE(server.ok()) << server.status();
+    return server.ok() ? *std::move(server) : nullptr;
+  };
+  // The same files on both nodes, as a deployment has them.
+  std::unique_ptr<service::Server> a = start("a");
+  ASSERT_NE(a, nullptr);
+  std::unique_ptr<service::Server> b = start("b");
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(Eventually([&] { return ExactlyOneOwnerEach(tenants, {a.get(), b.get()}); }));
+  // Each tenant was created once, with its queue and agent, by one node:
+  // its log holds one TenantConfigured and one QueueConfigured.
+  std::unique_ptr<EventStore> store = Reader();
+  ASSERT_NE(store, nullptr);
+  auto count = [&](const std::string& tenant) {
+    std::map<std::string, int> events;
+    EXPECT_TRUE(store
+                    ->Read(tenant, 1,
+                           [&](const ::omniroute::v1::Event& event) {
+                             if (event.has_tenant_configured()) ++events["tenant"];
+                             if (event.has_queue_configured()) ++events["queue"];
+                             if (event.has_agent_configured()) ++events["agent"];
+                             return true;
+                           })
+                    .ok());
+    return events;
+  };
+  for (const std::string& tenant : tenants) {
+    EXPECT_EQ(count(tenant),
+              (std::map<std::string, int>{{"agent", 1}, {"queue", 1}, {"tenant", 1}}))
+        << tenant;
+  }
+  // A node that leaves hands its tenants to the other, which applies the
+  // same files again: nothing differs, so nothing is written.
+  ASSERT_FALSE(a->ownership()->Held().empty());
+  a->Shutdown();
+  ASSERT_TRUE(Eventually([&] { return ExactlyOneOwnerEach(tenants, {b.get()}); }));
+  for (const std::string& tenant : tenants) {
+    EXPECT_EQ(count(tenant),
+              (std::map<std::string, int>{{"agent", 1}, {"queue", 1}, {"tenant", 1}}))
+        << tenant;
+    absl::StatusOr<QueueConfig> queue = b->engine().GetQueue(tenant, "mail");
+    EXPECT_TRUE(queue.ok()) << tenant << ": " << queue.status();
+  }
+}
+
 TEST_F(ClusterTest, BadClusterOptionsAndAnUnreachableDatabaseGiveClearErrors) {
   service::ServerOptions options;
   options.listen_address = "127.0.0.1:0";
