@@ -65,7 +65,11 @@ stop() {
   for pid in "${node_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${node_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [[ -n "$pg_pid" ]]; then
-    kill -INT "$pg_pid" 2>/dev/null || true  # PostgreSQL's fast shutdown.
+    # PostgreSQL's fast shutdown, sent to the postmaster itself: runuser
+    # (as root) passes SIGINT on to nothing, and would be waited for ever.
+    local postmaster=""
+    [[ -r "$dir/data/postmaster.pid" ]] && postmaster="$(head -n 1 "$dir/data/postmaster.pid")"
+    kill -INT "${postmaster:-$pg_pid}" 2>/dev/null || true
     wait "$pg_pid" 2>/dev/null || true
   fi
   rm -rf "$dir"

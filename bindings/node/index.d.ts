@@ -1162,7 +1162,7 @@ export declare class OmnirouteError extends Error {
   constructor(
     code: number,
     details: string,
-    options?: { method?: string | null; metadata?: unknown; local?: boolean; cause?: unknown },
+    options?: { method?: string | null; metadata?: unknown; local?: boolean; outcomeUnknown?: boolean; cause?: unknown },
   );
   readonly name: 'OmnirouteError';
   /** The gRPC status code, a number (3). */
@@ -1179,7 +1179,14 @@ export declare class OmnirouteError extends Error {
   readonly metadata: unknown;
   /** True when the client refused the request before sending it (an unknown field, a wrong type). */
   readonly local: boolean;
-  static from(error: unknown, method?: string | null): OmnirouteError;
+  /**
+   * True when the call may have been applied although it failed: the
+   * connection dropped after it was sent, and the call is not one the client
+   * repeats safely (README.md, "Several addresses"). Read the state to learn
+   * what happened.
+   */
+  readonly outcomeUnknown: boolean;
+  static from(error: unknown, method?: string | null, extra?: { outcomeUnknown?: boolean; note?: string }): OmnirouteError;
 }
 
 // ================================================================ client
@@ -1193,8 +1200,31 @@ export interface ClientOptions {
   channelOptions?: Record<string, unknown>;
   /** The folder that holds omniroute/v1/*.proto. Default: $OMNIROUTE_PROTO_DIR, else the repository's proto/. */
   protoRoot?: string;
-  /** Deadline of each unary call, in milliseconds; 0: none. Default 30000. */
+  /** Deadline of each unary call, its retries included, in milliseconds; 0: none. Default 30000. */
   timeoutMs?: number;
+  /** How calls that fail UNAVAILABLE are retried; false or null: never. Default: the defaults of RetryOptions. */
+  retry?: RetryOptions | false | null;
+}
+
+/**
+ * How a client retries a call that failed UNAVAILABLE: on the address the
+ * server named in the trailing metadata `omniroute-owner`, else on the next
+ * address, waiting before an address already tried during the call. Which
+ * calls are retried: README.md, "Several addresses".
+ */
+export interface RetryOptions {
+  /** The wait before the first address tried a second time within a call. Default 50. */
+  initialBackoffMs?: number;
+  /** The longest wait. Default 1000. */
+  maxBackoffMs?: number;
+  /** Each wait is the one before times this. Default 2. */
+  multiplier?: number;
+  /** Each wait is drawn within ± this fraction of it. Default 0.2. */
+  jitter?: number;
+  /** The longest a unary call goes on, its retries included; null: its timeoutMs (30000 when it has none). Default null. */
+  budgetMs?: number | null;
+  /** How long a stream keeps reconnecting after a break before it throws. Default 30000. */
+  streamBudgetMs?: number;
 }
 
 export interface CallOptions {
@@ -1209,17 +1239,25 @@ export interface CallOptions {
 /**
  * A server stream. Iterate it with `for await`; leaving the loop (break,
  * return, throw) cancels the call. A call the server ends with an error makes
- * the loop throw an OmnirouteError; cancel() or close() ends it quietly.
+ * the loop throw an OmnirouteError; cancel() or close() ends it quietly. A
+ * break of the connection reconnects it (the change feed from the last
+ * sequence received + 1; the offers by subscribing again), for up to
+ * RetryOptions.streamBudgetMs per break.
  */
 export interface ServerStream<T> extends AsyncIterableIterator<T> {
   readonly method: string;
+  /** The server address the stream reads from now (or tried last). */
+  readonly address: string;
+  /** How many times the stream was opened again after a break. */
+  readonly reconnects: number;
   next(): Promise<IteratorResult<T, undefined>>;
   return(): Promise<IteratorResult<T, undefined>>;
   cancel(): void;
 }
 
 /**
- * The omniroute.v1 API of one server, for one tenant.
+ * The omniroute.v1 API of one server (or of the nodes of a cluster), for one
+ * tenant.
  *
  * A method whose request holds, besides the tenant, a single id or a single
  * configuration takes that value alone (getCustomer(id), upsertAgent(config));
@@ -1232,14 +1270,17 @@ export interface ServerStream<T> extends AsyncIterableIterator<T> {
  * listConversationsPage to one page and the token of the next.
  */
 export declare class Client {
-  constructor(address: string, options?: ClientOptions);
+  /** address: 'host:port', several as 'a:1,b:2', or an array of them. */
+  constructor(address: string | readonly string[], options?: ClientOptions);
   /** The tenant calls are for; null when none was given. */
   readonly tenant: string | null;
-  /** A client for another tenant on the same connection. */
+  /** The server addresses, in order. */
+  readonly addresses: readonly string[];
+  /** A client for another tenant on the same connections. */
   forTenant(tenant: string): Client;
-  /** Resolves once connected; rejects with DEADLINE_EXCEEDED after timeoutMs (default 10000). */
+  /** Resolves once one of the addresses is connected; rejects with DEADLINE_EXCEEDED after timeoutMs (default 10000). */
   waitForReady(timeoutMs?: number): Promise<void>;
-  /** Cancels the open streams and closes the connection (shared with forTenant views). */
+  /** Cancels the open streams and closes the connections (shared with forTenant views). */
   close(): void;
 
   // tenants
@@ -1343,8 +1384,9 @@ export declare class Client {
   // events
   /**
    * The tenant's events in log order from fromSequence on (default 1): those
-   * stored, then each new one. To resume, watch again from the last sequence
-   * received + 1: nothing is missed or repeated.
+   * stored, then each new one. A break of the connection is resumed by the
+   * stream from the last sequence received + 1; after an error it threw,
+   * watch again from there: nothing is missed or repeated.
    */
   watch(request?: WatchRequest, options?: CallOptions): ServerStream<Event>;
   /** The sequence of the tenant's latest event ('0' for none). */
@@ -1375,3 +1417,5 @@ export declare class Schema {
 }
 /** The repository's proto/ folder, the default protoRoot. */
 export declare const DEFAULT_PROTO_ROOT: string;
+/** The retry policy a client has unless options.retry says otherwise. */
+export declare const DEFAULT_RETRY: Readonly<Required<RetryOptions>>;

@@ -2,7 +2,7 @@
 // omniroute: a Node.js client for the omniroute gRPC server.
 //
 //   const { Client, email } = require('omniroute');
-//   const c = new Client('127.0.0.1:50051', { tenant: 'acme' });
+//   const c = new Client('127.0.0.1:50051', { tenant: 'acme' });   // or ['a:1', 'b:2']
 //   const r = await c.ingest({ channel: 'EMAIL', sender: email('a@b.c'), externalId: '<m1@b.c>', body: 'Hello' });
 //   for await (const event of c.watch({ fromSequence: 1 })) { ... }
 //
@@ -11,6 +11,7 @@
 const { Client } = require('./lib/client');
 const { OmnirouteError, Status } = require('./lib/errors');
 const { Schema, DEFAULT_PROTO_ROOT } = require('./lib/schema');
+const { DEFAULT_RETRY } = require('./lib/retry');
 
 // Raw identities, as a channel gives them (the server normalizes them).
 function email(address) {
@@ -49,6 +50,7 @@ module.exports = {
   Status,
   Schema,
   DEFAULT_PROTO_ROOT,
+  DEFAULT_RETRY,
   email,
   phone,
   handle,

@@ -1,11 +1,12 @@
 'use strict';
-// Client: the omniroute.v1 API of one server, for one tenant, as promises and
-// async iterators.
+// Client: the omniroute.v1 API of one server (or of the nodes of a cluster),
+// for one tenant, as promises and async iterators.
 
 const grpc = require('@grpc/grpc-js');
 const { Schema } = require('./schema');
 const { OmnirouteError, Status } = require('./errors');
-const { ServerStream } = require('./stream');
+const { ServerStream, Attempts, Resume, ResumeEvents, ResumeOffers } = require('./stream');
+const retry = require('./retry');
 
 const SERVICES = [
   'TenantService',
@@ -94,68 +95,124 @@ function schemaFor(protoRoot) {
   return schemas.get(key);
 }
 
-// What the connection is: shared by a Client and the views forTenant makes.
+// What the connections are: shared by a Client and the views forTenant makes.
+// One channel per server address, opened on first use; the address that
+// answered each tenant last; the open streams.
 class Connection {
-  constructor(address, options) {
+  constructor(addresses, options) {
     this.schema = schemaFor(options.protoRoot || process.env.OMNIROUTE_PROTO_DIR);
     this.timeoutMs = options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : options.timeoutMs;
-    const credentials = options.credentials || grpc.credentials.createInsecure();
-    const channelOptions = options.channelOptions || {};
-    this.stubs = {};
+    this.policy = retry.retryPolicy(options.retry);
+    this.addresses = Object.freeze([...addresses]);
+    this.credentials_ = options.credentials || grpc.credentials.createInsecure();
+    this.channelOptions_ = options.channelOptions || {};
+    this.endpoints_ = new Map();
+    this.servedAt_ = new Map();
+    this.streams = new Set();
+    this.closed = false;
+    this.endpoint(this.addresses[0]);
+  }
+
+  // { address, channel, stubs } for `address`, opened on first use.
+  endpoint(address) {
+    if (this.closed) throw closedError(null);
+    let endpoint = this.endpoints_.get(address);
+    if (endpoint) return endpoint;
+    const stubs = {};
     let channel = null;
     for (const name of SERVICES) {
       const Stub = grpc.makeGenericClientConstructor(this.schema.service(name), name);
       const stub = channel
-        ? new Stub(address, credentials, { ...channelOptions, channelOverride: channel })
-        : new Stub(address, credentials, channelOptions);
+        ? new Stub(address, this.credentials_, { ...this.channelOptions_, channelOverride: channel })
+        : new Stub(address, this.credentials_, this.channelOptions_);
       channel = channel || stub.getChannel();
-      this.stubs[name] = stub;
+      stubs[name] = stub;
     }
-    this.channel = channel;
-    this.streams = new Set();
-    this.closed = false;
+    endpoint = { address, channel, stubs };
+    this.endpoints_.set(address, endpoint);
+    return endpoint;
+  }
+
+  // The address to try first for `tenant`'s calls.
+  first(tenant) {
+    return this.servedAt_.get(tenant) || this.servedAt_.get(null) || this.addresses[0];
+  }
+
+  // `address` answered a call of `tenant`: its next calls go there first,
+  // and so do those of tenants not called yet.
+  served(tenant, address) {
+    this.servedAt_.set(tenant, address);
+    this.servedAt_.set(null, address);
+  }
+
+  // The address of the list after `address` (the first after one not in it).
+  nextAddress(address) {
+    const i = this.addresses.indexOf(address);
+    return this.addresses[(i + 1) % this.addresses.length];
   }
 
   close() {
     if (this.closed) return;
     this.closed = true;
     for (const s of [...this.streams]) s.cancel();
-    this.channel.close();
+    for (const endpoint of this.endpoints_.values()) endpoint.channel.close();
   }
 }
 
+function closedError(rpc) {
+  return new OmnirouteError(Status.UNAVAILABLE, 'the client is closed', { method: rpc, local: true });
+}
+
 class Client {
-  // address: 'host:port'. options.tenant: the tenant every call is for.
+  // address: 'host:port', 'a:1,b:2' or an array of them. options.tenant: the
+  // tenant every call is for; options.retry: the retry policy (retry.js).
   constructor(address, options = {}) {
     if (address instanceof Connection) {
       this.connection_ = address;
     } else {
-      if (typeof address !== 'string' || address === '') {
-        throw new TypeError('omniroute: Client needs the server address, as host:port');
-      }
-      this.connection_ = new Connection(address, options);
+      this.connection_ = new Connection(retry.parseAddresses(address), options);
     }
     this.tenant = options.tenant === undefined ? null : options.tenant;
+    // The server addresses the client was made for, in order.
+    this.addresses = this.connection_.addresses;
   }
 
-  // A client for another tenant on the same connection.
+  // A client for another tenant on the same connections.
   forTenant(tenant) {
     return new Client(this.connection_, { tenant });
   }
 
-  // Resolves once the channel is connected; rejects with DEADLINE_EXCEEDED
-  // after timeoutMs.
+  // Resolves once the connection to one of the addresses is up (the calls
+  // then go there first); rejects with DEADLINE_EXCEEDED after timeoutMs.
   waitForReady(timeoutMs = 10000) {
-    const stub = this.connection_.stubs.DiagnosticsService;
+    const connection = this.connection_;
+    const deadline = Date.now() + timeoutMs;
+    if (connection.closed) return Promise.reject(closedError(null));
     return new Promise((resolve, reject) => {
-      stub.waitForReady(Date.now() + timeoutMs, (error) => {
-        if (!error) resolve();
-        else reject(new OmnirouteError(Status.DEADLINE_EXCEEDED, `not connected after ${timeoutMs} ms: ${error.message}`, { local: true, cause: error }));
-      });
+      let pending = connection.addresses.length;
+      let settled = false;
+      let lastError = null;
+      for (const address of connection.addresses) {
+        connection.endpoint(address).stubs.DiagnosticsService.waitForReady(deadline, (error) => {
+          pending -= 1;
+          if (settled) return;
+          if (!error) {
+            settled = true;
+            connection.served(null, address);
+            resolve();
+            return;
+          }
+          lastError = error;
+          if (pending === 0) {
+            settled = true;
+            reject(new OmnirouteError(Status.DEADLINE_EXCEEDED, `not connected after ${timeoutMs} ms: ${lastError.message}`, { local: true, cause: lastError }));
+          }
+        });
+      }
     });
   }
 
-  // Cancels the open streams and closes the connection (shared with the
+  // Cancels the open streams and closes the connections (shared with the
   // forTenant views).
   close() {
     this.connection_.close();
@@ -188,11 +245,9 @@ class Client {
     }
   }
 
-  callOptions_(options, stream) {
-    const out = {};
-    const timeoutMs = options && options.timeoutMs !== undefined ? options.timeoutMs : stream ? 0 : this.connection_.timeoutMs;
-    if (timeoutMs) out.deadline = Date.now() + timeoutMs;
-    return out;
+  timeoutMs_(options, stream) {
+    if (options && options.timeoutMs !== undefined) return options.timeoutMs;
+    return stream ? 0 : this.connection_.timeoutMs;
   }
 
   metadata_(options) {
@@ -203,39 +258,20 @@ class Client {
     return metadata;
   }
 
-  unary_(method, service, rpc, argument, value, options) {
+  // One attempt of a unary call on `address`: resolves to the wire response,
+  // rejects with grpc-js's error.
+  attempt_(address, service, rpc, request, metadata, timeoutMs, signal) {
     return new Promise((resolve, reject) => {
-      if (this.connection_.closed) {
-        reject(new OmnirouteError(Status.UNAVAILABLE, 'the client is closed', { method: rpc, local: true }));
-        return;
-      }
-      const schema = this.connection_.schema;
-      const definition = schema.service(service)[rpc];
-      const responseType = schema.message(responseTypeName(definition));
-      const signal = options && options.signal;
       let call = null;
       const onAbort = () => {
         if (call) call.cancel();
       };
-      const done = (error, response) => {
+      const callOptions = timeoutMs ? { deadline: Date.now() + timeoutMs } : {};
+      call = this.connection_.endpoint(address).stubs[service][rpc](request, metadata, callOptions, (error, response) => {
         if (signal) signal.removeEventListener('abort', onAbort);
-        if (error) {
-          reject(OmnirouteError.from(error, rpc));
-          return;
-        }
-        try {
-          resolve(unwrap(responseType, schema.fromWire(responseType, response)));
-        } catch (e) {
-          reject(OmnirouteError.from(e, rpc));
-        }
-      };
-      try {
-        const request = this.request_(method, rpc, service, argument, value);
-        call = this.connection_.stubs[service][rpc](request, this.metadata_(options), this.callOptions_(options, false), done);
-      } catch (e) {
-        reject(OmnirouteError.from(e, rpc));
-        return;
-      }
+        if (error) reject(error);
+        else resolve(response);
+      });
       if (signal) {
         if (signal.aborted) call.cancel();
         else signal.addEventListener('abort', onAbort, { once: true });
@@ -243,24 +279,109 @@ class Client {
     });
   }
 
-  stream_(method, service, rpc, argument, value, options) {
-    if (this.connection_.closed) {
-      throw new OmnirouteError(Status.UNAVAILABLE, 'the client is closed', { method: rpc, local: true });
+  // The call, retried as the policy and the RPC allow (retry.js).
+  async unary_(method, service, rpc, argument, value, options) {
+    const connection = this.connection_;
+    if (connection.closed) throw closedError(rpc);
+    const schema = connection.schema;
+    const definition = schema.service(service)[rpc];
+    const responseType = schema.message(responseTypeName(definition));
+    const request = this.request_(method, rpc, service, argument, value);
+    const metadata = this.metadata_(options);
+    const signal = options && options.signal;
+    const tenant = request.tenantId || null;
+    const policy = connection.policy;
+    const safe = retry.isSafe(rpc, request);
+    const timeoutMs = this.timeoutMs_(options, false);
+    const start = Date.now();
+    // A deadline for the whole call when there is a budget; a call without a
+    // timeout keeps its attempts without one.
+    const bounded = policy !== null && (policy.budgetMs !== null || Boolean(timeoutMs));
+    const budgetMs = policy !== null && policy.budgetMs !== null ? policy.budgetMs : timeoutMs || retry.DEFAULT_BUDGET_MS;
+    const deadline = start + budgetMs;
+    let address = connection.first(tenant);
+    let tried = new Set();
+    let backoffMs = policy ? policy.initialBackoffMs : 0;
+    let attempts = 0;
+    let unknown = false; // an attempt may have been applied
+    let last = null;
+    const exhausted = () =>
+      OmnirouteError.from(last, rpc, { outcomeUnknown: unknown, note: `(gave up after ${attempts} attempts in ${Date.now() - start} ms)` });
+    for (;;) {
+      if (tried.has(address)) {
+        // Every address of this round failed: wait before the next one.
+        const pause = retry.pauseMs(policy, backoffMs);
+        if (Date.now() + pause >= deadline) throw exhausted();
+        await retry.sleep(pause, signal, () => new OmnirouteError(Status.CANCELLED, 'the call was aborted', { method: rpc, local: true }));
+        if (connection.closed) throw closedError(rpc);
+        backoffMs = retry.nextBackoffMs(policy, backoffMs);
+        tried = new Set();
+      }
+      tried.add(address);
+      let attemptMs = timeoutMs;
+      if (bounded) {
+        const remaining = deadline - Date.now();
+        if (attempts > 0 && remaining <= 0) throw exhausted();
+        attemptMs = Math.max(1, timeoutMs ? Math.min(timeoutMs, remaining) : remaining);
+      }
+      attempts += 1;
+      let response;
+      try {
+        response = await this.attempt_(address, service, rpc, request, metadata.clone(), attemptMs, signal);
+      } catch (error) {
+        if (connection.closed) throw closedError(rpc);
+        last = error;
+        if ((signal && signal.aborted) || !retry.retryableCode(error.code)) {
+          // After an attempt whose outcome is unknown, an error
+          // (ALREADY_EXISTS, FAILED_PRECONDITION) may be that attempt's doing.
+          throw OmnirouteError.from(error, rpc, { outcomeUnknown: unknown });
+        }
+        const hint = error.code === Status.UNAVAILABLE ? retry.ownerHint(error) : null;
+        const refused = error.code === Status.UNAVAILABLE && retry.notApplied(error, hint);
+        unknown = unknown || !refused;
+        if (policy === null || !(safe || refused)) {
+          // Not retried: an unsafe call whose outcome is unknown is the
+          // caller's to check.
+          throw OmnirouteError.from(error, rpc, { outcomeUnknown: unknown });
+        }
+        if (Date.now() >= deadline) throw exhausted();
+        address = hint || connection.nextAddress(address);
+        continue;
+      }
+      connection.served(tenant, address);
+      try {
+        return unwrap(responseType, schema.fromWire(responseType, response));
+      } catch (e) {
+        throw OmnirouteError.from(e, rpc);
+      }
     }
-    const schema = this.connection_.schema;
+  }
+
+  stream_(method, service, rpc, argument, value, options) {
+    const connection = this.connection_;
+    if (connection.closed) throw closedError(rpc);
+    const schema = connection.schema;
     const definition = schema.service(service)[rpc];
     const responseType = schema.message(responseTypeName(definition));
     const signal = options && options.signal;
-    let call;
-    try {
-      const request = this.request_(method, rpc, service, argument, value);
-      call = this.connection_.stubs[service][rpc](request, this.metadata_(options), this.callOptions_(options, true));
-    } catch (e) {
-      throw OmnirouteError.from(e, rpc);
-    }
-    const streams = this.connection_.streams;
+    const request = this.request_(method, rpc, service, argument, value);
+    const metadata = this.metadata_(options);
+    const timeoutMs = this.timeoutMs_(options, true);
+    const callOptions = timeoutMs ? { deadline: Date.now() + timeoutMs } : {};
+    let resume;
+    if (rpc === 'WatchEvents') resume = new ResumeEvents();
+    else if (rpc === 'StreamOffers') resume = new ResumeOffers();
+    else resume = new Resume();
+    const attempts = new Attempts({
+      connection,
+      tenant: request.tenantId || null,
+      open: (address, req) => connection.endpoint(address).stubs[service][rpc](req, metadata.clone(), callOptions),
+      request,
+      resume,
+    });
+    const streams = connection.streams;
     const onAbort = () => stream.cancel();
-    const stream = new ServerStream(call, (m) => schema.fromWire(responseType, m), rpc, (s) => {
+    const stream = new ServerStream(attempts, (m) => schema.fromWire(responseType, m), rpc, (s) => {
       streams.delete(s);
       if (signal) signal.removeEventListener('abort', onAbort);
     });
@@ -296,6 +417,31 @@ for (const [method, service, rpc, argument] of UNARY) {
     return this.unary_(method, service, rpc, argument, value, options);
   };
 }
+// RecordOutbound with an externalId is retried after a dropped connection;
+// when the retry finds the answer stored (ALREADY_EXISTS after an attempt
+// whose outcome was unknown), that attempt stored it: its id is read from the
+// timeline.
+const recordOutboundOnce = Client.prototype.recordOutbound;
+Client.prototype.recordOutbound = async function recordOutbound(request, options) {
+  try {
+    return await recordOutboundOnce.call(this, request, options);
+  } catch (error) {
+    if (!(error instanceof OmnirouteError) || error.code !== Status.ALREADY_EXISTS || !error.outcomeUnknown) throw error;
+    const wire = this.request_('recordOutbound', 'RecordOutbound', 'ConversationService', 'request', request);
+    const channels = this.connection_.schema.message('RecordOutboundRequest').fields.get('channel').ref;
+    const channel = channels.shorten(wire.channel);
+    let found = null;
+    const reader = wire.tenantId && wire.tenantId !== this.tenant ? this.forTenant(wire.tenantId) : this;
+    for (const e of await reader.timeline(wire.conversationId, options)) {
+      const m = e.message;
+      if (e.entry === 'message' && m.externalId === wire.externalId && m.channel === channel && m.direction === 'OUTBOUND') {
+        found = m.messageId;
+      }
+    }
+    if (found === null) throw error;
+    return found;
+  }
+};
 for (const [method, pageMethod, idField, itemsField, rpc] of WHOLE_LISTS) {
   Client.prototype[method] = async function wholeListMethod(id, options) {
     const items = [];

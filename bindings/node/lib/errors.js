@@ -15,9 +15,10 @@ const FIELD_PREFIX = /^([A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])*(?:\.[A-Za-z_][A-Za
 
 class OmnirouteError extends Error {
   // code: a gRPC status code (a number); details: the server's message.
-  constructor(code, details, { method = null, metadata = null, local = false, cause } = {}) {
+  constructor(code, details, { method = null, metadata = null, local = false, outcomeUnknown = false, cause } = {}) {
     const codeName = STATUS_NAMES[code] || `CODE_${code}`;
-    super(`${method ? `${method}: ` : ''}${codeName}: ${details}`, cause ? { cause } : undefined);
+    const unknown = outcomeUnknown ? ' (the call may have been applied)' : '';
+    super(`${method ? `${method}: ` : ''}${codeName}: ${details}${unknown}`, cause ? { cause } : undefined);
     this.name = 'OmnirouteError';
     // The gRPC status code as a number (3) and its name ('INVALID_ARGUMENT').
     this.code = code;
@@ -34,18 +35,34 @@ class OmnirouteError extends Error {
     this.metadata = metadata;
     // True when the client refused the request before sending it.
     this.local = local;
+    // True when the call may have been applied although it failed: the
+    // connection dropped after it was sent, and the call is not one the
+    // client repeats safely (README.md, "Several addresses").
+    this.outcomeUnknown = outcomeUnknown;
   }
 
   // A grpc-js error (or any error) → an OmnirouteError.
-  static from(error, method = null) {
+  // `extra`: { outcomeUnknown, note } (a note is appended to the details).
+  static from(error, method = null, extra = {}) {
+    const outcomeUnknown = Boolean(extra.outcomeUnknown);
+    const note = extra.note ? ` ${extra.note}` : '';
     if (error instanceof OmnirouteError) {
-      if (method && !error.method) return new OmnirouteError(error.code, error.details, { method, metadata: error.metadata, local: error.local, cause: error.cause });
+      if ((method && !error.method) || outcomeUnknown || note) {
+        return new OmnirouteError(error.code, `${error.details}${note}`, {
+          method: error.method || method,
+          metadata: error.metadata,
+          local: error.local,
+          outcomeUnknown: outcomeUnknown || error.outcomeUnknown,
+          cause: error.cause,
+        });
+      }
       return error;
     }
     if (error && typeof error.code === 'number') {
-      return new OmnirouteError(error.code, error.details || error.message, {
+      return new OmnirouteError(error.code, `${error.details || error.message}${note}`, {
         method,
         metadata: error.metadata || null,
+        outcomeUnknown,
         cause: error,
       });
     }

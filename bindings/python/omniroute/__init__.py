@@ -10,10 +10,12 @@
                      external_id="<m1@b.c>", body="My order never came.")
         print(r.customer_id, r.conversation_id, r.outcome)
 
-- :class:`Client`: one object per server connection; every RPC is a method
-  with keyword arguments.
+- :class:`Client`: one object per server (or per cluster: several
+  addresses); every RPC is a method with keyword arguments.
 - :class:`OmnirouteError`: the one exception type, with ``.code`` (a
   ``grpc.StatusCode``) and ``.message``.
+- :class:`RetryPolicy`: how a client given several addresses (a cluster)
+  retries; :mod:`omniroute.retry` says which calls are retried.
 - :class:`Page`: one page of a long list (``timeline_page``,
   ``list_conversations_page``): its items and the next page's token.
 - :func:`email`, :func:`phone`, :func:`handle`, ...: identities;
@@ -30,6 +32,7 @@ from ._gen_import import service_pb2 as _service_pb2
 from .client import Client
 from .errors import OmnirouteError
 from .paging import Page
+from .retry import RetryPolicy
 from .streams import Stream
 from .values import (
     agent,
@@ -63,6 +66,7 @@ __all__ = [
     "Client",
     "OmnirouteError",
     "Page",
+    "RetryPolicy",
     "Stream",
     "proto",
     "agent",

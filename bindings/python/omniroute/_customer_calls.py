@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List
+from typing import Any, Iterable, List, Optional
+
+import grpc
 
 from . import values as v
 from ._calls import Calls, _message
 from ._gen_import import export_pb2, service_pb2, types_pb2
+from .errors import OmnirouteError
 from .paging import Page, read_every_page
 
 __all__: list = []
@@ -244,9 +247,17 @@ class CustomerCalls(Calls):
         Args:
             external_id: the id the channel gave the answer (an email's
                 Message-ID, a post id); the customer's replies that reference
-                it join the conversation.
+                it join the conversation. With one, the call is retried after
+                a dropped connection (the server refuses a second copy):
+                when the retry finds the answer stored, by the attempt whose
+                outcome was unknown, its id is read from the timeline.
             channel: the channel the answer went out on.
             agent_id: the agent who answered.
+
+        Raises:
+            OmnirouteError: ALREADY_EXISTS when an answer with this channel
+                and external id is stored already; FAILED_PRECONDITION when
+                the conversation is on another channel.
         """
         request = _message(
             service_pb2.RecordOutboundRequest,
@@ -259,8 +270,29 @@ class CustomerCalls(Calls):
             agent_id=v.to_str(agent_id, "agent_id"),
             visibility=v.to_enum(_Visibility, visibility, "visibility") if visibility else 0,
         )
-        return self._unary(self._conversations.RecordOutbound, "RecordOutbound",
-                           request).message_id
+        try:
+            return self._unary(self._conversations.RecordOutbound, "RecordOutbound",
+                               request).message_id
+        except OmnirouteError as error:
+            if not (error.code == grpc.StatusCode.ALREADY_EXISTS and error.outcome_unknown):
+                raise
+            # A retry found the answer stored: the attempt whose connection
+            # dropped stored it, or an earlier call did.
+            found = self._find_outbound(request)
+            if found is None:
+                raise
+            return found
+
+    def _find_outbound(self, request) -> Optional[int]:
+        """The id of the outbound message ``request`` describes, from the timeline."""
+        found = None
+        for entry in self.timeline(request.conversation_id):
+            m = entry.message
+            if (entry.WhichOneof("entry") == "message" and m.external_id == request.external_id
+                    and m.channel == request.channel
+                    and m.direction == types_pb2.DIRECTION_OUTBOUND):
+                found = m.message_id
+        return found
 
     def handoff(
         self, conversation_id: int, *, to_channel: Any, reason: str = "", actor: Any

@@ -1,28 +1,33 @@
-"""The omniroute client: one object per server connection."""
+"""The omniroute client: one object per server, or per cluster of servers."""
 
 from __future__ import annotations
 
 import threading
-import weakref
-from typing import Any, List, Mapping, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 import grpc
 
 from . import values as v
 from ._calls import _message
 from ._customer_calls import CustomerCalls
-from ._gen_import import events_pb2, service_pb2, service_pb2_grpc, types_pb2
+from ._gen_import import events_pb2, service_pb2, types_pb2
+from ._pool import Pool, Service, parse_addresses
 from ._routing_calls import RoutingCalls
 from .errors import OmnirouteError, invalid_argument
-from .streams import Stream
+from .retry import RetryPolicy
+from .streams import Attempts, Resume, ResumeEvents, ResumeOffers, Stream
 
 __all__ = ["Client"]
 
 _Channel = types_pb2.Channel
 
 
+_DEFAULT_RETRY = RetryPolicy()
+
+
 class Client(CustomerCalls, RoutingCalls):
-    """A connection to an omniroute server, and the calls of the omniroute.v1 API.
+    """Connections to an omniroute server (or to the nodes of a cluster), and
+    the calls of the omniroute.v1 API.
 
     ::
 
@@ -52,12 +57,30 @@ class Client(CustomerCalls, RoutingCalls):
     Thread safety: a Client may be shared by threads (gRPC channels are);
     :meth:`close` ends it for all of them.
 
+    Several addresses (the nodes of a cluster: ``["10.0.0.5:50051",
+    "10.0.0.6:50051"]`` or ``"10.0.0.5:50051,10.0.0.6:50051"``): a call that
+    fails ``UNAVAILABLE`` is retried on the node that owns the tenant when
+    the one called names it (trailing metadata ``omniroute-owner``), else on
+    the next address, with backoff, within the call's timeout; streams
+    reconnect and the change feed resumes where it broke. Only calls that
+    are safe to repeat are retried after a connection dropped under them;
+    :mod:`omniroute.retry` lists which and why. With one address the same
+    rules retry on it (a restarting server).
+
     Args:
-        target: the server's "host:port".
+        target: the server's "host:port", or several: a list of them or one
+            string with commas between them. Any gRPC target works
+            ("unix:/path", "dns:///host:port").
         tenant: the tenant every call names; required by every call but
             :meth:`list_tenants` and :meth:`ping`.
-        timeout: the deadline of each unary call, in seconds (default 30;
-            None: no deadline). Streams have no deadline.
+        timeout: the deadline of each unary call, in seconds, its retries
+            included (default 30; None: no deadline for an attempt, and
+            retries stop 30 s after the call began). Streams have no
+            deadline.
+        retry: a :class:`omniroute.RetryPolicy` (default:
+            ``RetryPolicy()``: backoff from 50 ms doubling to 1 s with
+            ±20 % jitter, streams reconnecting for up to 30 s per break);
+            None: no retries.
         credentials: ``grpc.ChannelCredentials`` for TLS; None: plaintext.
         options: gRPC channel options, e.g.
             ``[("grpc.max_receive_message_length", 16 << 20)]``.
@@ -65,39 +88,48 @@ class Client(CustomerCalls, RoutingCalls):
 
     def __init__(
         self,
-        target: str,
+        target: Union[str, Sequence[str]],
         tenant: Optional[str] = None,
         *,
         timeout: Optional[float] = 30.0,
+        retry: Optional[RetryPolicy] = _DEFAULT_RETRY,
         credentials: Optional[grpc.ChannelCredentials] = None,
         options: Optional[Sequence[tuple]] = None,
     ):
-        if credentials is None:
-            channel = grpc.insecure_channel(target, options=options)
-        else:
-            channel = grpc.secure_channel(target, credentials, options=options)
-        self._init(target, tenant, timeout, channel, _Shared(channel))
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise TypeError(f"retry: expected omniroute.RetryPolicy or None, got "
+                            f"{type(retry).__name__}")
+        addresses = parse_addresses(target)
+        self._init(tenant, timeout, Pool(addresses, credentials, options, retry))
 
-    def _init(self, target, tenant, timeout, channel, shared) -> None:
-        self._target = target
+    def _init(self, tenant, timeout, pool: Pool) -> None:
         self._tenant = tenant
         self._timeout = timeout
-        self._channel = channel
-        self._shared = shared
-        self._tenants = service_pb2_grpc.TenantServiceStub(channel)
-        self._customers = service_pb2_grpc.CustomerServiceStub(channel)
-        self._conversations = service_pb2_grpc.ConversationServiceStub(channel)
-        self._routing = service_pb2_grpc.RoutingServiceStub(channel)
-        self._commitments = service_pb2_grpc.CommitmentServiceStub(channel)
-        self._events = service_pb2_grpc.EventServiceStub(channel)
-        self._diagnostics = service_pb2_grpc.DiagnosticsServiceStub(channel)
+        self._pool = pool
+        self._tenants = Service("TenantService")
+        self._customers = Service("CustomerService")
+        self._conversations = Service("ConversationService")
+        self._routing = Service("RoutingService")
+        self._commitments = Service("CommitmentService")
+        self._events = Service("EventService")
+        self._diagnostics = Service("DiagnosticsService")
 
     # ---------------------------------------------------------- connection
 
     @property
     def target(self) -> str:
-        """The server address the client was made for."""
-        return self._target
+        """The server addresses the client was made for, with commas between them."""
+        return ",".join(self._pool.addresses)
+
+    @property
+    def addresses(self) -> Tuple[str, ...]:
+        """The server addresses the client was made for, in order."""
+        return self._pool.addresses
+
+    @property
+    def retry(self) -> Optional[RetryPolicy]:
+        """The retry policy (None: no retries)."""
+        return self._pool.policy
 
     @property
     def tenant(self) -> Optional[str]:
@@ -106,41 +138,65 @@ class Client(CustomerCalls, RoutingCalls):
 
     @property
     def channel(self) -> grpc.Channel:
-        """The underlying gRPC channel, for calls this client does not wrap."""
-        return self._channel
+        """The gRPC channel to the address the tenant's calls go to first, for
+        calls this client does not wrap (they are not retried)."""
+        return self._pool.endpoint(self._pool.first(self._tenant)).channel
 
     @property
     def closed(self) -> bool:
         """True once close() was called on this client or the one it was derived from."""
-        return self._shared.closed
+        return self._pool.closed
 
     def for_tenant(self, tenant: str) -> "Client":
-        """A client for another tenant on the same connection.
+        """A client for another tenant on the same connections.
 
-        Closing either closes the connection of both.
+        Closing either closes the connections of both.
         """
         other = Client.__new__(Client)
-        other._init(self._target, tenant, self._timeout, self._channel, self._shared)
+        other._init(tenant, self._timeout, self._pool)
         return other
 
     def wait_ready(self, timeout: float = 10.0) -> None:
-        """Waits until the connection is up.
+        """Waits until the connection to one of the addresses is up; the
+        client's calls then go there first.
 
         Raises:
-            OmnirouteError: UNAVAILABLE if not connected within ``timeout`` seconds.
+            OmnirouteError: UNAVAILABLE if none is connected within ``timeout`` seconds.
         """
         self._check_open()
+        ready = threading.Event()
+        first: List[str] = []
+        lock = threading.Lock()
+        futures = []
+
+        def on_ready(address):
+            def done(future):
+                if future.cancelled() or future.exception() is not None:
+                    return
+                with lock:
+                    if not first:
+                        first.append(address)
+                ready.set()
+            return done
+
+        for address in self._pool.addresses:
+            future = grpc.channel_ready_future(self._pool.endpoint(address).channel)
+            future.add_done_callback(on_ready(address))
+            futures.append(future)
         try:
-            grpc.channel_ready_future(self._channel).result(timeout=timeout)
-        except grpc.FutureTimeoutError:
-            raise OmnirouteError(
-                grpc.StatusCode.UNAVAILABLE,
-                f"{self._target}: not reachable within {timeout} s",
-            ) from None
+            if not ready.wait(timeout):
+                raise OmnirouteError(
+                    grpc.StatusCode.UNAVAILABLE,
+                    f"{self.target}: not reachable within {timeout} s",
+                )
+        finally:
+            for future in futures:
+                future.cancel()
+        self._pool.served(None, first[0])
 
     def close(self) -> None:
-        """Cancels the open streams and closes the connection. Idempotent."""
-        self._shared.close()
+        """Cancels the open streams and closes the connections. Idempotent."""
+        self._pool.close()
 
     def __enter__(self) -> "Client":
         return self
@@ -150,33 +206,29 @@ class Client(CustomerCalls, RoutingCalls):
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
-        return f"omniroute.Client({self._target!r}, tenant={self._tenant!r}, {state})"
+        return f"omniroute.Client({self.target!r}, tenant={self._tenant!r}, {state})"
 
     # ---------------------------------------------------------- plumbing
 
     def _check_open(self) -> None:
-        if self._shared.closed:
+        if self._pool.closed:
             raise OmnirouteError(grpc.StatusCode.CANCELLED, "the client is closed")
 
-    def _unary(self, stub_method, name: str, request):
+    def _unary(self, rpc, name: str, request):
         self._check_open()
-        try:
-            return stub_method(request, timeout=self._timeout)
-        except grpc.RpcError as error:
-            raise OmnirouteError.from_rpc_error(error, name) from None
-        except ValueError as error:  # the channel was closed meanwhile
-            if self._shared.closed:
-                raise OmnirouteError(grpc.StatusCode.CANCELLED, "the client is closed", name)
-            raise
+        return self._pool.unary(_tenant_of(request), rpc, request, self._timeout)
 
-    def _stream(self, stub_method, name: str, request) -> Stream:
+    def _stream(self, rpc, name: str, request) -> Stream:
         self._check_open()
-        try:
-            call = stub_method(request)
-        except grpc.RpcError as error:
-            raise OmnirouteError.from_rpc_error(error, name) from None
-        stream: Stream = Stream(call, name)
-        self._shared.track(stream)
+        if name == "WatchEvents":
+            resume: Resume = ResumeEvents()
+        elif name == "StreamOffers":
+            resume = ResumeOffers(service_pb2.OfferUpdate.KIND_OFFERED)
+        else:
+            resume = Resume()
+        stream: Stream = Stream(Attempts(self._pool, _tenant_of(request), rpc, request, resume),
+                                name)
+        self._pool.track(stream)
         return stream
 
     # ---------------------------------------------------------- tenants
@@ -262,9 +314,11 @@ class Client(CustomerCalls, RoutingCalls):
     def watch(self, from_sequence: int = 1) -> "Stream[events_pb2.Event]":
         """The tenant's change feed: its events in log order, then live, as a stream.
 
-        Resumable: after a disconnect, watch again from the last
-        ``event.sequence`` received + 1; nothing is missed or repeated.
-        Runs until closed::
+        Resumable: a break of the connection is resumed by the stream
+        itself, on another address if need be, from the last sequence it
+        received + 1 (see :class:`omniroute.Stream`). After an error it
+        raised, watch again from the last ``event.sequence`` received + 1;
+        nothing is missed or repeated. Runs until closed::
 
             with c.watch(from_sequence=last + 1) as events:
                 for event in events:
@@ -294,28 +348,5 @@ class Client(CustomerCalls, RoutingCalls):
         return self._unary(self._diagnostics.Ping, "Ping", request).payload
 
 
-class _Shared:
-    """What clients derived with for_tenant() share: the channel and its streams."""
-
-    def __init__(self, channel: grpc.Channel):
-        self.channel = channel
-        self.closed = False
-        self._lock = threading.Lock()
-        self._streams: "weakref.WeakSet[Stream]" = weakref.WeakSet()
-
-    def track(self, stream: Stream) -> None:
-        with self._lock:
-            if self.closed:
-                stream.close()
-                return
-            self._streams.add(stream)
-
-    def close(self) -> None:
-        with self._lock:
-            if self.closed:
-                return
-            self.closed = True
-            streams = list(self._streams)
-        for stream in streams:
-            stream.close()
-        self.channel.close()
+def _tenant_of(request) -> Optional[str]:
+    return getattr(request, "tenant_id", None) or None

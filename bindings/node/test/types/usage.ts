@@ -100,3 +100,28 @@ async function story(c: Client): Promise<void> {
 }
 
 void story(new Client('127.0.0.1:50051', { tenant: 'acme', timeoutMs: 5000 }).forTenant('other'));
+
+async function cluster(): Promise<void> {
+  const c = new Client(['10.0.0.5:50051', '10.0.0.6:50051'], {
+    tenant: 'acme',
+    retry: { initialBackoffMs: 20, maxBackoffMs: 500, budgetMs: null, streamBudgetMs: 10000 },
+  });
+  const addresses: readonly string[] = c.addresses;
+  void addresses;
+  const events = c.watch({ fromSequence: 1 });
+  const where: string = events.address;
+  const reconnects: number = events.reconnects;
+  void where;
+  void reconnects;
+  events.cancel();
+  try {
+    await c.completeTask({ taskId: '7', agentId: 'ana' });
+  } catch (e) {
+    if (e instanceof OmnirouteError && e.outcomeUnknown) await c.getTask('7');
+  }
+  new Client('a:1,b:2', { retry: false }).close();
+  // @ts-expect-error: no such retry option
+  new Client('a:1', { retry: { often: true } }).close();
+  c.close();
+}
+void cluster();
