@@ -4,14 +4,14 @@
 // connection after the server handled a call (its outcome unknown to the
 // client) or under a stream; a cluster of two nodes (tools/cluster.sh,
 // PostgreSQL 15): a client given the non-owner's address only, and the change
-// feed across a node killed with SIGKILL. The cluster tests are skipped
-// without PostgreSQL 15 ($PG_BIN, default /usr/lib/postgresql/15/bin).
+// feed across a node killed with SIGKILL. The cluster tests fail without
+// PostgreSQL 15 ($PG_BIN, default /usr/lib/postgresql/15/bin).
 
 const { describe, it, before, after, beforeEach, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
 const { Client, OmnirouteError, email, agent } = require('..');
 const { startServer, nextWithin } = require('./support/server');
-const { waitFor, refusedAddress, missingUnixSocket, DroppingProxy, startCluster, serverForwards, postgresMissing } = require('./support/faults');
+const { waitFor, refusedAddress, missingUnixSocket, DroppingProxy, startCluster, postgresMissing } = require('./support/faults');
 
 const WAIT_MS = 10000;
 let names = 0;
@@ -234,7 +234,9 @@ function clusterSuite(forward) {
   const state = { cluster: null, started: 0 };
   beforeEach(async () => {
     state.started = Date.now();
-    const serverArgs = forward || !serverForwards() ? [] : ['--forward=false'];
+    const missing = postgresMissing();
+    if (missing) throw new Error(`${missing}: the cluster tests need it (bash tools/install-deps.sh)`);
+    const serverArgs = forward ? [] : ['--forward=false'];
     state.cluster = await startCluster({ nodes: 2, leaseMs: 1000, serverArgs });
   });
   afterEach(async () => {
@@ -323,7 +325,7 @@ async function watchAcrossAKill(cluster, tenant, findOwner) {
   }
 }
 
-describe('a cluster of two nodes that do not forward calls', { skip: postgresMissing() || false }, () => {
+describe('a cluster of two nodes that do not forward calls', () => {
   const state = clusterSuite(false);
 
   it('a client given only the non-owner follows the owner hint', async () => {
@@ -386,7 +388,7 @@ describe('a cluster of two nodes that do not forward calls', { skip: postgresMis
   });
 });
 
-describe('a cluster of two nodes that forward calls', { skip: postgresMissing() || (!serverForwards() && 'this omniroute-server does not forward calls') || false }, () => {
+describe('a cluster of two nodes that forward calls', () => {
   const state = clusterSuite(true);
 
   it('resumes the change feed after the owner is killed, the stream relayed or not', async () => {

@@ -33,7 +33,7 @@ from omniroute._gen_import import service_pb2, service_pb2_grpc  # noqa: E402
 from omniroute.testing import Server  # noqa: E402
 
 from _faults import (Cluster, DroppingProxy, missing_unix_socket, refused_address,  # noqa: E402
-                     server_forwards, wait_for)
+                     wait_for)
 
 WAIT = 10.0
 _names = itertools.count(1)
@@ -251,8 +251,11 @@ class _ClusterCase(unittest.TestCase):
     forward = False
 
     def setUp(self) -> None:
+        missing = _postgres_missing()
+        if missing:
+            self.fail(missing + ": the cluster tests need it (bash tools/install-deps.sh)")
         self.started = time.monotonic()
-        args = [] if self.forward or not server_forwards() else ["--forward=false"]
+        args = [] if self.forward else ["--forward=false"]
         self.cluster = Cluster(nodes=2, lease_ms=1000, server_args=args)
         self.addCleanup(self.cluster.stop)
         self.all = list(self.cluster.addresses.values())
@@ -293,7 +296,6 @@ class _ClusterCase(unittest.TestCase):
         return holders[0] if len(holders) == 1 else None
 
 
-@unittest.skipIf(_postgres_missing(), _postgres_missing())
 class ClusterTest(_ClusterCase):
     """Nodes that do not forward calls: the client follows the owner hints itself."""
 
@@ -369,18 +371,12 @@ class ClusterTest(_ClusterCase):
 
 
 
-@unittest.skipIf(_postgres_missing(), _postgres_missing())
 class ForwardingClusterTest(_ClusterCase):
     """The same two nodes forwarding calls for the tenants they do not serve
     (the server's default): a stream may be relayed through the other node,
     and the change feed still resumes without gap or repeat when the owner dies."""
 
     forward = True
-
-    def setUp(self) -> None:
-        if not server_forwards():
-            self.skipTest("this omniroute-server does not forward calls")
-        super().setUp()
 
     def test_the_change_feed_resumes_on_the_other_node_after_a_kill(self):
         tenant = tenant_name("kill-fw")
