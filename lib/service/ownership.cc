@@ -182,7 +182,16 @@ absl::Status Ownership::Tick() {
       }
       continue;
     }
-    if (draining || placed != options_.node_id) continue;
+    if (draining || placed != options_.node_id) {
+      // A row that still names this node for a tenant it does not hold (it
+      // let the tenant go when its heartbeats lapsed, or could not read it)
+      // is released, or the node it is placed on would wait for ever for a
+      // handoff from this live node.
+      if (row.owner == options_.node_id) {
+        note(leases_.Release(row.tenant, options_.node_id, row.epoch));
+      }
+      continue;
+    }
     bool owner_alive;
     {
       absl::MutexLock lock(&mu_);
