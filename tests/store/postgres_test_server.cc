@@ -29,7 +29,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "gtest/gtest.h"
 
 #ifndef OMNIROUTE_POSTGRES_BIN_DIR
 #define OMNIROUTE_POSTGRES_BIN_DIR "/usr/lib/postgresql/15/bin"
@@ -118,7 +117,8 @@ std::optional<int> WaitFor(pid_t pid, absl::Duration timeout) {
 }
 
 // The server's command line on the cluster of `dir`.
-std::vector<std::string> PostgresArgs(const std::string& dir) {
+std::vector<std::string> PostgresArgs(const std::string& dir,
+                                      const PostgresTestServerOptions& options) {
   return {std::string(OMNIROUTE_POSTGRES_BIN_DIR) + "/postgres",
           "-D",
           dir + "/data",
@@ -127,11 +127,11 @@ std::vector<std::string> PostgresArgs(const std::string& dir) {
           "-c",
           "unix_socket_directories=" + dir,
           "-c",
-          "fsync=off",
+          absl::StrCat("fsync=", options.durable ? "on" : "off"),
           "-c",
-          "shared_buffers=16MB",
+          "shared_buffers=" + options.shared_buffers,
           "-c",
-          "max_connections=60"};
+          absl::StrCat("max_connections=", options.max_connections)};
 }
 
 // Waits until the server `pid` answers a connection attempt (PQping: no
@@ -179,7 +179,7 @@ absl::Status PostgresTestServer::Restart(const std::function<void()>& while_down
   absl::StatusOr<std::optional<RunAs>> run_as = Unprivileged();
   if (!run_as.ok()) return run_as.status();
   const std::string log = dir_ + "/server.log";
-  absl::StatusOr<pid_t> server = Spawn(PostgresArgs(dir_), log, *run_as);
+  absl::StatusOr<pid_t> server = Spawn(PostgresArgs(dir_, options_), log, *run_as);
   if (!server.ok()) return server.status();
   bool exited = false;
   if (absl::Status ready = WaitReady(*server, Conninfo("postgres"), log, &exited); !ready.ok()) {
@@ -191,7 +191,8 @@ absl::Status PostgresTestServer::Restart(const std::function<void()>& while_down
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<PostgresTestServer>> PostgresTestServer::Start() {
+absl::StatusOr<std::unique_ptr<PostgresTestServer>> PostgresTestServer::Start(
+    const PostgresTestServerOptions& options) {
   absl::StatusOr<std::optional<RunAs>> run_as = Unprivileged();
   if (!run_as.ok()) return run_as.status();
   // Under /tmp rather than the test's TempDir: a socket's path must stay
@@ -228,9 +229,9 @@ absl::StatusOr<std::unique_ptr<PostgresTestServer>> PostgresTestServer::Start() 
     return fail("initdb", absl::StrCat("exit status ", *initdb_status));
   }
 
-  absl::StatusOr<pid_t> server = Spawn(PostgresArgs(dir), log, *run_as);
+  absl::StatusOr<pid_t> server = Spawn(PostgresArgs(dir, options), log, *run_as);
   if (!server.ok()) return fail("postgres", std::string(server.status().message()));
-  auto started = std::unique_ptr<PostgresTestServer>(new PostgresTestServer(dir, *server));
+  auto started = std::unique_ptr<PostgresTestServer>(new PostgresTestServer(dir, *server, options));
   bool exited = false;
   if (absl::Status ready = WaitReady(*server, started->Conninfo("postgres"), log, &exited);
       !ready.ok()) {
@@ -289,54 +290,6 @@ absl::StatusOr<std::vector<std::vector<std::string>>> PostgresTestServer::Query(
   PQclear(result);
   PQfinish(conn);
   return rows;
-}
-
-namespace {
-
-absl::Mutex shared_mu;
-PostgresTestServer* shared_server ABSL_GUARDED_BY(shared_mu) = nullptr;
-// Why the shared server could not start, so that every test that asks for
-// it fails with the reason without trying again.
-absl::Status* shared_error ABSL_GUARDED_BY(shared_mu) = nullptr;
-
-// Stops the shared server when the binary's tests are done.
-class PostgresEnvironment : public testing::Environment {
- public:
-  void TearDown() override {
-    absl::MutexLock lock(&shared_mu);
-    delete shared_server;
-    shared_server = nullptr;
-  }
-};
-
-testing::Environment* const kEnvironment =
-    testing::AddGlobalTestEnvironment(new PostgresEnvironment);
-
-}  // namespace
-
-PostgresTestServer* SharedPostgresServer() {
-  absl::MutexLock lock(&shared_mu);
-  if (shared_server == nullptr && shared_error == nullptr) {
-    absl::StatusOr<std::unique_ptr<PostgresTestServer>> started = PostgresTestServer::Start();
-    if (started.ok()) {
-      shared_server = started->release();
-    } else {
-      shared_error = new absl::Status(started.status());
-    }
-  }
-  if (shared_server == nullptr) ADD_FAILURE() << *shared_error;
-  return shared_server;
-}
-
-std::string NewPostgresDatabase() {
-  PostgresTestServer* server = SharedPostgresServer();
-  if (server == nullptr) return "";
-  absl::StatusOr<std::string> conninfo = server->CreateDatabase();
-  if (!conninfo.ok()) {
-    ADD_FAILURE() << "cannot create a database for the test: " << conninfo.status();
-    return "";
-  }
-  return *conninfo;
 }
 
 std::string DatabaseOf(absl::string_view conninfo) {

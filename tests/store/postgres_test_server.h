@@ -18,7 +18,15 @@
 // tests/CMakeLists.txt; Debian's /usr/lib/postgresql/15/bin).
 //
 // The server runs with fsync=off: the tests check what the store does, not
-// the disk; synchronous_commit is left as PostgreSQL has it.
+// the disk; synchronous_commit is left as PostgreSQL has it. A benchmark
+// that wants the real cost of a commit asks for a durable server
+// (PostgresTestServerOptions::durable).
+//
+// The server itself (PostgresTestServer) needs no test framework, so that
+// the benchmarks can start one too (library omniroute_postgres_server);
+// the shared server of a test binary and NewPostgresDatabase report to
+// googletest (library omniroute_postgres_test_server,
+// postgres_shared_test_server.cc).
 //
 // Thread-safe: the shared server is started once; databases can be created
 // from any thread.
@@ -40,12 +48,27 @@
 
 namespace omniroute::testing_internal {
 
+// How to run the server. Plain data; each field says its default.
+struct PostgresTestServerOptions {
+  // Whether commits reach the disk as on a production server: fsync=on
+  // (synchronous_commit is on by default), so that a commit returns only
+  // once its write-ahead log is flushed. Default: false (fsync=off, for
+  // tests).
+  bool durable = false;
+  // The server's max_connections. Default: 60.
+  int max_connections = 60;
+  // The server's shared_buffers. Default: "16MB" (small: test binaries may
+  // run side by side).
+  std::string shared_buffers = "16MB";
+};
+
 class PostgresTestServer {
  public:
   // Runs initdb and starts the server, waiting (up to a minute) until it
   // accepts connections. An error says which step failed, with the tail of
   // its log.
-  static absl::StatusOr<std::unique_ptr<PostgresTestServer>> Start();
+  static absl::StatusOr<std::unique_ptr<PostgresTestServer>> Start(
+      const PostgresTestServerOptions& options = PostgresTestServerOptions());
 
   // Stops the server (fast shutdown, then SIGKILL if it lingers) and removes
   // its directory.
@@ -76,9 +99,11 @@ class PostgresTestServer {
                                                               absl::string_view sql) const;
 
  private:
-  PostgresTestServer(std::string dir, pid_t pid) : dir_(std::move(dir)), pid_(pid) {}
+  PostgresTestServer(std::string dir, pid_t pid, PostgresTestServerOptions options)
+      : dir_(std::move(dir)), options_(std::move(options)), pid_(pid) {}
 
   const std::string dir_;
+  const PostgresTestServerOptions options_;  // Kept for Restart.
   pid_t pid_;  // -1 once stopped for good (a restart that failed).
   absl::Mutex mu_;
   int databases_ ABSL_GUARDED_BY(mu_) = 0;
