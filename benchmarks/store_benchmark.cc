@@ -41,12 +41,14 @@
 #include "benchmark/benchmark.h"
 #include "omniroute/sqlite_event_store.h"
 #include "omniroute/v1/events.pb.h"
+#include "realistic_event.h"
 #include "store/crc32c.h"
 #include "store/sqlite_event_store_internal.h"
 
 namespace omniroute {
 namespace {
 
+using ::omniroute::bench::RealisticEvent;
 using ::omniroute::v1::Event;
 
 constexpr int kEventsPerBatch = 3;
@@ -86,31 +88,6 @@ BenchDir& Dir() {
 
 void RemoveStoreFiles(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-}
-
-// An inbound email as the engine records it: ~300 bytes serialized.
-Event RealisticEvent(absl::string_view tenant, uint64_t sequence) {
-  Event event;
-  event.set_sequence(sequence);
-  event.set_tenant_id(std::string(tenant));
-  event.mutable_time()->set_seconds(static_cast<int64_t>(1767225600 + sequence));
-  event.mutable_time()->set_nanos(123456789);
-  v1::MessageRecorded* message = event.mutable_message_recorded();
-  message->set_message_id(1000000 + sequence);
-  message->set_conversation_id(40000 + sequence / 7);
-  message->set_channel(v1::CHANNEL_EMAIL);
-  message->set_direction(v1::DIRECTION_INBOUND);
-  message->set_visibility(v1::VISIBILITY_PRIVATE);
-  message->set_external_id(absl::StrCat("<CAFx7-", sequence, "-q9Zk@mail.example.com>"));
-  message->set_thread_key("thread-8c1f2e");
-  message->add_references("<CAFx7-previous-q9Zk@mail.example.com>");
-  message->set_body(
-      "Hello, my order 4471-2209 still has not arrived although the tracking page says "
-      "it was delivered on Tuesday. Could you check with the courier and call me back "
-      "this afternoon? Thanks, Dana");
-  message->mutable_sender()->set_kind(v1::IDENTITY_KIND_EMAIL);
-  message->mutable_sender()->set_value("dana.customer@example.org");
-  return event;
 }
 
 std::unique_ptr<store::SqliteEventStore> OpenStore(const std::string& path, Durability durability) {
