@@ -18,15 +18,16 @@
 //
 //   1. waits until the cluster is settled: exactly one node holds the tenant
 //      (DiagnosticsService.GetNodeStatus of every node), GetLastSequence on
-//      that node answers the tenant's last sequence, and both have stayed so
-//      for a whole lease;
+//      that node answers OK, and both have stayed so for a whole lease;
 //   2. waits a random 0 to --kill_jitter_ms (so that the kills fall at every
 //      point of the nodes' heartbeat rounds);
 //   3. SIGKILLs the holder (t0);
 //   4. probes GetLastSequence for the tenant on every surviving node, one
 //      thread per node, each probe with a --probe_deadline_ms deadline and
 //      at most 1 ms between probes, until one answers OK (t1), and checks
-//      that it answers the same last sequence (nothing lost);
+//      that its last sequence is not below the one the killed node answered
+//      before the kill (nothing lost; it may be above: the server's timers,
+//      offer and SLA deadlines, append events of their own);
 //      meanwhile another thread asks the survivors' GetNodeStatus every
 //      --status_poll_ms until one of them lists the tenant (ta: the node has
 //      taken the lease and is reading the tenant from the store);
@@ -393,13 +394,20 @@ absl::StatusOr<uint64_t> Fill(Cluster& cluster, const std::string& load, const s
   return settled;
 }
 
-// Waits until exactly one node holds `tenant` and answers its last sequence
-// `expected`, continuously for `stable_ms`; returns that node's index.
-absl::StatusOr<size_t> Settle(Cluster& cluster, const std::string& tenant, uint64_t expected,
-                              int64_t stable_ms) {
+struct Settled {
+  size_t holder = 0;
+  uint64_t sequence = 0;  // The holder's last answer.
+};
+
+// Waits until exactly one node holds `tenant` and answers GetLastSequence
+// for it, continuously for `stable_ms`. DATA_LOSS if an answer is below
+// `at_least`.
+absl::StatusOr<Settled> Settle(Cluster& cluster, const std::string& tenant, uint64_t at_least,
+                               int64_t stable_ms) {
   const Clock::time_point start = Clock::now();
   const int64_t timeout = absl::GetFlag(FLAGS_settle_timeout_ms);
   std::optional<size_t> holder;
+  uint64_t sequence = 0;
   Clock::time_point since;
   std::string why = "not asked yet";
   while (true) {
@@ -422,14 +430,15 @@ absl::StatusOr<size_t> Settle(Cluster& cluster, const std::string& tenant, uint6
     std::optional<size_t> now_holder;
     if (answered && holders.size() == 1) {
       Node& node = cluster.nodes()[holders[0]];
-      absl::StatusOr<uint64_t> sequence = LastSequence(node, tenant, 5000);
-      if (!sequence.ok()) {
-        why = absl::StrCat(node.id, " holds it; GetLastSequence: ", sequence.status().ToString());
-      } else if (*sequence != expected) {
-        return absl::DataLossError(absl::StrCat(node.id, " answers last sequence ", *sequence,
-                                                " for the tenant, not ", expected));
+      absl::StatusOr<uint64_t> answer = LastSequence(node, tenant, 5000);
+      if (!answer.ok()) {
+        why = absl::StrCat(node.id, " holds it; GetLastSequence: ", answer.status().ToString());
+      } else if (*answer < at_least) {
+        return absl::DataLossError(absl::StrCat(node.id, " answers last sequence ", *answer,
+                                                " for the tenant, below ", at_least));
       } else {
         now_holder = holders[0];
+        sequence = *answer;
       }
     } else if (answered) {
       why = absl::StrCat(holders.size(), " nodes hold the tenant");
@@ -438,7 +447,7 @@ absl::StatusOr<size_t> Settle(Cluster& cluster, const std::string& tenant, uint6
       holder = now_holder;
       since = Clock::now();
     } else if (holder.has_value() && MsSince(since) >= stable_ms) {
-      return *holder;
+      return Settled{*holder, sequence};
     }
     SleepMs(20);
   }
@@ -448,6 +457,7 @@ struct Kill {
   std::string victim;
   std::string answered_by;
   std::string taken_by;
+  uint64_t sequence = 0;  // The first OK answer's.
   double failover_ms = 0;
   double lease_ms = -1;  // -1: no survivor was seen holding it before the answer.
   std::map<std::string, int> failed_probes;  // By gRPC code.
@@ -467,7 +477,7 @@ std::string CodeName(grpc::StatusCode code) {
 
 // Kills the node at `victim` and measures until a survivor answers.
 absl::StatusOr<Kill> KillOnce(Cluster& cluster, size_t victim, const std::string& tenant,
-                              uint64_t expected) {
+                              uint64_t at_least) {
   const int64_t probe_deadline = absl::GetFlag(FLAGS_probe_deadline_ms);
   const int64_t poll_ms = absl::GetFlag(FLAGS_status_poll_ms);
   const int64_t timeout = absl::GetFlag(FLAGS_failover_timeout_ms);
@@ -504,9 +514,11 @@ absl::StatusOr<Kill> KillOnce(Cluster& cluster, size_t victim, const std::string
             if (!answered_at.has_value() || at < *answered_at) {
               answered_at = at;
               result.answered_by = node->id;
-              if (response.sequence() != expected) {
+              result.sequence = response.sequence();
+              if (response.sequence() < at_least) {
                 bad_answer = absl::StrCat(node->id, " answered last sequence ",
-                                          response.sequence(), ", not ", expected);
+                                          response.sequence(), ", below ", at_least,
+                                          " answered before the kill");
               }
             }
             done.store(true);
@@ -605,23 +617,27 @@ absl::Status Run() {
   const int64_t jitter = absl::GetFlag(FLAGS_kill_jitter_ms);
   std::vector<double> failover, lease, catch_up;
   const Clock::time_point begun = Clock::now();
+  uint64_t sequence = *filled;
   for (int k = 1; k <= kills; ++k) {
     const Clock::time_point settle_start = Clock::now();
-    absl::StatusOr<size_t> holder = Settle(cluster, tenant, *filled, lease_ms);
-    if (!holder.ok()) {
-      return absl::Status(holder.status().code(),
-                          absl::StrCat("before kill ", k, ": ", holder.status().message()));
+    absl::StatusOr<Settled> settled = Settle(cluster, tenant, sequence, lease_ms);
+    if (!settled.ok()) {
+      return absl::Status(settled.status().code(),
+                          absl::StrCat("before kill ", k, ": ", settled.status().message()));
     }
+    const size_t holder = settled->holder;
+    sequence = settled->sequence;
     const double settle_ms = MsSince(settle_start);
     if (jitter > 0) {
       SleepMs(std::uniform_int_distribution<int64_t>(0, jitter)(random));
     }
-    absl::StatusOr<Kill> measured = KillOnce(cluster, *holder, tenant, *filled);
+    absl::StatusOr<Kill> measured = KillOnce(cluster, holder, tenant, sequence);
     if (!measured.ok()) {
       return absl::Status(measured.status().code(),
                           absl::StrCat("kill ", k, ": ", measured.status().message()));
     }
     const Kill& sample = *measured;
+    sequence = sample.sequence;
     failover.push_back(sample.failover_ms);
     std::string split = "lease - (not seen held before the answer)";
     if (sample.lease_ms >= 0) {
@@ -635,19 +651,21 @@ absl::Status Run() {
       failed.push_back(absl::StrCat(count, " ", code));
     }
     std::cout << absl::StrFormat(
-                     "kill %2d: %s killed, %s answered after %7.1f ms = %s; %d probes (%s); "
+                     "kill %2d: %s killed, %s answered %d after %7.1f ms = %s; %d probes (%s); "
                      "settled %.1f s before\n",
-                     k, sample.victim, sample.answered_by, sample.failover_ms, split, sample.probes,
+                     k, sample.victim, sample.answered_by, sample.sequence, sample.failover_ms,
+                     split, sample.probes,
                      failed.empty() ? "none failed" : absl::StrJoin(failed, ", "),
                      settle_ms / 1000)
               << std::flush;
-    if (absl::Status s = cluster.Start(cluster.nodes()[*holder]); !s.ok()) {
+    if (absl::Status s = cluster.Start(cluster.nodes()[holder]); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("restarting after kill ", k, ": ", s.message()));
     }
   }
-  std::cout << absl::StrFormat("%d kills in %.0f s; %d events, %d nodes, lease %d ms; in ms:\n",
-                               kills, MsSince(begun) / 1000, *filled, cluster.nodes().size(),
-                               lease_ms)
+  std::cout << absl::StrFormat(
+                   "%d kills in %.0f s; %d events (%d at the end), %d nodes, lease %d ms; in ms:\n",
+                   kills, MsSince(begun) / 1000, *filled, sequence, cluster.nodes().size(),
+                   lease_ms)
             << Summary("failover (kill -> OK)", failover) << Summary("  lease (kill -> taken)", lease)
             << Summary("  catch-up (taken -> OK)", catch_up) << std::flush;
   return absl::OkStatus();
