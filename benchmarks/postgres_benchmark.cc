@@ -15,6 +15,13 @@
 //                             writers. No savepoints, no continuity check,
 //                             no serialization, no checksum, no message
 //                             index: what a perfect batch costs the server.
+//   BM_RawInsertWithMessages/writers:W
+//                             The same leader, its one statement also
+//                             inserting each event's row of the store's
+//                             message index (a table shaped like the store's
+//                             messages table, with its three indexes): the
+//                             ceiling of every row the store writes, not
+//                             only of the events.
 //
 //   build/release/benchmarks/omniroute_postgres_benchmark
 //
@@ -35,8 +42,9 @@
 //
 // Reported per case: items_per_second (events/s, summed over writers), the
 // latency of one append (p50, p99, in µs, from the call to its return),
-// commits/s and events/commit, and on each BM_StoreAppend the ratio to the
-// BM_RawInsert of the same writers, run just before it (store/raw).
+// commits/s and events/commit, and on each BM_StoreAppend the ratios to the
+// BM_RawInsert (store/raw) and BM_RawInsertWithMessages (store/raw_msgs) of
+// the same writers, run just before it.
 
 #include <endian.h>
 #include <libpq-fe.h>
@@ -52,6 +60,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -143,8 +152,8 @@ struct Run {
 };
 
 // Runs `writers` threads for `duration`: each calls `append(writer)` (one
-// event, waiting for its commit) until the time is up. The clock runs from the moment all threads are released until
-// the last append returned.
+// event, waiting for its commit) until the time is up. The clock runs from the moment all threads
+// are released until the last append returned.
 template <typename AppendFn>
 Run RunWriters(int writers, absl::Duration duration, AppendFn append) {
   std::atomic<bool> go{false};
@@ -183,9 +192,10 @@ double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
 }
 
-// The events/s of each writer count's raw ceiling, for the store's ratio.
-std::map<int, double>& RawRates() {
-  static auto* rates = new std::map<int, double>();
+// The events/s of each writer count's raw ceiling, for the store's ratio:
+// without (false) and with (true) the message rows.
+std::map<std::pair<bool, int>, double>& RawRates() {
+  static auto* rates = new std::map<std::pair<bool, int>, double>();
   return *rates;
 }
 
@@ -220,7 +230,8 @@ void BM_StoreAppend(benchmark::State& state) {
   std::vector<Event> batch;
   for (int64_t next = 1; next <= WarmUpEvents(); next += kWarmUpBatch) {
     batch.clear();
-    for (int64_t s = next; s < next + kWarmUpBatch; ++s) batch.push_back(RealisticEvent("warm-up", s));
+    for (int64_t s = next; s < next + kWarmUpBatch; ++s)
+      batch.push_back(RealisticEvent("warm-up", s));
     if (absl::Status status = store.Append("warm-up", batch); !status.ok()) Die(status.ToString());
   }
 
@@ -253,8 +264,10 @@ void BM_StoreAppend(benchmark::State& state) {
     const Run run = RunWriters(writers, TimedRun(), append);
     const store::PostgresStoreStats after = store.Stats();
     Report(state, run, after.commits - before.commits);
-    if (auto raw = RawRates().find(writers); raw != RawRates().end() && raw->second > 0) {
-      state.counters["store/raw"] =
+    for (const bool messages : {false, true}) {
+      auto raw = RawRates().find({messages, writers});
+      if (raw == RawRates().end() || raw->second <= 0) continue;
+      state.counters[messages ? "store/raw_msgs" : "store/raw"] =
           run.events / absl::ToDoubleSeconds(run.elapsed) / raw->second;
     }
     state.counters["largest_group"] = static_cast<double>(after.largest_group);
@@ -281,6 +294,10 @@ class BinaryArray {
   }
   void AddInt64(int64_t value) {
     const uint64_t big_endian = htobe64(static_cast<uint64_t>(value));
+    Add(absl::string_view(reinterpret_cast<const char*>(&big_endian), sizeof(big_endian)));
+  }
+  void AddInt32(int32_t value) {
+    const uint32_t big_endian = htobe32(static_cast<uint32_t>(value));
     Add(absl::string_view(reinterpret_cast<const char*>(&big_endian), sizeof(big_endian)));
   }
   // The whole array, header included.
@@ -310,23 +327,59 @@ class BinaryArray {
 constexpr uint32_t kTextOid = 25;
 constexpr uint32_t kByteaOid = 17;
 constexpr uint32_t kInt8Oid = 20;
+constexpr uint32_t kInt4Oid = 23;
 
-// The store's events table (lib/store/postgres_schema.cc), nothing else.
-constexpr char kRawTable[] =
-    "CREATE TABLE events (tenant text COLLATE \"C\" NOT NULL, sequence bigint NOT NULL, "
-    "payload bytea NOT NULL, crc bigint NOT NULL, PRIMARY KEY (tenant, sequence))";
+// The store's events table (lib/store/postgres_schema.cc), and its
+// messages table with the same indexes.
+constexpr char kRawTables[] = R"sql(
+CREATE TABLE events (
+  tenant text COLLATE "C" NOT NULL,
+  sequence bigint NOT NULL,
+  payload bytea NOT NULL,
+  crc bigint NOT NULL,
+  PRIMARY KEY (tenant, sequence)
+);
+CREATE TABLE messages (
+  tenant text COLLATE "C" NOT NULL,
+  message_id bigint NOT NULL,
+  conversation_id bigint NOT NULL,
+  recorded_at bigint NOT NULL,
+  sequence bigint NOT NULL,
+  channel integer NOT NULL,
+  external_id bytea NOT NULL,
+  thread_key bytea NOT NULL,
+  PRIMARY KEY (tenant, message_id)
+);
+CREATE INDEX messages_by_conversation
+  ON messages (tenant, conversation_id, recorded_at, message_id);
+CREATE INDEX messages_by_external_id
+  ON messages (tenant, channel, external_id, message_id) WHERE external_id <> '';
+CREATE INDEX messages_by_thread_key
+  ON messages (tenant, channel, thread_key, message_id) WHERE thread_key <> '';
+)sql";
 // One statement, so one transaction and one commit, for any number of rows.
 constexpr char kRawInsert[] =
     "INSERT INTO events (tenant, sequence, payload, crc) "
     "SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bigint[])";
+// Still one statement: the events by a data-modifying WITH, and their
+// message rows.
+constexpr char kRawInsertWithMessages[] =
+    "WITH e AS (INSERT INTO events (tenant, sequence, payload, crc) "
+    "SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bigint[])) "
+    "INSERT INTO messages (tenant, message_id, conversation_id, recorded_at, sequence, channel, "
+    "external_id, thread_key) "
+    "SELECT * FROM unnest($1::text[], $5::bigint[], $6::bigint[], $7::bigint[], $2::bigint[], "
+    "$8::integer[], $9::bytea[], $10::bytea[])";
 
 // A group commit by hand, as the store's queue works: the writer whose row
 // is first in the queue leads: it takes every queued row, inserts them in
 // one statement on the one connection, and wakes their writers.
 class RawCommitter {
  public:
-  explicit RawCommitter(PGconn* conn) : conn_(conn) {
-    PGresult* prepared = PQprepare(conn_, "insert", kRawInsert, 0, nullptr);
+  // With `messages`, each event's message row too.
+  RawCommitter(PGconn* conn, bool messages) : conn_(conn), messages_(messages) {
+    PGresult* prepared =
+        PQprepare(conn_, "insert", messages ? kRawInsertWithMessages : kRawInsert, 0, nullptr);
     if (PQresultStatus(prepared) != PGRES_COMMAND_OK) Die(PQresultErrorMessage(prepared));
     PQclear(prepared);
   }
@@ -336,6 +389,14 @@ class RawCommitter {
     int64_t sequence = 0;
     absl::string_view payload;
     int64_t crc = 0;
+    // The message row, as the store's index makes it from the event.
+    int64_t message_id = 0;
+    int64_t conversation_id = 0;
+    int64_t recorded_at = 0;
+    int32_t channel = 0;
+    absl::string_view external_id;
+    absl::string_view thread_key;
+
     bool done = false;
     absl::CondVar done_cv;
   };
@@ -349,16 +410,20 @@ class RawCommitter {
     // This thread leads: the group stays at the front of the queue while it
     // is written, so no one else leads meanwhile.
     const size_t group = queue_.size();
-    tenants_.Clear();
-    sequences_.Clear();
-    payloads_.Clear();
-    crcs_.Clear();
+    for (BinaryArray* column : columns_) column->Clear();
     for (size_t i = 0; i < group; ++i) {
       const Row& queued = *queue_[i];
       tenants_.Add(queued.tenant);
       sequences_.AddInt64(queued.sequence);
       payloads_.Add(queued.payload);
       crcs_.AddInt64(queued.crc);
+      if (!messages_) continue;
+      message_ids_.AddInt64(queued.message_id);
+      conversation_ids_.AddInt64(queued.conversation_id);
+      recorded_at_.AddInt64(queued.recorded_at);
+      channels_.AddInt32(queued.channel);
+      external_ids_.Add(queued.external_id);
+      thread_keys_.Add(queued.thread_key);
     }
     mu_.Unlock();
     Commit(group);
@@ -380,60 +445,95 @@ class RawCommitter {
 
  private:
   void Commit(size_t rows) {
-    const std::string* values[] = {&tenants_.Bytes(), &sequences_.Bytes(), &payloads_.Bytes(),
-                                   &crcs_.Bytes()};
-    const char* data[4];
-    int lengths[4];
-    const int formats[4] = {1, 1, 1, 1};
-    for (int i = 0; i < 4; ++i) {
-      data[i] = values[i]->data();
-      lengths[i] = static_cast<int>(values[i]->size());
+    const int count = messages_ ? 10 : 4;
+    const char* data[10];
+    int lengths[10];
+    int formats[10];
+    for (int i = 0; i < count; ++i) {
+      const std::string& bytes = columns_[i]->Bytes();
+      data[i] = bytes.data();
+      lengths[i] = static_cast<int>(bytes.size());
+      formats[i] = 1;
     }
-    PGresult* result = PQexecPrepared(conn_, "insert", 4, data, lengths, formats, 1);
+    PGresult* result = PQexecPrepared(conn_, "insert", count, data, lengths, formats, 1);
     if (PQresultStatus(result) != PGRES_COMMAND_OK) Die(PQresultErrorMessage(result));
     if (std::strtoull(PQcmdTuples(result), nullptr, 10) != rows) Die("short insert");
     PQclear(result);
   }
 
   PGconn* const conn_;
-  // Used by the leader of the moment only.
+  const bool messages_;
+  // Used by the leader of the moment only; the parameters in their order.
   BinaryArray tenants_{kTextOid};
   BinaryArray sequences_{kInt8Oid};
   BinaryArray payloads_{kByteaOid};
   BinaryArray crcs_{kInt8Oid};
+  BinaryArray message_ids_{kInt8Oid};
+  BinaryArray conversation_ids_{kInt8Oid};
+  BinaryArray recorded_at_{kInt8Oid};
+  BinaryArray channels_{kInt4Oid};
+  BinaryArray external_ids_{kByteaOid};
+  BinaryArray thread_keys_{kByteaOid};
+  BinaryArray* const columns_[10] = {&tenants_,      &sequences_,        &payloads_,    &crcs_,
+                                     &message_ids_,  &conversation_ids_, &recorded_at_, &channels_,
+                                     &external_ids_, &thread_keys_};
 
   mutable absl::Mutex mu_;
   std::deque<Row*> queue_ ABSL_GUARDED_BY(mu_);
   int64_t commits_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-void BM_RawInsert(benchmark::State& state) {
+void RunRaw(benchmark::State& state, bool messages) {
   const int writers = static_cast<int>(state.range(0));
-  const std::string schema = absl::StrCat("raw_w", writers);
+  const std::string schema = absl::StrCat(messages ? "raw_msgs_w" : "raw_w", writers);
   PGconn* conn = Connect();
-  Sql(conn, absl::StrCat("CREATE SCHEMA ", schema, "; SET search_path TO ", schema, "; ",
-                         kRawTable));
-  RawCommitter committer(conn);
+  Sql(conn,
+      absl::StrCat("CREATE SCHEMA ", schema, "; SET search_path TO ", schema, "; ", kRawTables));
+  RawCommitter committer(conn, messages);
 
-  const std::string payload = RealisticEvent("tenant-0", 1).SerializeAsString();
+  const Event event = RealisticEvent("tenant-0", 1);
+  const std::string payload = event.SerializeAsString();
   const int64_t crc = store::Crc32c(payload);
   // The same warm-up as the store's, in batches of the same size.
   for (int64_t next = 1; next <= WarmUpEvents(); next += kWarmUpBatch) {
+    const std::string series =
+        absl::StrCat(" FROM generate_series(", next, ", ", next + kWarmUpBatch - 1, ") AS s");
     Sql(conn, absl::StrCat("INSERT INTO events SELECT 'warm-up', s, decode('",
-                           absl::BytesToHexString(payload), "', 'hex'), ", crc,
-                           " FROM generate_series(", next, ", ", next + kWarmUpBatch - 1,
-                           ") AS s"));
+                           absl::BytesToHexString(payload), "', 'hex'), ", crc, series));
+    if (!messages) continue;
+    Sql(conn, absl::StrCat("INSERT INTO messages SELECT 'warm-up', 1000000 + s, 40000 + s / 7, s, "
+                           "s, ",
+                           event.message_recorded().channel(),
+                           ", convert_to('<CAFx7-' || s || '-q9Zk@mail.example.com>', 'UTF8'), "
+                           "'thread-8c1f2e'",
+                           series));
   }
 
-  std::vector<std::string> tenants(writers);
-  std::vector<int64_t> next(writers, 1);
-  for (int w = 0; w < writers; ++w) tenants[w] = absl::StrCat("tenant-", w);
+  struct Writer {
+    std::string tenant;
+    int64_t next = 1;
+    std::string external_id;
+  };
+  std::vector<Writer> mine(writers);
+  for (int w = 0; w < writers; ++w) mine[w].tenant = absl::StrCat("tenant-", w);
+  const v1::MessageRecorded& message = event.message_recorded();
   auto append = [&](int w) {
+    Writer& writer = mine[w];
     RawCommitter::Row row;
-    row.tenant = tenants[w];
-    row.sequence = next[w]++;
+    row.tenant = writer.tenant;
+    row.sequence = writer.next++;
     row.payload = payload;
     row.crc = crc;
+    if (messages) {
+      // As the store's writers vary them (BM_StoreAppend).
+      writer.external_id = absl::StrCat("<CAFx7-", row.sequence, "-q9Zk@mail.example.com>");
+      row.message_id = 1000000 + row.sequence;
+      row.conversation_id = static_cast<int64_t>(message.conversation_id());
+      row.recorded_at = event.time().seconds() * 1'000'000'000 + event.time().nanos();
+      row.channel = message.channel();
+      row.external_id = writer.external_id;
+      row.thread_key = message.thread_key();
+    }
     committer.Insert(row);
   };
 
@@ -442,11 +542,14 @@ void BM_RawInsert(benchmark::State& state) {
     const int64_t before = committer.commits();
     const Run run = RunWriters(writers, TimedRun(), append);
     Report(state, run, committer.commits() - before);
-    RawRates()[writers] = run.events / absl::ToDoubleSeconds(run.elapsed);
+    RawRates()[{messages, writers}] = run.events / absl::ToDoubleSeconds(run.elapsed);
   }
   state.SetLabel(absl::StrCat(payload.size(), " B/event"));
   PQfinish(conn);
 }
+
+void BM_RawInsert(benchmark::State& state) { RunRaw(state, /*messages=*/false); }
+void BM_RawInsertWithMessages(benchmark::State& state) { RunRaw(state, /*messages=*/true); }
 
 // Each ceiling just before the store's case of the same writers, so that
 // the two of a ratio run close together in time.
@@ -454,10 +557,13 @@ void Case(benchmark::internal::Benchmark* b) {
   b->ArgName("writers")->Iterations(1)->UseManualTime()->Unit(benchmark::kMicrosecond);
 }
 BENCHMARK(BM_RawInsert)->Apply(Case)->Arg(1);
+BENCHMARK(BM_RawInsertWithMessages)->Apply(Case)->Arg(1);
 BENCHMARK(BM_StoreAppend)->Apply(Case)->Arg(1);
 BENCHMARK(BM_RawInsert)->Apply(Case)->Arg(8);
+BENCHMARK(BM_RawInsertWithMessages)->Apply(Case)->Arg(8);
 BENCHMARK(BM_StoreAppend)->Apply(Case)->Arg(8);
 BENCHMARK(BM_RawInsert)->Apply(Case)->Arg(64);
+BENCHMARK(BM_RawInsertWithMessages)->Apply(Case)->Arg(64);
 BENCHMARK(BM_StoreAppend)->Apply(Case)->Arg(64);
 
 }  // namespace
