@@ -28,6 +28,19 @@ constexpr unsigned int kInt8Oid = 20;
 constexpr unsigned int kInt4Oid = 23;
 constexpr unsigned int kTextOid = 25;
 constexpr unsigned int kInt8ArrayOid = 1016;
+constexpr unsigned int kByteaArrayOid = 1001;
+constexpr unsigned int kInt4ArrayOid = 1007;
+constexpr unsigned int kTextArrayOid = 1009;
+
+void AppendBigEndian32(std::string& out, uint32_t value) {
+  const uint32_t big_endian = htobe32(value);
+  out.append(reinterpret_cast<const char*>(&big_endian), sizeof(big_endian));
+}
+
+void AppendBigEndian64(std::string& out, uint64_t value) {
+  const uint64_t big_endian = htobe64(value);
+  out.append(reinterpret_cast<const char*>(&big_endian), sizeof(big_endian));
+}
 
 // libpq's messages end with a newline.
 std::string Message(const char* message) {
@@ -142,6 +155,81 @@ PgParams& PgParams::Int64Array(const std::vector<int64_t>& values) {
   std::string& text = owned_.emplace_back(absl::StrCat("{", absl::StrJoin(values, ","), "}"));
   // Text format: libpq reads it up to its terminating NUL.
   return Add(kInt8ArrayOid, text.c_str(), 0, 0);
+}
+
+PgParams& PgParams::Array(const PgArray& array) {
+  unsigned int type = kTextArrayOid;
+  switch (array.type()) {
+    case PgArray::Type::kText:
+      type = kTextArrayOid;
+      break;
+    case PgArray::Type::kBytes:
+      type = kByteaArrayOid;
+      break;
+    case PgArray::Type::kInt64:
+      type = kInt8ArrayOid;
+      break;
+    case PgArray::Type::kInt32:
+      type = kInt4ArrayOid;
+      break;
+  }
+  std::string& bytes = owned_.emplace_back(array.Encode());
+  return Add(type, bytes.data(), bytes.size(), 1);
+}
+
+// ------------------------------------------------------------------ PgArray
+
+PgArray& PgArray::Add(absl::string_view value) {
+  AppendBigEndian32(elements_, static_cast<uint32_t>(value.size()));
+  elements_.append(value.data(), value.size());
+  ++count_;
+  return *this;
+}
+
+PgArray& PgArray::AddInt64(int64_t value) {
+  AppendBigEndian32(elements_, 8);
+  AppendBigEndian64(elements_, static_cast<uint64_t>(value));
+  ++count_;
+  return *this;
+}
+
+PgArray& PgArray::AddInt32(int32_t value) {
+  AppendBigEndian32(elements_, 4);
+  AppendBigEndian32(elements_, static_cast<uint32_t>(value));
+  ++count_;
+  return *this;
+}
+
+// array_recv's layout: the number of dimensions, a has-NULLs flag, the
+// element type; per dimension its length and lower bound; then each element
+// as its length and bytes. An empty array has no dimension.
+std::string PgArray::Encode() const {
+  unsigned int element = kTextOid;
+  switch (type_) {
+    case Type::kText:
+      element = kTextOid;
+      break;
+    case Type::kBytes:
+      element = kByteaOid;
+      break;
+    case Type::kInt64:
+      element = kInt8Oid;
+      break;
+    case Type::kInt32:
+      element = kInt4Oid;
+      break;
+  }
+  std::string out;
+  out.reserve(20 + elements_.size());
+  AppendBigEndian32(out, count_ == 0 ? 0 : 1);
+  AppendBigEndian32(out, 0);
+  AppendBigEndian32(out, element);
+  if (count_ > 0) {
+    AppendBigEndian32(out, static_cast<uint32_t>(count_));
+    AppendBigEndian32(out, 1);
+  }
+  out.append(elements_);
+  return out;
 }
 
 // ------------------------------------------------------------------ PgResult

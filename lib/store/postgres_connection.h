@@ -39,6 +39,35 @@ namespace omniroute::store {
 // parse it.
 absl::StatusOr<std::string> DescribePostgresTarget(absl::string_view conninfo);
 
+// A one-dimensional array without NULLs, built in PostgreSQL's binary
+// array format, so that one statement takes a whole group of rows
+// (`unnest($1::text[], $2::bigint[], ...)`) whatever bytes the values hold:
+// no quoting, no escaping. Every element has the array's type.
+class PgArray {
+ public:
+  enum class Type { kText, kBytes, kInt64, kInt32 };
+
+  explicit PgArray(Type type) : type_(type) {}
+
+  // kText or kBytes.
+  PgArray& Add(absl::string_view value);
+  // kInt64.
+  PgArray& AddInt64(int64_t value);
+  // kInt32.
+  PgArray& AddInt32(int32_t value);
+
+  int size() const { return count_; }
+  Type type() const { return type_; }
+  // The array's bytes: the header, then the elements.
+  std::string Encode() const;
+
+ private:
+  Type type_;
+  int count_ = 0;
+  // Each element as its 4-byte length and its bytes.
+  std::string elements_;
+};
+
 // Parameters of one statement, sent in binary with their types. Views
 // (Text, Bytes) must outlive the statement's execution; numbers are copied.
 class PgParams {
@@ -53,6 +82,8 @@ class PgParams {
   PgParams& Int32(int32_t value);
   // A bigint[] (sent in text format: "{1,2,3}"), for `= ANY($n)`.
   PgParams& Int64Array(const std::vector<int64_t>& values);
+  // The array's bytes are copied.
+  PgParams& Array(const PgArray& array);
 
   int size() const { return static_cast<int>(values_.size()); }
   const unsigned int* types() const { return types_.data(); }

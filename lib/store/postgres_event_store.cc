@@ -11,10 +11,13 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -39,6 +42,31 @@ constexpr uint64_t kMaxStorableSequence =
 
 constexpr char kInsertEvent[] =
     "INSERT INTO events (tenant, sequence, payload, crc) VALUES ($1, $2, $3, $4)";
+constexpr char kInsertEvents[] =
+    "INSERT INTO events (tenant, sequence, payload, crc) "
+    "SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bigint[])";
+// The events and the message rows of a group in one statement.
+const std::string& InsertEventsAndMessages() {
+  static const std::string* const sql = new std::string(absl::StrCat(
+      "WITH inserted AS (", kInsertEvents, ") ", PostgresMessageIndexBatch::InsertRowsSql(5)));
+  return *sql;
+}
+// Each tenant's last sequence (one backward step in the primary key each),
+// in the order of $1.
+constexpr char kLastSequences[] =
+    "SELECT (SELECT e.sequence FROM events e WHERE e.tenant = t.tenant ORDER BY e.sequence DESC "
+    "LIMIT 1), NULL, NULL FROM unnest($1::text[]) WITH ORDINALITY AS t(tenant, position) "
+    "ORDER BY position";
+// The same with each tenant's lease row (NULLs when it has none), locked
+// FOR SHARE first, in the tenants' order as CheckPostgresLease would one at
+// a time, so that a takeover waits for the transaction or the transaction
+// sees the takeover.
+constexpr char kLastSequencesAndLeases[] =
+    "WITH lease AS (SELECT tenant, owner, epoch FROM leases WHERE tenant = ANY ($1) "
+    "ORDER BY tenant FOR SHARE) "
+    "SELECT (SELECT e.sequence FROM events e WHERE e.tenant = t.tenant ORDER BY e.sequence DESC "
+    "LIMIT 1), lease.owner, lease.epoch FROM unnest($1::text[]) WITH ORDINALITY AS "
+    "t(tenant, position) LEFT JOIN lease ON lease.tenant = t.tenant ORDER BY position";
 // One statement, so the check that the snapshot is not beyond the log and
 // the write are atomic; a snapshot replaces the tenant's older one whatever
 // its sequence.
@@ -218,6 +246,136 @@ absl::Status PostgresEventStore::Submit(Write& write) {
 }
 
 bool PostgresEventStore::CommitGroup(absl::Span<Write* const> group) {
+  const GroupOutcome outcome = CommitGroupBatched(group);
+  if (outcome != GroupOutcome::kRetryOneByOne) return outcome == GroupOutcome::kCommitted;
+  for (Write* write : group) write->status = absl::OkStatus();
+  return CommitGroupOneByOne(group);
+}
+
+PostgresEventStore::GroupOutcome PostgresEventStore::CommitGroupBatched(
+    absl::Span<Write* const> group) {
+  PgConnection& db = *writer_;
+  constexpr absl::string_view kContext = "committing appends";
+  // Refusals by the fence are counted once the group's outcome is known:
+  // a retry one write at a time would count them again.
+  std::vector<Write*> refused;
+  auto count_refusals = [&] {
+    for (Write* write : refused) write->status = RefuseNotOwner(write->tenant, write->status);
+  };
+  auto fail_all = [&](const absl::Status& status) {
+    if (db.ok() && db.InTransaction()) (void)db.Execute("ROLLBACK", kContext);
+    for (Write* write : group) {
+      if (write->status.ok()) write->status = status;
+    }
+    count_refusals();
+    return GroupOutcome::kFailed;
+  };
+  auto statement_failed = [&](const absl::Status& status) {
+    if (!db.ok()) return fail_all(status);
+    (void)db.Execute("ROLLBACK", kContext);
+    return GroupOutcome::kRetryOneByOne;
+  };
+
+  if (absl::Status s = db.EnsureConnected(); !s.ok()) return fail_all(s);
+  if (absl::Status s = db.Execute("BEGIN", kContext); !s.ok()) return fail_all(s);
+
+  std::vector<absl::string_view> tenants;
+  {
+    absl::flat_hash_set<absl::string_view> seen;
+    for (const Write* write : group) {
+      if (seen.insert(write->tenant).second) tenants.push_back(write->tenant);
+    }
+  }
+  PgArray tenant_names(PgArray::Type::kText);
+  for (const absl::string_view tenant : tenants) tenant_names.Add(tenant);
+
+  // Read inside the transaction, so they count every other writer's
+  // commits; the lease rows stay locked until it ends.
+  absl::flat_hash_map<std::string, PostgresLeaseRow> leases;
+  absl::flat_hash_map<absl::string_view, uint64_t> last;
+  {
+    PgParams params;
+    params.Array(tenant_names);
+    absl::StatusOr<PgResult> rows =
+        db.Run(options_.fence != nullptr ? kLastSequencesAndLeases : kLastSequences, params,
+               absl::StrCat("reading the last sequences of ", tenants.size(), " tenants"));
+    if (!rows.ok()) return statement_failed(rows.status());
+    for (int i = 0; i < rows->rows(); ++i) {
+      last[tenants[i]] = rows->IsNull(i, 0) ? 0 : static_cast<uint64_t>(rows->Int64(i, 0));
+      if (!rows->IsNull(i, 2)) {
+        leases[tenants[i]] = PostgresLeaseRow{std::string(rows->Bytes(i, 1)),
+                                              static_cast<uint64_t>(rows->Int64(i, 2))};
+      }
+    }
+  }
+
+  PgArray event_tenants(PgArray::Type::kText);
+  PgArray sequences(PgArray::Type::kInt64);
+  PgArray payloads(PgArray::Type::kBytes);
+  PgArray crcs(PgArray::Type::kInt64);
+  PostgresMessageIndexBatch index(db);
+  for (Write* write : group) {
+    if (options_.fence != nullptr) {
+      const std::optional<uint64_t> epoch = options_.fence->HeldEpoch(write->tenant);
+      absl::Status held;
+      if (!epoch.has_value()) {
+        held = absl::FailedPreconditionError(
+            absl::StrCat("tenant_id: \"", write->tenant, "\": node ", options_.fence->node_id(),
+                         " gave up its lease while the append waited; nothing was stored"));
+        held.SetPayload(kNotOwnerPayload, absl::Cord(options_.fence->node_id()));
+      } else {
+        const auto lease = leases.find(write->tenant);
+        held = JudgePostgresLease(
+            write->tenant, options_.fence->node_id(), *epoch,
+            lease == leases.end() ? std::nullopt : std::optional<PostgresLeaseRow>(lease->second));
+      }
+      if (!held.ok()) {
+        write->status = std::move(held);
+        refused.push_back(write);
+        continue;
+      }
+    }
+    uint64_t& tenant_last = last[write->tenant];
+    if (write->sequence != tenant_last + 1) {
+      write->status = absl::FailedPreconditionError(
+          absl::StrCat("events: sequence ", write->sequence, " does not continue tenant ",
+                       write->tenant, "'s log at ", tenant_last));
+      continue;
+    }
+    uint64_t sequence = write->sequence;
+    size_t begin = 0;
+    for (const auto& [end, crc] : write->rows) {
+      event_tenants.Add(write->tenant);
+      sequences.AddInt64(static_cast<int64_t>(sequence));
+      payloads.Add(absl::string_view(write->payloads).substr(begin, end - begin));
+      crcs.AddInt64(crc);
+      begin = end;
+      ++sequence;
+    }
+    tenant_last = sequence - 1;
+    index.SetTenant(write->tenant);
+    if (absl::Status s = ProjectMessageHistory(write->events, index); !s.ok()) {
+      return statement_failed(s);
+    }
+  }
+  if (event_tenants.size() > 0) {
+    PgParams params;
+    params.Array(event_tenants).Array(sequences).Array(payloads).Array(crcs);
+    const bool with_messages = index.has_rows();
+    if (with_messages) index.TakeRows(params);
+    absl::StatusOr<PgResult> inserted =
+        db.Run(with_messages ? InsertEventsAndMessages().c_str() : kInsertEvents, params,
+               absl::StrCat("appending ", event_tenants.size(), " events"));
+    if (!inserted.ok()) return statement_failed(inserted.status());
+  }
+  // The commit is what makes the appends durable (as synchronous_commit
+  // says); when it fails, none of the group is acknowledged.
+  if (absl::Status s = db.Execute("COMMIT", kContext); !s.ok()) return fail_all(s);
+  count_refusals();
+  return GroupOutcome::kCommitted;
+}
+
+bool PostgresEventStore::CommitGroupOneByOne(absl::Span<Write* const> group) {
   PgConnection& db = *writer_;
   constexpr absl::string_view kContext = "committing appends";
   // After a failure that spoils the transaction: every write of the group

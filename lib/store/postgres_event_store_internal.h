@@ -142,6 +142,16 @@ class PostgresEventStore final : public EventStore {
   // sets each write's status. Called without mu_. Returns whether the
   // transaction committed.
   bool CommitGroup(absl::Span<Write* const> group);
+  enum class GroupOutcome { kCommitted, kFailed, kRetryOneByOne };
+  // CommitGroup in a fixed number of statements, whatever the group's size:
+  // the leases and the last sequences of all its tenants read by one
+  // statement each, all its events inserted by one, all its message rows
+  // by one. A statement that fails on a sound connection rolls back and
+  // asks for the group again one write at a time, which finds the write to
+  // blame.
+  GroupOutcome CommitGroupBatched(absl::Span<Write* const> group);
+  // CommitGroup one write after the other, each in a savepoint.
+  bool CommitGroupOneByOne(absl::Span<Write* const> group);
   // One append inside the open transaction.
   absl::Status ApplyAppend(const Write& write);
   // Counts a refusal by the fence and tells the fence.

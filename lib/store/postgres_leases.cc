@@ -217,6 +217,21 @@ absl::Status PreparePostgresClusterTables(PgConnection& connection, absl::string
   return status;
 }
 
+absl::Status JudgePostgresLease(absl::string_view tenant, absl::string_view owner, uint64_t epoch,
+                                const std::optional<PostgresLeaseRow>& row) {
+  if (row.has_value() && row->owner == owner && row->epoch == epoch) return absl::OkStatus();
+  const std::string now_held =
+      !row.has_value() ? std::string("the tenant has no lease row")
+      : row->owner.empty()
+          ? absl::StrCat("nobody holds it now (epoch ", row->epoch, ")")
+          : absl::StrCat("node ", row->owner, " holds it now at epoch ", row->epoch);
+  absl::Status refused = absl::FailedPreconditionError(
+      absl::StrCat("tenant_id: \"", tenant, "\": node ", owner, " lost its lease (epoch ", epoch,
+                   "): ", now_held, "; nothing was stored"));
+  refused.SetPayload(kNotOwnerPayload, absl::Cord(owner));
+  return refused;
+}
+
 absl::Status CheckPostgresLease(PgConnection& connection, absl::string_view tenant,
                                 absl::string_view owner, uint64_t epoch) {
   PgParams params;
@@ -224,20 +239,12 @@ absl::Status CheckPostgresLease(PgConnection& connection, absl::string_view tena
   absl::StatusOr<PgResult> row =
       connection.Run(kReadLease, params, absl::StrCat("checking the lease of tenant ", tenant));
   if (!row.ok()) return row.status();
-  if (row->rows() == 1 && row->Bytes(0, 0) == owner &&
-      static_cast<uint64_t>(row->Int64(0, 1)) == epoch) {
-    return absl::OkStatus();
+  std::optional<PostgresLeaseRow> lease;
+  if (row->rows() == 1) {
+    lease =
+        PostgresLeaseRow{std::string(row->Bytes(0, 0)), static_cast<uint64_t>(row->Int64(0, 1))};
   }
-  const std::string now_held =
-      row->rows() == 0 ? std::string("the tenant has no lease row")
-      : row->Bytes(0, 0).empty()
-          ? absl::StrCat("nobody holds it now (epoch ", row->Int64(0, 1), ")")
-          : absl::StrCat("node ", row->Bytes(0, 0), " holds it now at epoch ", row->Int64(0, 1));
-  absl::Status refused = absl::FailedPreconditionError(
-      absl::StrCat("tenant_id: \"", tenant, "\": node ", owner, " lost its lease (epoch ", epoch,
-                   "): ", now_held, "; nothing was stored"));
-  refused.SetPayload(kNotOwnerPayload, absl::Cord(owner));
-  return refused;
+  return JudgePostgresLease(tenant, owner, epoch, lease);
 }
 
 }  // namespace store

@@ -21,6 +21,8 @@
 #define OMNIROUTE_LIB_STORE_POSTGRES_LEASES_H_
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -38,6 +40,18 @@ absl::Status PreparePostgresClusterTables(PgConnection& connection, absl::string
 // the transaction ends, so that no takeover commits in between. Otherwise
 // FAILED_PRECONDITION with kNotOwnerPayload, naming the tenant, the epoch
 // this node held and who holds the lease now.
+// The lease row of a tenant as an append's transaction read it.
+struct PostgresLeaseRow {
+  std::string owner;  // Empty: nobody holds it.
+  uint64_t epoch = 0;
+};
+
+// CheckPostgresLease's verdict on `row` (nullopt: the tenant has no lease
+// row), for a group of appends whose lease rows were read (and locked) by
+// one statement.
+absl::Status JudgePostgresLease(absl::string_view tenant, absl::string_view owner, uint64_t epoch,
+                                const std::optional<PostgresLeaseRow>& row);
+
 absl::Status CheckPostgresLease(PgConnection& connection, absl::string_view tenant,
                                 absl::string_view owner, uint64_t epoch);
 

@@ -329,6 +329,58 @@ TEST_F(PostgresEventStoreTest, QueuedAppendsShareOneCommitAndKeepTheirOwnResults
   EXPECT_THAT(Sequences(ReadAll(*store, "c")), ElementsAre(1));
 }
 
+TEST_F(PostgresEventStoreTest, AWriteTheDatabaseRefusesFailsAloneInItsGroup) {
+  // A group is written by a few statements taking arrays; one row the
+  // database refuses (text that is not UTF-8) fails that statement, and the
+  // group is written again one write at a time, so only its own write fails.
+  // The other names and bytes go through the arrays as they are: quotes,
+  // commas, braces, backslashes, a NUL in a bytea.
+  auto store = MustOpen(Options());
+  ASSERT_NE(store, nullptr);
+  const std::string odd_tenant = "t,\"{q}\"\\ \xc3\xa9";
+  const std::string odd_external_id = std::string("ext,{\"}\\", 9) + std::string(1, '\0') + "z";
+  Event message = MakeEvent(odd_tenant, 1);
+  v1::MessageRecorded* recorded = message.mutable_message_recorded();
+  recorded->set_message_id(77);
+  recorded->set_conversation_id(5);
+  recorded->set_channel(v1::CHANNEL_EMAIL);
+  recorded->set_external_id(odd_external_id);
+  const std::vector<std::string> tenants = {"a", "b\xff", odd_tenant, "d"};
+  const store::PostgresStoreStats before = store->Stats();
+  store->HoldNextLeaderForTesting(4);
+  std::vector<absl::Status> results(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = tenants[i] == odd_tenant
+                       ? store->Append(odd_tenant, {message})
+                       : store->Append(tenants[i], MakeEvents(tenants[i], 1, 2));
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(store->Stats().commits - before.commits, 1);
+  for (int i = 0; i < 4; ++i) {
+    if (i == 1) {
+      EXPECT_FALSE(results[i].ok());
+    } else {
+      EXPECT_TRUE(results[i].ok()) << i << ": " << results[i];
+    }
+  }
+  EXPECT_THAT(Sequences(ReadAll(*store, "a")), ElementsAre(1, 2));
+  EXPECT_THAT(Sequences(ReadAll(*store, "d")), ElementsAre(1, 2));
+  std::vector<Event> odd = ReadAll(*store, odd_tenant);
+  ASSERT_EQ(odd.size(), 1u);
+  EXPECT_EQ(odd[0].message_recorded().external_id(), odd_external_id);
+  auto found = store->FindMessageByExternalId(odd_tenant, v1::CHANNEL_EMAIL, odd_external_id);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->id.value(), 77u);
+  EXPECT_EQ((*found)->conversation.value(), 5u);
+  auto tenants_stored = store->ListTenants();
+  ASSERT_TRUE(tenants_stored.ok()) << tenants_stored.status();
+  EXPECT_THAT(*tenants_stored, testing::UnorderedElementsAre("a", "d", odd_tenant));
+}
+
 TEST_F(PostgresEventStoreTest, AppendsGoOnAfterTheServerDropsTheConnections) {
   auto store = MustOpen(Options());
   ASSERT_NE(store, nullptr);
