@@ -142,15 +142,30 @@ absl::Status Ownership::Tick() {
   if (lapsed) {
     for (const std::string& tenant : Held()) Drop(tenant);
   }
-  absl::Status beat = leases_.Heartbeat(ClusterNode{.id = options_.node_id,
-                                                    .address = address_,
-                                                    .expires_at = now + options_.lease,
-                                                    .draining = draining});
-  {
+  // Beats again during a long round too (taking tenants reads their
+  // snapshots and tails, which on a busy machine can outlast a lease): a
+  // node that seemed dead while it worked would have its tenants taken,
+  // take them back on its next round, and two nodes could trade every
+  // tenant for ever, each seeing the other's heartbeat lapse.
+  auto beat_now = [&](absl::Time at) {
+    absl::Status beat = leases_.Heartbeat(ClusterNode{.id = options_.node_id,
+                                                      .address = address_,
+                                                      .expires_at = at + options_.lease,
+                                                      .draining = draining});
     absl::MutexLock lock(&mu_);
-    if (beat.ok()) last_heartbeat_ = now;
-  }
-  if (!beat.ok()) return beat;
+    if (beat.ok()) last_heartbeat_ = at;
+    return beat;
+  };
+  auto beat_if_due = [&] {
+    const absl::Time at = clock_.Now();
+    absl::Time last;
+    {
+      absl::MutexLock lock(&mu_);
+      last = last_heartbeat_;
+    }
+    if (at - last >= options_.lease / 4) note(beat_now(at));
+  };
+  if (absl::Status beat = beat_now(now); !beat.ok()) return beat;
   absl::StatusOr<std::vector<ClusterNode>> nodes = leases_.Nodes();
   if (!nodes.ok()) return nodes.status();
   absl::StatusOr<std::vector<TenantLease>> rows = leases_.Leases();
@@ -198,6 +213,7 @@ absl::Status Ownership::Tick() {
       owner_alive = !row.owner.empty() && row.owner != options_.node_id && Alive(row.owner, now);
     }
     if (owner_alive) continue;  // It hands off on its own round.
+    beat_if_due();
     absl::StatusOr<std::optional<TenantLease>> taken =
         leases_.Acquire(row.tenant, options_.node_id, now);
     if (!taken.ok()) {
