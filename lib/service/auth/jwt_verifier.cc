@@ -55,9 +55,8 @@ std::string Quote(absl::string_view value) {
 // is per thread: leaving entries behind would confuse the next caller).
 std::string OpenSslError() {
   unsigned long code = ERR_get_error();
-  std::string text = code == 0 ? "unknown OpenSSL error" : ERR_reason_error_string(code)
-                                                               ? ERR_reason_error_string(code)
-                                                               : "OpenSSL error";
+  const char* reason = code == 0 ? nullptr : ERR_reason_error_string(code);
+  std::string text = reason != nullptr ? reason : "unknown OpenSSL error";
   ERR_clear_error();
   return text;
 }

@@ -104,7 +104,9 @@ class JwtVerifier {
   // Verifies `token`, a compact JWS (three base64url parts without padding,
   // at most 16 KiB), at time `now`:
   //   - the header's "alg" is "RS256" or "ES256" ("none", "HS256" and every
-  //     other value are refused), and it has no "crit";
+  //     other value are refused), and it has no "crit"; "typ" is not
+  //     checked, and keys the header offers ("jwk", "jku", "x5u", "x5c")
+  //     are ignored: only the JWKS file's keys verify;
   //   - its "kid" names a key of the algorithm's type; a token without "kid"
   //     uses the only key of that type, if the file has exactly one;
   //   - the signature verifies with that key (ES256: the JOSE r||s form);

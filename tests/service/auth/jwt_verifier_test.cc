@@ -416,6 +416,20 @@ TEST_F(JwtVerifierTest, CritHeaderIsRefused) {
   ExpectRefused(*verifier, SignRaw(rsa_, header.dump(), GoodClaims().dump()), "crit");
 }
 
+TEST_F(JwtVerifierTest, KeyOfferedInTheHeaderIsIgnored) {
+  auto verifier = Usual();
+  ASSERT_NE(verifier, nullptr);
+  // The attacker's own key in "jwk", the token signed with it: only the
+  // file's keys count.
+  json header = Header("RS256", "rsa-1");
+  header["jwk"] = RsaJwk(rsa_other_, "rsa-1");
+  header["jku"] = "https://evil.example.com/jwks.json";
+  ExpectRefused(*verifier, SignRaw(rsa_other_, header.dump(), GoodClaims().dump()), "signature does not verify");
+  header["kid"] = "attacker";
+  header["jwk"]["kid"] = "attacker";
+  ExpectRefused(*verifier, SignRaw(rsa_other_, header.dump(), GoodClaims().dump()), "no RSA key has kid");
+}
+
 TEST_F(JwtVerifierTest, UnknownKidIsRefused) {
   auto verifier = Usual();
   ASSERT_NE(verifier, nullptr);
