@@ -25,6 +25,8 @@ PACKAGES=(
   sqlite3
   libpq-dev
   postgresql
+  libssl-dev
+  nlohmann-json3-dev
   # tests and benchmarks
   libgtest-dev
   libgmock-dev
