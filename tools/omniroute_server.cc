@@ -61,6 +61,32 @@ ABSL_FLAG(bool, forward, true,
           "cluster node: forward a call for a tenant served by another node there (false: "
           "answer it UNAVAILABLE with that node's address in the omniroute-owner metadata)");
 
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM file of the server's TLS certificate chain (with --tls_key): the listener speaks "
+          "TLS");
+ABSL_FLAG(std::string, tls_key, "", "PEM file of the private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM file of the CAs of client certificates: every client must present one they "
+          "signed (mutual TLS)");
+ABSL_FLAG(bool, insecure, false,
+          "serve plain text on an address other machines can reach (refused otherwise)");
+ABSL_FLAG(std::string, peer_tls_ca, "",
+          "cluster node: PEM file of the CAs of the other nodes' certificates, to forward calls "
+          "to them over TLS (with mutual TLS, this node presents --tls_cert/--tls_key)");
+ABSL_FLAG(std::string, auth, "auto",
+          "who may call: \"required\" (every call carries a credential of --api_keys or "
+          "--jwks), \"none\" (anyone may call anything: local development only), \"auto\" "
+          "(required when --api_keys or --jwks is given; none otherwise, on a loopback address "
+          "only)");
+ABSL_FLAG(std::string, api_keys, "",
+          "API keys file (proto/omniroute/v1/credentials.proto; `omniroute api-key new` makes "
+          "entries); read again on SIGHUP");
+ABSL_FLAG(std::string, jwks, "",
+          "JWKS file of the identity provider's keys: RS256/ES256 JWTs are accepted; read again "
+          "on SIGHUP");
+ABSL_FLAG(std::string, jwt_issuer, "", "the iss a JWT must have (with --jwks)");
+ABSL_FLAG(std::string, jwt_audience, "", "the aud a JWT must name (with --jwks)");
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Serves the omniroute.v1 gRPC API on an embedded event store.");
   absl::ParseCommandLine(argc, argv);
@@ -75,6 +101,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   omniroute::service::ServerOptions options;
@@ -135,6 +162,48 @@ int main(int argc, char** argv) {
     options.forward_calls = absl::GetFlag(FLAGS_forward);
   }
 
+  options.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls.ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  options.insecure = absl::GetFlag(FLAGS_insecure);
+  options.peer_tls.ca_file = absl::GetFlag(FLAGS_peer_tls_ca);
+  if (!options.tls.ca_file.empty()) {
+    // Mutual TLS between nodes too: a node presents its own certificate.
+    options.peer_tls.cert_file = options.tls.cert_file;
+    options.peer_tls.key_file = options.tls.key_file;
+  }
+  options.auth.api_keys_file = absl::GetFlag(FLAGS_api_keys);
+  options.auth.jwks_file = absl::GetFlag(FLAGS_jwks);
+  options.auth.jwt_issuer = absl::GetFlag(FLAGS_jwt_issuer);
+  options.auth.jwt_audience = absl::GetFlag(FLAGS_jwt_audience);
+  const bool credentials = !options.auth.api_keys_file.empty() || !options.auth.jwks_file.empty();
+  const std::string auth = absl::GetFlag(FLAGS_auth);
+  if (auth == "required") {
+    options.authenticate = true;
+  } else if (auth == "none") {
+    if (credentials) {
+      std::cerr << "omniroute-server: --auth=none: --api_keys and --jwks would not be used\n";
+      return 2;
+    }
+  } else if (auth == "auto") {
+    options.authenticate = credentials;
+    if (!credentials && !omniroute::service::IsLoopbackAddress(options.listen_address)) {
+      std::cerr << "omniroute-server: --listen " << options.listen_address
+                << " can be reached from other machines: give credentials (--api_keys, "
+                   "--jwks) or say --auth=none\n";
+      return 2;
+    }
+  } else {
+    std::cerr << "omniroute-server: --auth: \"" << auth
+              << "\" is not one of required, none, auto\n";
+    return 2;
+  }
+  if (!options.authenticate) {
+    std::cerr << "omniroute-server: WARNING: no authentication: anyone who reaches "
+              << options.listen_address
+              << " may read and change every tenant (give --api_keys or --jwks)\n";
+  }
+
   absl::StatusOr<std::unique_ptr<omniroute::service::Server>> server =
       omniroute::service::Server::Start(options);
   if (!server.ok()) {
@@ -168,7 +237,15 @@ int main(int argc, char** argv) {
                             where, ")\n")
             << std::flush;
   int received = 0;
-  sigwait(&signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
+    absl::Status reloaded = (*server)->ReloadCredentials();
+    std::cerr << "omniroute-server: SIGHUP: "
+              << (reloaded.ok()
+                      ? std::string("credentials read again")
+                      : absl::StrCat("credentials kept as they were: ", reloaded.ToString()))
+              << "\n"
+              << std::flush;
+  }
   std::cerr << "omniroute-server: " << (received == SIGTERM ? "SIGTERM" : "SIGINT")
             << ", shutting down\n";
   (*server)->Shutdown();

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
+#include "service/auth/access_policy.h"
 #include "service/convert.h"
 #include "service/relay_stream.h"
 #include "service/services.h"
@@ -62,13 +63,27 @@ void FinishUnary(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext*
   reactor->Finish(ToGrpcStatus(status));
 }
 
+absl::Status AdmitCall(const Authenticator* auth, const grpc::CallbackServerContext* context,
+                       absl::string_view method, const google::protobuf::Message* request) {
+  if (auth == nullptr) return absl::OkStatus();
+  const auto& metadata = context->client_metadata();
+  const auto it = metadata.find("authorization");
+  const absl::string_view authorization =
+      it == metadata.end() ? absl::string_view()
+                           : absl::string_view(it->second.data(), it->second.size());
+  absl::StatusOr<Principal> principal = auth->Authenticate(authorization, absl::Now());
+  if (!principal.ok()) return principal.status();
+  static const v1::PingRequest* const kNoRequest = new v1::PingRequest();
+  return Authorize(*principal, method, request != nullptr ? *request : *kNoRequest);
+}
+
 // ------------------------------------------------------------ tenants
 
 grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerContext* context,
                                                           const v1::CreateTenantRequest* request,
                                                           v1::CreateTenantResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.TenantService/CreateTenant", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.TenantService/CreateTenant",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this] {
     // Without settings the library's defaults apply; with them, every field
     // is taken as given.
@@ -80,9 +95,11 @@ grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerCo
 }
 
 grpc::ServerUnaryReactor* TenantServiceImpl::ListTenants(grpc::CallbackServerContext* context,
-                                                         const v1::ListTenantsRequest*,
+                                                         const v1::ListTenantsRequest* request,
                                                          v1::ListTenantsResponse* response) {
-  return Unary(executor_, context, [=, this] {
+  const Forwarding forwarding{nullptr, auth_, "/omniroute.v1.TenantService/ListTenants", request,
+                              response};
+  return Unary(executor_, context, forwarding, [=, this] {
     for (const std::string& id : engine_.ListTenants()) response->add_tenant_ids(id);
     return absl::OkStatus();
   });
@@ -155,8 +172,8 @@ class ExportWriter final : public grpc::ServerWriteReactor<v1::CustomerExportRec
 grpc::ServerUnaryReactor* CustomerServiceImpl::EraseCustomer(
     grpc::CallbackServerContext* context, const v1::EraseCustomerRequest* request,
     v1::EraseCustomerResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.CustomerService/EraseCustomer", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/EraseCustomer",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireTenant(request->tenant_id()); !s.ok()) return s;
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
@@ -167,6 +184,11 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::EraseCustomer(
 
 grpc::ServerWriteReactor<v1::CustomerExportRecord>* CustomerServiceImpl::ExportCustomer(
     grpc::CallbackServerContext* context, const v1::ExportCustomerRequest* request) {
+  if (absl::Status admitted =
+          AdmitCall(auth_, context, "/omniroute.v1.CustomerService/ExportCustomer", request);
+      !admitted.ok()) {
+    return new FailedStream<v1::CustomerExportRecord>(context, admitted);
+  }
   if (forwarder_ != nullptr) {
     // Whether the tenant is served here, asked before gathering anything.
     if (absl::StatusOr<uint64_t> last = engine_.LastSequence(request->tenant_id());
@@ -186,8 +208,8 @@ grpc::ServerWriteReactor<v1::CustomerExportRecord>* CustomerServiceImpl::ExportC
 grpc::ServerUnaryReactor* CustomerServiceImpl::GetCustomer(grpc::CallbackServerContext* context,
                                                            const v1::GetCustomerRequest* request,
                                                            v1::Customer* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.CustomerService/GetCustomer", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/GetCustomer",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     auto customer = engine_.GetCustomer(request->tenant_id(), CustomerId(request->customer_id()));
@@ -200,8 +222,8 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::GetCustomer(grpc::CallbackServerC
 grpc::ServerUnaryReactor* CustomerServiceImpl::FindCustomer(grpc::CallbackServerContext* context,
                                                             const v1::FindCustomerRequest* request,
                                                             v1::Customer* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.CustomerService/FindCustomer", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/FindCustomer",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto customer = engine_.FindCustomer(request->tenant_id(), FromProto(request->identity()));
     if (!customer.ok()) return customer.status();
@@ -213,8 +235,8 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::FindCustomer(grpc::CallbackServer
 grpc::ServerUnaryReactor* CustomerServiceImpl::LinkIdentity(grpc::CallbackServerContext* context,
                                                             const v1::LinkIdentityRequest* request,
                                                             v1::LinkIdentityResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.CustomerService/LinkIdentity", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/LinkIdentity",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     if (absl::Status s = CheckLinkMode(request->mode()); !s.ok()) return s;
@@ -230,8 +252,8 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::LinkIdentity(grpc::CallbackServer
 grpc::ServerUnaryReactor* CustomerServiceImpl::MergeCustomers(
     grpc::CallbackServerContext* context, const v1::MergeCustomersRequest* request,
     v1::LinkIdentityResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.CustomerService/MergeCustomers", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/MergeCustomers",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     if (absl::Status s = RequireId(request->other_customer_id(), "other_customer_id"); !s.ok()) {
@@ -249,8 +271,8 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::MergeCustomers(
 grpc::ServerUnaryReactor* CustomerServiceImpl::UnmergeCustomer(
     grpc::CallbackServerContext* context, const v1::UnmergeCustomerRequest* request,
     v1::UnmergeCustomerResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.CustomerService/UnmergeCustomer", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/UnmergeCustomer",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     return engine_.UnmergeCustomer(request->tenant_id(), CustomerId(request->customer_id()),
@@ -261,7 +283,7 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::UnmergeCustomer(
 grpc::ServerUnaryReactor* CustomerServiceImpl::ListConversations(
     grpc::CallbackServerContext* context, const v1::ListConversationsRequest* request,
     v1::ListConversationsResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.CustomerService/ListConversations",
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/ListConversations",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
@@ -285,8 +307,13 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::IngestMessage(
   // The hot path: answered when the store has the message, without holding
   // this thread while it syncs (other messages join the same sync).
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/IngestMessage",
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.ConversationService/IngestMessage",
                               request, response};
+  if (absl::Status admitted = AdmitCall(auth_, context, forwarding.method, request);
+      !admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted));
+    return reactor;
+  }
   engine_.IngestMessageAsync(
       request->tenant_id(), FromProto(*request),
       [reactor, response, context, forwarding](absl::StatusOr<IngestResult> result) {
@@ -309,7 +336,7 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::IngestMessage(
 grpc::ServerUnaryReactor* ConversationServiceImpl::RecordOutbound(
     grpc::CallbackServerContext* context, const v1::RecordOutboundRequest* request,
     v1::RecordOutboundResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/RecordOutbound",
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.ConversationService/RecordOutbound",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
@@ -337,8 +364,8 @@ void FillConversationRouting(Engine& engine, absl::string_view tenant,
 grpc::ServerUnaryReactor* ConversationServiceImpl::Handoff(grpc::CallbackServerContext* context,
                                                            const v1::HandoffRequest* request,
                                                            v1::HandoffResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/Handoff", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.ConversationService/Handoff",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
       return s;
@@ -358,8 +385,9 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::Handoff(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ConversationServiceImpl::SetConversationStatus(
     grpc::CallbackServerContext* context, const v1::SetConversationStatusRequest* request,
     v1::SetConversationStatusResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/SetConversationStatus",
-                              request, response};
+  const Forwarding forwarding{forwarder_, auth_,
+                              "/omniroute.v1.ConversationService/SetConversationStatus", request,
+                              response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
       return s;
@@ -372,8 +400,8 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::SetConversationStatus(
 grpc::ServerUnaryReactor* ConversationServiceImpl::MergeConversations(
     grpc::CallbackServerContext* context, const v1::MergeConversationsRequest* request,
     v1::MergeConversationsResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/MergeConversations",
-                              request, response};
+  const Forwarding forwarding{
+      forwarder_, auth_, "/omniroute.v1.ConversationService/MergeConversations", request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->target_conversation_id(), "target_conversation_id");
         !s.ok()) {
@@ -392,8 +420,8 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::MergeConversations(
 grpc::ServerUnaryReactor* ConversationServiceImpl::SplitConversation(
     grpc::CallbackServerContext* context, const v1::SplitConversationRequest* request,
     v1::SplitConversationResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/SplitConversation",
-                              request, response};
+  const Forwarding forwarding{
+      forwarder_, auth_, "/omniroute.v1.ConversationService/SplitConversation", request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
       return s;
@@ -411,8 +439,8 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::SplitConversation(
 grpc::ServerUnaryReactor* ConversationServiceImpl::GetConversation(
     grpc::CallbackServerContext* context, const v1::GetConversationRequest* request,
     v1::Conversation* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/GetConversation",
-                              request, response};
+  const Forwarding forwarding{
+      forwarder_, auth_, "/omniroute.v1.ConversationService/GetConversation", request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
       return s;
@@ -427,8 +455,8 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::GetConversation(
 grpc::ServerUnaryReactor* ConversationServiceImpl::GetTimeline(
     grpc::CallbackServerContext* context, const v1::GetTimelineRequest* request,
     v1::GetTimelineResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.ConversationService/GetTimeline", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.ConversationService/GetTimeline",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
       return s;

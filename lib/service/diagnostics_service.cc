@@ -18,15 +18,28 @@ namespace omniroute::service {
 grpc::ServerUnaryReactor* DiagnosticsServiceImpl::Ping(grpc::CallbackServerContext* context,
                                                        const v1::PingRequest* request,
                                                        v1::PingResponse* response) {
-  response->set_payload(request->payload());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status admitted =
+          AdmitCall(auth_, context, "/omniroute.v1.DiagnosticsService/Ping", request);
+      !admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted));
+    return reactor;
+  }
+  response->set_payload(request->payload());
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }
 
 grpc::ServerUnaryReactor* DiagnosticsServiceImpl::GetNodeStatus(
-    grpc::CallbackServerContext* context, const v1::GetNodeStatusRequest*,
+    grpc::CallbackServerContext* context, const v1::GetNodeStatusRequest* request,
     v1::NodeStatus* response) {
+  if (absl::Status admitted =
+          AdmitCall(auth_, context, "/omniroute.v1.DiagnosticsService/GetNodeStatus", request);
+      !admitted.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(admitted));
+    return reactor;
+  }
   if (ownership_ != nullptr) {
     response->set_node_id(ownership_->node_id());
     for (const std::string& tenant : ownership_->Held()) response->add_held_tenant_ids(tenant);
@@ -43,8 +56,8 @@ grpc::ServerUnaryReactor* DiagnosticsServiceImpl::GetNodeStatus(
 grpc::ServerUnaryReactor* DiagnosticsServiceImpl::GetStateFingerprint(
     grpc::CallbackServerContext* context, const v1::GetStateFingerprintRequest* request,
     v1::StateFingerprint* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.DiagnosticsService/GetStateFingerprint",
-                              request, response};
+  const Forwarding forwarding{
+      forwarder_, auth_, "/omniroute.v1.DiagnosticsService/GetStateFingerprint", request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     absl::StatusOr<std::string> dump = engine_.DumpState(request->tenant_id());
     if (!dump.ok()) return dump.status();

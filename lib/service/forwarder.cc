@@ -46,6 +46,12 @@ std::unique_ptr<grpc::ClientContext> Forwarder::ClientContextFor(
   std::unique_ptr<grpc::ClientContext> client =
       grpc::ClientContext::FromCallbackServerContext(server);
   client->AddMetadata(kForwardedMetadataKey, node_id_);
+  // The owner checks the caller's credential again: a node vouches for no
+  // one.
+  const auto& metadata = server.client_metadata();
+  if (auto it = metadata.find("authorization"); it != metadata.end()) {
+    client->AddMetadata("authorization", std::string(it->second.data(), it->second.size()));
+  }
   forwarded_.fetch_add(1, std::memory_order_relaxed);
   return client;
 }

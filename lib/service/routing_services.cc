@@ -32,8 +32,8 @@ absl::Status FillCommitment(Engine& engine, absl::string_view tenant, Commitment
 grpc::ServerUnaryReactor* RoutingServiceImpl::ConfigureRouting(
     grpc::CallbackServerContext* context, const v1::ConfigureRoutingRequest* request,
     v1::ConfigureRoutingResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/ConfigureRouting", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/ConfigureRouting",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this] {
     return engine_.ConfigureRouting(request->tenant_id(), routing::FromProto(request->settings()));
   });
@@ -42,7 +42,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ConfigureRouting(
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetRoutingSettings(
     grpc::CallbackServerContext* context, const v1::GetRoutingSettingsRequest* request,
     v1::RoutingSettings* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/GetRoutingSettings",
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/GetRoutingSettings",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto settings = engine_.GetRoutingSettings(request->tenant_id());
@@ -55,8 +55,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetRoutingSettings(
 grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertQueue(grpc::CallbackServerContext* context,
                                                           const v1::UpsertQueueRequest* request,
                                                           v1::UpsertQueueResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/UpsertQueue", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/UpsertQueue",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this] {
     return engine_.UpsertQueue(request->tenant_id(), routing::FromProto(request->queue()));
   });
@@ -65,7 +65,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertQueue(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueue(grpc::CallbackServerContext* context,
                                                        const v1::GetQueueRequest* request,
                                                        v1::QueueConfig* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/GetQueue", request,
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/GetQueue", request,
                               response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto queue = engine_.GetQueue(request->tenant_id(), request->queue_id());
@@ -78,8 +78,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueue(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueueStats(grpc::CallbackServerContext* context,
                                                             const v1::GetQueueRequest* request,
                                                             v1::QueueStats* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/GetQueueStats", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/GetQueueStats",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto stats = engine_.GetQueueStats(request->tenant_id(), request->queue_id());
     if (!stats.ok()) return stats.status();
@@ -91,8 +91,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueueStats(grpc::CallbackServer
 grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertAgent(grpc::CallbackServerContext* context,
                                                           const v1::UpsertAgentRequest* request,
                                                           v1::UpsertAgentResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/UpsertAgent", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/UpsertAgent",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this] {
     return engine_.UpsertAgent(request->tenant_id(), routing::FromProto(request->agent()));
   });
@@ -101,7 +101,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertAgent(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetAgent(grpc::CallbackServerContext* context,
                                                        const v1::GetAgentRequest* request,
                                                        v1::Agent* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/GetAgent", request,
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/GetAgent", request,
                               response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto agent = engine_.GetAgent(request->tenant_id(), request->agent_id());
@@ -114,8 +114,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetAgent(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* RoutingServiceImpl::SetAgentPresence(
     grpc::CallbackServerContext* context, const v1::SetAgentPresenceRequest* request,
     v1::SetAgentPresenceResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/SetAgentPresence", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/SetAgentPresence",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this] {
     return engine_.SetAgentPresence(request->tenant_id(), request->agent_id(),
                                     request->presence());
@@ -125,8 +125,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::SetAgentPresence(
 grpc::ServerUnaryReactor* RoutingServiceImpl::AcceptOffer(grpc::CallbackServerContext* context,
                                                           const v1::OfferAnswerRequest* request,
                                                           v1::Task* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/AcceptOffer", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/AcceptOffer",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     const TaskId id(request->task_id());
@@ -141,8 +141,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::AcceptOffer(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::DeclineOffer(grpc::CallbackServerContext* context,
                                                            const v1::OfferAnswerRequest* request,
                                                            v1::Task* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/DeclineOffer", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/DeclineOffer",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     const TaskId id(request->task_id());
@@ -158,8 +158,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::DeclineOffer(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RoutingServiceImpl::CompleteTask(grpc::CallbackServerContext* context,
                                                            const v1::CompleteTaskRequest* request,
                                                            v1::Task* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/CompleteTask", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/CompleteTask",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     const TaskId id(request->task_id());
@@ -174,8 +174,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::CompleteTask(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RoutingServiceImpl::TransferTask(grpc::CallbackServerContext* context,
                                                            const v1::TransferTaskRequest* request,
                                                            v1::Task* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/TransferTask", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/TransferTask",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     TransferTarget target;
@@ -194,8 +194,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::TransferTask(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RoutingServiceImpl::AbandonTask(grpc::CallbackServerContext* context,
                                                           const v1::AbandonTaskRequest* request,
                                                           v1::Task* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/AbandonTask", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/AbandonTask",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     const TaskId id(request->task_id());
@@ -207,7 +207,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::AbandonTask(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetTask(grpc::CallbackServerContext* context,
                                                       const v1::GetTaskRequest* request,
                                                       v1::Task* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/GetTask", request,
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/GetTask", request,
                               response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
@@ -218,8 +218,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetTask(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetConversationRouting(
     grpc::CallbackServerContext* context, const v1::GetConversationRoutingRequest* request,
     v1::ConversationRouting* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/GetConversationRouting",
-                              request, response};
+  const Forwarding forwarding{
+      forwarder_, auth_, "/omniroute.v1.RoutingService/GetConversationRouting", request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
       return s;
@@ -234,8 +234,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetConversationRouting(
 grpc::ServerUnaryReactor* RoutingServiceImpl::RunDueTimers(grpc::CallbackServerContext* context,
                                                            const v1::RunDueTimersRequest* request,
                                                            v1::RunDueTimersResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.RoutingService/RunDueTimers", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/RunDueTimers",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto fired = engine_.RunDueTimers(request->tenant_id());
     if (!fired.ok()) return fired.status();
@@ -249,7 +249,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::RunDueTimers(grpc::CallbackServerC
 grpc::ServerUnaryReactor* CommitmentServiceImpl::RecordCommitment(
     grpc::CallbackServerContext* context, const v1::RecordCommitmentRequest* request,
     v1::Commitment* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.CommitmentService/RecordCommitment",
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CommitmentService/RecordCommitment",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
@@ -264,7 +264,7 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::RecordCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::CloseCommitment(
     grpc::CallbackServerContext* context, const v1::CloseCommitmentRequest* request,
     v1::Commitment* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.CommitmentService/CloseCommitment",
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CommitmentService/CloseCommitment",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->commitment_id(), "commitment_id"); !s.ok()) return s;
@@ -281,8 +281,8 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::CloseCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::GetCommitment(
     grpc::CallbackServerContext* context, const v1::GetCommitmentRequest* request,
     v1::Commitment* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.CommitmentService/GetCommitment", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CommitmentService/GetCommitment",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->commitment_id(), "commitment_id"); !s.ok()) return s;
     return FillCommitment(engine_, request->tenant_id(), CommitmentId(request->commitment_id()),
@@ -293,7 +293,7 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::GetCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::ListCommitments(
     grpc::CallbackServerContext* context, const v1::ListCommitmentsRequest* request,
     v1::ListCommitmentsResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.CommitmentService/ListCommitments",
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CommitmentService/ListCommitments",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())

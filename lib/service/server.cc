@@ -29,6 +29,16 @@ class Server::Impl {
 
   absl::Status Start() {
     clock_ = options_.clock != nullptr ? options_.clock : &SystemClock();
+    // The listener's and the credentials' files first: a wrong file is
+    // reported before anything is opened.
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> listener_credentials =
+        MakeServerCredentials(options_.tls, options_.listen_address, options_.insecure);
+    if (!listener_credentials.ok()) return listener_credentials.status();
+    if (options_.authenticate) {
+      absl::StatusOr<std::unique_ptr<Authenticator>> auth = Authenticator::Start(options_.auth);
+      if (!auth.ok()) return auth.status();
+      auth_ = *std::move(auth);
+    }
     const bool durable = !options_.data_dir.empty() || !options_.postgres_conninfo.empty();
     const bool node = !options_.node_id.empty();
     if (node) {
@@ -126,8 +136,10 @@ class Server::Impl {
         feed_.End(tenant, ownership_->NotHere(tenant));
       };
       if (options_.forward_calls) {
-        forwarder_ =
-            std::make_unique<Forwarder>(options_.node_id, grpc::InsecureChannelCredentials());
+        absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> peer_credentials =
+            MakeChannelCredentials(options_.peer_tls);
+        if (!peer_credentials.ok()) return peer_credentials.status();
+        forwarder_ = std::make_unique<Forwarder>(options_.node_id, *std::move(peer_credentials));
       }
     }
     absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Open(engine_options);
@@ -159,19 +171,23 @@ class Server::Impl {
     }
     CallExecutor* executor = executor_.get();
     Forwarder* forwarder = forwarder_.get();
-    tenants_ = std::make_unique<TenantServiceImpl>(*engine_, executor, ownership_.get(), forwarder);
-    customers_ = std::make_unique<CustomerServiceImpl>(*engine_, executor, forwarder);
-    conversations_ = std::make_unique<ConversationServiceImpl>(*engine_, executor, forwarder);
-    routing_ = std::make_unique<RoutingServiceImpl>(*engine_, *store_, feed_, executor, forwarder);
-    commitments_ = std::make_unique<CommitmentServiceImpl>(*engine_, executor, forwarder);
-    events_ = std::make_unique<EventServiceImpl>(*engine_, *store_, feed_, executor, forwarder);
-    diagnostics_ =
-        std::make_unique<DiagnosticsServiceImpl>(*engine_, executor, ownership_.get(), forwarder);
+    const Authenticator* auth = auth_.get();
+    tenants_ =
+        std::make_unique<TenantServiceImpl>(*engine_, executor, ownership_.get(), forwarder, auth);
+    customers_ = std::make_unique<CustomerServiceImpl>(*engine_, executor, forwarder, auth);
+    conversations_ = std::make_unique<ConversationServiceImpl>(*engine_, executor, forwarder, auth);
+    routing_ =
+        std::make_unique<RoutingServiceImpl>(*engine_, *store_, feed_, executor, forwarder, auth);
+    commitments_ = std::make_unique<CommitmentServiceImpl>(*engine_, executor, forwarder, auth);
+    events_ =
+        std::make_unique<EventServiceImpl>(*engine_, *store_, feed_, executor, forwarder, auth);
+    diagnostics_ = std::make_unique<DiagnosticsServiceImpl>(*engine_, executor, ownership_.get(),
+                                                            forwarder, auth);
 
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(options_.listen_address, grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort(options_.listen_address, *listener_credentials, &port_);
     builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
     builder.RegisterService(tenants_.get());
     builder.RegisterService(customers_.get());
@@ -251,6 +267,7 @@ class Server::Impl {
   Engine& engine() { return *engine_; }
   Ownership* ownership() { return ownership_.get(); }
   Forwarder* forwarder() { return forwarder_.get(); }
+  absl::Status ReloadCredentials() { return auth_ != nullptr ? auth_->Reload() : absl::OkStatus(); }
 
  private:
   // Applies the configuration file of `tenant`, if it has one, on a node
@@ -308,6 +325,8 @@ class Server::Impl {
   std::unique_ptr<EventStore> store_;
   // A node that forwards calls; outlives the server, whose calls use it.
   std::unique_ptr<Forwarder> forwarder_;
+  // Null without authentication.
+  std::unique_ptr<Authenticator> auth_;
   ChangeFeed feed_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<CallExecutor> executor_;
@@ -343,6 +362,7 @@ int Server::port() const { return impl_->port(); }
 Engine& Server::engine() { return impl_->engine(); }
 Ownership* Server::ownership() { return impl_->ownership(); }
 Forwarder* Server::forwarder() { return impl_->forwarder(); }
+absl::Status Server::ReloadCredentials() { return impl_->ReloadCredentials(); }
 void Server::Shutdown() { impl_->Shutdown(); }
 void Server::Wait() { impl_->Wait(); }
 

@@ -27,8 +27,10 @@
 #include "omniroute/engine.h"
 #include "omniroute/postgres_event_store.h"
 #include "omniroute/sqlite_event_store.h"
+#include "service/auth/authenticator.h"
 #include "service/forwarder.h"
 #include "service/ownership.h"
+#include "service/transport_security.h"
 
 namespace omniroute::service {
 
@@ -63,6 +65,21 @@ struct ServerOptions {
   // one address; false answers it UNAVAILABLE with the owner's address.
   // Default: true.
   bool forward_calls = true;
+  // TLS of the listener (transport_security.h): the certificate chain and
+  // key (cert_file, key_file) and, for mutual TLS, the CA of the clients'
+  // certificates (ca_file). Empty: plain text, which is refused on an
+  // address other machines can reach unless `insecure`.
+  TlsFiles tls;
+  bool insecure = false;
+  // A node: how it reaches the other nodes it forwards calls to (the CA
+  // of their certificates, and its own client certificate for mutual
+  // TLS). Default: plain text.
+  TlsFiles peer_tls;
+  // Every call must carry a credential that these accept, for a role that
+  // may make the call (auth/access_policy.h). False: no authentication at
+  // all (local development, demos), which the server says at start-up.
+  bool authenticate = false;
+  AuthOptions auth;
   // Default: acknowledged only once fsync'ed.
   Durability durability = Durability::kSyncEachCommit;
   // Directory of tenants' configuration files (*.textproto,
@@ -109,6 +126,10 @@ class Server {
   Ownership* ownership();
   // What the node forwarded; null unless node_id and forward_calls.
   Forwarder* forwarder();
+
+  // Reads the credentials' files again (API keys, JWKS); on error the
+  // credentials in use stay. OK without authentication.
+  absl::Status ReloadCredentials();
 
   // See the class comment. Idempotent.
   void Shutdown();

@@ -18,6 +18,7 @@
 #include "omniroute/engine.h"
 #include "omniroute/event_store.h"
 #include "omniroute/v1/service.grpc.pb.h"
+#include "service/auth/authenticator.h"
 #include "service/call_executor.h"
 #include "service/change_feed.h"
 #include "service/forwarder.h"
@@ -42,11 +43,22 @@ absl::Status RequireId(uint64_t id, absl::string_view field);
 void FillConversationRouting(Engine& engine, absl::string_view tenant,
                              const ConversationRouting& routing, v1::ConversationRouting* proto);
 
+// UNAUTHENTICATED or PERMISSION_DENIED unless the call's credential (its
+// metadata "authorization") stands for a principal that may call `method`
+// with `request` (auth/access_policy.h). OK when `auth` is null (the server
+// runs without authentication). `request` may be null for a call without
+// one (the table's node calls).
+absl::Status AdmitCall(const Authenticator* auth, const grpc::CallbackServerContext* context,
+                       absl::string_view method, const google::protobuf::Message* request);
+
 // Where a unary call refused here for a tenant served elsewhere goes
 // (forwarder.h): `forwarder` null (not a cluster node, or forwarding off)
 // answers the refusal with the owner hint instead.
 struct Forwarding {
   Forwarder* forwarder = nullptr;
+  // Checks the caller's credential and role before anything else (null:
+  // every call is allowed).
+  const Authenticator* auth = nullptr;
   // The call's full name, "/omniroute.v1.Service/Method".
   const char* method = nullptr;
   const google::protobuf::Message* request = nullptr;
@@ -67,6 +79,12 @@ template <typename Call>
 grpc::ServerUnaryReactor* Unary(CallExecutor* executor, grpc::CallbackServerContext* context,
                                 const Forwarding& forwarding, Call call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status admitted =
+          AdmitCall(forwarding.auth, context, forwarding.method, forwarding.request);
+      !admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted));
+    return reactor;
+  }
   if (executor == nullptr) {
     FinishUnary(reactor, context, forwarding, call());
   } else {
@@ -89,8 +107,12 @@ class TenantServiceImpl final : public v1::TenantService::CallbackService {
   // `ownership` (not owned; null unless the server is a cluster node)
   // decides where a new tenant is created.
   TenantServiceImpl(Engine& engine, CallExecutor* executor, Ownership* ownership = nullptr,
-                    Forwarder* forwarder = nullptr)
-      : engine_(engine), executor_(executor), ownership_(ownership), forwarder_(forwarder) {}
+                    Forwarder* forwarder = nullptr, const Authenticator* auth = nullptr)
+      : engine_(engine),
+        executor_(executor),
+        ownership_(ownership),
+        forwarder_(forwarder),
+        auth_(auth) {}
   grpc::ServerUnaryReactor* CreateTenant(grpc::CallbackServerContext* context,
                                          const v1::CreateTenantRequest* request,
                                          v1::CreateTenantResponse* response) override;
@@ -103,12 +125,14 @@ class TenantServiceImpl final : public v1::TenantService::CallbackService {
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Ownership* const ownership_;
   Forwarder* const forwarder_;  // Not owned; null: refusals are answered.
+  const Authenticator* const auth_;  // Not owned; null: every call is allowed.
 };
 
 class CustomerServiceImpl final : public v1::CustomerService::CallbackService {
  public:
-  CustomerServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr)
-      : engine_(engine), executor_(executor), forwarder_(forwarder) {}
+  CustomerServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr,
+                      const Authenticator* auth = nullptr)
+      : engine_(engine), executor_(executor), forwarder_(forwarder), auth_(auth) {}
   grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
                                         const v1::GetCustomerRequest* request,
                                         v1::Customer* response) override;
@@ -139,12 +163,14 @@ class CustomerServiceImpl final : public v1::CustomerService::CallbackService {
   Engine& engine_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
+  const Authenticator* const auth_;  // Not owned; null: every call is allowed.
 };
 
 class ConversationServiceImpl final : public v1::ConversationService::CallbackService {
  public:
-  ConversationServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr)
-      : engine_(engine), executor_(executor), forwarder_(forwarder) {}
+  ConversationServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr,
+                          const Authenticator* auth = nullptr)
+      : engine_(engine), executor_(executor), forwarder_(forwarder), auth_(auth) {}
   grpc::ServerUnaryReactor* IngestMessage(grpc::CallbackServerContext* context,
                                           const v1::IngestMessageRequest* request,
                                           v1::IngestMessageResponse* response) override;
@@ -174,13 +200,19 @@ class ConversationServiceImpl final : public v1::ConversationService::CallbackSe
   Engine& engine_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
+  const Authenticator* const auth_;  // Not owned; null: every call is allowed.
 };
 
 class RoutingServiceImpl final : public v1::RoutingService::CallbackService {
  public:
   RoutingServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed, CallExecutor* executor,
-                     Forwarder* forwarder = nullptr)
-      : engine_(engine), store_(store), feed_(feed), executor_(executor), forwarder_(forwarder) {}
+                     Forwarder* forwarder = nullptr, const Authenticator* auth = nullptr)
+      : engine_(engine),
+        store_(store),
+        feed_(feed),
+        executor_(executor),
+        forwarder_(forwarder),
+        auth_(auth) {}
   grpc::ServerUnaryReactor* ConfigureRouting(grpc::CallbackServerContext* context,
                                              const v1::ConfigureRoutingRequest* request,
                                              v1::ConfigureRoutingResponse* response) override;
@@ -238,12 +270,14 @@ class RoutingServiceImpl final : public v1::RoutingService::CallbackService {
   ChangeFeed& feed_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
+  const Authenticator* const auth_;  // Not owned; null: every call is allowed.
 };
 
 class CommitmentServiceImpl final : public v1::CommitmentService::CallbackService {
  public:
-  CommitmentServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr)
-      : engine_(engine), executor_(executor), forwarder_(forwarder) {}
+  CommitmentServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr,
+                        const Authenticator* auth = nullptr)
+      : engine_(engine), executor_(executor), forwarder_(forwarder), auth_(auth) {}
   grpc::ServerUnaryReactor* RecordCommitment(grpc::CallbackServerContext* context,
                                              const v1::RecordCommitmentRequest* request,
                                              v1::Commitment* response) override;
@@ -261,13 +295,19 @@ class CommitmentServiceImpl final : public v1::CommitmentService::CallbackServic
   Engine& engine_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
+  const Authenticator* const auth_;  // Not owned; null: every call is allowed.
 };
 
 class EventServiceImpl final : public v1::EventService::CallbackService {
  public:
   EventServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed, CallExecutor* executor,
-                   Forwarder* forwarder = nullptr)
-      : engine_(engine), store_(store), feed_(feed), executor_(executor), forwarder_(forwarder) {}
+                   Forwarder* forwarder = nullptr, const Authenticator* auth = nullptr)
+      : engine_(engine),
+        store_(store),
+        feed_(feed),
+        executor_(executor),
+        forwarder_(forwarder),
+        auth_(auth) {}
   grpc::ServerWriteReactor<v1::Event>* WatchEvents(grpc::CallbackServerContext* context,
                                                    const v1::WatchEventsRequest* request) override;
   grpc::ServerUnaryReactor* GetLastSequence(grpc::CallbackServerContext* context,
@@ -280,6 +320,7 @@ class EventServiceImpl final : public v1::EventService::CallbackService {
   ChangeFeed& feed_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
+  const Authenticator* const auth_;  // Not owned; null: every call is allowed.
 };
 
 class DiagnosticsServiceImpl final : public v1::DiagnosticsService::CallbackService {
@@ -287,8 +328,12 @@ class DiagnosticsServiceImpl final : public v1::DiagnosticsService::CallbackServ
   // `ownership` and `forwarder` (not owned) are null unless the server is
   // a cluster node (and forwards).
   DiagnosticsServiceImpl(Engine& engine, CallExecutor* executor, Ownership* ownership = nullptr,
-                         Forwarder* forwarder = nullptr)
-      : engine_(engine), executor_(executor), ownership_(ownership), forwarder_(forwarder) {}
+                         Forwarder* forwarder = nullptr, const Authenticator* auth = nullptr)
+      : engine_(engine),
+        executor_(executor),
+        ownership_(ownership),
+        forwarder_(forwarder),
+        auth_(auth) {}
   grpc::ServerUnaryReactor* Ping(grpc::CallbackServerContext* context,
                                  const v1::PingRequest* request,
                                  v1::PingResponse* response) override;
@@ -304,6 +349,7 @@ class DiagnosticsServiceImpl final : public v1::DiagnosticsService::CallbackServ
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Ownership* const ownership_;
   Forwarder* const forwarder_;
+  const Authenticator* const auth_;  // Not owned; null: every call is allowed.
 };
 
 }  // namespace omniroute::service

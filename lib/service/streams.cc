@@ -274,6 +274,11 @@ std::optional<v1::OfferUpdate> OfferUpdateOf(const Event& event, const std::stri
 
 grpc::ServerWriteReactor<v1::Event>* EventServiceImpl::WatchEvents(
     grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
+  if (absl::Status admitted =
+          AdmitCall(auth_, context, "/omniroute.v1.EventService/WatchEvents", request);
+      !admitted.ok()) {
+    return new FailedStream<v1::Event>(context, admitted);
+  }
   const std::string& tenant = request->tenant_id();
   // Subscribed first: once the check below found the tenant here, the end
   // of its stay (ChangeFeed::End) reaches this subscription.
@@ -308,8 +313,8 @@ grpc::ServerWriteReactor<v1::Event>* EventServiceImpl::WatchEvents(
 grpc::ServerUnaryReactor* EventServiceImpl::GetLastSequence(
     grpc::CallbackServerContext* context, const v1::GetLastSequenceRequest* request,
     v1::GetLastSequenceResponse* response) {
-  const Forwarding forwarding{forwarder_, "/omniroute.v1.EventService/GetLastSequence", request,
-                              response};
+  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.EventService/GetLastSequence",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     absl::StatusOr<uint64_t> last = engine_.LastSequence(request->tenant_id());
     if (!last.ok()) return last.status();
@@ -320,6 +325,11 @@ grpc::ServerUnaryReactor* EventServiceImpl::GetLastSequence(
 
 grpc::ServerWriteReactor<v1::OfferUpdate>* RoutingServiceImpl::StreamOffers(
     grpc::CallbackServerContext* context, const v1::StreamOffersRequest* request) {
+  if (absl::Status admitted =
+          AdmitCall(auth_, context, "/omniroute.v1.RoutingService/StreamOffers", request);
+      !admitted.ok()) {
+    return new FailedStream<v1::OfferUpdate>(context, admitted);
+  }
   const std::string& tenant = request->tenant_id();
   std::shared_ptr<Subscription> subscription = feed_.Subscribe(tenant);
   absl::StatusOr<uint64_t> last = engine_.LastSequence(tenant);
