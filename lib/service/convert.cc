@@ -160,6 +160,22 @@ absl::Status CheckTenantSettings(const v1::TenantSettings& settings, absl::strin
   return absl::OkStatus();
 }
 
+absl::Status CheckAgentConfig(const v1::AgentConfig& agent, absl::string_view prefix) {
+  const std::string at = prefix.empty() ? "" : absl::StrCat(prefix, ".");
+  for (int i = 0; i < agent.channel_costs_size(); ++i) {
+    for (int j = 0; j < i; ++j) {
+      if (agent.channel_costs(j).channel() == agent.channel_costs(i).channel()) {
+        const int channel = agent.channel_costs(i).channel();
+        return absl::InvalidArgumentError(absl::StrCat(
+            at, "channel_costs[", i, "].channel: ",
+            v1::Channel_IsValid(channel) ? v1::Channel_Name(channel) : absl::StrCat(channel),
+            " is listed twice"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckRoutingSettings(const v1::RoutingSettings& settings, absl::string_view prefix) {
   const std::string at = prefix.empty() ? "" : absl::StrCat(prefix, ".");
   if (absl::Status s = CheckTimeFields(settings, absl::StrCat(prefix)); !s.ok()) return s;

@@ -43,6 +43,10 @@ absl::Status CheckTenantSettings(const v1::TenantSettings& settings, absl::strin
 // unknown or listed twice (the library keeps one wait per channel).
 absl::Status CheckRoutingSettings(const v1::RoutingSettings& settings, absl::string_view prefix);
 
+// The same for an agent: no channel of channel_costs listed twice (the
+// library keeps one cost per channel).
+absl::Status CheckAgentConfig(const v1::AgentConfig& agent, absl::string_view prefix);
+
 absl::Time FromProto(const google::protobuf::Timestamp& proto);
 // Leaves the field unset for InfinitePast/InfiniteFuture ("never").
 void ToProto(absl::Time time, google::protobuf::Timestamp* proto);

@@ -75,6 +75,12 @@ absl::StatusOr<LoadedConfig> ParseTenantConfigFile(const std::string& path) {
         CheckRoutingSettings(config.routing(), "routing")}) {
     if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
   }
+  for (int i = 0; i < config.agents_size(); ++i) {
+    if (absl::Status s = CheckAgentConfig(config.agents(i), absl::StrCat("agents[", i, "]"));
+        !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
+    }
+  }
   return loaded;
 }
 

@@ -452,6 +452,23 @@ TEST_F(WireInputTest, RoutingSettingsNamingAChannelTwiceAreRefused) {
   EXPECT_TRUE(Snapshot() == before);
 }
 
+TEST_F(WireInputTest, AnAgentWithTwoCostsForOneChannelIsRefused) {
+  Build();
+  const State before = Snapshot();
+  v1::UpsertAgentRequest request;
+  request.set_tenant_id(kTenant);
+  *request.mutable_agent() = AgentWith("a3", {v1::CHANNEL_EMAIL, v1::CHANNEL_CHAT});
+  ASSERT_TRUE(pb::TextFormat::MergeFromString(
+      "channel_costs { channel: CHANNEL_CHAT units: 1 } "
+      "channel_costs { channel: CHANNEL_CHAT units: 3 }",
+      request.mutable_agent()));
+  ExpectRefused(Invoke(*routing_, &v1::RoutingService::Stub::UpsertAgent, request).status,
+                "agent.channel_costs[1].channel", "channel cost twice");
+  EXPECT_TRUE(Snapshot() == before);
+  request.mutable_agent()->mutable_channel_costs()->RemoveLast();
+  MustInvoke(*routing_, &v1::RoutingService::Stub::UpsertAgent, request);
+}
+
 // ------------------------------------------------------------ config files
 
 class TenantConfigFileTest : public ::testing::Test {
@@ -482,6 +499,14 @@ TEST_F(TenantConfigFileTest, OutOfRangeSettingsAreRefusedWithTheFileAndTheField)
   ASSERT_FALSE(loaded.ok());
   EXPECT_THAT(std::string(loaded.status().message()),
               StartsWith(absl::StrCat(routing, ": routing.aging_per_point: ")));
+  const std::string agent = Write(
+      "tenant_id: 'acme' agents { agent_id: 'a1' channels: CHANNEL_EMAIL "
+      "channel_costs { channel: CHANNEL_EMAIL units: 1 } "
+      "channel_costs { channel: CHANNEL_EMAIL units: 2 } }");
+  loaded = service::ParseTenantConfigFile(agent);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(std::string(loaded.status().message()),
+              StartsWith(absl::StrCat(agent, ": agents[0].channel_costs[1].channel: ")));
   const std::string fine = Write(
       "tenant_id: 'acme' settings { channels { channel: CHANNEL_EMAIL "
       "continuity_window { seconds: 60 } } }");
