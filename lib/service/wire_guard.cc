@@ -109,9 +109,9 @@ void Run(MethodHandler& inner, const MethodHandler::HandlerParameter& param) {
 }
 
 template <typename Response>
-class RefusedStream final : public grpc::ServerWriteReactor<Response> {
+class RefusingWriter final : public grpc::ServerWriteReactor<Response> {
  public:
-  explicit RefusedStream(grpc::Status status) { this->Finish(std::move(status)); }
+  explicit RefusingWriter(grpc::Status status) { this->Finish(std::move(status)); }
   void OnDone() override { delete this; }
 };
 
@@ -149,7 +149,7 @@ class GuardedServerStream final : public MethodHandler {
       : inner_([serve = std::move(serve)](grpc::CallbackServerContext* context,
                                           const Request* request)
                    -> grpc::ServerWriteReactor<Response>* {
-          if (current_refusal != nullptr) return new RefusedStream<Response>(*current_refusal);
+          if (current_refusal != nullptr) return new RefusingWriter<Response>(*current_refusal);
           return serve(context, request);
         }) {}
   void* Deserialize(grpc_call* call, grpc_byte_buffer* bytes, grpc::Status* status,
