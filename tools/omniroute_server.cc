@@ -31,6 +31,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/flag_help.h"
 #include "service/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -88,7 +89,13 @@ ABSL_FLAG(std::string, jwt_issuer, "", "the iss a JWT must have (with --jwks)");
 ABSL_FLAG(std::string, jwt_audience, "", "the aud a JWT must name (with --jwks)");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Serves the omniroute.v1 gRPC API on an embedded event store.");
+  omniroute::tools::SetUpFlagHelp(
+      "Serves the omniroute.v1 gRPC API on an embedded SQLite event store, in memory, or on a "
+      "PostgreSQL database shared with other servers.\n\n"
+      "  omniroute-server --listen=127.0.0.1:50051 --data_dir=DIR [--config_dir=DIR]\n"
+      "  omniroute-server --listen=HOST:PORT --store=postgresql://... [--node_id=ID]\n\n"
+      "SIGTERM or SIGINT stop it gracefully.",
+      __FILE__, argc, argv);
   absl::ParseCommandLine(argc, argv);
   // Debian's Abseil is built without NDEBUG, so every absl::Mutex
   // acquisition would also update a process-wide lock-order graph (3-4% of

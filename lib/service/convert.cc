@@ -2,10 +2,199 @@
 
 #include "service/convert.h"
 
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
 #include "routing/routing_config.h"
 
 namespace omniroute::service {
+namespace {
+
+namespace pb = ::google::protobuf;
+
+// protobuf's own bounds (google/protobuf/timestamp.proto, duration.proto).
+constexpr int64_t kMinTimestampSeconds = -62135596800;  // 0001-01-01T00:00:00Z
+constexpr int64_t kMaxTimestampSeconds = 253402300799;  // 9999-12-31T23:59:59Z
+constexpr int64_t kMaxDurationSeconds = 315576000000;   // 10,000 years
+constexpr int32_t kNanosPerSecond = 1000000000;
+
+// Reads seconds and nanos by reflection, so that a Timestamp of any pool is
+// checked, not only the generated one.
+void SecondsAndNanos(const pb::Message& m, int64_t* seconds, int32_t* nanos) {
+  const pb::Descriptor* d = m.GetDescriptor();
+  const pb::Reflection* r = m.GetReflection();
+  *seconds = r->GetInt64(m, d->FindFieldByName("seconds"));
+  *nanos = r->GetInt32(m, d->FindFieldByName("nanos"));
+}
+
+absl::Status CheckTimestamp(const pb::Message& m, const std::string& field) {
+  int64_t seconds;
+  int32_t nanos;
+  SecondsAndNanos(m, &seconds, &nanos);
+  if (seconds < kMinTimestampSeconds || seconds > kMaxTimestampSeconds) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": seconds ", seconds,
+        " is outside protobuf's Timestamp range (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)"));
+  }
+  if (nanos < 0 || nanos >= kNanosPerSecond) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": nanos ", nanos, " is outside [0, 999999999]"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDuration(const pb::Message& m, const std::string& field) {
+  int64_t seconds;
+  int32_t nanos;
+  SecondsAndNanos(m, &seconds, &nanos);
+  if (seconds < -kMaxDurationSeconds || seconds > kMaxDurationSeconds) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": seconds ", seconds,
+        " is outside protobuf's Duration range (-315576000000 to 315576000000)"));
+  }
+  if (nanos <= -kNanosPerSecond || nanos >= kNanosPerSecond) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": nanos ", nanos, " is outside [-999999999, 999999999]"));
+  }
+  if ((seconds > 0 && nanos < 0) || (seconds < 0 && nanos > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": nanos ", nanos,
+                                                   " must have the sign of seconds ", seconds));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTimes(const pb::Message& message, const std::string& prefix, int depth) {
+  // Requests are bounded by protobuf's own recursion limit (100); this
+  // only keeps a hand-built message from recursing without end.
+  if (depth > 100) return absl::OkStatus();
+  const pb::Descriptor* type = message.GetDescriptor();
+  if (type->full_name() == "google.protobuf.Timestamp") return CheckTimestamp(message, prefix);
+  if (type->full_name() == "google.protobuf.Duration") return CheckDuration(message, prefix);
+  const pb::Reflection* reflection = message.GetReflection();
+  std::vector<const pb::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);  // only the fields that are set
+  for (const pb::FieldDescriptor* field : fields) {
+    if (field->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    const std::string name = absl::StrCat(prefix, prefix.empty() ? "" : ".", field->name());
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+        if (absl::Status s = CheckTimes(reflection->GetRepeatedMessage(message, field, i),
+                                        absl::StrCat(name, "[", i, "]"), depth + 1);
+            !s.ok()) {
+          return s;
+        }
+      }
+    } else if (absl::Status s = CheckTimes(reflection->GetMessage(message, field), name, depth + 1);
+               !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool Negative(const google::protobuf::Duration& d) { return d.seconds() < 0 || d.nanos() < 0; }
+
+std::string DurationText(const google::protobuf::Duration& d) {
+  return absl::FormatDuration(absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos()));
+}
+
+}  // namespace
+
+absl::Status CheckTimeFields(const google::protobuf::Message& message, absl::string_view prefix) {
+  return CheckTimes(message, std::string(prefix), 0);
+}
+
+absl::Status CheckTenantSettings(const v1::TenantSettings& settings, absl::string_view prefix) {
+  const std::string at = prefix.empty() ? "" : absl::StrCat(prefix, ".");
+  if (absl::Status s = CheckTimeFields(settings, absl::StrCat(prefix)); !s.ok()) return s;
+  std::vector<int> seen;
+  for (int i = 0; i < settings.channels_size(); ++i) {
+    const v1::ChannelSettings& c = settings.channels(i);
+    const std::string item = absl::StrCat(at, "channels[", i, "]");
+    if (!v1::Channel_IsValid(c.channel())) {
+      return absl::InvalidArgumentError(absl::StrCat(item, ".channel: ", static_cast<int>(c.channel()),
+                                                     " is not a channel"));
+    }
+    for (int other : seen) {
+      if (other == c.channel()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            item, ".channel: ", v1::Channel_Name(c.channel()), " is listed twice"));
+      }
+    }
+    seen.push_back(c.channel());
+    if (Negative(c.continuity_window())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          item, ".continuity_window: ", DurationText(c.continuity_window()), " is negative"));
+    }
+    if (Negative(c.first_response_target())) {
+      return absl::InvalidArgumentError(absl::StrCat(item, ".first_response_target: ",
+                                                     DurationText(c.first_response_target()),
+                                                     " is negative"));
+    }
+    // The default entry carries the default continuity window only; a
+    // target there would be dropped (each channel has its own default).
+    if (c.channel() == v1::CHANNEL_UNSPECIFIED && c.has_first_response_target() &&
+        (c.first_response_target().seconds() != 0 || c.first_response_target().nanos() != 0)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          item, ".first_response_target: the default entry (CHANNEL_UNSPECIFIED) has no "
+                "first-response target; set it per channel"));
+    }
+  }
+  for (auto [duration, name] :
+       {std::pair{&settings.thread_merge_window(), "thread_merge_window"},
+        std::pair{&settings.closed_retention(), "closed_retention"}}) {
+    if (Negative(*duration)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, name, ": ", DurationText(*duration), " is negative"));
+    }
+  }
+  if (settings.max_body_bytes() > kMaxBodyBytesCeiling) {
+    return absl::InvalidArgumentError(absl::StrCat(at, "max_body_bytes: ",
+                                                   settings.max_body_bytes(), " is outside 1..",
+                                                   kMaxBodyBytesCeiling));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckAgentConfig(const v1::AgentConfig& agent, absl::string_view prefix) {
+  const std::string at = prefix.empty() ? "" : absl::StrCat(prefix, ".");
+  for (int i = 0; i < agent.channel_costs_size(); ++i) {
+    for (int j = 0; j < i; ++j) {
+      if (agent.channel_costs(j).channel() == agent.channel_costs(i).channel()) {
+        const int channel = agent.channel_costs(i).channel();
+        return absl::InvalidArgumentError(absl::StrCat(
+            at, "channel_costs[", i, "].channel: ",
+            v1::Channel_IsValid(channel) ? v1::Channel_Name(channel) : absl::StrCat(channel),
+            " is listed twice"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRoutingSettings(const v1::RoutingSettings& settings, absl::string_view prefix) {
+  const std::string at = prefix.empty() ? "" : absl::StrCat(prefix, ".");
+  if (absl::Status s = CheckTimeFields(settings, absl::StrCat(prefix)); !s.ok()) return s;
+  std::vector<int> seen;
+  for (int i = 0; i < settings.preferred_agent_waits_size(); ++i) {
+    const v1::PreferredAgentWait& wait = settings.preferred_agent_waits(i);
+    for (int other : seen) {
+      if (other == wait.channel()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            at, "preferred_agent_waits[", i, "].channel: ",
+            v1::Channel_IsValid(wait.channel()) ? v1::Channel_Name(wait.channel())
+                                                : absl::StrCat(static_cast<int>(wait.channel())),
+            " is listed twice"));
+      }
+    }
+    seen.push_back(wait.channel());
+  }
+  return absl::OkStatus();
+}
 
 absl::Time FromProto(const google::protobuf::Timestamp& proto) { return core::FromProto(proto); }
 

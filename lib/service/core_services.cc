@@ -84,9 +84,12 @@ grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerCo
                                                           v1::CreateTenantResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.TenantService/CreateTenant",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this] {
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     // Without settings the library's defaults apply; with them, every field
-    // is taken as given.
+    // is taken as given, and one that would not be is refused.
+    if (request->has_settings()) {
+      if (absl::Status s = CheckTenantSettings(request->settings(), "settings"); !s.ok()) return s;
+    }
     const TenantOptions options =
         request->has_settings() ? core::FromProto(request->settings()) : TenantOptions{};
     if (ownership_ != nullptr) return ownership_->CreateTenant(request->tenant_id(), options);

@@ -34,7 +34,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ConfigureRouting(
     v1::ConfigureRoutingResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/ConfigureRouting",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this] {
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+    if (absl::Status s = CheckRoutingSettings(request->settings(), "settings"); !s.ok()) return s;
     return engine_.ConfigureRouting(request->tenant_id(), routing::FromProto(request->settings()));
   });
 }
@@ -93,7 +94,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertAgent(grpc::CallbackServerCo
                                                           v1::UpsertAgentResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/UpsertAgent",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this] {
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+    if (absl::Status s = CheckAgentConfig(request->agent(), "agent"); !s.ok()) return s;
     return engine_.UpsertAgent(request->tenant_id(), routing::FromProto(request->agent()));
   });
 }

@@ -20,6 +20,7 @@
 #include "service/forwarder.h"
 #include "service/services.h"
 #include "service/tenant_config.h"
+#include "service/wire_guard.h"
 
 namespace omniroute::service {
 
@@ -183,6 +184,13 @@ class Server::Impl {
         std::make_unique<EventServiceImpl>(*engine_, *store_, feed_, executor, forwarder, auth);
     diagnostics_ = std::make_unique<DiagnosticsServiceImpl>(*engine_, executor, ownership_.get(),
                                                             forwarder, auth);
+    // Bad bytes and out-of-range times are refused INVALID_ARGUMENT naming
+    // the field, before any handler runs (wire_guard.h says why here).
+    if (absl::Status s = GuardRequests(*tenants_, *customers_, *conversations_, *routing_,
+                                       *commitments_, *events_, *diagnostics_);
+        !s.ok()) {
+      return s;
+    }
 
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();

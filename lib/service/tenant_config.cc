@@ -14,6 +14,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "routing/routing_config.h"
+#include "service/convert.h"
 
 namespace omniroute::service {
 namespace {
@@ -65,6 +66,20 @@ absl::StatusOr<LoadedConfig> ParseTenantConfigFile(const std::string& path) {
   }
   if (loaded.config.tenant_id().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": tenant_id: required"));
+  }
+  // What the engine would take differently from the file is refused here,
+  // before anything of any file is applied.
+  const v1::TenantConfig& config = loaded.config;
+  for (absl::Status s :
+       {CheckTimeFields(config), CheckTenantSettings(config.settings(), "settings"),
+        CheckRoutingSettings(config.routing(), "routing")}) {
+    if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
+  }
+  for (int i = 0; i < config.agents_size(); ++i) {
+    if (absl::Status s = CheckAgentConfig(config.agents(i), absl::StrCat("agents[", i, "]"));
+        !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
+    }
   }
   return loaded;
 }

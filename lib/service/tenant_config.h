@@ -24,7 +24,11 @@ struct LoadedConfig {
 };
 
 // Parses one file. INVALID_ARGUMENT "<path>:<line>:<column>: <reason>" for a
-// syntax error or an unknown field; NOT_FOUND if it cannot be read.
+// syntax error or an unknown field, "<path>: <field>: <reason>" for a value
+// the engine would not take as written (a Timestamp or Duration outside
+// protobuf's range, a negative window, a channel listed twice:
+// CheckTenantSettings and its siblings in convert.h); NOT_FOUND if it
+// cannot be read.
 absl::StatusOr<LoadedConfig> ParseTenantConfigFile(const std::string& path);
 
 // Every *.textproto file of `dir`, in name order. Two files for one tenant

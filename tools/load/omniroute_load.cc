@@ -31,6 +31,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/channel_target.h"
+#include "common/flag_help.h"
 #include "load/agents.h"
 #include "load/connections.h"
 #include "load/driver.h"
@@ -86,9 +87,10 @@ int Fail(const std::string& message, int code) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  omniroute::tools::SetUpFlagHelp(
       "Loads an omniroute-server over gRPC (ping, ingest, mixed or churn workload, closed or open "
-      "loop) and reports throughput and latency per RPC.");
+      "loop) and reports throughput and latency per RPC.",
+      __FILE__, argc, argv);
   absl::ParseCommandLine(argc, argv);
   // Debian's Abseil is built without NDEBUG, so every absl::Mutex
   // acquisition would also update a process-wide lock-order graph (3-4% of
