@@ -31,6 +31,8 @@ PACKAGES=(
   libgtest-dev
   libgmock-dev
   libbenchmark-dev
+  # certificates made by the TLS tests
+  openssl
   # Python client
   python3-grpcio
   python3-protobuf
