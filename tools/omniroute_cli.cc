@@ -27,6 +27,7 @@
 #include "cli/errors.h"
 #include "cli/interrupt.h"
 #include "common/channel_target.h"
+#include "common/client_channel.h"
 
 namespace {
 
@@ -43,15 +44,22 @@ ABSL_FLAG(std::string, server, EnvOr("OMNIROUTE_SERVER", "127.0.0.1:50051"),
 ABSL_FLAG(std::string, tenant, EnvOr("OMNIROUTE_TENANT", ""), "the tenant to work in");
 ABSL_FLAG(bool, json, false, "print each response as one JSON object per line");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "deadline of each call");
+ABSL_FLAG(std::string, token, EnvOr("OMNIROUTE_TOKEN", ""),
+          "credential sent with every call as \"authorization: Bearer <token>\": an API key "
+          "(omr_...) or a JWT");
+ABSL_FLAG(std::string, tls_ca, EnvOr("OMNIROUTE_TLS_CA", ""),
+          "PEM file of the CA to verify the server's certificate with: the channel speaks TLS");
+ABSL_FLAG(std::string, tls_cert, EnvOr("OMNIROUTE_TLS_CERT", ""),
+          "PEM file of the client certificate, for a server that requires mutual TLS");
+ABSL_FLAG(std::string, tls_key, EnvOr("OMNIROUTE_TLS_KEY", ""),
+          "PEM file of the private key of --tls_cert");
 
 namespace omniroute::cli {
 namespace {
 
 constexpr GlobalFlagSpec kGlobalFlags[] = {
-    {"server", false},
-    {"tenant", false},
-    {"json", true},
-    {"timeout", false},
+    {"server", false}, {"tenant", false}, {"json", true},      {"timeout", false},
+    {"token", false},  {"tls_ca", false}, {"tls_cert", false}, {"tls_key", false},
 };
 
 int UsageFailure(const absl::Status& status) {
@@ -113,7 +121,16 @@ int Main(int argc, char** argv) {
   options.tenant = absl::GetFlag(FLAGS_tenant);
   options.json = absl::GetFlag(FLAGS_json);
   options.timeout = absl::GetFlag(FLAGS_timeout);
-  Client client(options.server, options.timeout);
+  tools::ClientSecurity security;
+  security.token = absl::GetFlag(FLAGS_token);
+  security.tls_ca = absl::GetFlag(FLAGS_tls_ca);
+  security.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  security.tls_key = absl::GetFlag(FLAGS_tls_key);
+  // The files are read once here, so that a wrong one is a usage error.
+  if (auto checked = tools::OpenClientChannel(options.server, security); !checked.ok()) {
+    return UsageFailure(checked.status());
+  }
+  Client client(options.server, options.timeout, security);
   const Streams streams{std::cout, std::cerr, std::cin};
   return RunCommand(*command, split->command_args, options, client, streams, absl::Now());
 }

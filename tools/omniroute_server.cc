@@ -24,14 +24,18 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "common/flag_help.h"
+#include "google/protobuf/text_format.h"
+#include "service/auth/api_keys.h"
 #include "service/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -80,13 +84,17 @@ ABSL_FLAG(std::string, auth, "auto",
           "(required when --api_keys or --jwks is given; none otherwise, on a loopback address "
           "only)");
 ABSL_FLAG(std::string, api_keys, "",
-          "API keys file (proto/omniroute/v1/credentials.proto; `omniroute api-key new` makes "
+          "API keys file (proto/omniroute/v1/credentials.proto; `omniroute-server --new_api_key` makes "
           "entries); read again on SIGHUP");
 ABSL_FLAG(std::string, jwks, "",
           "JWKS file of the identity provider's keys: RS256/ES256 JWTs are accepted; read again "
           "on SIGHUP");
 ABSL_FLAG(std::string, jwt_issuer, "", "the iss a JWT must have (with --jwks)");
 ABSL_FLAG(std::string, jwt_audience, "", "the aud a JWT must name (with --jwks)");
+
+ABSL_FLAG(std::string, new_api_key, "",
+          "print a new API key and its entry for the --api_keys file, then exit: "
+          "ID:ROLE:TENANT[:AGENT] (ROLE admin, integration, agent or reader; TENANT an id or *)");
 
 int main(int argc, char** argv) {
   omniroute::tools::SetUpFlagHelp(
@@ -110,6 +118,28 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (const std::string spec = absl::GetFlag(FLAGS_new_api_key); !spec.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(spec, ':');
+    if (parts.size() < 3 || parts.size() > 4) {
+      std::cerr << "omniroute-server: --new_api_key: expected ID:ROLE:TENANT[:AGENT], got \""
+                << spec << "\"\n";
+      return 2;
+    }
+    parts.resize(4);
+    absl::StatusOr<omniroute::service::NewApiKey> key =
+        omniroute::service::MakeApiKey(parts[0], parts[0], parts[1], parts[2], parts[3]);
+    if (!key.ok()) {
+      std::cerr << "omniroute-server: --new_api_key: " << key.status().message() << "\n";
+      return 2;
+    }
+    std::string entry;
+    google::protobuf::TextFormat::PrintToString(key->entry, &entry);
+    std::cout << "# The key: give it to its holder; it is not stored anywhere.\n# " << key->token
+              << "\n# Its entry for the --api_keys file:\nkey {\n"
+              << entry << "}\n";
+    return 0;
+  }
 
   omniroute::service::ServerOptions options;
   options.listen_address = absl::GetFlag(FLAGS_listen);

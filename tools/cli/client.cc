@@ -36,13 +36,14 @@ struct Client::Stubs {
 
 Client::Stubs& Client::stubs() {
   if (stubs_ == nullptr) {
-    // The API has no transport security of its own: the server is meant to
-    // listen on a private address or behind a proxy that terminates TLS.
     // Several addresses: one channel over all of them
-    // (common/channel_target.h); the command line checked the list.
+    // (common/channel_target.h); the command line checked the list, and
+    // the TLS files (common/client_channel.h).
     const std::string target = tools::ChannelTarget("--server", server_).value_or(server_);
-    stubs_ =
-        std::make_shared<Stubs>(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        tools::OpenClientChannel(target, security_);
+    stubs_ = std::make_shared<Stubs>(
+        channel.ok() ? *channel : grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
   }
   return *stubs_;
 }

@@ -19,6 +19,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/client_channel.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "omniroute/v1/service.grpc.pb.h"
@@ -27,8 +28,9 @@ namespace omniroute::cli {
 
 class Client {
  public:
-  Client(std::string server, absl::Duration timeout)
-      : server_(std::move(server)), timeout_(timeout) {}
+  Client(std::string server, absl::Duration timeout,
+         tools::ClientSecurity security = tools::ClientSecurity())
+      : server_(std::move(server)), timeout_(timeout), security_(std::move(security)) {}
 
   const std::string& server() const { return server_; }
 
@@ -54,6 +56,7 @@ class Client {
 
   const std::string server_;
   const absl::Duration timeout_;
+  const tools::ClientSecurity security_;
   std::shared_ptr<Stubs> stubs_;
 };
 

@@ -26,6 +26,11 @@ Global flags (before or after the command):
   --json              print each response as one JSON object per line
                       (the proto3 JSON mapping of the response message)
   --timeout=DURATION  deadline of each call (default 10s)
+  --token=TOKEN       credential sent with every call, an API key (omr_...) or
+                      a JWT (default $OMNIROUTE_TOKEN)
+  --tls_ca=FILE       speak TLS, trusting this CA's PEM ($OMNIROUTE_TLS_CA)
+  --tls_cert=FILE     client certificate for mutual TLS ($OMNIROUTE_TLS_CERT)
+  --tls_key=FILE      its private key ($OMNIROUTE_TLS_KEY)
 
 Commands:
 )";

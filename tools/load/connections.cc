@@ -8,7 +8,9 @@
 
 namespace omniroute::load {
 
-Connections::Connections(const std::string& target, int channels) : target_(target) {
+Connections::Connections(const std::string& target, int channels,
+                         const tools::ClientSecurity& security)
+    : target_(target) {
   stubs_.resize(channels);
   for (int i = 0; i < channels; ++i) {
     // Several addresses: channel i starts on the i-th node, so that the
@@ -21,7 +23,12 @@ Connections::Connections(const std::string& target, int channels) : target_(targ
     // be folded onto one connection by a future gRPC.
     args.SetInt("omniroute.load.channel", i);
     Stubs& s = stubs_[i];
-    s.channel = grpc::CreateCustomChannel(channel_target, grpc::InsecureChannelCredentials(), args);
+    // omniroute_load.cc read the TLS files once already.
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        tools::OpenClientChannel(channel_target, security, args);
+    s.channel = channel.ok() ? *std::move(channel)
+                             : grpc::CreateCustomChannel(channel_target,
+                                                         grpc::InsecureChannelCredentials(), args);
     s.tenants = v1::TenantService::NewStub(s.channel);
     s.customers = v1::CustomerService::NewStub(s.channel);
     s.conversations = v1::ConversationService::NewStub(s.channel);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/client_channel.h"
 #include "grpcpp/grpcpp.h"
 #include "omniroute/v1/service.grpc.pb.h"
 
@@ -32,7 +33,8 @@ struct Stubs {
 
 class Connections {
  public:
-  Connections(const std::string& target, int channels);
+  Connections(const std::string& target, int channels,
+              const tools::ClientSecurity& security = tools::ClientSecurity());
 
   // Every channel connected before `deadline`, or UNAVAILABLE naming the
   // target.

@@ -31,6 +31,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/channel_target.h"
+#include "common/client_channel.h"
 #include "common/flag_help.h"
 #include "load/agents.h"
 #include "load/connections.h"
@@ -70,6 +71,12 @@ ABSL_FLAG(std::string, slow_calls, "",
           "clock (CLOCK_MONOTONIC), its latency in microseconds, the RPC");
 ABSL_FLAG(absl::Duration, slow_call_threshold, absl::Milliseconds(10),
           "what --slow_calls counts as slow");
+ABSL_FLAG(std::string, token, "",
+          "credential sent with every call (\"authorization: Bearer <token>\"): an API key or a "
+          "JWT");
+ABSL_FLAG(std::string, tls_ca, "", "PEM file of the CA of the server's certificate: speak TLS");
+ABSL_FLAG(std::string, tls_cert, "", "PEM file of the client certificate (mutual TLS)");
+ABSL_FLAG(std::string, tls_key, "", "PEM file of the private key of --tls_cert");
 ABSL_FLAG(std::string, closed_retention, "",
           "the created tenant's closed_retention (e.g. 1m); empty: the server's default");
 
@@ -155,7 +162,16 @@ int main(int argc, char** argv) {
     std::cerr << "omniroute-load: " << checked.status().message() << "\n";
     return 2;
   }
-  load::Connections connections(run.target, channels);
+  omniroute::tools::ClientSecurity security;
+  security.token = absl::GetFlag(FLAGS_token);
+  security.tls_ca = absl::GetFlag(FLAGS_tls_ca);
+  security.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  security.tls_key = absl::GetFlag(FLAGS_tls_key);
+  if (auto checked = omniroute::tools::OpenClientChannel(run.target, security); !checked.ok()) {
+    std::cerr << "omniroute-load: " << checked.status().message() << "\n";
+    return 2;
+  }
+  load::Connections connections(run.target, channels, security);
   if (absl::Status s = connections.WaitConnected(std::chrono::system_clock::now() + rpc_timeout);
       !s.ok()) {
     return Fail(std::string(s.message()), 1);
