@@ -42,6 +42,8 @@ const std::string& Directory() {
       std::perror("mkdtemp");
       std::abort();
     }
+    // Empty once each input's files are removed; gone when the run ends.
+    std::atexit([] { rmdir(Directory().c_str()); });
     return new std::string(name);
   }();
   return *directory;
