@@ -3,7 +3,8 @@
 # and only those that are missing. Safe to run any number of times: when
 # everything is there it changes nothing and does not touch the network.
 #
-#   bash tools/install-deps.sh
+#   bash tools/install-deps.sh          # build, test and run
+#   bash tools/install-deps.sh fuzz     # the same and the fuzzing toolchain
 set -euo pipefail
 
 # Every package the project needs, from Debian's own archive. Add new ones here.
@@ -37,6 +38,16 @@ PACKAGES=(
   python3-grpcio
   python3-protobuf
 )
+
+# The fuzz targets (tools/fuzz.sh): Debian's clang 14 and its libFuzzer and
+# sanitizer runtimes.
+FUZZ_PACKAGES=(
+  clang-14
+  libclang-rt-14-dev
+)
+if [[ "${1:-}" == "fuzz" ]]; then
+  PACKAGES+=("${FUZZ_PACKAGES[@]}")
+fi
 
 is_installed() {
   local status

@@ -2,8 +2,9 @@
 # Runs every test: installs what is missing, builds a preset (ci by default),
 # runs its tests with ctest, then the Python and Node clients' tests against
 # the server of that build, then checks that the installed package works from
-# an outside CMake project (tools/check-install.sh). Exits non-zero on any
-# failure.
+# an outside CMake project (tools/check-install.sh), then runs every fuzz
+# target for 20 seconds after its regression inputs (tools/fuzz.sh, its own
+# build in build/fuzz). Exits non-zero on any failure.
 #
 #   bash tools/test.sh [preset]     # preset: ci (default), dev
 set -euo pipefail
@@ -27,3 +28,6 @@ bash bindings/python/run-tests.sh
 bash bindings/node/run-tests.sh
 
 bash tools/check-install.sh "${build_dir}"
+
+# The fuzz targets, 20 seconds each (tools/fuzz.sh SECONDS runs them longer).
+bash tools/fuzz.sh 20

@@ -33,6 +33,13 @@ absl::Status RoutingState::CheckRoutingConfigured(const Event& event,
   if (!fallback.empty() && !queues_.contains(fallback)) {
     return Misfit(event, "the default queue is unknown");
   }
+  // What the command validated, so that the state never holds settings the
+  // router cannot use (channels out of range, points that overflow).
+  if (absl::Status s =
+          ValidateRoutingSettings(FromProto(event.routing_configured().settings()), queue_configs_);
+      !s.ok()) {
+    return Misfit(event, s.message());
+  }
   return absl::OkStatus();
 }
 
@@ -57,6 +64,9 @@ absl::Status RoutingState::CheckQueueConfigured(const Event& event,
         !queues_.contains(s.overflow_queue_id())) {
       return Misfit(event, "an overflow queue is unknown");
     }
+  }
+  if (absl::Status s = ValidateQueueConfig(FromProto(q), queue_configs_); !s.ok()) {
+    return Misfit(event, s.message());
   }
   return absl::OkStatus();
 }
@@ -89,6 +99,10 @@ void RoutingState::ApplyQueueConfigured(const Event& event, absl::Time at,
 absl::Status RoutingState::CheckAgentConfigured(const Event& event,
                                                 const core::CoreState& core) const {
   if (event.agent_configured().agent().agent_id().empty()) return Misfit(event, "no agent id");
+  // Channels index the agent's capacity costs and masks: only valid ones.
+  if (absl::Status s = ValidateAgentConfig(FromProto(event.agent_configured().agent())); !s.ok()) {
+    return Misfit(event, s.message());
+  }
   return absl::OkStatus();
 }
 
@@ -121,6 +135,10 @@ absl::Status RoutingState::CheckAgentPresenceChanged(const Event& event,
   const auto& e = event.agent_presence_changed();
   const AgentState* a = agent(e.agent_id());
   if (a == nullptr) return Misfit(event, "unknown agent");
+  if (!v1::AgentPresence_IsValid(e.to_presence()) ||
+      e.to_presence() == v1::AGENT_PRESENCE_UNSPECIFIED) {
+    return Misfit(event, "not a presence");
+  }
   if (e.to_presence() != v1::AGENT_PRESENCE_AVAILABLE && !a->offered.empty()) {
     return Misfit(event, "the agent still holds offers");
   }

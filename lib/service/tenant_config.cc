@@ -55,12 +55,16 @@ absl::StatusOr<LoadedConfig> ParseTenantConfigFile(const std::string& path) {
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
   std::stringstream text;
   text << in.rdbuf();
+  return ParseTenantConfig(text.str(), path);
+}
+
+absl::StatusOr<LoadedConfig> ParseTenantConfig(absl::string_view text, const std::string& path) {
   LoadedConfig loaded;
   loaded.path = path;
   FirstError errors(path);
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text.str(), &loaded.config)) {
+  if (!parser.ParseFromString(std::string(text), &loaded.config)) {
     return absl::InvalidArgumentError(errors.error().empty() ? absl::StrCat(path, ": not a TenantConfig")
                                                              : errors.error());
   }

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "omniroute/engine.h"
 #include "omniroute/v1/config.pb.h"
 
@@ -30,6 +31,8 @@ struct LoadedConfig {
 // CheckTenantSettings and its siblings in convert.h); NOT_FOUND if it
 // cannot be read.
 absl::StatusOr<LoadedConfig> ParseTenantConfigFile(const std::string& path);
+// The same for the text of a file, whose errors name `path`.
+absl::StatusOr<LoadedConfig> ParseTenantConfig(absl::string_view text, const std::string& path);
 
 // Every *.textproto file of `dir`, in name order. Two files for one tenant
 // are refused (INVALID_ARGUMENT naming both).
