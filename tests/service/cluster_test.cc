@@ -521,6 +521,7 @@ TEST_F(ClusterTest, BadClusterOptionsAndAnUnreachableDatabaseGiveClearErrors) {
 
   options.lease = absl::Seconds(1);
   options.listen_address = "0.0.0.0:0";
+  options.insecure = true;  // Plain text on every interface, so that the address is the error.
   server = service::Server::Start(options);
   EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(server.status().message(), HasSubstr("advertise_address: required"));
