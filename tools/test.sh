@@ -2,15 +2,22 @@
 # Runs every test: installs what is missing, builds a preset (ci by default),
 # runs its tests with ctest, then the Python and Node clients' tests against
 # the server of that build, then checks that the installed package works from
-# an outside CMake project (tools/check-install.sh). Exits non-zero on any
-# failure.
+# an outside CMake project (tools/check-install.sh), then runs the library,
+# engine and service tests under AddressSanitizer + UndefinedBehaviorSanitizer
+# and the concurrency tests under ThreadSanitizer (tools/sanitize.sh). Exits
+# non-zero on any failure.
 #
 #   bash tools/test.sh [preset]     # preset: ci (default), dev
+#   bash tools/test.sh asan|tsan    # only that sanitizer's part
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 preset="${1:-ci}"
+
+case "${preset}" in
+  asan | tsan) exec bash tools/sanitize.sh "${preset}" ;;
+esac
 build_dir="build/${preset}"
 
 bash tools/build.sh "${preset}"
@@ -27,3 +34,6 @@ bash bindings/python/run-tests.sh
 bash bindings/node/run-tests.sh
 
 bash tools/check-install.sh "${build_dir}"
+
+# The same code under the sanitizers (build/asan and build/tsan).
+bash tools/sanitize.sh asan tsan
