@@ -59,8 +59,27 @@ Fn Real(const char* prefix, const char* rest) {
   return reinterpret_cast<Fn>(function);
 }
 
-#define REAL(type, prefix, rest)                           \
-  static const auto real = Real<type>(prefix, rest)
+// How many of the functions below the calling thread is in. Abseil calls
+// some of them from others (CondVar::WaitWithTimeout calls
+// WaitWithDeadline, Notification's members lock their Mutex): only the
+// outermost call tells ThreadSanitizer what it did.
+thread_local int depth = 0;
+
+struct Nested {
+  Nested() { ++depth; }
+  ~Nested() { --depth; }
+  Nested(const Nested&) = delete;
+  Nested& operator=(const Nested&) = delete;
+};
+
+// Declares `real`, Abseil's definition of the function, and calls it at once
+// (returning what it returns) when the calling thread is already inside one
+// of the functions below; the rest of the function's body tells
+// ThreadSanitizer what the call does, calling `real` with `depth` raised.
+#define REAL(type, prefix, rest, ...)                         \
+  static const auto real = Real<type>(prefix, rest);          \
+  if (depth > 0) return real(__VA_ARGS__);                    \
+  const Nested nested
 
 // Abseil's kMuWriter: the Mutex is held exclusively (mutex.cc).
 constexpr intptr_t kMuWriter = 0x0008;
@@ -109,27 +128,27 @@ ABSL_NAMESPACE_BEGIN
 // ------------------------------------------------------------------- Mutex
 
 Mutex::~Mutex() {
-  REAL(void (*)(Mutex*), "_ZN", "5MutexD2Ev");
-  __tsan_mutex_destroy(this, __tsan_mutex_not_static);
+  static const auto real = Real<void (*)(Mutex*)>("_ZN", "5MutexD2Ev");
+  if (depth == 0) __tsan_mutex_destroy(this, __tsan_mutex_not_static);
   real(this);
 }
 
 void Mutex::Lock() {
-  REAL(void (*)(Mutex*), "_ZN", "5Mutex4LockEv");
+  REAL(void (*)(Mutex*), "_ZN", "5Mutex4LockEv", this);
   __tsan_mutex_pre_lock(this, 0);
   real(this);
   __tsan_mutex_post_lock(this, 0, 0);
 }
 
 void Mutex::ReaderLock() {
-  REAL(void (*)(Mutex*), "_ZN", "5Mutex10ReaderLockEv");
+  REAL(void (*)(Mutex*), "_ZN", "5Mutex10ReaderLockEv", this);
   __tsan_mutex_pre_lock(this, __tsan_mutex_read_lock);
   real(this);
   __tsan_mutex_post_lock(this, __tsan_mutex_read_lock, 0);
 }
 
 bool Mutex::TryLock() {
-  REAL(bool (*)(Mutex*), "_ZN", "5Mutex7TryLockEv");
+  REAL(bool (*)(Mutex*), "_ZN", "5Mutex7TryLockEv", this);
   __tsan_mutex_pre_lock(this, __tsan_mutex_try_lock);
   const bool locked = real(this);
   __tsan_mutex_post_lock(this, locked ? __tsan_mutex_try_lock : __tsan_mutex_try_lock_failed, 0);
@@ -137,7 +156,7 @@ bool Mutex::TryLock() {
 }
 
 bool Mutex::ReaderTryLock() {
-  REAL(bool (*)(Mutex*), "_ZN", "5Mutex13ReaderTryLockEv");
+  REAL(bool (*)(Mutex*), "_ZN", "5Mutex13ReaderTryLockEv", this);
   __tsan_mutex_pre_lock(this, __tsan_mutex_try_read_lock);
   const bool locked = real(this);
   __tsan_mutex_post_lock(
@@ -146,114 +165,117 @@ bool Mutex::ReaderTryLock() {
 }
 
 void Mutex::Unlock() {
-  REAL(void (*)(Mutex*), "_ZN", "5Mutex6UnlockEv");
+  REAL(void (*)(Mutex*), "_ZN", "5Mutex6UnlockEv", this);
   __tsan_mutex_pre_unlock(this, 0);
   real(this);
   __tsan_mutex_post_unlock(this, 0);
 }
 
 void Mutex::ReaderUnlock() {
-  REAL(void (*)(Mutex*), "_ZN", "5Mutex12ReaderUnlockEv");
+  REAL(void (*)(Mutex*), "_ZN", "5Mutex12ReaderUnlockEv", this);
   __tsan_mutex_pre_unlock(this, __tsan_mutex_read_lock);
   real(this);
   __tsan_mutex_post_unlock(this, __tsan_mutex_read_lock);
 }
 
 void Mutex::LockWhen(const Condition& cond) {
-  REAL(void (*)(Mutex*, const Condition&), "_ZN", "5Mutex8LockWhenERKNS0_9ConditionE");
+  REAL(void (*)(Mutex*, const Condition&), "_ZN", "5Mutex8LockWhenERKNS0_9ConditionE", this, cond);
   Acquire(this, 0, [&] { return real(this, cond), 0; });
 }
 
 void Mutex::ReaderLockWhen(const Condition& cond) {
-  REAL(void (*)(Mutex*, const Condition&), "_ZN", "5Mutex14ReaderLockWhenERKNS0_9ConditionE");
+  REAL(void (*)(Mutex*, const Condition&),
+       "_ZN", "5Mutex14ReaderLockWhenERKNS0_9ConditionE", this, cond);
   Acquire(this, __tsan_mutex_read_lock, [&] { return real(this, cond), 0; });
 }
 
 bool Mutex::LockWhenWithTimeout(const Condition& cond, Duration timeout) {
-  REAL(bool (*)(Mutex*, const Condition&, Duration), "_ZN",
-       "5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  REAL(bool (*)(Mutex*, const Condition&, Duration),
+       "_ZN", "5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE", this, cond, timeout);
   return Acquire(this, 0, [&] { return real(this, cond, timeout); });
 }
 
 bool Mutex::LockWhenWithDeadline(const Condition& cond, Time deadline) {
-  REAL(bool (*)(Mutex*, const Condition&, Time), "_ZN",
-       "5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  REAL(bool (*)(Mutex*, const Condition&, Time),
+       "_ZN", "5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE", this, cond, deadline);
   return Acquire(this, 0, [&] { return real(this, cond, deadline); });
 }
 
 bool Mutex::ReaderLockWhenWithTimeout(const Condition& cond, Duration timeout) {
-  REAL(bool (*)(Mutex*, const Condition&, Duration), "_ZN",
-       "5Mutex25ReaderLockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  REAL(bool (*)(Mutex*, const Condition&, Duration),
+       "_ZN", "5Mutex25ReaderLockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE",
+       this, cond, timeout);
   return Acquire(this, __tsan_mutex_read_lock, [&] { return real(this, cond, timeout); });
 }
 
 bool Mutex::ReaderLockWhenWithDeadline(const Condition& cond, Time deadline) {
-  REAL(bool (*)(Mutex*, const Condition&, Time), "_ZN",
-       "5Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  REAL(bool (*)(Mutex*, const Condition&, Time),
+       "_ZN", "5Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE",
+       this, cond, deadline);
   return Acquire(this, __tsan_mutex_read_lock, [&] { return real(this, cond, deadline); });
 }
 
 void Mutex::Await(const Condition& cond) {
-  REAL(void (*)(Mutex*, const Condition&), "_ZN", "5Mutex5AwaitERKNS0_9ConditionE");
+  REAL(void (*)(Mutex*, const Condition&), "_ZN", "5Mutex5AwaitERKNS0_9ConditionE", this, cond);
   ReleaseAndReacquire(this, HeldFlags(this), [&] { return real(this, cond), 0; });
 }
 
 bool Mutex::AwaitWithTimeout(const Condition& cond, Duration timeout) {
-  REAL(bool (*)(Mutex*, const Condition&, Duration), "_ZN",
-       "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  REAL(bool (*)(Mutex*, const Condition&, Duration),
+       "_ZN", "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE", this, cond, timeout);
   return ReleaseAndReacquire(this, HeldFlags(this), [&] { return real(this, cond, timeout); });
 }
 
 bool Mutex::AwaitWithDeadline(const Condition& cond, Time deadline) {
-  REAL(bool (*)(Mutex*, const Condition&, Time), "_ZN",
-       "5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  REAL(bool (*)(Mutex*, const Condition&, Time),
+       "_ZN", "5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE", this, cond, deadline);
   return ReleaseAndReacquire(this, HeldFlags(this), [&] { return real(this, cond, deadline); });
 }
 
 // ----------------------------------------------------------------- CondVar
 
 void CondVar::Wait(Mutex* mu) {
-  REAL(void (*)(CondVar*, Mutex*), "_ZN", "7CondVar4WaitEPNS0_5MutexE");
+  REAL(void (*)(CondVar*, Mutex*), "_ZN", "7CondVar4WaitEPNS0_5MutexE", this, mu);
   ReleaseAndReacquire(mu, HeldFlags(mu), [&] { return real(this, mu), 0; });
 }
 
 bool CondVar::WaitWithTimeout(Mutex* mu, Duration timeout) {
-  REAL(bool (*)(CondVar*, Mutex*, Duration), "_ZN",
-       "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
+  REAL(bool (*)(CondVar*, Mutex*, Duration),
+       "_ZN", "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE", this, mu, timeout);
   return ReleaseAndReacquire(mu, HeldFlags(mu), [&] { return real(this, mu, timeout); });
 }
 
 bool CondVar::WaitWithDeadline(Mutex* mu, Time deadline) {
-  REAL(bool (*)(CondVar*, Mutex*, Time), "_ZN",
-       "7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE");
+  REAL(bool (*)(CondVar*, Mutex*, Time),
+       "_ZN", "7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE", this, mu, deadline);
   return ReleaseAndReacquire(mu, HeldFlags(mu), [&] { return real(this, mu, deadline); });
 }
 
 // ------------------------------------------------------------ Notification
 
 void Notification::Notify() {
-  REAL(void (*)(Notification*), "_ZN", "12Notification6NotifyEv");
+  REAL(void (*)(Notification*), "_ZN", "12Notification6NotifyEv", this);
   __tsan_release(const_cast<void*>(NotificationFlag(this)));
   real(this);
 }
 
 void Notification::WaitForNotification() const {
-  REAL(void (*)(const Notification*), "_ZNK", "12Notification19WaitForNotificationEv");
+  REAL(void (*)(const Notification*), "_ZNK", "12Notification19WaitForNotificationEv", this);
   real(this);
   __tsan_acquire(const_cast<void*>(NotificationFlag(this)));
 }
 
 bool Notification::WaitForNotificationWithTimeout(Duration timeout) const {
-  REAL(bool (*)(const Notification*, Duration), "_ZNK",
-       "12Notification30WaitForNotificationWithTimeoutENS0_8DurationE");
+  REAL(bool (*)(const Notification*, Duration),
+       "_ZNK", "12Notification30WaitForNotificationWithTimeoutENS0_8DurationE", this, timeout);
   const bool notified = real(this, timeout);
   if (notified) __tsan_acquire(const_cast<void*>(NotificationFlag(this)));
   return notified;
 }
 
 bool Notification::WaitForNotificationWithDeadline(Time deadline) const {
-  REAL(bool (*)(const Notification*, Time), "_ZNK",
-       "12Notification31WaitForNotificationWithDeadlineENS0_4TimeE");
+  REAL(bool (*)(const Notification*, Time),
+       "_ZNK", "12Notification31WaitForNotificationWithDeadlineENS0_4TimeE", this, deadline);
   const bool notified = real(this, deadline);
   if (notified) __tsan_acquire(const_cast<void*>(NotificationFlag(this)));
   return notified;
