@@ -2,16 +2,24 @@
 # Runs every test: installs what is missing, builds a preset (ci by default),
 # runs its tests with ctest, then the Python and Node clients' tests against
 # the server of that build, then checks that the installed package works from
-# an outside CMake project (tools/check-install.sh), then runs every fuzz
-# target for 20 seconds after its regression inputs (tools/fuzz.sh, its own
-# build in build/fuzz). Exits non-zero on any failure.
+# an outside CMake project (tools/check-install.sh), then runs the concurrency
+# tests under ThreadSanitizer (tools/sanitize.sh tsan). Exits non-zero on any
+# failure. The library, engine and service tests under AddressSanitizer +
+# UndefinedBehaviorSanitizer (bash tools/test.sh asan) and the fuzz targets
+# (bash tools/fuzz.sh SECONDS) run on their own: their instrumented builds
+# do not fit in CI's time yet.
 #
 #   bash tools/test.sh [preset]     # preset: ci (default), dev
+#   bash tools/test.sh asan|tsan    # only that sanitizer's part
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 preset="${1:-ci}"
+
+case "${preset}" in
+  asan | tsan) exec bash tools/sanitize.sh "${preset}" ;;
+esac
 build_dir="build/${preset}"
 
 bash tools/build.sh "${preset}"
@@ -29,5 +37,5 @@ bash bindings/node/run-tests.sh
 
 bash tools/check-install.sh "${build_dir}"
 
-# The fuzz targets, 20 seconds each (tools/fuzz.sh SECONDS runs them longer).
-bash tools/fuzz.sh 20
+# The concurrency tests under ThreadSanitizer (build/tsan).
+bash tools/sanitize.sh tsan
