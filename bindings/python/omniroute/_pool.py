@@ -10,6 +10,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import grpc
 
 from ._gen_import import service_pb2_grpc
+from ._security import open_channel
 from .errors import OmnirouteError
 from .retry import DEFAULT_BUDGET, RetryPolicy, is_safe, not_applied, owner_hint
 
@@ -96,10 +97,12 @@ class Pool:
     """
 
     def __init__(self, addresses: Tuple[str, ...], credentials, options,
-                 policy: Optional[RetryPolicy]):
+                 policy: Optional[RetryPolicy], authorization: Optional[str] = None):
         self.addresses = addresses
         self.policy = policy
         self._credentials = credentials
+        # "Bearer <token>", sent on every call of every channel (None: none).
+        self._authorization = authorization
         self._options = options
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -120,11 +123,8 @@ class Pool:
                 raise OmnirouteError(grpc.StatusCode.CANCELLED, "the client is closed")
             endpoint = self._endpoints.get(address)
             if endpoint is None:
-                if self._credentials is None:
-                    channel = grpc.insecure_channel(address, options=self._options)
-                else:
-                    channel = grpc.secure_channel(address, self._credentials,
-                                                  options=self._options)
+                channel = open_channel(address, self._credentials, self._options,
+                                       self._authorization)
                 endpoint = self._endpoints[address] = _Endpoint(address, channel)
             return endpoint
 

@@ -13,6 +13,7 @@ from ._customer_calls import CustomerCalls
 from ._gen_import import events_pb2, service_pb2, types_pb2
 from ._pool import Pool, Service, parse_addresses
 from ._routing_calls import RoutingCalls
+from ._security import PemSource, bearer, channel_credentials, check_plaintext_token
 from .errors import OmnirouteError, invalid_argument
 from .retry import RetryPolicy
 from .streams import Attempts, Resume, ResumeEvents, ResumeOffers, Stream
@@ -81,9 +82,40 @@ class Client(CustomerCalls, RoutingCalls):
             ``RetryPolicy()``: backoff from 50 ms doubling to 1 s with
             ±20 % jitter, streams reconnecting for up to 30 s per break);
             None: no retries.
-        credentials: ``grpc.ChannelCredentials`` for TLS; None: plaintext.
+        token: an API key (``omr_...``) or a JWT, sent as
+            ``authorization: Bearer <token>`` on every call, streams and
+            retries on other addresses included. None: no credential (a
+            server started without ``--api_keys``/``--jwks`` on loopback).
+            Refused over plain text to an address that is not loopback
+            (see ``insecure``).
+        tls: True: TLS, verifying the server against the system's trusted
+            CAs (implied by ``tls_ca``, ``tls_cert`` and ``tls_key``).
+        tls_ca: the CA certificates that verify the server: a PEM file's
+            path, or PEM bytes. The server's certificate must name the host
+            dialled (an IP address in its subjectAltName for "10.0.0.5:50051").
+        tls_cert, tls_key: the client's certificate chain and private key
+            (a path or PEM bytes each, both or neither), for a server that
+            requires mutual TLS (``--tls_client_ca``).
+        insecure: send ``token`` over plain text to an address that is not
+            loopback all the same (only where something else encrypts the
+            link, like a service mesh).
+        credentials: ``grpc.ChannelCredentials`` made by the caller, instead
+            of ``tls``/``tls_ca``/``tls_cert``/``tls_key``; None: those, or
+            plain text.
         options: gRPC channel options, e.g.
             ``[("grpc.max_receive_message_length", 16 << 20)]``.
+
+    Raises:
+        OmnirouteError: ``INVALID_ARGUMENT`` (nothing is sent) when a TLS file
+            cannot be read or holds no PEM certificate or key (the message
+            names the argument, the file and the reason), or when ``token``
+            would travel in clear text to another machine. A server that
+            refuses the credential answers the calls ``UNAUTHENTICATED`` (no
+            token, or one it does not accept) or ``PERMISSION_DENIED`` (the
+            token's role or tenant does not allow the call); a server whose
+            certificate the CA does not verify, or that wants a client
+            certificate not given, fails them ``UNAVAILABLE`` (after the
+            retries of ``retry``).
     """
 
     def __init__(
@@ -93,6 +125,12 @@ class Client(CustomerCalls, RoutingCalls):
         *,
         timeout: Optional[float] = 30.0,
         retry: Optional[RetryPolicy] = _DEFAULT_RETRY,
+        token: Optional[str] = None,
+        tls: bool = False,
+        tls_ca: PemSource = None,
+        tls_cert: PemSource = None,
+        tls_key: PemSource = None,
+        insecure: bool = False,
         credentials: Optional[grpc.ChannelCredentials] = None,
         options: Optional[Sequence[tuple]] = None,
     ):
@@ -100,7 +138,12 @@ class Client(CustomerCalls, RoutingCalls):
             raise TypeError(f"retry: expected omniroute.RetryPolicy or None, got "
                             f"{type(retry).__name__}")
         addresses = parse_addresses(target)
-        self._init(tenant, timeout, Pool(addresses, credentials, options, retry))
+        authorization = bearer(token)
+        channel_creds = channel_credentials(credentials, tls, tls_ca, tls_cert, tls_key)
+        check_plaintext_token(addresses, channel_creds is None, authorization is not None,
+                              insecure)
+        self._init(tenant, timeout,
+                   Pool(addresses, channel_creds, options, retry, authorization))
 
     def _init(self, tenant, timeout, pool: Pool) -> None:
         self._tenant = tenant

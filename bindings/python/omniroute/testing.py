@@ -18,17 +18,18 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import grpc
 
 from .client import Client
 
-__all__ = ["Server", "find_server_binary"]
+__all__ = ["Server", "find_server_binary", "new_api_key"]
 
 _REPO_DEFAULT = Path("build/dev/tools/omniroute-server")
 
@@ -56,6 +57,28 @@ def find_server_binary(binary: Optional[str] = None) -> str:
         + ", ".join(str(c) for c in candidates)
         + "); build it or set OMNIROUTE_SERVER"
     )
+
+
+def new_api_key(spec: str, binary: Optional[str] = None) -> Tuple[str, str]:
+    """A new API key made by ``omniroute-server --new_api_key=spec``
+    ("ID:ROLE:TENANT[:AGENT]"): (the key, its entry for an --api_keys file).
+
+    Raises:
+        RuntimeError: the server refused the spec (its message says why).
+    """
+    result = subprocess.run([find_server_binary(binary), f"--new_api_key={spec}"],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                            timeout=30)
+    if result.returncode != 0:
+        raise RuntimeError(f"omniroute-server --new_api_key={spec}: exit {result.returncode}: "
+                           f"{result.stderr.strip()}")
+    keys = [line[2:].strip() for line in result.stdout.splitlines()
+            if line.startswith("# omr_")]
+    start = result.stdout.find("key {")
+    if len(keys) != 1 or start < 0:
+        raise RuntimeError(f"omniroute-server --new_api_key={spec}: unexpected output:\n"
+                           f"{result.stdout}")
+    return keys[0], result.stdout[start:]
 
 
 class Server:
@@ -141,6 +164,11 @@ class Server:
             time.sleep(0.01)
         self.port = port
         self.address = f"127.0.0.1:{port}"
+        if any(a.startswith("--tls_cert") for a in self.args):
+            # A TLS listener: a plain-text channel would never be ready, and
+            # the test's credentials are its own. It accepts connections.
+            self._wait_accepts(deadline)
+            return self
         channel = grpc.insecure_channel(self.address)
         try:
             grpc.channel_ready_future(channel).result(
@@ -153,6 +181,19 @@ class Server:
         finally:
             channel.close()
         return self
+
+    def _wait_accepts(self, deadline: float) -> None:
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port),
+                                              timeout=max(0.1, deadline - time.monotonic())):
+                    return
+            except OSError as e:
+                if self._process.poll() is not None or time.monotonic() > deadline:
+                    self._kill()
+                    raise RuntimeError(f"omniroute-server on {self.address} did not accept a "
+                                       f"connection ({e}):\n{self.log()}") from None
+            time.sleep(0.01)
 
     def client(self, tenant: Optional[str] = None, **kwargs) -> Client:
         """A Client connected to this server."""

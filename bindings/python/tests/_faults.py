@@ -56,9 +56,13 @@ class DroppingProxy:
       answer the server starts to send (an HTTP/2 HEADERS frame on a call's
       stream) instead of passing it on: the server handled the call, the
       client never hears the outcome.
+
+    ``frames=False`` passes the bytes through unread (a TLS connection,
+    whose frames it cannot see): only :meth:`drop_connections` then works.
     """
 
-    def __init__(self, upstream: str):
+    def __init__(self, upstream: str, frames: bool = True):
+        self._frames = frames
         host, port = upstream.rsplit(":", 1)
         self._upstream = (host, int(port))
         self._listener = socket.socket()
@@ -125,6 +129,9 @@ class DroppingProxy:
                 data = server.recv(65536)
                 if not data:
                     break
+                if not self._frames:
+                    client.sendall(data)
+                    continue
                 buffer += data
                 out = b""
                 while len(buffer) >= 9:
