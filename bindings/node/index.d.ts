@@ -1194,7 +1194,31 @@ export declare class OmnirouteError extends Error {
 export interface ClientOptions {
   /** The tenant every call is for (a request's own tenantId wins). */
   tenant?: string;
-  /** Default: insecure (plaintext). */
+  /**
+   * An API key (`omr_...`) or a JWT, sent as `authorization: Bearer <token>`
+   * on every call: unary calls, streams, retries on another address, a stream
+   * that reconnects. Without TLS it is refused (an OmnirouteError,
+   * INVALID_ARGUMENT, thrown by the constructor) unless every address is on
+   * this machine (localhost, 127.0.0.0/8, [::1], unix:), or `insecure` is set.
+   */
+  token?: string;
+  /** TLS, verifying the server against Node's trusted CAs (implied by tlsCa, tlsCert and tlsKey). */
+  tls?: boolean;
+  /**
+   * The CAs that verify the server: a PEM file's path, or its bytes. The
+   * server's certificate must name the host dialled (IP:10.0.0.5 in its
+   * subjectAltName for '10.0.0.5:50051'). A file that cannot be read or holds
+   * no PEM certificate: the constructor throws an OmnirouteError
+   * (INVALID_ARGUMENT) naming the option, the file and the reason.
+   */
+  tlsCa?: string | Buffer;
+  /** The client's certificate chain (path or PEM bytes), with tlsKey: for a server that requires mutual TLS. */
+  tlsCert?: string | Buffer;
+  /** The private key of tlsCert (path or PEM bytes). */
+  tlsKey?: string | Buffer;
+  /** Send `token` over plain text to an address that is not loopback all the same (a link something else encrypts). Default false. */
+  insecure?: boolean;
+  /** Channel credentials made by hand, instead of tls/tlsCa/tlsCert/tlsKey. Default: those, else plain text. */
   credentials?: ChannelCredentials;
   /** grpc-js channel options ('grpc.max_receive_message_length', ...). */
   channelOptions?: Record<string, unknown>;

@@ -7,6 +7,7 @@ const { Schema } = require('./schema');
 const { OmnirouteError, Status } = require('./errors');
 const { ServerStream, Attempts, Resume, ResumeEvents, ResumeOffers } = require('./stream');
 const retry = require('./retry');
+const security = require('./security');
 
 const SERVICES = [
   'TenantService',
@@ -104,8 +105,16 @@ class Connection {
     this.timeoutMs = options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : options.timeoutMs;
     this.policy = retry.retryPolicy(options.retry);
     this.addresses = Object.freeze([...addresses]);
-    this.credentials_ = options.credentials || grpc.credentials.createInsecure();
-    this.channelOptions_ = options.channelOptions || {};
+    const credentials = security.channelCredentials(options);
+    const authorization = security.bearer(options.token);
+    security.checkPlaintextToken(this.addresses, credentials === null, authorization !== null, Boolean(options.insecure));
+    this.credentials_ = credentials || grpc.credentials.createInsecure();
+    this.channelOptions_ = { ...(options.channelOptions || {}) };
+    if (authorization !== null) {
+      // Every call of every stub (unary, stream, a retry, another address)
+      // carries it.
+      this.channelOptions_.interceptors = [security.bearerInterceptor(authorization), ...(this.channelOptions_.interceptors || [])];
+    }
     this.endpoints_ = new Map();
     this.servedAt_ = new Map();
     this.streams = new Set();

@@ -47,9 +47,12 @@ function missingUnixSocket() {
 // dropNextAnswer() closes the connection that carries the next answer the
 // server starts to send (an HTTP/2 HEADERS frame on a call's stream) instead
 // of passing it on: the server handled the call, the client never hears.
+// `{ frames: false }` passes the bytes through unread (a TLS connection, whose
+// frames it cannot see): only dropConnections() then works.
 class DroppingProxy {
-  static async start(upstream) {
+  static async start(upstream, { frames = true } = {}) {
     const proxy = new DroppingProxy(upstream);
+    proxy.frames_ = frames;
     await new Promise((resolve) => proxy.server_.listen(0, '127.0.0.1', resolve));
     proxy.address = `127.0.0.1:${proxy.server_.address().port}`;
     return proxy;
@@ -60,6 +63,7 @@ class DroppingProxy {
     this.upstream_ = { host: upstream.slice(0, i), port: Number(upstream.slice(i + 1)) };
     this.pairs_ = new Set();
     this.dropAnswer_ = false;
+    this.frames_ = true;
     this.dropped = 0;
     this.server_ = net.createServer((client) => this.accept_(client));
   }
@@ -93,6 +97,10 @@ class DroppingProxy {
     // Server to client: whole HTTP/2 frames (9-byte header, then the payload).
     let buffer = Buffer.alloc(0);
     server.on('data', (data) => {
+      if (!this.frames_) {
+        client.write(data);
+        return;
+      }
       buffer = Buffer.concat([buffer, data]);
       let out = 0;
       while (buffer.length - out >= 9) {

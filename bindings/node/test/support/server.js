@@ -5,6 +5,7 @@
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { Client } = require('../..');
@@ -57,9 +58,30 @@ function waitForPortFile(file, child, timeoutMs, stderrText) {
   });
 }
 
-// Starts the server. Resolves to { address, port, dataDir, client(tenant),
-// stop() }; stop() sends SIGTERM and resolves to the exit code.
-async function startServer({ timeoutMs = 20000 } = {}) {
+// Resolves once 127.0.0.1:port accepts a TCP connection (a TLS listener,
+// which a plain-text probe would never see ready), within the deadline.
+function waitForAccept(port, deadline, stderrText) {
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', (e) => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`omniroute-server on port ${port} accepts no connection: ${e.message}\n${stderrText()}`));
+        else setTimeout(attempt, 10);
+      });
+    };
+    attempt();
+  });
+}
+
+// Starts the server (`args`: more flags). Resolves to { address, port,
+// dataDir, client(tenant, options), stop() }; stop() sends SIGTERM and
+// resolves to the exit code.
+async function startServer({ timeoutMs = 20000, args = [] } = {}) {
   const binary = serverBinary();
   try {
     fs.accessSync(binary, fs.constants.X_OK);
@@ -69,7 +91,7 @@ async function startServer({ timeoutMs = 20000 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omniroute-node-'));
   const dataDir = path.join(dir, 'data');
   const portFile = path.join(dir, 'port');
-  const child = spawn(binary, ['--listen=127.0.0.1:0', `--data_dir=${dataDir}`, `--port_file=${portFile}`], {
+  const child = spawn(binary, ['--listen=127.0.0.1:0', `--data_dir=${dataDir}`, `--port_file=${portFile}`, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -89,11 +111,15 @@ async function startServer({ timeoutMs = 20000 } = {}) {
   }
   const address = `127.0.0.1:${port}`;
   const clients = [];
-  const probe = new Client(address);
-  try {
-    await probe.waitForReady(timeoutMs);
-  } finally {
-    probe.close();
+  if (args.some((a) => a.startsWith('--tls_cert'))) {
+    await waitForAccept(port, Date.now() + timeoutMs, () => stderr);
+  } else {
+    const probe = new Client(address);
+    try {
+      await probe.waitForReady(timeoutMs);
+    } finally {
+      probe.close();
+    }
   }
 
   let stopped = null;
@@ -102,9 +128,9 @@ async function startServer({ timeoutMs = 20000 } = {}) {
     port,
     dataDir,
     stderr: () => stderr,
-    // A client for `tenant`, closed by stop().
-    client(tenant) {
-      const c = new Client(address, { tenant });
+    // A client for `tenant` (more client options: `options`), closed by stop().
+    client(tenant, options = {}) {
+      const c = new Client(address, { ...options, tenant });
       clients.push(c);
       return c;
     },

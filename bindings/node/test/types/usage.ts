@@ -125,3 +125,20 @@ async function cluster(): Promise<void> {
   c.close();
 }
 void cluster();
+
+function secured(): void {
+  new Client('10.0.0.5:50051', { tenant: 'acme', token: 'omr_crm_x', tlsCa: '/etc/omniroute/ca.pem' }).close();
+  new Client('10.0.0.5:50051', {
+    token: 'omr_crm_x',
+    tlsCa: Buffer.from('-----BEGIN CERTIFICATE-----'),
+    tlsCert: 'client.pem',
+    tlsKey: Buffer.from('-----BEGIN PRIVATE KEY-----'),
+  }).close();
+  new Client('omniroute.example.com:443', { token: 'jwt', tls: true }).close();
+  new Client('10.0.0.5:50051', { token: 'omr_crm_x', insecure: true }).close();
+  // @ts-expect-error: a token is a string
+  new Client('127.0.0.1:1', { token: 42 }).close();
+  // @ts-expect-error: a CA is a path or PEM bytes
+  new Client('127.0.0.1:1', { tlsCa: true }).close();
+}
+void secured;
