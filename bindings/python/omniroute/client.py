@@ -182,7 +182,8 @@ class Client(CustomerCalls, RoutingCalls):
     @property
     def channel(self) -> grpc.Channel:
         """The gRPC channel to the address the tenant's calls go to first, for
-        calls this client does not wrap (they are not retried)."""
+        calls this client does not wrap (they are not retried; they carry the
+        client's token)."""
         return self._pool.endpoint(self._pool.first(self._tenant)).channel
 
     @property
