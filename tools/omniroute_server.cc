@@ -92,6 +92,15 @@ ABSL_FLAG(std::string, jwks, "",
 ABSL_FLAG(std::string, jwt_issuer, "", "the iss a JWT must have (with --jwks)");
 ABSL_FLAG(std::string, jwt_audience, "", "the aud a JWT must name (with --jwks)");
 
+ABSL_FLAG(double, tenant_requests_per_second, 0,
+          "requests each tenant may make per second on this node, on average (0: no limit); "
+          "over it, calls fail RESOURCE_EXHAUSTED with a retry delay");
+ABSL_FLAG(int64_t, tenant_burst, 0,
+          "requests a tenant may make at once after a quiet spell (0: one second's worth)");
+ABSL_FLAG(int64_t, tenant_max_streams, 0,
+          "server streams (WatchEvents, StreamOffers) each tenant may hold open on this node "
+          "(0: no limit)");
+
 ABSL_FLAG(std::string, new_api_key, "",
           "print a new API key and its entry for the --api_keys file, then exit: "
           "ID:ROLE:TENANT[:AGENT] (ROLE admin, integration, agent or reader; TENANT an id or *)");
@@ -209,6 +218,9 @@ int main(int argc, char** argv) {
     options.peer_tls.cert_file = options.tls.cert_file;
     options.peer_tls.key_file = options.tls.key_file;
   }
+  options.tenant_limits.requests_per_second = absl::GetFlag(FLAGS_tenant_requests_per_second);
+  options.tenant_limits.burst = absl::GetFlag(FLAGS_tenant_burst);
+  options.tenant_limits.max_streams = absl::GetFlag(FLAGS_tenant_max_streams);
   options.auth.api_keys_file = absl::GetFlag(FLAGS_api_keys);
   options.auth.jwks_file = absl::GetFlag(FLAGS_jwks);
   options.auth.jwt_issuer = absl::GetFlag(FLAGS_jwt_issuer);

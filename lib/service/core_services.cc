@@ -7,8 +7,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/proto_convert.h"
+#include "omniroute/v1/status_details.pb.h"
 #include "service/auth/access_policy.h"
 #include "service/convert.h"
 #include "service/relay_stream.h"
@@ -18,7 +20,23 @@ namespace omniroute::service {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  // The payloads meant for clients (typed as googleapis' error details, a
+  // retry delay) go in the status details; the others are the server's own.
+  v1::StatusDetails details;
+  status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
+    if (!absl::StartsWith(type_url, "type.googleapis.com/")) return;
+    google::protobuf::Any& any = *details.add_details();
+    any.set_type_url(std::string(type_url));
+    any.set_value(std::string(payload));
+  });
+  if (details.details().empty()) {
+    return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                        std::string(status.message()));
+  }
+  details.set_code(static_cast<int32_t>(status.code()));
+  details.set_message(std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
+                      details.SerializeAsString());
 }
 
 absl::Status RequireId(uint64_t id, absl::string_view field) {
@@ -63,18 +81,62 @@ void FinishUnary(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext*
   reactor->Finish(ToGrpcStatus(status));
 }
 
-absl::Status AdmitCall(const Authenticator* auth, const grpc::CallbackServerContext* context,
-                       absl::string_view method, const google::protobuf::Message* request) {
-  if (auth == nullptr) return absl::OkStatus();
-  const auto& metadata = context->client_metadata();
+namespace {
+
+// The credential's and role's check of AdmitCall.
+absl::Status Authenticate(const Authenticator& auth, const grpc::CallbackServerContext& context,
+                          absl::string_view method, const google::protobuf::Message& request) {
+  const auto& metadata = context.client_metadata();
   const auto it = metadata.find("authorization");
   const absl::string_view authorization =
       it == metadata.end() ? absl::string_view()
                            : absl::string_view(it->second.data(), it->second.size());
-  absl::StatusOr<Principal> principal = auth->Authenticate(authorization, absl::Now());
+  absl::StatusOr<Principal> principal = auth.Authenticate(authorization, absl::Now());
   if (!principal.ok()) return principal.status();
+  return Authorize(*principal, method, request);
+}
+
+const google::protobuf::Message& RequestOrNone(const google::protobuf::Message* request) {
   static const v1::PingRequest* const kNoRequest = new v1::PingRequest();
-  return Authorize(*principal, method, request != nullptr ? *request : *kNoRequest);
+  return request != nullptr ? *request : *kNoRequest;
+}
+
+}  // namespace
+
+absl::Status AdmitCall(const Admission* admission, const grpc::CallbackServerContext* context,
+                       absl::string_view method, const google::protobuf::Message* request) {
+  if (admission == nullptr) return absl::OkStatus();
+  const google::protobuf::Message& message = RequestOrNone(request);
+  if (admission->auth != nullptr) {
+    if (absl::Status s = Authenticate(*admission->auth, *context, method, message); !s.ok()) {
+      return s;
+    }
+  }
+  // After the credential: a caller that is not let in cannot spend a
+  // tenant's requests.
+  if (admission->limiter != nullptr) {
+    const std::string tenant = TenantOfCall(method, message);
+    if (!tenant.empty()) return admission->limiter->AdmitRequest(tenant);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TenantLimiter::StreamSlot> AdmitStream(const Admission* admission,
+                                                      const grpc::CallbackServerContext* context,
+                                                      absl::string_view method,
+                                                      const google::protobuf::Message* request) {
+  if (admission == nullptr) return TenantLimiter::StreamSlot();
+  const google::protobuf::Message& message = RequestOrNone(request);
+  if (admission->auth != nullptr) {
+    if (absl::Status s = Authenticate(*admission->auth, *context, method, message); !s.ok()) {
+      return s;
+    }
+  }
+  if (admission->limiter != nullptr) {
+    const std::string tenant = TenantOfCall(method, message);
+    if (!tenant.empty()) return admission->limiter->OpenStream(tenant);
+  }
+  return TenantLimiter::StreamSlot();
 }
 
 // ------------------------------------------------------------ tenants

@@ -24,6 +24,8 @@
 #include "grpcpp/support/client_callback.h"
 #include "service/forwarder.h"
 #include "service/ownership.h"
+#include "service/services.h"
+#include "service/tenant_limiter.h"
 
 namespace omniroute::service {
 
@@ -38,9 +40,10 @@ class RelayStream final : public grpc::ServerWriteReactor<Out> {
  public:
   // `server` is the relayed call's context; `client` the upstream call's
   // (Forwarder::ClientContextFor).
+  // `slot` counts the stream against its tenant's limit until it ends.
   RelayStream(grpc::CallbackServerContext* server, std::unique_ptr<grpc::ClientContext> client,
-              const StartUpstream<Out>& start)
-      : server_(server), client_(std::move(client)), upstream_(this) {
+              const StartUpstream<Out>& start, TenantLimiter::StreamSlot slot = {})
+      : server_(server), client_(std::move(client)), upstream_(this), slot_(std::move(slot)) {
     start(client_.get(), &upstream_);
     upstream_.StartRead(&message_);
     upstream_.StartCall();
@@ -125,6 +128,7 @@ class RelayStream final : public grpc::ServerWriteReactor<Out> {
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   // Set with upstream_done_, read after it.
   grpc::Status upstream_status_;
+  TenantLimiter::StreamSlot slot_;
 };
 
 // A stream that fails at once with `status` (and its owner hint).
@@ -135,8 +139,7 @@ class FailedStream final : public grpc::ServerWriteReactor<Out> {
     if (auto owner = status.GetPayload(kOwnerAddressPayload); owner.has_value()) {
       context->AddTrailingMetadata(kOwnerMetadataKey, std::string(*owner));
     }
-    this->Finish(
-        grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message())));
+    this->Finish(ToGrpcStatus(status));
   }
   void OnDone() override { delete this; }
 };
@@ -148,11 +151,13 @@ using StartOn =
                        grpc::ClientReadReactor<Out>* reactor)>;
 
 // The answer to a stream refused here with `refusal`: relayed from the node
-// it names when `forwarder` (null: none) may forward it, else failed.
+// it names when `forwarder` (null: none) may forward it, else failed. The
+// relayed stream keeps `slot` until it ends.
 template <typename Out>
 grpc::ServerWriteReactor<Out>* RefusedStream(Forwarder* forwarder,
                                              grpc::CallbackServerContext* context,
-                                             const absl::Status& refusal, StartOn<Out> start) {
+                                             const absl::Status& refusal, StartOn<Out> start,
+                                             TenantLimiter::StreamSlot slot = {}) {
   if (forwarder != nullptr) {
     if (std::optional<std::string> owner = forwarder->TargetOf(*context, refusal)) {
       std::shared_ptr<grpc::Channel> channel = forwarder->ChannelTo(*owner);
@@ -160,7 +165,8 @@ grpc::ServerWriteReactor<Out>* RefusedStream(Forwarder* forwarder,
           context, forwarder->ClientContextFor(*context),
           [&](grpc::ClientContext* client, grpc::ClientReadReactor<Out>* reactor) {
             start(channel, client, reactor);
-          });
+          },
+          std::move(slot));
     }
   }
   return new FailedStream<Out>(context, refusal);

@@ -40,6 +40,11 @@ class Server::Impl {
       if (!auth.ok()) return auth.status();
       auth_ = *std::move(auth);
     }
+    if (absl::Status s = CheckTenantLimits(options_.tenant_limits); !s.ok()) return s;
+    if (options_.tenant_limits.requests_per_second > 0 || options_.tenant_limits.max_streams > 0) {
+      limiter_ = std::make_unique<TenantLimiter>(options_.tenant_limits, *clock_);
+    }
+    admission_ = Admission{auth_.get(), limiter_.get()};
     const bool durable = !options_.data_dir.empty() || !options_.postgres_conninfo.empty();
     const bool node = !options_.node_id.empty();
     if (node) {
@@ -172,7 +177,8 @@ class Server::Impl {
     }
     CallExecutor* executor = executor_.get();
     Forwarder* forwarder = forwarder_.get();
-    const Authenticator* auth = auth_.get();
+    const Admission* auth =
+        admission_.auth != nullptr || admission_.limiter != nullptr ? &admission_ : nullptr;
     tenants_ =
         std::make_unique<TenantServiceImpl>(*engine_, executor, ownership_.get(), forwarder, auth);
     customers_ = std::make_unique<CustomerServiceImpl>(*engine_, executor, forwarder, auth);
@@ -335,6 +341,10 @@ class Server::Impl {
   std::unique_ptr<Forwarder> forwarder_;
   // Null without authentication.
   std::unique_ptr<Authenticator> auth_;
+  // Null without limits.
+  std::unique_ptr<TenantLimiter> limiter_;
+  // What the services check each call against: the two above.
+  Admission admission_;
   ChangeFeed feed_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<CallExecutor> executor_;

@@ -30,6 +30,7 @@
 #include "service/auth/authenticator.h"
 #include "service/forwarder.h"
 #include "service/ownership.h"
+#include "service/tenant_limiter.h"
 #include "service/transport_security.h"
 
 namespace omniroute::service {
@@ -80,6 +81,9 @@ struct ServerOptions {
   // all (local development, demos), which the server says at start-up.
   bool authenticate = false;
   AuthOptions auth;
+  // Each tenant's request rate and open streams on this node (a refusal is
+  // RESOURCE_EXHAUSTED with a retry delay). Default: no limits.
+  TenantLimits tenant_limits;
   // Default: acknowledged only once fsync'ed.
   Durability durability = Durability::kSyncEachCommit;
   // Directory of tenants' configuration files (*.textproto,

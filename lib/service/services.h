@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "grpcpp/grpcpp.h"
 #include "omniroute/engine.h"
@@ -23,6 +24,7 @@
 #include "service/change_feed.h"
 #include "service/forwarder.h"
 #include "service/ownership.h"
+#include "service/tenant_limiter.h"
 
 namespace omniroute::service {
 
@@ -43,22 +45,39 @@ absl::Status RequireId(uint64_t id, absl::string_view field);
 void FillConversationRouting(Engine& engine, absl::string_view tenant,
                              const ConversationRouting& routing, v1::ConversationRouting* proto);
 
+// What a call must pass before its handler runs: its credential and role
+// (`auth`, null: the server runs without authentication), then its tenant's
+// limits (`limiter`, null: no limits). Neither is owned.
+struct Admission {
+  const Authenticator* auth = nullptr;
+  TenantLimiter* limiter = nullptr;
+};
+
 // UNAUTHENTICATED or PERMISSION_DENIED unless the call's credential (its
 // metadata "authorization") stands for a principal that may call `method`
-// with `request` (auth/access_policy.h). OK when `auth` is null (the server
-// runs without authentication). `request` may be null for a call without
-// one (the table's node calls).
-absl::Status AdmitCall(const Authenticator* auth, const grpc::CallbackServerContext* context,
+// with `request` (auth/access_policy.h); then RESOURCE_EXHAUSTED, with a
+// retry delay, when the request's tenant is over its request rate
+// (tenant_limiter.h). OK when `admission` is null. `request` may be null for
+// a call without one (the table's node calls).
+absl::Status AdmitCall(const Admission* admission, const grpc::CallbackServerContext* context,
                        absl::string_view method, const google::protobuf::Message* request);
+
+// As AdmitCall for a server stream, which also takes one of its tenant's
+// stream slots: the slot to keep until the stream ends (empty without
+// limits).
+absl::StatusOr<TenantLimiter::StreamSlot> AdmitStream(const Admission* admission,
+                                                      const grpc::CallbackServerContext* context,
+                                                      absl::string_view method,
+                                                      const google::protobuf::Message* request);
 
 // Where a unary call refused here for a tenant served elsewhere goes
 // (forwarder.h): `forwarder` null (not a cluster node, or forwarding off)
 // answers the refusal with the owner hint instead.
 struct Forwarding {
   Forwarder* forwarder = nullptr;
-  // Checks the caller's credential and role before anything else (null:
-  // every call is allowed).
-  const Authenticator* auth = nullptr;
+  // Checks the caller's credential, role and tenant limits before anything
+  // else (null: every call is admitted).
+  const Admission* auth = nullptr;
   // The call's full name, "/omniroute.v1.Service/Method".
   const char* method = nullptr;
   const google::protobuf::Message* request = nullptr;
@@ -107,7 +126,7 @@ class TenantServiceImpl final : public v1::TenantService::CallbackService {
   // `ownership` (not owned; null unless the server is a cluster node)
   // decides where a new tenant is created.
   TenantServiceImpl(Engine& engine, CallExecutor* executor, Ownership* ownership = nullptr,
-                    Forwarder* forwarder = nullptr, const Authenticator* auth = nullptr)
+                    Forwarder* forwarder = nullptr, const Admission* auth = nullptr)
       : engine_(engine),
         executor_(executor),
         ownership_(ownership),
@@ -125,13 +144,13 @@ class TenantServiceImpl final : public v1::TenantService::CallbackService {
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Ownership* const ownership_;
   Forwarder* const forwarder_;  // Not owned; null: refusals are answered.
-  const Authenticator* const auth_;  // Not owned; null: every call is allowed.
+  const Admission* const auth_;  // Not owned; null: every call is admitted.
 };
 
 class CustomerServiceImpl final : public v1::CustomerService::CallbackService {
  public:
   CustomerServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr,
-                      const Authenticator* auth = nullptr)
+                      const Admission* auth = nullptr)
       : engine_(engine), executor_(executor), forwarder_(forwarder), auth_(auth) {}
   grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
                                         const v1::GetCustomerRequest* request,
@@ -163,13 +182,13 @@ class CustomerServiceImpl final : public v1::CustomerService::CallbackService {
   Engine& engine_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
-  const Authenticator* const auth_;  // Not owned; null: every call is allowed.
+  const Admission* const auth_;   // Not owned; null: every call is admitted.
 };
 
 class ConversationServiceImpl final : public v1::ConversationService::CallbackService {
  public:
   ConversationServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr,
-                          const Authenticator* auth = nullptr)
+                          const Admission* auth = nullptr)
       : engine_(engine), executor_(executor), forwarder_(forwarder), auth_(auth) {}
   grpc::ServerUnaryReactor* IngestMessage(grpc::CallbackServerContext* context,
                                           const v1::IngestMessageRequest* request,
@@ -200,13 +219,13 @@ class ConversationServiceImpl final : public v1::ConversationService::CallbackSe
   Engine& engine_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
-  const Authenticator* const auth_;  // Not owned; null: every call is allowed.
+  const Admission* const auth_;   // Not owned; null: every call is admitted.
 };
 
 class RoutingServiceImpl final : public v1::RoutingService::CallbackService {
  public:
   RoutingServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed, CallExecutor* executor,
-                     Forwarder* forwarder = nullptr, const Authenticator* auth = nullptr)
+                     Forwarder* forwarder = nullptr, const Admission* auth = nullptr)
       : engine_(engine),
         store_(store),
         feed_(feed),
@@ -270,13 +289,13 @@ class RoutingServiceImpl final : public v1::RoutingService::CallbackService {
   ChangeFeed& feed_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
-  const Authenticator* const auth_;  // Not owned; null: every call is allowed.
+  const Admission* const auth_;   // Not owned; null: every call is admitted.
 };
 
 class CommitmentServiceImpl final : public v1::CommitmentService::CallbackService {
  public:
   CommitmentServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr,
-                        const Authenticator* auth = nullptr)
+                        const Admission* auth = nullptr)
       : engine_(engine), executor_(executor), forwarder_(forwarder), auth_(auth) {}
   grpc::ServerUnaryReactor* RecordCommitment(grpc::CallbackServerContext* context,
                                              const v1::RecordCommitmentRequest* request,
@@ -295,13 +314,13 @@ class CommitmentServiceImpl final : public v1::CommitmentService::CallbackServic
   Engine& engine_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
-  const Authenticator* const auth_;  // Not owned; null: every call is allowed.
+  const Admission* const auth_;   // Not owned; null: every call is admitted.
 };
 
 class EventServiceImpl final : public v1::EventService::CallbackService {
  public:
   EventServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed, CallExecutor* executor,
-                   Forwarder* forwarder = nullptr, const Authenticator* auth = nullptr)
+                   Forwarder* forwarder = nullptr, const Admission* auth = nullptr)
       : engine_(engine),
         store_(store),
         feed_(feed),
@@ -320,7 +339,7 @@ class EventServiceImpl final : public v1::EventService::CallbackService {
   ChangeFeed& feed_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
-  const Authenticator* const auth_;  // Not owned; null: every call is allowed.
+  const Admission* const auth_;   // Not owned; null: every call is admitted.
 };
 
 class DiagnosticsServiceImpl final : public v1::DiagnosticsService::CallbackService {
@@ -328,7 +347,7 @@ class DiagnosticsServiceImpl final : public v1::DiagnosticsService::CallbackServ
   // `ownership` and `forwarder` (not owned) are null unless the server is
   // a cluster node (and forwards).
   DiagnosticsServiceImpl(Engine& engine, CallExecutor* executor, Ownership* ownership = nullptr,
-                         Forwarder* forwarder = nullptr, const Authenticator* auth = nullptr)
+                         Forwarder* forwarder = nullptr, const Admission* auth = nullptr)
       : engine_(engine),
         executor_(executor),
         ownership_(ownership),
@@ -349,7 +368,7 @@ class DiagnosticsServiceImpl final : public v1::DiagnosticsService::CallbackServ
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Ownership* const ownership_;
   Forwarder* const forwarder_;
-  const Authenticator* const auth_;  // Not owned; null: every call is allowed.
+  const Admission* const auth_;  // Not owned; null: every call is admitted.
 };
 
 }  // namespace omniroute::service

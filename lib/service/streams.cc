@@ -41,7 +41,7 @@ class FeedWriter final : public grpc::ServerWriteReactor<Out> {
   // the tenant is served here.
   FeedWriter(grpc::CallbackServerContext* context, ChangeFeed& feed, std::string tenant,
              std::shared_ptr<Subscription> subscription, uint64_t next_sequence, EventStore* store,
-             Translate<Out> translate, std::deque<Out> first)
+             Translate<Out> translate, std::deque<Out> first, TenantLimiter::StreamSlot slot)
       : context_(context),
         feed_(feed),
         tenant_(std::move(tenant)),
@@ -51,7 +51,8 @@ class FeedWriter final : public grpc::ServerWriteReactor<Out> {
         translate_(std::move(translate)),
         outbox_(std::move(first)),
         subscription_(std::move(subscription)),
-        token_(std::make_shared<Token>()) {
+        token_(std::make_shared<Token>()),
+        slot_(std::move(slot)) {
     token_->writer = this;
     std::weak_ptr<Token> token = token_;
     subscription_->SetWake([token] {
@@ -208,6 +209,8 @@ class FeedWriter final : public grpc::ServerWriteReactor<Out> {
   grpc::Status finish_status_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<Subscription> subscription_;
   std::shared_ptr<Token> token_;
+  // Counts the stream against its tenant's limit until OnDone deletes this.
+  TenantLimiter::StreamSlot slot_;
 };
 
 // The offer updates of one agent, from events alone: the stream's thread
@@ -274,11 +277,9 @@ std::optional<v1::OfferUpdate> OfferUpdateOf(const Event& event, const std::stri
 
 grpc::ServerWriteReactor<v1::Event>* EventServiceImpl::WatchEvents(
     grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
-  if (absl::Status admitted =
-          AdmitCall(auth_, context, "/omniroute.v1.EventService/WatchEvents", request);
-      !admitted.ok()) {
-    return new FailedStream<v1::Event>(context, admitted);
-  }
+  absl::StatusOr<TenantLimiter::StreamSlot> slot =
+      AdmitStream(auth_, context, "/omniroute.v1.EventService/WatchEvents", request);
+  if (!slot.ok()) return new FailedStream<v1::Event>(context, slot.status());
   const std::string& tenant = request->tenant_id();
   // Subscribed first: once the check below found the tenant here, the end
   // of its stay (ChangeFeed::End) reaches this subscription.
@@ -291,23 +292,25 @@ grpc::ServerWriteReactor<v1::Event>* EventServiceImpl::WatchEvents(
         [request](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* client,
                   grpc::ClientReadReactor<v1::Event>* reactor) {
           v1::EventService::NewStub(channel)->async()->WatchEvents(client, request, reactor);
-        });
+        },
+        *std::move(slot));
   }
   const uint64_t from = std::max<uint64_t>(1, request->from_sequence());
-  return new FeedWriter<v1::Event>(context, feed_, tenant, std::move(subscription), from, &store_,
-                                   [](const Event& event) -> std::optional<v1::Event> {
-                                     // The archive repeats what the feed carried already (and may
-                                     // be large): the feed says which conversation left the working
-                                     // set, its history is read with GetConversation and
-                                     // GetTimeline.
-                                     if (event.has_conversation_archived()) {
-                                       v1::Event announced = event;
-                                       announced.mutable_conversation_archived()->clear_archive();
-                                       return announced;
-                                     }
-                                     return event;
-                                   },
-                                   {});
+  return new FeedWriter<v1::Event>(
+      context, feed_, tenant, std::move(subscription), from, &store_,
+      [](const Event& event) -> std::optional<v1::Event> {
+        // The archive repeats what the feed carried already (and may
+        // be large): the feed says which conversation left the working
+        // set, its history is read with GetConversation and
+        // GetTimeline.
+        if (event.has_conversation_archived()) {
+          v1::Event announced = event;
+          announced.mutable_conversation_archived()->clear_archive();
+          return announced;
+        }
+        return event;
+      },
+      {}, *std::move(slot));
 }
 
 grpc::ServerUnaryReactor* EventServiceImpl::GetLastSequence(
@@ -325,11 +328,9 @@ grpc::ServerUnaryReactor* EventServiceImpl::GetLastSequence(
 
 grpc::ServerWriteReactor<v1::OfferUpdate>* RoutingServiceImpl::StreamOffers(
     grpc::CallbackServerContext* context, const v1::StreamOffersRequest* request) {
-  if (absl::Status admitted =
-          AdmitCall(auth_, context, "/omniroute.v1.RoutingService/StreamOffers", request);
-      !admitted.ok()) {
-    return new FailedStream<v1::OfferUpdate>(context, admitted);
-  }
+  absl::StatusOr<TenantLimiter::StreamSlot> slot =
+      AdmitStream(auth_, context, "/omniroute.v1.RoutingService/StreamOffers", request);
+  if (!slot.ok()) return new FailedStream<v1::OfferUpdate>(context, slot.status());
   const std::string& tenant = request->tenant_id();
   std::shared_ptr<Subscription> subscription = feed_.Subscribe(tenant);
   absl::StatusOr<uint64_t> last = engine_.LastSequence(tenant);
@@ -340,7 +341,8 @@ grpc::ServerWriteReactor<v1::OfferUpdate>* RoutingServiceImpl::StreamOffers(
         [request](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* client,
                   grpc::ClientReadReactor<v1::OfferUpdate>* reactor) {
           v1::RoutingService::NewStub(channel)->async()->StreamOffers(client, request, reactor);
-        });
+        },
+        *std::move(slot));
   }
   absl::StatusOr<AgentView> agent = engine_.GetAgent(tenant, request->agent_id());
   if (!agent.ok()) {
@@ -368,7 +370,7 @@ grpc::ServerWriteReactor<v1::OfferUpdate>* RoutingServiceImpl::StreamOffers(
       [agent_id, announced](const Event& event) {
         return OfferUpdateOf(event, agent_id, *announced);
       },
-      std::move(first));
+      std::move(first), *std::move(slot));
 }
 
 }  // namespace omniroute::service

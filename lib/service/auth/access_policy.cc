@@ -111,6 +111,15 @@ std::string AllowedRoles(uint32_t roles) {
 
 absl::Span<const MethodAccess> AccessTable() { return kTable; }
 
+std::string TenantOfCall(absl::string_view method, const google::protobuf::Message& request) {
+  const MethodAccess* access = FindMethodAccess(method);
+  if (access == nullptr ||
+      (access->scope != CallScope::kTenant && access->scope != CallScope::kAgent)) {
+    return "";
+  }
+  return StringField(request, "tenant_id");
+}
+
 const MethodAccess* FindMethodAccess(absl::string_view method) {
   for (const MethodAccess& entry : kTable) {
     if (entry.method == method) return &entry;

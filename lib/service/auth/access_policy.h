@@ -11,6 +11,7 @@
 #define OMNIROUTE_LIB_SERVICE_AUTH_ACCESS_POLICY_H_
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -46,6 +47,11 @@ absl::Span<const MethodAccess> AccessTable();
 
 // The entry of `method`, or null when the method is not in the table.
 const MethodAccess* FindMethodAccess(absl::string_view method);
+
+// The tenant a call of `method` with `request` is about (the request's
+// tenant_id), or empty when the method is about the node or not in the
+// table.
+std::string TenantOfCall(absl::string_view method, const google::protobuf::Message& request);
 
 // OK if `principal` may make this call with this request. Otherwise
 // PERMISSION_DENIED naming the principal and why: its role does not allow
