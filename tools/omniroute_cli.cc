@@ -53,13 +53,17 @@ ABSL_FLAG(std::string, tls_cert, EnvOr("OMNIROUTE_TLS_CERT", ""),
           "PEM file of the client certificate, for a server that requires mutual TLS");
 ABSL_FLAG(std::string, tls_key, EnvOr("OMNIROUTE_TLS_KEY", ""),
           "PEM file of the private key of --tls_cert");
+ABSL_FLAG(bool, insecure, false,
+          "send --token over plain text to a server on another machine (something else "
+          "encrypts the link); without it, a token goes in clear to a loopback address only");
 
 namespace omniroute::cli {
 namespace {
 
 constexpr GlobalFlagSpec kGlobalFlags[] = {
-    {"server", false}, {"tenant", false}, {"json", true},      {"timeout", false},
-    {"token", false},  {"tls_ca", false}, {"tls_cert", false}, {"tls_key", false},
+    {"server", false},   {"tenant", false},  {"json", true},
+    {"timeout", false},  {"token", false},   {"tls_ca", false},
+    {"tls_cert", false}, {"tls_key", false}, {"insecure", true},
 };
 
 int UsageFailure(const absl::Status& status) {
@@ -126,6 +130,7 @@ int Main(int argc, char** argv) {
   security.tls_ca = absl::GetFlag(FLAGS_tls_ca);
   security.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   security.tls_key = absl::GetFlag(FLAGS_tls_key);
+  security.insecure = absl::GetFlag(FLAGS_insecure);
   // The files are read once here, so that a wrong one is a usage error.
   if (auto checked = tools::OpenClientChannel(options.server, security); !checked.ok()) {
     return UsageFailure(checked.status());

@@ -2,13 +2,19 @@
 
 #include "common/client_channel.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "grpcpp/support/client_interceptor.h"
 
 namespace omniroute::tools {
@@ -52,7 +58,36 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, const char* flag) 
   return text.str();
 }
 
+// The host of one address ("host:port", "[v6]:port", "v6" without a port).
+absl::string_view HostOf(absl::string_view address) {
+  if (absl::ConsumePrefix(&address, "[")) return address.substr(0, address.find(']'));
+  if (std::count(address.begin(), address.end(), ':') > 1) return address;  // Bare IPv6.
+  return address.substr(0, address.find(':'));
+}
+
+bool IsLoopbackHost(absl::string_view host) {
+  if (absl::EqualsIgnoreCase(host, "localhost")) return true;
+  absl::ConsumePrefix(&host, "::ffff:");
+  if (host == "::1") return true;
+  std::vector<absl::string_view> octets = absl::StrSplit(host, '.');
+  int first = 0;
+  return octets.size() == 4 && absl::SimpleAtoi(octets[0], &first) && first == 127;
+}
+
 }  // namespace
+
+bool IsLoopbackTarget(const std::string& target) {
+  absl::string_view rest = target;
+  if (absl::StartsWith(rest, "unix:") || absl::StartsWith(rest, "unix-abstract:")) return true;
+  for (absl::string_view scheme : {"dns:///", "dns:", "ipv4:", "ipv6:"}) {
+    if (absl::ConsumePrefix(&rest, scheme)) break;
+  }
+  if (rest.empty()) return false;
+  for (absl::string_view address : absl::StrSplit(rest, ',')) {
+    if (!IsLoopbackHost(HostOf(absl::StripAsciiWhitespace(address)))) return false;
+  }
+  return true;
+}
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenClientChannel(
     const std::string& target, const ClientSecurity& security, const grpc::ChannelArguments& args) {
@@ -77,6 +112,14 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenClientChannel(
       options.pem_private_key = *key;
     }
     credentials = grpc::SslCredentials(options);
+  }
+  const bool tls =
+      !security.tls_ca.empty() || !security.tls_cert.empty() || !security.tls_key.empty();
+  if (!security.token.empty() && !tls && !security.insecure && !IsLoopbackTarget(target)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--token: the credential would go in clear to ", target,
+        ", which is not on this machine; speak TLS (--tls_ca), or say --insecure if something "
+        "else encrypts the link"));
   }
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
   if (!security.token.empty()) {

@@ -26,11 +26,21 @@ struct ClientSecurity {
   std::string tls_ca;
   std::string tls_cert;
   std::string tls_key;
+  // Send `token` over plain text to an address on another machine (behind
+  // something else that encrypts, such as a service mesh). Off, a token
+  // goes in clear to a loopback address only.
+  bool insecure = false;
 };
+
+// True when every address of `target` (a comma-separated list, with or
+// without a gRPC scheme) is on this machine: localhost, 127.0.0.0/8, ::1,
+// an IPv4-mapped loopback address, or a unix socket.
+bool IsLoopbackTarget(const std::string& target);
 
 // A channel to `target` with `args`. INVALID_ARGUMENT naming the flag
 // (--tls_ca, --tls_cert, --tls_key) of a file that cannot be read, or a
-// certificate without its key.
+// certificate without its key; and naming --token when it would go in
+// clear to another machine (no TLS, not `insecure`).
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenClientChannel(
     const std::string& target, const ClientSecurity& security,
     const grpc::ChannelArguments& args = grpc::ChannelArguments());

@@ -77,6 +77,9 @@ ABSL_FLAG(std::string, token, "",
 ABSL_FLAG(std::string, tls_ca, "", "PEM file of the CA of the server's certificate: speak TLS");
 ABSL_FLAG(std::string, tls_cert, "", "PEM file of the client certificate (mutual TLS)");
 ABSL_FLAG(std::string, tls_key, "", "PEM file of the private key of --tls_cert");
+ABSL_FLAG(bool, insecure, false,
+          "send --token over plain text to a server on another machine (without it, a token "
+          "goes in clear to a loopback address only)");
 ABSL_FLAG(std::string, closed_retention, "",
           "the created tenant's closed_retention (e.g. 1m); empty: the server's default");
 
@@ -167,6 +170,7 @@ int main(int argc, char** argv) {
   security.tls_ca = absl::GetFlag(FLAGS_tls_ca);
   security.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   security.tls_key = absl::GetFlag(FLAGS_tls_key);
+  security.insecure = absl::GetFlag(FLAGS_insecure);
   if (auto checked = omniroute::tools::OpenClientChannel(run.target, security); !checked.ok()) {
     std::cerr << "omniroute-load: " << checked.status().message() << "\n";
     return 2;
