@@ -1186,6 +1186,13 @@ export declare class OmnirouteError extends Error {
    * what happened.
    */
   readonly outcomeUnknown: boolean;
+  /**
+   * Seconds to wait before trying again, when the server said so: a call
+   * refused RESOURCE_EXHAUSTED because its tenant is over the server's
+   * per-tenant limits (the google.rpc.RetryInfo of the status details).
+   * null otherwise.
+   */
+  readonly retryDelay: number | null;
   static from(error: unknown, method?: string | null, extra?: { outcomeUnknown?: boolean; note?: string }): OmnirouteError;
 }
 

@@ -29,7 +29,8 @@ fi
 
 # The API and what it imports, in dependency order.
 protos=(omniroute/v1/types.proto omniroute/v1/routing.proto omniroute/v1/snapshot.proto
-        omniroute/v1/events.proto omniroute/v1/export.proto omniroute/v1/service.proto)
+        omniroute/v1/events.proto omniroute/v1/export.proto omniroute/v1/service.proto
+        omniroute/v1/status_details.proto)
 for p in "${protos[@]}"; do
   [[ -f "${proto_root}/${p}" ]] || { echo "generate.sh: ${proto_root}/${p} not found" >&2; exit 1; }
 done

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 try:
     from ._gen import (events_pb2, export_pb2, routing_pb2, service_pb2, service_pb2_grpc,
-                       types_pb2)
+                       status_details_pb2, types_pb2)
 except ImportError as error:  # pragma: no cover - depends on the checkout
     if getattr(error, "name", None) and "omniroute._gen" not in str(error.name):
         raise
@@ -13,4 +13,5 @@ except ImportError as error:  # pragma: no cover - depends on the checkout
         "run bindings/python/generate.sh first"
     ) from error
 
-__all__ = ["events_pb2", "export_pb2", "routing_pb2", "service_pb2", "service_pb2_grpc", "types_pb2"]
+__all__ = ["events_pb2", "export_pb2", "routing_pb2", "service_pb2", "service_pb2_grpc",
+           "status_details_pb2", "types_pb2"]

@@ -255,4 +255,5 @@ def _exhausted(error: grpc.RpcError, method: str, attempts: int, start: float,
         f"{time.monotonic() - start:.2f} s)",
         method,
         outcome_unknown=unknown,
+        retry_delay=base.retry_delay,
     )

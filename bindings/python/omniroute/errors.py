@@ -31,14 +31,20 @@ class OmnirouteError(Exception):
             it failed: the connection dropped after it was sent, and the
             call is not one a client repeats safely (see
             :mod:`omniroute.retry`). Read the state to learn what happened.
+        retry_delay: seconds to wait before trying again, when the server
+            said so: a call refused ``RESOURCE_EXHAUSTED`` because its
+            tenant is over its request rate or holds all the streams it may
+            (the ``google.rpc.RetryInfo`` of the status details). ``None``
+            otherwise.
     """
 
     def __init__(self, code: grpc.StatusCode, message: str, method: str | None = None,
-                 *, outcome_unknown: bool = False):
+                 *, outcome_unknown: bool = False, retry_delay: float | None = None):
         self.code = code
         self.message = message
         self.method = method
         self.outcome_unknown = outcome_unknown
+        self.retry_delay = retry_delay
         super().__init__(code, message)
 
     def __str__(self) -> str:
@@ -56,7 +62,34 @@ class OmnirouteError(Exception):
         code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
         details = error.details() if hasattr(error, "details") else str(error)
         return cls(code or grpc.StatusCode.UNKNOWN, details or "", method,
-                   outcome_unknown=outcome_unknown)
+                   outcome_unknown=outcome_unknown, retry_delay=retry_delay_of(error))
+
+
+_STATUS_DETAILS_KEY = "grpc-status-details-bin"
+_RETRY_INFO_TYPE_URL = "type.googleapis.com/google.rpc.RetryInfo"
+
+
+def retry_delay_of(error: grpc.RpcError) -> float | None:
+    """The retry delay in seconds the status details of ``error`` carry, if any."""
+    trailing = error.trailing_metadata() if hasattr(error, "trailing_metadata") else None
+    for key, value in trailing or ():
+        if key != _STATUS_DETAILS_KEY:
+            continue
+        from ._gen_import import status_details_pb2  # Generated: imported when needed.
+        status = status_details_pb2.StatusDetails()
+        try:
+            status.ParseFromString(value)
+        except Exception:  # noqa: BLE001 - details that do not parse carry no delay
+            return None
+        for detail in status.details:
+            if detail.type_url == _RETRY_INFO_TYPE_URL:
+                info = status_details_pb2.RetryInfo()
+                try:
+                    info.ParseFromString(detail.value)
+                except Exception:  # noqa: BLE001
+                    return None
+                return info.retry_delay.seconds + info.retry_delay.nanos / 1e9
+    return None
 
 
 def invalid_argument(message: str) -> OmnirouteError:
