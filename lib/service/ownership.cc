@@ -91,7 +91,7 @@ void Ownership::Loop() {
     {
       absl::MutexLock lock(&mu_);
       auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return wake_ || stopping_; };
-      mu_.AwaitWithTimeout(absl::Condition(&woken), options_.tick);
+      mu_.AwaitWithTimeout(absl::Condition(&woken), NextRoundInLocked());
       if (stopping_) return;
       wake_ = false;
     }
@@ -99,6 +99,22 @@ void Ownership::Loop() {
       std::cerr << "omniroute-server: node " << options_.node_id << ": " << s << "\n";
     }
   }
+}
+
+absl::Duration Ownership::NextRoundIn() const {
+  absl::MutexLock lock(&mu_);
+  return NextRoundInLocked();
+}
+
+absl::Duration Ownership::NextRoundInLocked() const {
+  const absl::Time now = clock_.Now();
+  absl::Duration wait = options_.tick;
+  for (const auto& [id, node] : nodes_) {
+    if (id == options_.node_id || node.expires_at <= now) continue;
+    // Just past the lapse: the lease query compares expires_at > now.
+    wait = std::min(wait, node.expires_at - now + absl::Milliseconds(1));
+  }
+  return wait;
 }
 
 bool Ownership::Alive(absl::string_view node, absl::Time now) const {

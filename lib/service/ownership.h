@@ -118,6 +118,12 @@ class Ownership final : public AppendFence {
   // One round (see the file comment). Returns the first error met; the
   // round goes on with the other tenants.
   absl::Status Tick();
+
+  // How long the thread waits before its next round: the tick, or less when
+  // the heartbeat of another node (as last read) lapses sooner, so that a
+  // dead node's tenants are taken as soon as they may be rather than up to
+  // a tick later.
+  absl::Duration NextRoundIn() const;
   // Runs a round on the thread now rather than at the next tick.
   void Wake();
 
@@ -154,6 +160,7 @@ class Ownership final : public AppendFence {
   void Drop(const std::string& tenant);
   std::vector<std::string> LiveNodes(absl::Time now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   bool Alive(absl::string_view node, absl::Time now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  absl::Duration NextRoundInLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const OwnershipOptions options_;
   // Set by Start, read-only after.

@@ -115,5 +115,25 @@ TEST_F(OwnershipTest, ANodeWhoseHeartbeatsLapsedGivesUpTheLeasesOfTenantsPlacedE
   }
 }
 
+TEST_F(OwnershipTest, TheNextRoundComesJustAfterAnotherNodesHeartbeatLapses) {
+  ASSERT_NO_FATAL_FAILURE(Start(a_, "a"));
+  ASSERT_NO_FATAL_FAILURE(Start(b_, "b"));
+  const absl::Duration tick = kRoundLease / 4;
+  ASSERT_TRUE(a_.ownership->Tick().ok());
+  ASSERT_TRUE(b_.ownership->Tick().ok());
+  // a's row, as b read it, lapses a whole lease after a's beat: far off.
+  EXPECT_EQ(b_.ownership->NextRoundIn(), tick);
+
+  // a stops beating (it died); b's clock moves on to 100 ms before the
+  // lapse, and b's round there reads a's row unchanged.
+  b_.clock->Advance(kRoundLease - absl::Milliseconds(100));
+  ASSERT_TRUE(b_.ownership->Tick().ok());
+  EXPECT_EQ(b_.ownership->NextRoundIn(), absl::Milliseconds(101));
+
+  // Once a's row has lapsed, it no longer shortens the wait.
+  b_.clock->Advance(absl::Milliseconds(101));
+  EXPECT_EQ(b_.ownership->NextRoundIn(), tick);
+}
+
 }  // namespace
 }  // namespace omniroute::service_test
