@@ -64,8 +64,12 @@ void FinishUnary(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext*
 }
 
 absl::Status AdmitCall(const Authenticator* auth, const grpc::CallbackServerContext* context,
-                       absl::string_view method, const google::protobuf::Message* request) {
-  if (auth == nullptr) return absl::OkStatus();
+                       absl::string_view method, const google::protobuf::Message* request,
+                       Caller* caller) {
+  if (auth == nullptr) {
+    if (caller != nullptr) *caller = Caller::Unauthenticated();
+    return absl::OkStatus();
+  }
   const auto& metadata = context->client_metadata();
   const auto it = metadata.find("authorization");
   const absl::string_view authorization =
@@ -74,7 +78,19 @@ absl::Status AdmitCall(const Authenticator* auth, const grpc::CallbackServerCont
   absl::StatusOr<Principal> principal = auth->Authenticate(authorization, absl::Now());
   if (!principal.ok()) return principal.status();
   static const v1::PingRequest* const kNoRequest = new v1::PingRequest();
-  return Authorize(*principal, method, request != nullptr ? *request : *kNoRequest);
+  absl::Status authorized =
+      Authorize(*principal, method, request != nullptr ? *request : *kNoRequest);
+  if (authorized.ok() && caller != nullptr) *caller = CallerOf(*principal);
+  return authorized;
+}
+
+Caller CallerOf(const Principal& principal) {
+  Caller caller;
+  caller.principal = principal.name;
+  caller.role = std::string(RoleName(principal.role));
+  caller.credential = principal.credential == Credential::kJwt ? v1::CALLER_CREDENTIAL_JWT
+                                                               : v1::CALLER_CREDENTIAL_API_KEY;
+  return caller;
 }
 
 // ------------------------------------------------------------ tenants
@@ -84,7 +100,7 @@ grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerCo
                                                           v1::CreateTenantResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.TenantService/CreateTenant",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+  return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     // Without settings the library's defaults apply; with them, every field
     // is taken as given, and one that would not be is refused.
     if (request->has_settings()) {
@@ -92,8 +108,10 @@ grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerCo
     }
     const TenantOptions options =
         request->has_settings() ? core::FromProto(request->settings()) : TenantOptions{};
-    if (ownership_ != nullptr) return ownership_->CreateTenant(request->tenant_id(), options);
-    return engine_.CreateTenant(request->tenant_id(), options);
+    if (ownership_ != nullptr) {
+      return ownership_->CreateTenant(request->tenant_id(), options, caller);
+    }
+    return engine_.CreateTenant(request->tenant_id(), options, caller);
   });
 }
 
@@ -177,11 +195,11 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::EraseCustomer(
     v1::EraseCustomerResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/EraseCustomer",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+  return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = RequireTenant(request->tenant_id()); !s.ok()) return s;
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     return engine_.EraseCustomer(request->tenant_id(), CustomerId(request->customer_id()),
-                                 FromProto(request->actor()));
+                                 FromProto(request->actor()), caller);
   });
 }
 
@@ -240,12 +258,12 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::LinkIdentity(grpc::CallbackServer
                                                             v1::LinkIdentityResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/LinkIdentity",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+  return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     if (absl::Status s = CheckLinkMode(request->mode()); !s.ok()) return s;
     auto result = engine_.LinkIdentity(request->tenant_id(), CustomerId(request->customer_id()),
                                        FromProto(request->identity()), FromProto(request->actor()),
-                                       ToLinkMode(request->mode()));
+                                       ToLinkMode(request->mode()), caller);
     if (!result.ok()) return result.status();
     ToProto(*result, response);
     return absl::OkStatus();
@@ -257,14 +275,14 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::MergeCustomers(
     v1::LinkIdentityResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/MergeCustomers",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+  return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     if (absl::Status s = RequireId(request->other_customer_id(), "other_customer_id"); !s.ok()) {
       return s;
     }
     auto result = engine_.MergeCustomers(request->tenant_id(), CustomerId(request->customer_id()),
                                          CustomerId(request->other_customer_id()),
-                                         FromProto(request->actor()));
+                                         FromProto(request->actor()), caller);
     if (!result.ok()) return result.status();
     ToProto(*result, response);
     return absl::OkStatus();
@@ -276,10 +294,10 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::UnmergeCustomer(
     v1::UnmergeCustomerResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/UnmergeCustomer",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+  return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     return engine_.UnmergeCustomer(request->tenant_id(), CustomerId(request->customer_id()),
-                                   FromProto(request->actor()));
+                                   FromProto(request->actor()), caller);
   });
 }
 
