@@ -18,6 +18,16 @@
 //   RESOURCE_EXHAUSTED   a body or list over its limit
 //   UNAVAILABLE/INTERNAL the event store failed; nothing was applied
 //
+// Audit: the commands that merge, unmerge or erase customers or change a
+// tenant's configuration (CreateTenant, LinkIdentity, MergeCustomers,
+// UnmergeCustomer, EraseCustomer, ConfigureRouting, UpsertQueue,
+// UpsertAgent) take the Caller whose credential asked for them (types.h)
+// and record it in their events (TenantConfigured, IdentityLinked,
+// CustomersMerged, CustomerUnmerged, CustomerErased, RoutingConfigured,
+// QueueConfigured, AgentConfigured: their `caller`). It is not the Actor:
+// the actor is who the caller says did it. The default Caller records
+// nothing. No state depends on it, so replay and snapshots ignore it.
+//
 // Thread-safety: an Engine may be used from any number of threads. Commands of
 // one tenant are serialized; different tenants proceed in parallel.
 //
@@ -181,7 +191,8 @@ class Engine {
 
   // Creates a tenant. Tenant ids are 1 to 64 characters of [a-z0-9_-].
   // ALREADY_EXISTS if it exists; INVALID_ARGUMENT for a bad id or option.
-  absl::Status CreateTenant(absl::string_view tenant_id, const TenantOptions& options);
+  absl::Status CreateTenant(absl::string_view tenant_id, const TenantOptions& options,
+                            const Caller& caller = {});
 
   // ------------------------------------------------------------ ownership
   //
@@ -240,21 +251,22 @@ class Engine {
   // customer, the two merge: the older survives (LinkResult::customer).
   absl::StatusOr<LinkResult> LinkIdentity(absl::string_view tenant_id, CustomerId customer,
                                           const RawIdentity& identity, const Actor& actor,
-                                          LinkMode mode = LinkMode::kExplicit);
+                                          LinkMode mode = LinkMode::kExplicit,
+                                          const Caller& caller = {});
 
   // Merges two customers; the older survives. An absorbed customer's id
   // stands for the customer it was merged into. FAILED_PRECONDITION when both
   // ids are, or already stand for, the same customer.
-  absl::StatusOr<LinkResult> MergeCustomers(absl::string_view tenant_id, CustomerId a,
-                                            CustomerId b, const Actor& actor);
+  absl::StatusOr<LinkResult> MergeCustomers(absl::string_view tenant_id, CustomerId a, CustomerId b,
+                                            const Actor& actor, const Caller& caller = {});
 
   // Undoes the merge that absorbed `customer`: it is active again with its
   // own identities, its conversations (and those its identities alone opened
   // since), and the messages of threads the merge joined, including what its
   // identities wrote into them while merged. FAILED_PRECONDITION if it is not
   // merged into another customer.
-  absl::Status UnmergeCustomer(absl::string_view tenant_id, CustomerId customer,
-                               const Actor& actor);
+  absl::Status UnmergeCustomer(absl::string_view tenant_id, CustomerId customer, const Actor& actor,
+                               const Caller& caller = {});
 
   // Erases the personal data of `customer` and of every customer merged into
   // it (GDPR art. 17; see "Erasure" above): in memory, in the stored events
@@ -270,8 +282,8 @@ class Engine {
   // task or an open commitment (named); INVALID_ARGUMENT for a bad actor;
   // the store's error when the redaction fails (the erasure itself is
   // recorded then: call again). Thread-safe, as every command.
-  absl::Status EraseCustomer(absl::string_view tenant_id, CustomerId customer,
-                             const Actor& actor);
+  absl::Status EraseCustomer(absl::string_view tenant_id, CustomerId customer, const Actor& actor,
+                             const Caller& caller = {});
 
   // Moves a conversation to another channel. The whole thread travels and
   // the SLA clock runs on.
@@ -309,17 +321,20 @@ class Engine {
 
   // Replaces the tenant's routing settings. INVALID_ARGUMENT naming the
   // field for a bad value or a rule whose queue does not exist.
-  absl::Status ConfigureRouting(absl::string_view tenant_id, const RoutingSettings& settings);
+  absl::Status ConfigureRouting(absl::string_view tenant_id, const RoutingSettings& settings,
+                                const Caller& caller = {});
 
   // Creates or replaces a queue. INVALID_ARGUMENT for a bad value, an
   // overflow to an unknown queue, or an overflow cycle. Waiting tasks are
   // re-ranked under the new configuration.
-  absl::Status UpsertQueue(absl::string_view tenant_id, const QueueConfig& queue);
+  absl::Status UpsertQueue(absl::string_view tenant_id, const QueueConfig& queue,
+                           const Caller& caller = {});
 
   // Registers an agent (OFFLINE) or replaces their skills, channels and
   // capacity (presence and work in progress stay). INVALID_ARGUMENT for a
   // bad value (negative capacity, unknown channel, ...).
-  absl::Status UpsertAgent(absl::string_view tenant_id, const AgentConfig& agent);
+  absl::Status UpsertAgent(absl::string_view tenant_id, const AgentConfig& agent,
+                           const Caller& caller = {});
 
   // AVAILABLE agents are offered work. Leaving AVAILABLE withdraws a pending
   // offer (the task is routed again). NOT_FOUND for an unknown agent.

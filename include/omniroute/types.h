@@ -6,6 +6,9 @@
 #ifndef OMNIROUTE_TYPES_H_
 #define OMNIROUTE_TYPES_H_
 
+#include <string>
+#include <utility>
+
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "omniroute/v1/types.pb.h"
@@ -19,6 +22,7 @@ using IdentityKind = ::omniroute::v1::IdentityKind;
 using ConversationStatus = ::omniroute::v1::ConversationStatus;
 using ThreadOutcome = ::omniroute::v1::ThreadOutcome;
 using ActorKind = ::omniroute::v1::ActorKind;
+using CallerCredential = ::omniroute::v1::CallerCredential;
 
 // Synchronous channels (voice, chat) hold an agent's attention while active.
 enum class ChannelMode { kSynchronous, kAsynchronous };
@@ -53,6 +57,22 @@ struct Actor {
     return {::omniroute::v1::ACTOR_KIND_AGENT, std::move(agent_id)};
   }
   static Actor System() { return {::omniroute::v1::ACTOR_KIND_SYSTEM, ""}; }
+};
+
+// Who held the credential of the call that asked for a command: what the
+// events of merges, unmerges, erasures and configuration changes record for
+// the audit trail (Caller in types.proto). A server fills it from the
+// credential it verified, never from the request. The default records
+// nothing (a library call nobody authenticated).
+struct Caller {
+  std::string principal;
+  std::string role;
+  CallerCredential credential = ::omniroute::v1::CALLER_CREDENTIAL_UNSPECIFIED;
+
+  // A server that checks no credential: recorded as such, so that a reader
+  // tells "nobody was checked" from "not recorded".
+  static Caller Unauthenticated() { return {"", "", ::omniroute::v1::CALLER_CREDENTIAL_NONE}; }
+  bool recorded() const { return credential != ::omniroute::v1::CALLER_CREDENTIAL_UNSPECIFIED; }
 };
 
 }  // namespace omniroute

@@ -36,6 +36,16 @@ void ToProto(const Actor& actor, ::omniroute::v1::Actor* proto) {
   proto->set_id(actor.id);
 }
 
+Caller FromProto(const ::omniroute::v1::Caller& proto) {
+  return Caller{proto.principal(), proto.role(), proto.credential()};
+}
+
+void ToProto(const Caller& caller, ::omniroute::v1::Caller* proto) {
+  proto->set_principal(caller.principal);
+  proto->set_role(caller.role);
+  proto->set_credential(caller.credential);
+}
+
 absl::Time FromProto(const google::protobuf::Timestamp& proto) {
   return absl::FromUnixSeconds(proto.seconds()) + absl::Nanoseconds(proto.nanos());
 }

@@ -19,6 +19,8 @@ Identity FromProto(const ::omniroute::v1::Identity& proto);
 void ToProto(const Identity& identity, ::omniroute::v1::Identity* proto);
 Actor FromProto(const ::omniroute::v1::Actor& proto);
 void ToProto(const Actor& actor, ::omniroute::v1::Actor* proto);
+Caller FromProto(const ::omniroute::v1::Caller& proto);
+void ToProto(const Caller& caller, ::omniroute::v1::Caller* proto);
 absl::Time FromProto(const google::protobuf::Timestamp& proto);
 void ToProto(absl::Time time, google::protobuf::Timestamp* proto);
 // TenantOptions <-> TenantSettings (every default made explicit).

@@ -53,8 +53,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& option
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 
-absl::Status Engine::CreateTenant(absl::string_view tenant_id, const TenantOptions& options) {
-  return impl_->CreateTenant(tenant_id, options);
+absl::Status Engine::CreateTenant(absl::string_view tenant_id, const TenantOptions& options,
+                                  const Caller& caller) {
+  return impl_->CreateTenant(tenant_id, options, caller);
 }
 
 absl::Status Engine::AdoptTenant(absl::string_view tenant_id) {
@@ -129,18 +130,25 @@ absl::StatusOr<MessageId> Engine::RecordOutbound(absl::string_view tenant_id,
 
 absl::StatusOr<LinkResult> Engine::LinkIdentity(absl::string_view tenant_id, CustomerId customer,
                                                 const RawIdentity& identity, const Actor& actor,
-                                                LinkMode mode) {
+                                                LinkMode mode, const Caller& caller) {
   return impl_->Command<LinkResult>(
       tenant_id, [&](const tenant::TenantState& state, absl::Time now, Events* events) {
-        return TenantCore(state.core()).DecideLink(customer, identity, actor, mode, now, events);
+        absl::StatusOr<LinkResult> linked =
+            TenantCore(state.core()).DecideLink(customer, identity, actor, mode, now, events);
+        tenant::RecordCaller(caller, absl::MakeSpan(*events));
+        return linked;
       });
 }
 
 absl::StatusOr<LinkResult> Engine::MergeCustomers(absl::string_view tenant_id, CustomerId a,
-                                                  CustomerId b, const Actor& actor) {
+                                                  CustomerId b, const Actor& actor,
+                                                  const Caller& caller) {
   return impl_->Command<LinkResult>(
       tenant_id, [&](const tenant::TenantState& state, absl::Time now, Events* events) {
-        return TenantCore(state.core()).DecideMerge(a, b, actor, now, events);
+        absl::StatusOr<LinkResult> merged =
+            TenantCore(state.core()).DecideMerge(a, b, actor, now, events);
+        tenant::RecordCaller(caller, absl::MakeSpan(*events));
+        return merged;
       });
 }
 
@@ -151,13 +159,14 @@ absl::Status Unwrap(const absl::StatusOr<Done>& result) { return result.status()
 }  // namespace
 
 absl::Status Engine::UnmergeCustomer(absl::string_view tenant_id, CustomerId customer,
-                                     const Actor& actor) {
+                                     const Actor& actor, const Caller& caller) {
   return Unwrap(impl_->Command<Done>(
       tenant_id,
       [&](const tenant::TenantState& state, absl::Time, Events* events) -> absl::StatusOr<Done> {
         if (absl::Status s = TenantCore(state.core()).DecideUnmerge(customer, actor, events);
             !s.ok())
           return s;
+        tenant::RecordCaller(caller, absl::MakeSpan(*events));
         return Done{};
       }));
 }

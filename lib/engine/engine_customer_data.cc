@@ -69,7 +69,7 @@ absl::Status AddArchivedConversations(const EventStore& store, absl::string_view
 }  // namespace
 
 absl::Status Engine::EraseCustomer(absl::string_view tenant_id, CustomerId customer,
-                                   const Actor& actor) {
+                                   const Actor& actor, const Caller& caller) {
   struct Erasure {
     EventStore::CustomerRedaction redaction;
   };
@@ -82,6 +82,7 @@ absl::Status Engine::EraseCustomer(absl::string_view tenant_id, CustomerId custo
             !s.ok()) {
           return s;
         }
+        tenant::RecordCaller(caller, absl::MakeSpan(*events));
         return Erasure{};
       },
       [&](Erasure& result, const Events& events, absl::Span<const TaskId>,

@@ -12,8 +12,8 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -31,6 +31,7 @@
 #include "omniroute/tenant_lease.h"
 #include "routing/router.h"
 #include "tenant/archival.h"
+#include "tenant/caller_audit.h"
 #include "tenant/tenant_state.h"
 
 namespace omniroute {
@@ -225,11 +226,12 @@ class Engine::Impl {
     if (snapshotter_ != nullptr) snapshotter_->WaitForRequested();
   }
 
-  absl::Status CreateTenant(absl::string_view tenant_id, const TenantOptions& options) {
+  absl::Status CreateTenant(absl::string_view tenant_id, const TenantOptions& options,
+                            const Caller& caller) {
     if (absl::Status s = ValidateTenantId(tenant_id); !s.ok()) return s;
     absl::MutexLock lock(&mu_);
     if (auto it = tenants_.find(tenant_id); it != tenants_.end()) {
-      if (!it->second->held) return CreateInShell(*it->second, options);
+      if (!it->second->held) return CreateInShell(*it->second, options, caller);
       return absl::AlreadyExistsError(absl::StrCat("tenant_id: \"", tenant_id, "\" already exists"));
     }
     auto tenant = std::make_unique<Tenant>(std::string(tenant_id), *store_);
@@ -239,6 +241,7 @@ class Engine::Impl {
         !s.ok()) {
       return s;
     }
+    tenant::RecordCaller(caller, absl::MakeSpan(events));
     if (absl::Status s = Commit(*tenant, events); !s.ok()) return s;
     tenants_.emplace(std::string(tenant_id), std::move(tenant));
     return absl::OkStatus();
@@ -439,8 +442,8 @@ class Engine::Impl {
 
   // CreateTenant of a tenant whose emptied object is still here (it was
   // held, then let go): the object is reused. Called with mu_ held.
-  absl::Status CreateInShell(Tenant& tenant, const TenantOptions& options)
-      ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  absl::Status CreateInShell(Tenant& tenant, const TenantOptions& options,
+                             const Caller& caller) ABSL_NO_THREAD_SAFETY_ANALYSIS;
 
   // Starts an asynchronous call with a callback and waits for its answer:
   // the blocking form of Run and CommandAsync.

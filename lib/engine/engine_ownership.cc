@@ -116,8 +116,8 @@ absl::Status Engine::Impl::NotOwnedAnswer(absl::string_view tenant_id,
   return answer;
 }
 
-absl::Status Engine::Impl::CreateInShell(Tenant& tenant, const TenantOptions& options)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+absl::Status Engine::Impl::CreateInShell(Tenant& tenant, const TenantOptions& options,
+                                         const Caller& caller) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   absl::MutexLock tenant_lock(&tenant.mu);
   Forget(tenant);
   tenant.broken = absl::OkStatus();
@@ -126,6 +126,7 @@ absl::Status Engine::Impl::CreateInShell(Tenant& tenant, const TenantOptions& op
       !s.ok()) {
     return s;
   }
+  tenant::RecordCaller(caller, absl::MakeSpan(events));
   if (absl::Status s = Commit(tenant, events); !s.ok()) {
     Forget(tenant);
     return s;

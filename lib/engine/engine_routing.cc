@@ -36,30 +36,41 @@ auto StatusOnly(Decide decide) {
 
 }  // namespace
 
-absl::Status Engine::ConfigureRouting(absl::string_view tenant_id,
-                                      const RoutingSettings& settings) {
+absl::Status Engine::ConfigureRouting(absl::string_view tenant_id, const RoutingSettings& settings,
+                                      const Caller& caller) {
   return impl_
       ->Command<Done>(
           tenant_id, StatusOnly([&](const tenant::TenantState& state, absl::Time, Events* events) {
-            return routing::DecideConfigureRouting(state.core(), state.routing(), settings, events);
+            absl::Status decided =
+                routing::DecideConfigureRouting(state.core(), state.routing(), settings, events);
+            tenant::RecordCaller(caller, absl::MakeSpan(*events));
+            return decided;
           }))
       .status();
 }
 
-absl::Status Engine::UpsertQueue(absl::string_view tenant_id, const QueueConfig& queue) {
+absl::Status Engine::UpsertQueue(absl::string_view tenant_id, const QueueConfig& queue,
+                                 const Caller& caller) {
   return impl_
       ->Command<Done>(
           tenant_id, StatusOnly([&](const tenant::TenantState& state, absl::Time, Events* events) {
-            return routing::DecideUpsertQueue(state.core(), state.routing(), queue, events);
+            absl::Status decided =
+                routing::DecideUpsertQueue(state.core(), state.routing(), queue, events);
+            tenant::RecordCaller(caller, absl::MakeSpan(*events));
+            return decided;
           }))
       .status();
 }
 
-absl::Status Engine::UpsertAgent(absl::string_view tenant_id, const AgentConfig& agent) {
+absl::Status Engine::UpsertAgent(absl::string_view tenant_id, const AgentConfig& agent,
+                                 const Caller& caller) {
   return impl_
       ->Command<Done>(
           tenant_id, StatusOnly([&](const tenant::TenantState& state, absl::Time, Events* events) {
-            return routing::DecideUpsertAgent(state.core(), state.routing(), agent, events);
+            absl::Status decided =
+                routing::DecideUpsertAgent(state.core(), state.routing(), agent, events);
+            tenant::RecordCaller(caller, absl::MakeSpan(*events));
+            return decided;
           }))
       .status();
 }

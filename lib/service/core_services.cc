@@ -83,9 +83,11 @@ void FinishUnary(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext*
 
 namespace {
 
-// The credential's and role's check of AdmitCall.
-absl::Status Authenticate(const Authenticator& auth, const grpc::CallbackServerContext& context,
-                          absl::string_view method, const google::protobuf::Message& request) {
+// The credential's and role's check of AdmitCall: the principal admitted.
+absl::StatusOr<Principal> Authenticate(const Authenticator& auth,
+                                       const grpc::CallbackServerContext& context,
+                                       absl::string_view method,
+                                       const google::protobuf::Message& request) {
   const auto& metadata = context.client_metadata();
   const auto it = metadata.find("authorization");
   const absl::string_view authorization =
@@ -93,7 +95,8 @@ absl::Status Authenticate(const Authenticator& auth, const grpc::CallbackServerC
                            : absl::string_view(it->second.data(), it->second.size());
   absl::StatusOr<Principal> principal = auth.Authenticate(authorization, absl::Now());
   if (!principal.ok()) return principal.status();
-  return Authorize(*principal, method, request);
+  if (absl::Status s = Authorize(*principal, method, request); !s.ok()) return s;
+  return principal;
 }
 
 const google::protobuf::Message& RequestOrNone(const google::protobuf::Message* request) {
@@ -101,20 +104,32 @@ const google::protobuf::Message& RequestOrNone(const google::protobuf::Message* 
   return request != nullptr ? *request : *kNoRequest;
 }
 
+// The credential's check, then who the call is recorded as.
+absl::Status AdmitCaller(const Admission* admission, const grpc::CallbackServerContext& context,
+                         absl::string_view method, const google::protobuf::Message& request,
+                         Caller* caller) {
+  if (admission == nullptr || admission->auth == nullptr) {
+    if (caller != nullptr) *caller = Caller::Unauthenticated();
+    return absl::OkStatus();
+  }
+  absl::StatusOr<Principal> principal = Authenticate(*admission->auth, context, method, request);
+  if (!principal.ok()) return principal.status();
+  if (caller != nullptr) *caller = CallerOf(*principal);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status AdmitCall(const Admission* admission, const grpc::CallbackServerContext* context,
-                       absl::string_view method, const google::protobuf::Message* request) {
-  if (admission == nullptr) return absl::OkStatus();
+                       absl::string_view method, const google::protobuf::Message* request,
+                       Caller* caller) {
   const google::protobuf::Message& message = RequestOrNone(request);
-  if (admission->auth != nullptr) {
-    if (absl::Status s = Authenticate(*admission->auth, *context, method, message); !s.ok()) {
-      return s;
-    }
+  if (absl::Status s = AdmitCaller(admission, *context, method, message, caller); !s.ok()) {
+    return s;
   }
   // After the credential: a caller that is not let in cannot spend a
   // tenant's requests.
-  if (admission->limiter != nullptr) {
+  if (admission != nullptr && admission->limiter != nullptr) {
     const std::string tenant = TenantOfCall(method, message);
     if (!tenant.empty()) return admission->limiter->AdmitRequest(tenant);
   }
@@ -125,18 +140,24 @@ absl::StatusOr<TenantLimiter::StreamSlot> AdmitStream(const Admission* admission
                                                       const grpc::CallbackServerContext* context,
                                                       absl::string_view method,
                                                       const google::protobuf::Message* request) {
-  if (admission == nullptr) return TenantLimiter::StreamSlot();
   const google::protobuf::Message& message = RequestOrNone(request);
-  if (admission->auth != nullptr) {
-    if (absl::Status s = Authenticate(*admission->auth, *context, method, message); !s.ok()) {
-      return s;
-    }
+  if (absl::Status s = AdmitCaller(admission, *context, method, message, nullptr); !s.ok()) {
+    return s;
   }
-  if (admission->limiter != nullptr) {
+  if (admission != nullptr && admission->limiter != nullptr) {
     const std::string tenant = TenantOfCall(method, message);
     if (!tenant.empty()) return admission->limiter->OpenStream(tenant);
   }
   return TenantLimiter::StreamSlot();
+}
+
+Caller CallerOf(const Principal& principal) {
+  Caller caller;
+  caller.principal = principal.name;
+  caller.role = std::string(RoleName(principal.role));
+  caller.credential = principal.credential == Credential::kJwt ? v1::CALLER_CREDENTIAL_JWT
+                                                               : v1::CALLER_CREDENTIAL_API_KEY;
+  return caller;
 }
 
 // ------------------------------------------------------------ tenants
@@ -146,7 +167,7 @@ grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerCo
                                                           v1::CreateTenantResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.TenantService/CreateTenant",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+  return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     // Without settings the library's defaults apply; with them, every field
     // is taken as given, and one that would not be is refused.
     if (request->has_settings()) {
@@ -154,8 +175,10 @@ grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerCo
     }
     const TenantOptions options =
         request->has_settings() ? core::FromProto(request->settings()) : TenantOptions{};
-    if (ownership_ != nullptr) return ownership_->CreateTenant(request->tenant_id(), options);
-    return engine_.CreateTenant(request->tenant_id(), options);
+    if (ownership_ != nullptr) {
+      return ownership_->CreateTenant(request->tenant_id(), options, caller);
+    }
+    return engine_.CreateTenant(request->tenant_id(), options, caller);
   });
 }
 
@@ -239,11 +262,11 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::EraseCustomer(
     v1::EraseCustomerResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/EraseCustomer",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+  return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = RequireTenant(request->tenant_id()); !s.ok()) return s;
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     return engine_.EraseCustomer(request->tenant_id(), CustomerId(request->customer_id()),
-                                 FromProto(request->actor()));
+                                 FromProto(request->actor()), caller);
   });
 }
 
@@ -302,12 +325,12 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::LinkIdentity(grpc::CallbackServer
                                                             v1::LinkIdentityResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/LinkIdentity",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+  return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     if (absl::Status s = CheckLinkMode(request->mode()); !s.ok()) return s;
     auto result = engine_.LinkIdentity(request->tenant_id(), CustomerId(request->customer_id()),
                                        FromProto(request->identity()), FromProto(request->actor()),
-                                       ToLinkMode(request->mode()));
+                                       ToLinkMode(request->mode()), caller);
     if (!result.ok()) return result.status();
     ToProto(*result, response);
     return absl::OkStatus();
@@ -319,14 +342,14 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::MergeCustomers(
     v1::LinkIdentityResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/MergeCustomers",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+  return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     if (absl::Status s = RequireId(request->other_customer_id(), "other_customer_id"); !s.ok()) {
       return s;
     }
     auto result = engine_.MergeCustomers(request->tenant_id(), CustomerId(request->customer_id()),
                                          CustomerId(request->other_customer_id()),
-                                         FromProto(request->actor()));
+                                         FromProto(request->actor()), caller);
     if (!result.ok()) return result.status();
     ToProto(*result, response);
     return absl::OkStatus();
@@ -338,10 +361,10 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::UnmergeCustomer(
     v1::UnmergeCustomerResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/UnmergeCustomer",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+  return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     return engine_.UnmergeCustomer(request->tenant_id(), CustomerId(request->customer_id()),
-                                   FromProto(request->actor()));
+                                   FromProto(request->actor()), caller);
   });
 }
 

@@ -257,7 +257,8 @@ absl::Status Ownership::Tick() {
   return first_error;
 }
 
-absl::Status Ownership::CreateTenant(absl::string_view tenant_id, const TenantOptions& options) {
+absl::Status Ownership::CreateTenant(absl::string_view tenant_id, const TenantOptions& options,
+                                     const Caller& caller) {
   absl::StatusOr<std::vector<ClusterNode>> nodes = leases_.Nodes();
   if (!nodes.ok()) return nodes.status();
   std::string placed;
@@ -290,7 +291,7 @@ absl::Status Ownership::CreateTenant(absl::string_view tenant_id, const TenantOp
     held_[std::string(tenant_id)] = lease->epoch;
     owners_[std::string(tenant_id)] = options_.node_id;
   }
-  absl::Status created = engine_->CreateTenant(tenant_id, options);
+  absl::Status created = engine_->CreateTenant(tenant_id, options, caller);
   if (!created.ok()) {
     {
       absl::MutexLock lock(&mu_);

@@ -127,8 +127,10 @@ class Ownership final : public AppendFence {
   // Runs a round on the thread now rather than at the next tick.
   void Wake();
 
-  // See the file comment.
-  absl::Status CreateTenant(absl::string_view tenant_id, const TenantOptions& options);
+  // See the file comment. `caller` is recorded in the tenant's first event
+  // (Engine::CreateTenant).
+  absl::Status CreateTenant(absl::string_view tenant_id, const TenantOptions& options,
+                            const Caller& caller = {});
 
   // UNAVAILABLE for a call on a tenant this node does not hold, naming who
   // serves it, with kOwnerAddressPayload when an address is known.

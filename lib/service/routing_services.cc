@@ -34,9 +34,10 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ConfigureRouting(
     v1::ConfigureRoutingResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/ConfigureRouting",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+  return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = CheckRoutingSettings(request->settings(), "settings"); !s.ok()) return s;
-    return engine_.ConfigureRouting(request->tenant_id(), routing::FromProto(request->settings()));
+    return engine_.ConfigureRouting(request->tenant_id(), routing::FromProto(request->settings()),
+                                    caller);
   });
 }
 
@@ -58,8 +59,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertQueue(grpc::CallbackServerCo
                                                           v1::UpsertQueueResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/UpsertQueue",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this] {
-    return engine_.UpsertQueue(request->tenant_id(), routing::FromProto(request->queue()));
+  return Unary(executor_, context, forwarding, [=, this](const Caller& caller) {
+    return engine_.UpsertQueue(request->tenant_id(), routing::FromProto(request->queue()), caller);
   });
 }
 
@@ -94,9 +95,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertAgent(grpc::CallbackServerCo
                                                           v1::UpsertAgentResponse* response) {
   const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/UpsertAgent",
                               request, response};
-  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+  return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = CheckAgentConfig(request->agent(), "agent"); !s.ok()) return s;
-    return engine_.UpsertAgent(request->tenant_id(), routing::FromProto(request->agent()));
+    return engine_.UpsertAgent(request->tenant_id(), routing::FromProto(request->agent()), caller);
   });
 }
 

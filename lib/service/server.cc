@@ -231,7 +231,8 @@ class Server::Impl {
         const TenantOptions tenant_options = config.config.has_settings()
                                                  ? core::FromProto(config.config.settings())
                                                  : TenantOptions{};
-        absl::Status created = ownership_->CreateTenant(tenant, tenant_options);
+        absl::Status created =
+            ownership_->CreateTenant(tenant, tenant_options, ConfigFileCaller(config));
         if (created.ok()) {
           if (absl::Status s = ApplyTenantConfig(*engine_, config); !s.ok()) return s;
         } else if (!absl::IsUnavailable(created) && !absl::IsAlreadyExists(created)) {

@@ -11,6 +11,7 @@
 #define OMNIROUTE_LIB_SERVICE_SERVICES_H_
 
 #include <cstdint>
+#include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -18,6 +19,7 @@
 #include "grpcpp/grpcpp.h"
 #include "omniroute/engine.h"
 #include "omniroute/event_store.h"
+#include "omniroute/types.h"
 #include "omniroute/v1/service.grpc.pb.h"
 #include "service/auth/authenticator.h"
 #include "service/call_executor.h"
@@ -58,9 +60,29 @@ struct Admission {
 // with `request` (auth/access_policy.h); then RESOURCE_EXHAUSTED, with a
 // retry delay, when the request's tenant is over its request rate
 // (tenant_limiter.h). OK when `admission` is null. `request` may be null for
-// a call without one (the table's node calls).
+// a call without one (the table's node calls). When OK and `caller` is not
+// null, sets it to who the credential stands for (CallerOf), or
+// Caller::Unauthenticated() without authentication: what audited commands
+// record.
 absl::Status AdmitCall(const Admission* admission, const grpc::CallbackServerContext* context,
-                       absl::string_view method, const google::protobuf::Message* request);
+                       absl::string_view method, const google::protobuf::Message* request,
+                       Caller* caller = nullptr);
+
+// The audit record of an authenticated principal: its name, its role's name
+// and the kind of its credential. Only ever made from a verified
+// credential, never from a request.
+Caller CallerOf(const Principal& principal);
+
+// Runs a unary call's body, giving it the caller when it takes one (the
+// handlers of audited commands: `[=, this](const Caller& caller)`).
+template <typename Call>
+auto RunCall(Call& call, const Caller& caller) {
+  if constexpr (std::is_invocable_v<Call&, const Caller&>) {
+    return call(caller);
+  } else {
+    return call();
+  }
+}
 
 // As AdmitCall for a server stream, which also takes one of its tenant's
 // stream slots: the slot to keep until the stream ends (empty without
@@ -93,22 +115,25 @@ void FinishUnary(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext*
 // `executor` when there is one (the engine may block `call` until a sync),
 // else on gRPC's thread. `call` runs after the handler has returned, so it
 // must hold copies, not references to the handler's locals; the request and
-// response stay valid until the RPC finishes.
+// response stay valid until the RPC finishes. `call` takes no argument, or
+// the call's Caller (RunCall).
 template <typename Call>
 grpc::ServerUnaryReactor* Unary(CallExecutor* executor, grpc::CallbackServerContext* context,
                                 const Forwarding& forwarding, Call call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  Caller caller;
   if (absl::Status admitted =
-          AdmitCall(forwarding.auth, context, forwarding.method, forwarding.request);
+          AdmitCall(forwarding.auth, context, forwarding.method, forwarding.request, &caller);
       !admitted.ok()) {
     reactor->Finish(ToGrpcStatus(admitted));
     return reactor;
   }
   if (executor == nullptr) {
-    FinishUnary(reactor, context, forwarding, call());
+    FinishUnary(reactor, context, forwarding, RunCall(call, caller));
   } else {
-    executor->Submit([reactor, context, forwarding, call = std::move(call)]() mutable {
-      FinishUnary(reactor, context, forwarding, call());
+    executor->Submit([reactor, context, forwarding, caller = std::move(caller),
+                      call = std::move(call)]() mutable {
+      FinishUnary(reactor, context, forwarding, RunCall(call, caller));
     });
   }
   return reactor;

@@ -116,14 +116,19 @@ absl::StatusOr<std::vector<LoadedConfig>> LoadTenantConfigDir(const std::string&
   return configs;
 }
 
+Caller ConfigFileCaller(const LoadedConfig& loaded) {
+  return Caller{loaded.path, "", v1::CALLER_CREDENTIAL_CONFIG_FILE};
+}
+
 absl::Status ApplyTenantConfig(Engine& engine, const LoadedConfig& loaded) {
   const v1::TenantConfig& config = loaded.config;
+  const Caller caller = ConfigFileCaller(loaded);
   const std::string& tenant = config.tenant_id();
   const std::vector<std::string> tenants = engine.ListTenants();
   if (std::find(tenants.begin(), tenants.end(), tenant) == tenants.end()) {
     const TenantOptions options =
         config.has_settings() ? core::FromProto(config.settings()) : TenantOptions{};
-    if (absl::Status s = engine.CreateTenant(tenant, options); !s.ok()) {
+    if (absl::Status s = engine.CreateTenant(tenant, options, caller); !s.ok()) {
       return InFile(loaded, "", s);
     }
   }
@@ -136,7 +141,7 @@ absl::Status ApplyTenantConfig(Engine& engine, const LoadedConfig& loaded) {
       routing::ToProto(wanted, &b);
       if (Same(a, b)) continue;
     }
-    if (absl::Status s = engine.UpsertQueue(tenant, wanted); !s.ok()) {
+    if (absl::Status s = engine.UpsertQueue(tenant, wanted, caller); !s.ok()) {
       return InFile(loaded, absl::StrCat("queues[", i, "]: "), s);
     }
   }
@@ -147,7 +152,7 @@ absl::Status ApplyTenantConfig(Engine& engine, const LoadedConfig& loaded) {
     if (current.ok()) routing::ToProto(*current, &a);
     routing::ToProto(wanted, &b);
     if (!current.ok() || !Same(a, b)) {
-      if (absl::Status s = engine.ConfigureRouting(tenant, wanted); !s.ok()) {
+      if (absl::Status s = engine.ConfigureRouting(tenant, wanted, caller); !s.ok()) {
         return InFile(loaded, "routing: ", s);
       }
     }
@@ -161,7 +166,7 @@ absl::Status ApplyTenantConfig(Engine& engine, const LoadedConfig& loaded) {
       routing::ToProto(wanted, &b);
       if (Same(a, b)) continue;
     }
-    if (absl::Status s = engine.UpsertAgent(tenant, wanted); !s.ok()) {
+    if (absl::Status s = engine.UpsertAgent(tenant, wanted, caller); !s.ok()) {
       return InFile(loaded, absl::StrCat("agents[", i, "]: "), s);
     }
   }

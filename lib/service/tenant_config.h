@@ -38,8 +38,13 @@ absl::StatusOr<LoadedConfig> ParseTenantConfig(absl::string_view text, const std
 // are refused (INVALID_ARGUMENT naming both).
 absl::StatusOr<std::vector<LoadedConfig>> LoadTenantConfigDir(const std::string& dir);
 
+// What the events a configuration file makes record as their caller (the
+// audit trail): the file's path, CALLER_CREDENTIAL_CONFIG_FILE.
+Caller ConfigFileCaller(const LoadedConfig& loaded);
+
 // Creates the tenant if needed, then applies queues, routing settings and
-// agents that differ from the tenant's. Errors name the file and the field
+// agents that differ from the tenant's, recording ConfigFileCaller(loaded)
+// in their events. Errors name the file and the field
 // ("acme.textproto: queues[1]: queue.channels: ...").
 absl::Status ApplyTenantConfig(Engine& engine, const LoadedConfig& loaded);
 

@@ -69,8 +69,10 @@ class ClusterFixture : public ::testing::Test {
     ASSERT_FALSE(conninfo_.empty());
   }
 
-  // A node on the test's database; `forward`: ServerOptions::forward_calls.
-  std::unique_ptr<service::Server> StartNode(const std::string& id, bool forward = false) {
+  // A node on the test's database; `forward`: ServerOptions::forward_calls;
+  // `auth` (not null): calls need a credential these accept.
+  std::unique_ptr<service::Server> StartNode(const std::string& id, bool forward = false,
+                                             const service::AuthOptions* auth = nullptr) {
     service::ServerOptions options;
     options.listen_address = "127.0.0.1:0";
     options.postgres_conninfo = conninfo_;
@@ -78,6 +80,10 @@ class ClusterFixture : public ::testing::Test {
     options.lease = kLease;
     options.forward_calls = forward;
     options.blocking_call_threads = 8;
+    if (auth != nullptr) {
+      options.authenticate = true;
+      options.auth = *auth;
+    }
     absl::StatusOr<std::unique_ptr<service::Server>> server = service::Server::Start(options);
     EXPECT_TRUE(server.ok()) << server.status();
     return server.ok() ? *std::move(server) : nullptr;

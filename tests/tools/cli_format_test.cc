@@ -30,6 +30,7 @@ namespace {
 namespace v1 = ::omniroute::v1;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -272,6 +273,58 @@ TEST(EventFormatTest, OneLinePerEventWithItsTypeAndWhatItSays) {
   v1::Event empty;
   empty.set_sequence(1);
   EXPECT_EQ(FormatEventLine(empty), "#1 - unknown");
+}
+
+TEST(EventFormatTest, AnAuditedEventEndsWithItsCaller) {
+  auto merged = Parse<v1::Event>(R"pb(
+    sequence: 20
+    time { seconds: 1714640400 }
+    customers_merged {
+      survivor_id: 1
+      absorbed_id: 2
+      moved_identities { kind: IDENTITY_KIND_EMAIL value: "bob@example.com" }
+      moved_conversation_ids: 4
+      actor { kind: ACTOR_KIND_AGENT id: "ann" }
+      caller { principal: "ops-1" role: "integration" credential: CALLER_CREDENTIAL_API_KEY }
+    }
+  )pb");
+  EXPECT_EQ(FormatEventLine(merged),
+            "#20 2024-05-02T09:00:00Z customers_merged  customer 2 into 1  1 identity  "
+            "1 conversation  by agent ann  caller ops-1 (integration, API key)");
+
+  const auto configured = Parse<v1::Event>(R"pb(
+    sequence: 2
+    time { seconds: 1714640400 }
+    queue_configured {
+      queue { queue_id: "support" base_priority: 3 }
+      caller { principal: "root" role: "admin" credential: CALLER_CREDENTIAL_JWT }
+    }
+  )pb");
+  EXPECT_THAT(FormatEventLine(configured), EndsWith("priority 3  caller root (admin, JWT)"));
+
+  const auto erased = Parse<v1::Event>(R"pb(
+    sequence: 9
+    customer_erased {
+      customer_id: 5
+      caller { credential: CALLER_CREDENTIAL_NONE }
+    }
+  )pb");
+  EXPECT_THAT(FormatEventLine(erased), EndsWith("caller unauthenticated"));
+
+  const auto from_file = Parse<v1::Event>(R"pb(
+    sequence: 1
+    tenant_configured {
+      caller {
+        principal: "/etc/omniroute/acme.textproto"
+        credential: CALLER_CREDENTIAL_CONFIG_FILE
+      }
+    }
+  )pb");
+  EXPECT_THAT(FormatEventLine(from_file), EndsWith("caller file /etc/omniroute/acme.textproto"));
+
+  // Not recorded: nothing said.
+  merged.mutable_customers_merged()->clear_caller();
+  EXPECT_THAT(FormatEventLine(merged), EndsWith("by agent ann"));
 }
 
 TEST(EventFormatTest, EveryEventTypeHasALine) {

@@ -29,6 +29,24 @@ std::string By(const v1::Actor& actor) {
   return who == "-" ? "" : absl::StrCat("by ", who);
 }
 
+// Who held the credential of the call (the audit trail), after the actor:
+// "caller ops-1 (integration, API key)"; empty when not recorded.
+std::string Audit(bool recorded, const v1::Caller& caller) {
+  if (!recorded) return "";
+  switch (caller.credential()) {
+    case v1::CALLER_CREDENTIAL_NONE:
+      return "caller unauthenticated";
+    case v1::CALLER_CREDENTIAL_API_KEY:
+      return absl::StrCat("caller ", caller.principal(), " (", caller.role(), ", API key)");
+    case v1::CALLER_CREDENTIAL_JWT:
+      return absl::StrCat("caller ", caller.principal(), " (", caller.role(), ", JWT)");
+    case v1::CALLER_CREDENTIAL_CONFIG_FILE:
+      return absl::StrCat("caller file ", caller.principal());
+    default:
+      return absl::StrCat("caller ", caller.principal().empty() ? "?" : caller.principal());
+  }
+}
+
 std::string Channels(const google::protobuf::RepeatedField<int>& channels) {
   std::vector<std::string> names;
   for (int channel : channels) names.push_back(ShortName(static_cast<v1::Channel>(channel)));
@@ -65,7 +83,8 @@ Parts CoreDetails(const v1::Event& e) {
       return {absl::StrCat("country code ",
                            s.default_country_code().empty() ? "none" : s.default_country_code()),
               absl::StrCat("merge threads ", YesNo(s.merge_threads_on_customer_merge())),
-              absl::StrCat("close public loop ", YesNo(s.close_public_loop()))};
+              absl::StrCat("close public loop ", YesNo(s.close_public_loop())),
+              Audit(e.tenant_configured().has_caller(), e.tenant_configured().caller())};
     }
     case v1::Event::kCustomerCreated: {
       const v1::CustomerCreated& c = e.customer_created();
@@ -77,21 +96,26 @@ Parts CoreDetails(const v1::Event& e) {
     }
     case v1::Event::kIdentityLinked: {
       const v1::IdentityLinked& l = e.identity_linked();
-      return {Customer(l.customer_id()), FormatIdentity(l.identity()), By(l.actor())};
+      return {Customer(l.customer_id()), FormatIdentity(l.identity()), By(l.actor()),
+              Audit(l.has_caller(), l.caller())};
     }
     case v1::Event::kCustomersMerged: {
       const v1::CustomersMerged& m = e.customers_merged();
       return {absl::StrCat("customer ", m.absorbed_id(), " into ", m.survivor_id()),
               Count(m.moved_identities_size(), "identity"),
               Count(m.moved_conversation_ids_size(), "conversation"),
-              ThreadMerges(m.thread_merges()), By(m.actor())};
+              ThreadMerges(m.thread_merges()),
+              By(m.actor()),
+              Audit(m.has_caller(), m.caller())};
     }
     case v1::Event::kCustomerUnmerged: {
       const v1::CustomerUnmerged& u = e.customer_unmerged();
       return {absl::StrCat("customer ", u.customer_id(), " out of ", u.from_customer_id()),
               Count(u.restored_identities_size(), "identity"),
               Count(u.restored_conversation_ids_size(), "conversation"),
-              ThreadMerges(u.restored_threads()), By(u.actor())};
+              ThreadMerges(u.restored_threads()),
+              By(u.actor()),
+              Audit(u.has_caller(), u.caller())};
     }
     case v1::Event::kConversationArchived: {
       const v1::ConversationArchived& a = e.conversation_archived();
@@ -107,6 +131,7 @@ Parts CoreDetails(const v1::Event& e) {
       }
       parts.push_back(Count(x.conversation_ids_size(), "conversation"));
       parts.push_back(By(x.actor()));
+      parts.push_back(Audit(x.has_caller(), x.caller()));
       return parts;
     }
     case v1::Event::kConversationOpened: {
@@ -167,17 +192,20 @@ Parts RoutingDetails(const v1::Event& e) {
       const v1::RoutingSettings& s = e.routing_configured().settings();
       return {Count(s.rules_size(), "rule"),
               absl::StrCat("default queue ",
-                           s.default_queue_id().empty() ? "none" : s.default_queue_id())};
+                           s.default_queue_id().empty() ? "none" : s.default_queue_id()),
+              Audit(e.routing_configured().has_caller(), e.routing_configured().caller())};
     }
     case v1::Event::kQueueConfigured: {
       const v1::QueueConfig& q = e.queue_configured().queue();
       return {absl::StrCat("queue ", q.queue_id()), Channels(q.channels()),
-              Skills(q.required_skills()), absl::StrCat("priority ", q.base_priority())};
+              Skills(q.required_skills()), absl::StrCat("priority ", q.base_priority()),
+              Audit(e.queue_configured().has_caller(), e.queue_configured().caller())};
     }
     case v1::Event::kAgentConfigured: {
       const v1::AgentConfig& a = e.agent_configured().agent();
       return {absl::StrCat("agent ", a.agent_id()), Channels(a.channels()), Skills(a.skills()),
-              absl::StrCat("capacity ", a.capacity())};
+              absl::StrCat("capacity ", a.capacity()),
+              Audit(e.agent_configured().has_caller(), e.agent_configured().caller())};
     }
     case v1::Event::kAgentPresenceChanged: {
       const v1::AgentPresenceChanged& p = e.agent_presence_changed();

@@ -6,7 +6,9 @@
 //       email:ann@example.com  opened  "The jar was spoiled..."
 //
 // (on one line): the sequence, the time, the event's type as its payload
-// field is named in events.proto, and what it says. Bodies and descriptions
+// field is named in events.proto, and what it says; an audited event ends
+// with who held the credential of its call ("caller ops-1 (integration,
+// API key)"). Bodies and descriptions
 // are cut to keep the line short; --json has everything.
 //
 // Thread-safe (pure functions).

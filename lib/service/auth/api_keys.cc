@@ -130,6 +130,7 @@ absl::StatusOr<ApiKeys> ApiKeys::FromProto(const ApiKeysFile& file, absl::string
     key.principal.role = *role;
     key.principal.tenant = entry.tenant();
     key.principal.agent_id = entry.agent_id();
+    key.principal.credential = Credential::kApiKey;
     if (!keys.keys_.emplace(entry.id(), std::move(key)).second) {
       return fail("id: given twice");
     }

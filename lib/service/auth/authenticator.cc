@@ -92,6 +92,7 @@ absl::StatusOr<Principal> Authenticator::Authenticate(absl::string_view authoriz
   principal.role = *role;
   principal.tenant = claims->tenant;
   principal.agent_id = *role == Role::kAgent ? claims->agent_id : "";
+  principal.credential = Credential::kJwt;
   return principal;
 }
 

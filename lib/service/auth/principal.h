@@ -26,6 +26,9 @@ enum class Role { kAdmin, kIntegration, kAgent, kReader };
 absl::StatusOr<Role> ParseRole(absl::string_view name);
 absl::string_view RoleName(Role role);
 
+// What the principal showed to be authenticated.
+enum class Credential { kApiKey, kJwt };
+
 // The tenant value that stands for every tenant.
 inline constexpr absl::string_view kEveryTenant = "*";
 
@@ -38,6 +41,7 @@ struct Principal {
   std::string tenant;
   // Role kAgent: the agent it acts as.
   std::string agent_id;
+  Credential credential = Credential::kApiKey;
 };
 
 }  // namespace omniroute::service
