@@ -5,9 +5,17 @@
 #                                any undefined behaviour aborts (no recovery)
 #   OMNIROUTE_SANITIZE=thread    ThreadSanitizer
 #
-# The flags apply to every target of the project (library, generated protobuf
-# code, tools, tests), compiled and linked alike. The libraries from Debian
-# (Abseil, protobuf, gRPC, SQLite, libpq) are not instrumented.
+# ThreadSanitizer's flags apply to every target of the project (generated
+# protobuf code, library, tools, tests), compiled and linked alike: it must
+# see every access to shared memory. AddressSanitizer's and UBSan's apply to
+# the project's own code (library, service, tools, tests, fuzz targets) but
+# not to the generated protobuf/gRPC code of proto/ (omniroute_sanitize_code
+# below, called after proto/): that code is most of the build's time under
+# the sanitizers, its parsing and serialization run in Debian's uninstrumented
+# libprotobuf anyway, and ASan needs no instrumentation of the code that
+# calls into the instrumented one (every allocation is ASan's, every
+# executable links its runtime). The libraries from Debian (Abseil, protobuf,
+# gRPC, SQLite, libpq, googletest) are not instrumented.
 #
 # Under ThreadSanitizer, Abseil's Mutex, CondVar and Notification are the
 # uninstrumented ones of Debian's libabsl_synchronization, whose ordering
@@ -35,9 +43,33 @@ endif()
 
 if(OMNIROUTE_SANITIZER_FLAGS)
   message(STATUS "omniroute: sanitizers: ${OMNIROUTE_SANITIZER_FLAGS}")
-  add_compile_options(${OMNIROUTE_SANITIZER_FLAGS})
   add_link_options(${OMNIROUTE_SANITIZER_FLAGS})
+  if(OMNIROUTE_SANITIZE STREQUAL "thread")
+    add_compile_options(${OMNIROUTE_SANITIZER_FLAGS})
+  endif()
 endif()
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  # clang 14 leaves C++14's sized deallocation off by default; the library
+  # uses it (lib/core/identity_index.cc).
+  add_compile_options(-fsized-deallocation)
+endif()
+
+# Called by the top-level CMakeLists.txt after proto/ (the generated code)
+# and before the project's own code: compiles what follows with
+# AddressSanitizer and UBSan (OMNIROUTE_SANITIZE=address) and, with
+# OMNIROUTE_BUILD_FUZZERS, libFuzzer's coverage (fuzzer-no-link: only the fuzz
+# targets link libFuzzer's driver, fuzz/CMakeLists.txt; in the test binaries
+# the coverage callbacks are the sanitizer runtime's no-ops).
+macro(omniroute_sanitize_code)
+  if(OMNIROUTE_SANITIZE STREQUAL "address")
+    add_compile_options(${OMNIROUTE_SANITIZER_FLAGS})
+  endif()
+  if(OMNIROUTE_BUILD_FUZZERS)
+    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined
+                        -fno-sanitize-recover=all -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=address,undefined)
+  endif()
+endmacro()
 
 if(OMNIROUTE_SANITIZE STREQUAL "thread")
   add_library(omniroute_tsan_abseil_sync OBJECT

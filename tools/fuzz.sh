@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of fuzz/ (the `fuzz` preset: clang++-14, ASan
-# and UBSan, in build/fuzz) and runs them: first each target over its
+# Builds the libFuzzer targets of fuzz/ (the `fuzz` build preset of the `asan`
+# configure preset: clang++-14, ASan and UBSan, in build/asan, the build the
+# ASan tests of tools/sanitize.sh use too) and runs them: first each target over its
 # regression inputs (fuzz/regressions/<target>/, inputs that once crashed),
 # then each target for SECONDS over its seed corpus (fuzz/corpus/<target>/;
 # what the run finds goes to a temporary directory, never into the
 # repository). Prints per target the executions and the coverage (libFuzzer's
 # final cov: and ft:), and exits non-zero on any crash, timeout, leak or
 # sanitizer report, with the path of the input that caused it (kept in
-# build/fuzz/artifacts/<target>/).
+# build/asan/fuzz-artifacts/<target>/).
 #
 #   bash tools/fuzz.sh [SECONDS]      # per target; default 60
 #
@@ -24,11 +25,13 @@ fi
 targets=(${FUZZ_TARGETS:-identity_fuzzer tenant_config_fuzzer event_fold_fuzzer sqlite_store_fuzzer request_conversion_fuzzer})
 
 bash tools/install-deps.sh fuzz
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz
+cmake --preset asan >/dev/null
+# Only the targets that run (the fuzz build preset builds them all and
+# omniroute_fuzz_seeds).
+cmake --build --preset asan --target "${targets[@]}"
 
-bin_dir="build/fuzz/fuzz"
-artifacts="build/fuzz/artifacts"
+bin_dir="build/asan/fuzz"
+artifacts="build/asan/fuzz-artifacts"
 work="$(mktemp -d /tmp/omniroute-fuzz.XXXXXX)"
 trap 'rm -rf "${work}"' EXIT
 

@@ -3,7 +3,8 @@
 # tests; it also runs alone):
 #
 #   asan  AddressSanitizer + UndefinedBehaviorSanitizer (preset asan,
-#         build/asan): the library, engine and service tests
+#         build/asan, clang++-14; the fuzz targets of tools/fuzz.sh share
+#         that build): the library, engine and service tests
 #   tsan  ThreadSanitizer (preset tsan, build/tsan): the concurrency tests —
 #         group commit, background snapshots, the change feed and the
 #         in-process gRPC servers
@@ -15,6 +16,10 @@
 # build/<preset>/sanitize/<binary>.<n>.log; a failing one's is printed.
 #
 #   bash tools/sanitize.sh [asan|tsan]...     # default: asan tsan
+#
+# OMNIROUTE_ASAN_TESTS="omniroute_core_tests ..." limits the asan part to
+# those binaries (built and run); tools/test.sh sets it to what fits in CI's
+# time.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -65,8 +70,16 @@ run_one() {
 # Builds and runs the tests of one preset; returns non-zero if any failed.
 run_preset() {
   local preset="$1"
-  local -n tests="${preset}_tests"
+  local -n all_tests="${preset}_tests"
+  local tests=("${all_tests[@]}")
   local start=${SECONDS}
+  if [[ "${preset}" == asan && -n "${OMNIROUTE_ASAN_TESTS:-}" ]]; then
+    local -a chosen=()
+    for entry in "${tests[@]}"; do
+      [[ " ${OMNIROUTE_ASAN_TESTS} " == *" ${entry%% *} "* ]] && chosen+=("${entry}")
+    done
+    tests=("${chosen[@]}")
+  fi
   local binaries=()
   for entry in "${tests[@]}"; do
     [[ " ${binaries[*]} " == *" ${entry%% *} "* ]] || binaries+=("${entry%% *}")
@@ -105,7 +118,12 @@ for preset in "${presets[@]}"; do
   esac
 done
 
-bash tools/install-deps.sh
+# The asan preset builds with clang++-14 (tools/install-deps.sh fuzz).
+if [[ " ${presets[*]} " == *" asan "* ]]; then
+  bash tools/install-deps.sh fuzz
+else
+  bash tools/install-deps.sh
+fi
 status=0
 for preset in "${presets[@]}"; do
   run_preset "${preset}" || status=1

@@ -485,7 +485,9 @@ void OfferPropertyTest::CheckViews() {
   for (const auto& [id, config] : configs_) {
     const AgentView a = Agent(id);
     int load = 0;
-    auto hold = [&](const std::vector<TaskId>& list, TaskStatus status, absl::string_view what) {
+    // `id` by name: clang 14 cannot capture a structured binding.
+    auto hold = [&, &id = id](const std::vector<TaskId>& list, TaskStatus status,
+                              absl::string_view what) {
       for (TaskId task : list) {
         auto it = tasks.find(task.value());
         ASSERT_NE(it, tasks.end()) << id << " " << what << " unknown " << task;
