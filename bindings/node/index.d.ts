@@ -67,6 +67,7 @@ export type ThreadOutcome =
   | 'OPENED'
   | 'REOPENED';
 export type ActorKind = 'UNSPECIFIED' | 'CUSTOMER' | 'AGENT' | 'SYSTEM';
+export type CallerCredential = 'UNSPECIFIED' | 'NONE' | 'API_KEY' | 'JWT' | 'CONFIG_FILE';
 export type LinkMode = 'UNSPECIFIED' | 'EXPLICIT' | 'AUTOMATIC';
 export type AgentPresence = 'UNSPECIFIED' | 'AVAILABLE' | 'BUSY' | 'AWAY' | 'OFFLINE';
 export type SelectionStrategy =
@@ -121,6 +122,18 @@ export interface Actor {
   kind: ActorKind;
   /** The agent's id for AGENT; '' otherwise. */
   id: string;
+}
+
+/**
+ * @proto omniroute.v1.Caller Who held the credential of the call that made
+ * an audited event, as the server authenticated it (never from a request).
+ */
+export interface Caller {
+  /** The API key's name, the JWT's subject, or the configuration file's path. */
+  principal: string;
+  /** 'admin', 'integration', 'agent' or 'reader'; '' without a credential. */
+  role: string;
+  credential: CallerCredential;
 }
 
 /** @proto omniroute.v1.Actor input */
@@ -833,6 +846,8 @@ export interface ThreadMerge {
 /** @proto omniroute.v1.TenantConfigured */
 export interface TenantConfigured {
   settings: TenantSettings | null;
+  /** Who made it (audit); null for events stored without one. */
+  caller: Caller | null;
 }
 /** @proto omniroute.v1.CustomerCreated */
 export interface CustomerCreated {
@@ -847,6 +862,8 @@ export interface IdentityLinked {
   customerId: Long;
   identity: Identity | null;
   actor: Actor | null;
+  /** Who made it (audit); null for events stored without one. */
+  caller: Caller | null;
 }
 /** @proto omniroute.v1.CustomersMerged */
 export interface CustomersMerged {
@@ -857,6 +874,8 @@ export interface CustomersMerged {
   threadMerges: ThreadMerge[];
   actor: Actor | null;
   linkedIdentity: Identity | null;
+  /** Who made it (audit); null for events stored without one. */
+  caller: Caller | null;
 }
 /** @proto omniroute.v1.CustomerUnmerged */
 export interface CustomerUnmerged {
@@ -866,6 +885,8 @@ export interface CustomerUnmerged {
   restoredConversationIds: Long[];
   restoredThreads: ThreadMerge[];
   actor: Actor | null;
+  /** Who made it (audit); null for events stored without one. */
+  caller: Caller | null;
 }
 /**
  * @proto omniroute.v1.ConversationArchived
@@ -884,6 +905,8 @@ export interface CustomerErased {
   erasedWithCustomerIds: Long[];
   conversationIds: Long[];
   actor: Actor | null;
+  /** Who made it (audit); null for events stored without one. */
+  caller: Caller | null;
 }
 /** @proto omniroute.v1.ConversationOpened */
 export interface ConversationOpened {
@@ -942,14 +965,20 @@ export interface ConversationSplit {
 /** @proto omniroute.v1.RoutingConfigured */
 export interface RoutingConfigured {
   settings: RoutingSettings | null;
+  /** Who made it (audit); null for events stored without one. */
+  caller: Caller | null;
 }
 /** @proto omniroute.v1.QueueConfigured */
 export interface QueueConfigured {
   queue: QueueConfig | null;
+  /** Who made it (audit); null for events stored without one. */
+  caller: Caller | null;
 }
 /** @proto omniroute.v1.AgentConfigured */
 export interface AgentConfigured {
   agent: AgentConfig | null;
+  /** Who made it (audit); null for events stored without one. */
+  caller: Caller | null;
 }
 /** @proto omniroute.v1.AgentPresenceChanged */
 export interface AgentPresenceChanged {
