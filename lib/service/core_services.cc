@@ -165,7 +165,7 @@ Caller CallerOf(const Principal& principal) {
 grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerContext* context,
                                                           const v1::CreateTenantRequest* request,
                                                           v1::CreateTenantResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.TenantService/CreateTenant",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.TenantService/CreateTenant",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     // Without settings the library's defaults apply; with them, every field
@@ -185,8 +185,8 @@ grpc::ServerUnaryReactor* TenantServiceImpl::CreateTenant(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* TenantServiceImpl::ListTenants(grpc::CallbackServerContext* context,
                                                          const v1::ListTenantsRequest* request,
                                                          v1::ListTenantsResponse* response) {
-  const Forwarding forwarding{nullptr, auth_, "/omniroute.v1.TenantService/ListTenants", request,
-                              response};
+  const Forwarding forwarding{nullptr, admission_, "/omniroute.v1.TenantService/ListTenants",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this] {
     for (const std::string& id : engine_.ListTenants()) response->add_tenant_ids(id);
     return absl::OkStatus();
@@ -260,7 +260,7 @@ class ExportWriter final : public grpc::ServerWriteReactor<v1::CustomerExportRec
 grpc::ServerUnaryReactor* CustomerServiceImpl::EraseCustomer(
     grpc::CallbackServerContext* context, const v1::EraseCustomerRequest* request,
     v1::EraseCustomerResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/EraseCustomer",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.CustomerService/EraseCustomer",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = RequireTenant(request->tenant_id()); !s.ok()) return s;
@@ -273,7 +273,7 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::EraseCustomer(
 grpc::ServerWriteReactor<v1::CustomerExportRecord>* CustomerServiceImpl::ExportCustomer(
     grpc::CallbackServerContext* context, const v1::ExportCustomerRequest* request) {
   if (absl::Status admitted =
-          AdmitCall(auth_, context, "/omniroute.v1.CustomerService/ExportCustomer", request);
+          AdmitCall(admission_, context, "/omniroute.v1.CustomerService/ExportCustomer", request);
       !admitted.ok()) {
     return new FailedStream<v1::CustomerExportRecord>(context, admitted);
   }
@@ -296,7 +296,7 @@ grpc::ServerWriteReactor<v1::CustomerExportRecord>* CustomerServiceImpl::ExportC
 grpc::ServerUnaryReactor* CustomerServiceImpl::GetCustomer(grpc::CallbackServerContext* context,
                                                            const v1::GetCustomerRequest* request,
                                                            v1::Customer* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/GetCustomer",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.CustomerService/GetCustomer",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
@@ -310,7 +310,7 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::GetCustomer(grpc::CallbackServerC
 grpc::ServerUnaryReactor* CustomerServiceImpl::FindCustomer(grpc::CallbackServerContext* context,
                                                             const v1::FindCustomerRequest* request,
                                                             v1::Customer* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/FindCustomer",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.CustomerService/FindCustomer",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto customer = engine_.FindCustomer(request->tenant_id(), FromProto(request->identity()));
@@ -323,7 +323,7 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::FindCustomer(grpc::CallbackServer
 grpc::ServerUnaryReactor* CustomerServiceImpl::LinkIdentity(grpc::CallbackServerContext* context,
                                                             const v1::LinkIdentityRequest* request,
                                                             v1::LinkIdentityResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/LinkIdentity",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.CustomerService/LinkIdentity",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
@@ -340,8 +340,8 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::LinkIdentity(grpc::CallbackServer
 grpc::ServerUnaryReactor* CustomerServiceImpl::MergeCustomers(
     grpc::CallbackServerContext* context, const v1::MergeCustomersRequest* request,
     v1::LinkIdentityResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/MergeCustomers",
-                              request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.CustomerService/MergeCustomers", request, response};
   return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     if (absl::Status s = RequireId(request->other_customer_id(), "other_customer_id"); !s.ok()) {
@@ -359,8 +359,8 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::MergeCustomers(
 grpc::ServerUnaryReactor* CustomerServiceImpl::UnmergeCustomer(
     grpc::CallbackServerContext* context, const v1::UnmergeCustomerRequest* request,
     v1::UnmergeCustomerResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/UnmergeCustomer",
-                              request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.CustomerService/UnmergeCustomer", request, response};
   return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     return engine_.UnmergeCustomer(request->tenant_id(), CustomerId(request->customer_id()),
@@ -371,8 +371,8 @@ grpc::ServerUnaryReactor* CustomerServiceImpl::UnmergeCustomer(
 grpc::ServerUnaryReactor* CustomerServiceImpl::ListConversations(
     grpc::CallbackServerContext* context, const v1::ListConversationsRequest* request,
     v1::ListConversationsResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CustomerService/ListConversations",
-                              request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.CustomerService/ListConversations", request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->customer_id(), "customer_id"); !s.ok()) return s;
     auto page = engine_.ListConversationsPage(request->tenant_id(),
@@ -395,9 +395,9 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::IngestMessage(
   // The hot path: answered when the store has the message, without holding
   // this thread while it syncs (other messages join the same sync).
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.ConversationService/IngestMessage",
-                              request, response};
-  if (absl::Status admitted = AdmitCall(auth_, context, forwarding.method, request);
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.ConversationService/IngestMessage", request, response};
+  if (absl::Status admitted = AdmitCall(admission_, context, forwarding.method, request);
       !admitted.ok()) {
     reactor->Finish(ToGrpcStatus(admitted));
     return reactor;
@@ -424,8 +424,9 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::IngestMessage(
 grpc::ServerUnaryReactor* ConversationServiceImpl::RecordOutbound(
     grpc::CallbackServerContext* context, const v1::RecordOutboundRequest* request,
     v1::RecordOutboundResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.ConversationService/RecordOutbound",
-                              request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.ConversationService/RecordOutbound", request,
+                              response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
       return s;
@@ -452,7 +453,7 @@ void FillConversationRouting(Engine& engine, absl::string_view tenant,
 grpc::ServerUnaryReactor* ConversationServiceImpl::Handoff(grpc::CallbackServerContext* context,
                                                            const v1::HandoffRequest* request,
                                                            v1::HandoffResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.ConversationService/Handoff",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.ConversationService/Handoff",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
@@ -473,7 +474,7 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::Handoff(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ConversationServiceImpl::SetConversationStatus(
     grpc::CallbackServerContext* context, const v1::SetConversationStatusRequest* request,
     v1::SetConversationStatusResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_,
+  const Forwarding forwarding{forwarder_, admission_,
                               "/omniroute.v1.ConversationService/SetConversationStatus", request,
                               response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
@@ -488,8 +489,9 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::SetConversationStatus(
 grpc::ServerUnaryReactor* ConversationServiceImpl::MergeConversations(
     grpc::CallbackServerContext* context, const v1::MergeConversationsRequest* request,
     v1::MergeConversationsResponse* response) {
-  const Forwarding forwarding{
-      forwarder_, auth_, "/omniroute.v1.ConversationService/MergeConversations", request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.ConversationService/MergeConversations", request,
+                              response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->target_conversation_id(), "target_conversation_id");
         !s.ok()) {
@@ -508,8 +510,9 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::MergeConversations(
 grpc::ServerUnaryReactor* ConversationServiceImpl::SplitConversation(
     grpc::CallbackServerContext* context, const v1::SplitConversationRequest* request,
     v1::SplitConversationResponse* response) {
-  const Forwarding forwarding{
-      forwarder_, auth_, "/omniroute.v1.ConversationService/SplitConversation", request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.ConversationService/SplitConversation", request,
+                              response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
       return s;
@@ -527,8 +530,9 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::SplitConversation(
 grpc::ServerUnaryReactor* ConversationServiceImpl::GetConversation(
     grpc::CallbackServerContext* context, const v1::GetConversationRequest* request,
     v1::Conversation* response) {
-  const Forwarding forwarding{
-      forwarder_, auth_, "/omniroute.v1.ConversationService/GetConversation", request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.ConversationService/GetConversation", request,
+                              response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
       return s;
@@ -543,8 +547,8 @@ grpc::ServerUnaryReactor* ConversationServiceImpl::GetConversation(
 grpc::ServerUnaryReactor* ConversationServiceImpl::GetTimeline(
     grpc::CallbackServerContext* context, const v1::GetTimelineRequest* request,
     v1::GetTimelineResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.ConversationService/GetTimeline",
-                              request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.ConversationService/GetTimeline", request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
       return s;

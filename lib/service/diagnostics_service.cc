@@ -20,7 +20,7 @@ grpc::ServerUnaryReactor* DiagnosticsServiceImpl::Ping(grpc::CallbackServerConte
                                                        v1::PingResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (absl::Status admitted =
-          AdmitCall(auth_, context, "/omniroute.v1.DiagnosticsService/Ping", request);
+          AdmitCall(admission_, context, "/omniroute.v1.DiagnosticsService/Ping", request);
       !admitted.ok()) {
     reactor->Finish(ToGrpcStatus(admitted));
     return reactor;
@@ -34,7 +34,7 @@ grpc::ServerUnaryReactor* DiagnosticsServiceImpl::GetNodeStatus(
     grpc::CallbackServerContext* context, const v1::GetNodeStatusRequest* request,
     v1::NodeStatus* response) {
   if (absl::Status admitted =
-          AdmitCall(auth_, context, "/omniroute.v1.DiagnosticsService/GetNodeStatus", request);
+          AdmitCall(admission_, context, "/omniroute.v1.DiagnosticsService/GetNodeStatus", request);
       !admitted.ok()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(ToGrpcStatus(admitted));
@@ -56,8 +56,9 @@ grpc::ServerUnaryReactor* DiagnosticsServiceImpl::GetNodeStatus(
 grpc::ServerUnaryReactor* DiagnosticsServiceImpl::GetStateFingerprint(
     grpc::CallbackServerContext* context, const v1::GetStateFingerprintRequest* request,
     v1::StateFingerprint* response) {
-  const Forwarding forwarding{
-      forwarder_, auth_, "/omniroute.v1.DiagnosticsService/GetStateFingerprint", request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.DiagnosticsService/GetStateFingerprint", request,
+                              response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     absl::StatusOr<std::string> dump = engine_.DumpState(request->tenant_id());
     if (!dump.ok()) return dump.status();

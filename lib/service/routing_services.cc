@@ -32,8 +32,8 @@ absl::Status FillCommitment(Engine& engine, absl::string_view tenant, Commitment
 grpc::ServerUnaryReactor* RoutingServiceImpl::ConfigureRouting(
     grpc::CallbackServerContext* context, const v1::ConfigureRoutingRequest* request,
     v1::ConfigureRoutingResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/ConfigureRouting",
-                              request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.RoutingService/ConfigureRouting", request, response};
   return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = CheckRoutingSettings(request->settings(), "settings"); !s.ok()) return s;
     return engine_.ConfigureRouting(request->tenant_id(), routing::FromProto(request->settings()),
@@ -44,8 +44,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ConfigureRouting(
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetRoutingSettings(
     grpc::CallbackServerContext* context, const v1::GetRoutingSettingsRequest* request,
     v1::RoutingSettings* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/GetRoutingSettings",
-                              request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.RoutingService/GetRoutingSettings", request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto settings = engine_.GetRoutingSettings(request->tenant_id());
     if (!settings.ok()) return settings.status();
@@ -57,7 +57,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetRoutingSettings(
 grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertQueue(grpc::CallbackServerContext* context,
                                                           const v1::UpsertQueueRequest* request,
                                                           v1::UpsertQueueResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/UpsertQueue",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.RoutingService/UpsertQueue",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this](const Caller& caller) {
     return engine_.UpsertQueue(request->tenant_id(), routing::FromProto(request->queue()), caller);
@@ -67,8 +67,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertQueue(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueue(grpc::CallbackServerContext* context,
                                                        const v1::GetQueueRequest* request,
                                                        v1::QueueConfig* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/GetQueue", request,
-                              response};
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.RoutingService/GetQueue",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto queue = engine_.GetQueue(request->tenant_id(), request->queue_id());
     if (!queue.ok()) return queue.status();
@@ -80,7 +80,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueue(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueueStats(grpc::CallbackServerContext* context,
                                                             const v1::GetQueueRequest* request,
                                                             v1::QueueStats* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/GetQueueStats",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.RoutingService/GetQueueStats",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto stats = engine_.GetQueueStats(request->tenant_id(), request->queue_id());
@@ -93,7 +93,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueueStats(grpc::CallbackServer
 grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertAgent(grpc::CallbackServerContext* context,
                                                           const v1::UpsertAgentRequest* request,
                                                           v1::UpsertAgentResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/UpsertAgent",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.RoutingService/UpsertAgent",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this](const Caller& caller) -> absl::Status {
     if (absl::Status s = CheckAgentConfig(request->agent(), "agent"); !s.ok()) return s;
@@ -104,8 +104,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertAgent(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetAgent(grpc::CallbackServerContext* context,
                                                        const v1::GetAgentRequest* request,
                                                        v1::Agent* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/GetAgent", request,
-                              response};
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.RoutingService/GetAgent",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto agent = engine_.GetAgent(request->tenant_id(), request->agent_id());
     if (!agent.ok()) return agent.status();
@@ -117,8 +117,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetAgent(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* RoutingServiceImpl::SetAgentPresence(
     grpc::CallbackServerContext* context, const v1::SetAgentPresenceRequest* request,
     v1::SetAgentPresenceResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/SetAgentPresence",
-                              request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.RoutingService/SetAgentPresence", request, response};
   return Unary(executor_, context, forwarding, [=, this] {
     return engine_.SetAgentPresence(request->tenant_id(), request->agent_id(),
                                     request->presence());
@@ -128,7 +128,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::SetAgentPresence(
 grpc::ServerUnaryReactor* RoutingServiceImpl::AcceptOffer(grpc::CallbackServerContext* context,
                                                           const v1::OfferAnswerRequest* request,
                                                           v1::Task* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/AcceptOffer",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.RoutingService/AcceptOffer",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
@@ -144,7 +144,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::AcceptOffer(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::DeclineOffer(grpc::CallbackServerContext* context,
                                                            const v1::OfferAnswerRequest* request,
                                                            v1::Task* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/DeclineOffer",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.RoutingService/DeclineOffer",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
@@ -161,7 +161,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::DeclineOffer(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RoutingServiceImpl::CompleteTask(grpc::CallbackServerContext* context,
                                                            const v1::CompleteTaskRequest* request,
                                                            v1::Task* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/CompleteTask",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.RoutingService/CompleteTask",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
@@ -177,7 +177,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::CompleteTask(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RoutingServiceImpl::TransferTask(grpc::CallbackServerContext* context,
                                                            const v1::TransferTaskRequest* request,
                                                            v1::Task* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/TransferTask",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.RoutingService/TransferTask",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
@@ -197,7 +197,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::TransferTask(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RoutingServiceImpl::AbandonTask(grpc::CallbackServerContext* context,
                                                           const v1::AbandonTaskRequest* request,
                                                           v1::Task* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/AbandonTask",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.RoutingService/AbandonTask",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
@@ -210,8 +210,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::AbandonTask(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetTask(grpc::CallbackServerContext* context,
                                                       const v1::GetTaskRequest* request,
                                                       v1::Task* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/GetTask", request,
-                              response};
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.RoutingService/GetTask",
+                              request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->task_id(), "task_id"); !s.ok()) return s;
     return FillTask(engine_, request->tenant_id(), TaskId(request->task_id()), response);
@@ -221,8 +221,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetTask(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* RoutingServiceImpl::GetConversationRouting(
     grpc::CallbackServerContext* context, const v1::GetConversationRoutingRequest* request,
     v1::ConversationRouting* response) {
-  const Forwarding forwarding{
-      forwarder_, auth_, "/omniroute.v1.RoutingService/GetConversationRouting", request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.RoutingService/GetConversationRouting", request,
+                              response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
       return s;
@@ -237,7 +238,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetConversationRouting(
 grpc::ServerUnaryReactor* RoutingServiceImpl::RunDueTimers(grpc::CallbackServerContext* context,
                                                            const v1::RunDueTimersRequest* request,
                                                            v1::RunDueTimersResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.RoutingService/RunDueTimers",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.RoutingService/RunDueTimers",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     auto fired = engine_.RunDueTimers(request->tenant_id());
@@ -252,8 +253,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::RunDueTimers(grpc::CallbackServerC
 grpc::ServerUnaryReactor* CommitmentServiceImpl::RecordCommitment(
     grpc::CallbackServerContext* context, const v1::RecordCommitmentRequest* request,
     v1::Commitment* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CommitmentService/RecordCommitment",
-                              request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.CommitmentService/RecordCommitment", request,
+                              response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
       return s;
@@ -267,8 +269,8 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::RecordCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::CloseCommitment(
     grpc::CallbackServerContext* context, const v1::CloseCommitmentRequest* request,
     v1::Commitment* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CommitmentService/CloseCommitment",
-                              request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.CommitmentService/CloseCommitment", request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->commitment_id(), "commitment_id"); !s.ok()) return s;
     const CommitmentId id(request->commitment_id());
@@ -284,8 +286,8 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::CloseCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::GetCommitment(
     grpc::CallbackServerContext* context, const v1::GetCommitmentRequest* request,
     v1::Commitment* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CommitmentService/GetCommitment",
-                              request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.CommitmentService/GetCommitment", request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->commitment_id(), "commitment_id"); !s.ok()) return s;
     return FillCommitment(engine_, request->tenant_id(), CommitmentId(request->commitment_id()),
@@ -296,8 +298,8 @@ grpc::ServerUnaryReactor* CommitmentServiceImpl::GetCommitment(
 grpc::ServerUnaryReactor* CommitmentServiceImpl::ListCommitments(
     grpc::CallbackServerContext* context, const v1::ListCommitmentsRequest* request,
     v1::ListCommitmentsResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.CommitmentService/ListCommitments",
-                              request, response};
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.CommitmentService/ListCommitments", request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     if (absl::Status s = RequireId(request->conversation_id(), "conversation_id"); !s.ok())
       return s;

@@ -99,7 +99,7 @@ struct Forwarding {
   Forwarder* forwarder = nullptr;
   // Checks the caller's credential, role and tenant limits before anything
   // else (null: every call is admitted).
-  const Admission* auth = nullptr;
+  const Admission* admission = nullptr;
   // The call's full name, "/omniroute.v1.Service/Method".
   const char* method = nullptr;
   const google::protobuf::Message* request = nullptr;
@@ -123,7 +123,7 @@ grpc::ServerUnaryReactor* Unary(CallExecutor* executor, grpc::CallbackServerCont
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   Caller caller;
   if (absl::Status admitted =
-          AdmitCall(forwarding.auth, context, forwarding.method, forwarding.request, &caller);
+          AdmitCall(forwarding.admission, context, forwarding.method, forwarding.request, &caller);
       !admitted.ok()) {
     reactor->Finish(ToGrpcStatus(admitted));
     return reactor;
@@ -151,12 +151,12 @@ class TenantServiceImpl final : public v1::TenantService::CallbackService {
   // `ownership` (not owned; null unless the server is a cluster node)
   // decides where a new tenant is created.
   TenantServiceImpl(Engine& engine, CallExecutor* executor, Ownership* ownership = nullptr,
-                    Forwarder* forwarder = nullptr, const Admission* auth = nullptr)
+                    Forwarder* forwarder = nullptr, const Admission* admission = nullptr)
       : engine_(engine),
         executor_(executor),
         ownership_(ownership),
         forwarder_(forwarder),
-        auth_(auth) {}
+        admission_(admission) {}
   grpc::ServerUnaryReactor* CreateTenant(grpc::CallbackServerContext* context,
                                          const v1::CreateTenantRequest* request,
                                          v1::CreateTenantResponse* response) override;
@@ -169,14 +169,14 @@ class TenantServiceImpl final : public v1::TenantService::CallbackService {
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Ownership* const ownership_;
   Forwarder* const forwarder_;  // Not owned; null: refusals are answered.
-  const Admission* const auth_;  // Not owned; null: every call is admitted.
+  const Admission* const admission_;  // Not owned; null: every call is admitted.
 };
 
 class CustomerServiceImpl final : public v1::CustomerService::CallbackService {
  public:
   CustomerServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr,
-                      const Admission* auth = nullptr)
-      : engine_(engine), executor_(executor), forwarder_(forwarder), auth_(auth) {}
+                      const Admission* admission = nullptr)
+      : engine_(engine), executor_(executor), forwarder_(forwarder), admission_(admission) {}
   grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
                                         const v1::GetCustomerRequest* request,
                                         v1::Customer* response) override;
@@ -207,14 +207,14 @@ class CustomerServiceImpl final : public v1::CustomerService::CallbackService {
   Engine& engine_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
-  const Admission* const auth_;   // Not owned; null: every call is admitted.
+  const Admission* const admission_;  // Not owned; null: every call is admitted.
 };
 
 class ConversationServiceImpl final : public v1::ConversationService::CallbackService {
  public:
   ConversationServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr,
-                          const Admission* auth = nullptr)
-      : engine_(engine), executor_(executor), forwarder_(forwarder), auth_(auth) {}
+                          const Admission* admission = nullptr)
+      : engine_(engine), executor_(executor), forwarder_(forwarder), admission_(admission) {}
   grpc::ServerUnaryReactor* IngestMessage(grpc::CallbackServerContext* context,
                                           const v1::IngestMessageRequest* request,
                                           v1::IngestMessageResponse* response) override;
@@ -244,19 +244,19 @@ class ConversationServiceImpl final : public v1::ConversationService::CallbackSe
   Engine& engine_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
-  const Admission* const auth_;   // Not owned; null: every call is admitted.
+  const Admission* const admission_;  // Not owned; null: every call is admitted.
 };
 
 class RoutingServiceImpl final : public v1::RoutingService::CallbackService {
  public:
   RoutingServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed, CallExecutor* executor,
-                     Forwarder* forwarder = nullptr, const Admission* auth = nullptr)
+                     Forwarder* forwarder = nullptr, const Admission* admission = nullptr)
       : engine_(engine),
         store_(store),
         feed_(feed),
         executor_(executor),
         forwarder_(forwarder),
-        auth_(auth) {}
+        admission_(admission) {}
   grpc::ServerUnaryReactor* ConfigureRouting(grpc::CallbackServerContext* context,
                                              const v1::ConfigureRoutingRequest* request,
                                              v1::ConfigureRoutingResponse* response) override;
@@ -314,14 +314,14 @@ class RoutingServiceImpl final : public v1::RoutingService::CallbackService {
   ChangeFeed& feed_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
-  const Admission* const auth_;   // Not owned; null: every call is admitted.
+  const Admission* const admission_;  // Not owned; null: every call is admitted.
 };
 
 class CommitmentServiceImpl final : public v1::CommitmentService::CallbackService {
  public:
   CommitmentServiceImpl(Engine& engine, CallExecutor* executor, Forwarder* forwarder = nullptr,
-                        const Admission* auth = nullptr)
-      : engine_(engine), executor_(executor), forwarder_(forwarder), auth_(auth) {}
+                        const Admission* admission = nullptr)
+      : engine_(engine), executor_(executor), forwarder_(forwarder), admission_(admission) {}
   grpc::ServerUnaryReactor* RecordCommitment(grpc::CallbackServerContext* context,
                                              const v1::RecordCommitmentRequest* request,
                                              v1::Commitment* response) override;
@@ -339,19 +339,19 @@ class CommitmentServiceImpl final : public v1::CommitmentService::CallbackServic
   Engine& engine_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
-  const Admission* const auth_;   // Not owned; null: every call is admitted.
+  const Admission* const admission_;  // Not owned; null: every call is admitted.
 };
 
 class EventServiceImpl final : public v1::EventService::CallbackService {
  public:
   EventServiceImpl(Engine& engine, EventStore& store, ChangeFeed& feed, CallExecutor* executor,
-                   Forwarder* forwarder = nullptr, const Admission* auth = nullptr)
+                   Forwarder* forwarder = nullptr, const Admission* admission = nullptr)
       : engine_(engine),
         store_(store),
         feed_(feed),
         executor_(executor),
         forwarder_(forwarder),
-        auth_(auth) {}
+        admission_(admission) {}
   grpc::ServerWriteReactor<v1::Event>* WatchEvents(grpc::CallbackServerContext* context,
                                                    const v1::WatchEventsRequest* request) override;
   grpc::ServerUnaryReactor* GetLastSequence(grpc::CallbackServerContext* context,
@@ -364,7 +364,7 @@ class EventServiceImpl final : public v1::EventService::CallbackService {
   ChangeFeed& feed_;
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Forwarder* const forwarder_;    // Not owned; null: refusals are answered.
-  const Admission* const auth_;   // Not owned; null: every call is admitted.
+  const Admission* const admission_;  // Not owned; null: every call is admitted.
 };
 
 class DiagnosticsServiceImpl final : public v1::DiagnosticsService::CallbackService {
@@ -372,12 +372,12 @@ class DiagnosticsServiceImpl final : public v1::DiagnosticsService::CallbackServ
   // `ownership` and `forwarder` (not owned) are null unless the server is
   // a cluster node (and forwards).
   DiagnosticsServiceImpl(Engine& engine, CallExecutor* executor, Ownership* ownership = nullptr,
-                         Forwarder* forwarder = nullptr, const Admission* auth = nullptr)
+                         Forwarder* forwarder = nullptr, const Admission* admission = nullptr)
       : engine_(engine),
         executor_(executor),
         ownership_(ownership),
         forwarder_(forwarder),
-        auth_(auth) {}
+        admission_(admission) {}
   grpc::ServerUnaryReactor* Ping(grpc::CallbackServerContext* context,
                                  const v1::PingRequest* request,
                                  v1::PingResponse* response) override;
@@ -393,7 +393,7 @@ class DiagnosticsServiceImpl final : public v1::DiagnosticsService::CallbackServ
   CallExecutor* const executor_;  // Not owned; null: calls run inline.
   Ownership* const ownership_;
   Forwarder* const forwarder_;
-  const Admission* const auth_;  // Not owned; null: every call is admitted.
+  const Admission* const admission_;  // Not owned; null: every call is admitted.
 };
 
 }  // namespace omniroute::service

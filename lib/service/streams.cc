@@ -278,7 +278,7 @@ std::optional<v1::OfferUpdate> OfferUpdateOf(const Event& event, const std::stri
 grpc::ServerWriteReactor<v1::Event>* EventServiceImpl::WatchEvents(
     grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
   absl::StatusOr<TenantLimiter::StreamSlot> slot =
-      AdmitStream(auth_, context, "/omniroute.v1.EventService/WatchEvents", request);
+      AdmitStream(admission_, context, "/omniroute.v1.EventService/WatchEvents", request);
   if (!slot.ok()) return new FailedStream<v1::Event>(context, slot.status());
   const std::string& tenant = request->tenant_id();
   // Subscribed first: once the check below found the tenant here, the end
@@ -316,7 +316,7 @@ grpc::ServerWriteReactor<v1::Event>* EventServiceImpl::WatchEvents(
 grpc::ServerUnaryReactor* EventServiceImpl::GetLastSequence(
     grpc::CallbackServerContext* context, const v1::GetLastSequenceRequest* request,
     v1::GetLastSequenceResponse* response) {
-  const Forwarding forwarding{forwarder_, auth_, "/omniroute.v1.EventService/GetLastSequence",
+  const Forwarding forwarding{forwarder_, admission_, "/omniroute.v1.EventService/GetLastSequence",
                               request, response};
   return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
     absl::StatusOr<uint64_t> last = engine_.LastSequence(request->tenant_id());
@@ -329,7 +329,7 @@ grpc::ServerUnaryReactor* EventServiceImpl::GetLastSequence(
 grpc::ServerWriteReactor<v1::OfferUpdate>* RoutingServiceImpl::StreamOffers(
     grpc::CallbackServerContext* context, const v1::StreamOffersRequest* request) {
   absl::StatusOr<TenantLimiter::StreamSlot> slot =
-      AdmitStream(auth_, context, "/omniroute.v1.RoutingService/StreamOffers", request);
+      AdmitStream(admission_, context, "/omniroute.v1.RoutingService/StreamOffers", request);
   if (!slot.ok()) return new FailedStream<v1::OfferUpdate>(context, slot.status());
   const std::string& tenant = request->tenant_id();
   std::shared_ptr<Subscription> subscription = feed_.Subscribe(tenant);
