@@ -50,6 +50,10 @@ ABSL_FLAG(bool, in_memory, false, "keep events in memory only (nothing survives 
 ABSL_FLAG(std::string, durability, "sync",
           "SQLite store: sync (fsync before acknowledging), periodic, or none");
 ABSL_FLAG(std::string, config_dir, "", "directory of tenant configuration files (*.textproto)");
+ABSL_FLAG(int64_t, snapshot_every_events, 100000,
+          "a tenant's state is snapshotted in the background every this many events (0: never), "
+          "so that a start-up or a takeover by another node reads its latest snapshot and at "
+          "most this many events after it; SQLite and PostgreSQL stores only");
 ABSL_FLAG(std::string, port_file, "", "write the bound port to this file once listening");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest request accepted, in bytes");
 ABSL_FLAG(std::string, node_id, "",
@@ -180,6 +184,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.config_dir = absl::GetFlag(FLAGS_config_dir);
+  const int64_t snapshot_every_events = absl::GetFlag(FLAGS_snapshot_every_events);
+  if (snapshot_every_events < 0) {
+    std::cerr << "omniroute-server: --snapshot_every_events: must be >= 0 (0: never), got "
+              << snapshot_every_events << "\n";
+    return 2;
+  }
+  options.snapshot_every_events = static_cast<uint64_t>(snapshot_every_events);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   if (options.max_message_bytes <= 0) {
     std::cerr << "omniroute-server: --max_message_bytes: must be positive\n";

@@ -428,6 +428,47 @@ INSTANTIATE_TEST_SUITE_P(Files, BadConfigTest,
                            return std::string(info.param.name);
                          });
 
+// A flag the server cannot use: exit code 2, without listening, naming the
+// flag and what is wrong with it.
+TEST_F(ServerProcessTest, BadFlagsExitWithCode2NamingTheFlag) {
+  struct Case {
+    std::string flag;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"--snapshot_every_events=-1", "--snapshot_every_events: must be >= 0 (0: never), got -1"},
+      {"--durability=sometimes", "--durability: \"sometimes\" must be sync, periodic or none"},
+      {"--max_message_bytes=0", "--max_message_bytes: must be positive"},
+      {"--store=mysql://db", "--store: must be a postgresql:// URI"},
+      {"--auth=maybe", "--auth: \"maybe\" is not one of required, none, auto"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    std::vector<std::string> args = Args();
+    args.push_back(cases[i].flag);
+    ServerProcess server(args, dir_ / absl::StrCat("bad", i, ".log"));
+    std::optional<int> status = server.WaitForExit(kStartTimeout);
+    ASSERT_TRUE(status.has_value()) << cases[i].flag << ": still running:\n" << server.log();
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2)
+        << cases[i].flag << ":\n"
+        << server.log();
+    EXPECT_THAT(server.log(), HasSubstr(cases[i].says)) << cases[i].flag;
+    EXPECT_FALSE(fs::exists(dir_ / "port")) << cases[i].flag;
+  }
+}
+
+// A tenant limit the server cannot use: it does not start, and says which.
+TEST_F(ServerProcessTest, ABadTenantLimitIsRefusedNamingTheFlag) {
+  std::vector<std::string> args = Args();
+  args.push_back("--tenant_requests_per_second=-5");
+  ServerProcess server(args, dir_ / "server.log");
+  std::optional<int> status = server.WaitForExit(kStartTimeout);
+  ASSERT_TRUE(status.has_value()) << "still running:\n" << server.log();
+  ASSERT_TRUE(WIFEXITED(*status)) << server.log();
+  EXPECT_NE(WEXITSTATUS(*status), 0) << server.log();
+  EXPECT_THAT(server.log(), HasSubstr("tenant_requests_per_second: must be a number >= 0"));
+  EXPECT_FALSE(fs::exists(dir_ / "port"));
+}
+
 // ------------------------------------------------------------ --store
 
 TEST_F(ServerProcessTest, AWrongOrUnreachableStoreExitsNonZeroWithAClearMessage) {
