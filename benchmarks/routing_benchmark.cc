@@ -30,19 +30,12 @@
 
 #include "benchmark/benchmark.h"
 #include "routing/matcher.h"
+#include "routing_workload.h"
 
 namespace omniroute::routing {
 namespace {
 
-using ::omniroute::v1::CHANNEL_CHAT;
-using ::omniroute::v1::CHANNEL_EMAIL;
-using ::omniroute::v1::CHANNEL_MESSAGING;
-using ::omniroute::v1::CHANNEL_PUBLIC_SOCIAL;
-using ::omniroute::v1::CHANNEL_VOICE;
-
-constexpr int kAgents = 10'000;
-constexpr int kQueues = 200;
-constexpr int kSkills = 50;
+constexpr int kAgents = RoutingWorkload::kAgents;
 constexpr int kRing = 4096;  // pre-generated arrivals and agents, cycled
 constexpr uint64_t kArrivingTaskIdBase = uint64_t{1} << 40;
 
@@ -53,84 +46,23 @@ void Check(const absl::Status& s) {
   }
 }
 
-// A tenant-sized matcher. Queue q requires skill q % 50 at level 1 + q / 50
-// (1 to 4), odd queues a second skill at level 1 or above; queues serve two
-// or three channels and cycle through the four strategies. Agents have 6 of
-// the 50 skills at random levels; about one in ten qualifies for a
-// single-skill queue, so each agent sits in about a dozen queues and each
-// queue has several hundred agents. 90% of agents are available, with a
-// random load below their capacity of 4.
+// A tenant-sized matcher (routing_workload.h) with `waiting` tasks.
 struct World {
   Matcher matcher;
-  std::vector<Queue> queues;
-  std::vector<std::vector<Channel>> queue_channels;
+  RoutingWorkload workload;
   std::vector<Task> arrivals;        // not waiting; enqueued by the benchmarks
   std::vector<AgentId> full_agents;  // available, load == capacity
   uint64_t next_arrival;
 
   explicit World(int64_t waiting) {
-    std::mt19937_64 rng(42);
-    auto below = [&](uint64_t n) { return rng() % n; };
-    const Channel kMix[] = {CHANNEL_EMAIL, CHANNEL_CHAT, CHANNEL_VOICE, CHANNEL_MESSAGING,
-                            CHANNEL_PUBLIC_SOCIAL};
-    for (int q = 0; q < kQueues; ++q) {
-      Queue queue;
-      queue.id = QueueId(q + 1);
-      queue.required_skills.push_back({static_cast<SkillId>(q % kSkills), 1 + q / kSkills});
-      if (q % 2 == 1) {
-        const SkillId second = static_cast<SkillId>((q * 7 + 3) % kSkills);
-        if (second != static_cast<SkillId>(q % kSkills)) {
-          queue.required_skills.push_back({second, 1});
-        }
-      }
-      std::vector<Channel> channels = {kMix[q % 5], kMix[(q + 1) % 5]};
-      if (q % 3 == 0) channels.push_back(kMix[(q + 3) % 5]);
-      for (Channel c : channels) queue.channels |= MaskOf(c);
-      queue.strategy = static_cast<SelectionStrategy>(q % 4);
-      Check(matcher.AddQueue(queue));
-      queues.push_back(queue);
-      queue_channels.push_back(channels);
-    }
-    for (int i = 0; i < kAgents; ++i) {
-      Agent a;
-      a.id = AgentId(i + 1);
-      while (a.skills.size() < 6) {
-        const SkillId s = static_cast<SkillId>(below(kSkills));
-        bool have = false;
-        for (const SkillLevel& x : a.skills) have |= x.skill == s;
-        if (!have) a.skills.push_back({s, 1 + static_cast<int>(below(10))});
-      }
-      a.channels =
-          MaskOf(CHANNEL_EMAIL) | MaskOf(CHANNEL_MESSAGING) | MaskOf(CHANNEL_PUBLIC_SOCIAL);
-      if (below(2) == 0) a.channels |= MaskOf(CHANNEL_CHAT);
-      if (below(10) < 3) a.channels |= MaskOf(CHANNEL_VOICE);
-      a.capacity = 4;
-      a.load = static_cast<int>(below(4));
-      a.presence = below(10) == 0 ? Presence::kAway : Presence::kAvailable;
-      a.last_assignment_end = absl::FromUnixSeconds(1'700'000'000 + below(3600));
-      a.round_robin_counter = below(100);
-      if (a.presence == Presence::kAvailable && full_agents.size() < kRing) {
-        a.load = a.capacity;
-        full_agents.push_back(a.id);
-      }
-      Check(matcher.AddAgent(a));
-    }
-    for (int64_t i = 0; i < waiting; ++i) Check(matcher.Enqueue(RandomTask(rng, i + 1, i + 1)));
+    for (const Queue& queue : workload.queues) Check(matcher.AddQueue(queue));
+    for (const Agent& agent : workload.agents) Check(matcher.AddAgent(agent));
+    full_agents = workload.full_agents;
+    for (int64_t i = 0; i < waiting; ++i) Check(matcher.Enqueue(workload.RandomTask(i + 1, i + 1)));
     next_arrival = static_cast<uint64_t>(waiting) + 1;
     for (int i = 0; i < kRing; ++i) {
-      arrivals.push_back(RandomTask(rng, kArrivingTaskIdBase + i, 0));
+      arrivals.push_back(workload.RandomTask(kArrivingTaskIdBase + i, 0));
     }
-  }
-
-  Task RandomTask(std::mt19937_64& rng, uint64_t id, uint64_t arrival) {
-    Task t;
-    t.id = TaskId(id);
-    const size_t q = rng() % kQueues;
-    t.queue = queues[q].id;
-    t.channel = queue_channels[q][rng() % queue_channels[q].size()];
-    t.priority = static_cast<int64_t>(rng() % 1000);
-    t.arrival = arrival;
-    return t;
   }
 };
 
