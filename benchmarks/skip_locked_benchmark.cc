@@ -136,8 +136,8 @@ Side RunOmniroute(int64_t waiting, double seconds) {
   Side side;
   side.latencies_ns.reserve(1 << 22);
   const Clock::time_point start = Clock::now();
-  const Clock::time_point end = start + std::chrono::duration_cast<Clock::duration>(
-                                            std::chrono::duration<double>(seconds));
+  const Clock::time_point end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   Clock::time_point now = start;
   while (now < end) {
     const AgentId id = claimers[pick() % claimers.size()];
@@ -302,8 +302,8 @@ int Main(int argc, char** argv) {
     for (auto [name, side, threads] :
          {std::tuple<const char*, Side*, int>{"omniroute", &mine, 1},
           std::tuple<const char*, Side*, int>{"skip_locked", &theirs, connections}}) {
-      std::printf("%-9lld %-12s %8d %14.0f %10.3f %10.2f %10.2f\n",
-                  static_cast<long long>(waiting), name, threads, side->PerSecond(),
+      std::printf("%-9lld %-12s %8d %14.0f %10.3f %10.2f %10.2f\n", static_cast<long long>(waiting),
+                  name, threads, side->PerSecond(),
                   side->attempts > 0 ? static_cast<double>(side->claims) / side->attempts : 0.0,
                   side->PercentileUs(0.50), side->PercentileUs(0.99));
     }

@@ -56,8 +56,7 @@ absl::StatusOr<BaselineSql> ReadBaselineSql(const std::string& path) {
   for (const auto& [name, text] : wanted) {
     auto it = sections.find(name);
     if (it == sections.end() || absl::StripAsciiWhitespace(it->second).empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": no section \"-- name: ", name, "\""));
+      return absl::InvalidArgumentError(absl::StrCat(path, ": no section \"-- name: ", name, "\""));
     }
     // A prepared statement is one statement: no trailing semicolon needed.
     *text = std::string(absl::StripSuffix(absl::StripTrailingAsciiWhitespace(it->second), ";"));
@@ -107,21 +106,23 @@ absl::Status SkipLockedQueue::Execute(const std::string& sql) {
 }
 
 absl::Status SkipLockedQueue::Prepare(const BaselineSql& sql) {
-  const std::pair<const char*, const std::string*> statements[] = {
-      {"add_queue", &sql.add_queue}, {"add_agent", &sql.add_agent}, {"enqueue", &sql.enqueue},
-      {"claim", &sql.claim},         {"complete", &sql.complete}};
+  const std::pair<const char*, const std::string*> statements[] = {{"add_queue", &sql.add_queue},
+                                                                   {"add_agent", &sql.add_agent},
+                                                                   {"enqueue", &sql.enqueue},
+                                                                   {"claim", &sql.claim},
+                                                                   {"complete", &sql.complete}};
   for (const auto& [name, text] : statements) {
     Result result(PQprepare(conn_, name, text->c_str(), 0, nullptr));
     if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-      return absl::InternalError(absl::StrCat("PostgreSQL: preparing ", name, ": ",
-                                              Trimmed(PQerrorMessage(conn_))));
+      return absl::InternalError(
+          absl::StrCat("PostgreSQL: preparing ", name, ": ", Trimmed(PQerrorMessage(conn_))));
     }
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<PGresult*> SkipLockedQueue::RunPrepared(const char* name,
-                                               const std::vector<std::string>& params) {
+                                                       const std::vector<std::string>& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const std::string& p : params) values.push_back(p.c_str());
@@ -164,9 +165,9 @@ absl::Status SkipLockedQueue::AddAgent(const routing::Agent& agent) {
     if (routing::Contains(agent.channels, static_cast<Channel>(c))) channels.push_back(c);
     costs.push_back(agent.costs[c]);
   }
-  absl::StatusOr<PGresult*> result =
-      RunPrepared("add_agent", {absl::StrCat(agent.id.value()), IntArray(skills), IntArray(channels),
-                        IntArray(costs), absl::StrCat(agent.capacity), absl::StrCat(agent.load)});
+  absl::StatusOr<PGresult*> result = RunPrepared(
+      "add_agent", {absl::StrCat(agent.id.value()), IntArray(skills), IntArray(channels),
+                    IntArray(costs), absl::StrCat(agent.capacity), absl::StrCat(agent.load)});
   if (!result.ok()) return result.status();
   PQclear(*result);
   return absl::OkStatus();
@@ -175,8 +176,8 @@ absl::Status SkipLockedQueue::AddAgent(const routing::Agent& agent) {
 absl::Status SkipLockedQueue::Enqueue(const routing::Task& task) {
   absl::StatusOr<PGresult*> result =
       RunPrepared("enqueue", {absl::StrCat(task.id.value()), absl::StrCat(task.queue.value()),
-                      absl::StrCat(static_cast<int>(task.channel)), absl::StrCat(task.priority),
-                      absl::StrCat(task.arrival)});
+                              absl::StrCat(static_cast<int>(task.channel)),
+                              absl::StrCat(task.priority), absl::StrCat(task.arrival)});
   if (!result.ok()) return result.status();
   const bool inserted = std::string(PQcmdTuples(*result)) == "1";
   PQclear(*result);

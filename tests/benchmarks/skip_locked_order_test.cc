@@ -77,8 +77,7 @@ class SkipLockedOrderTest : public ::testing::Test {
 
   // The task the baseline gives `agent`, 0 for none.
   uint64_t Claim(uint64_t agent) {
-    absl::StatusOr<std::optional<SkipLockedQueue::Claimed>> claimed =
-        queue_->Claim(AgentId(agent));
+    absl::StatusOr<std::optional<SkipLockedQueue::Claimed>> claimed = queue_->Claim(AgentId(agent));
     EXPECT_TRUE(claimed.ok()) << claimed.status();
     if (!claimed.ok() || !claimed->has_value()) return 0;
     return (*claimed)->task.value();

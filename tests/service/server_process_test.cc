@@ -448,9 +448,8 @@ TEST_F(ServerProcessTest, BadFlagsExitWithCode2NamingTheFlag) {
     ServerProcess server(args, dir_ / absl::StrCat("bad", i, ".log"));
     std::optional<int> status = server.WaitForExit(kStartTimeout);
     ASSERT_TRUE(status.has_value()) << cases[i].flag << ": still running:\n" << server.log();
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2)
-        << cases[i].flag << ":\n"
-        << server.log();
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2) << cases[i].flag << ":\n"
+                                                                 << server.log();
     EXPECT_THAT(server.log(), HasSubstr(cases[i].says)) << cases[i].flag;
     EXPECT_FALSE(fs::exists(dir_ / "port")) << cases[i].flag;
   }
