@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,9 +17,11 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <ios>
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -119,7 +122,7 @@ std::optional<int> WaitFor(pid_t pid, absl::Duration timeout) {
 // The server's command line on the cluster of `dir`.
 std::vector<std::string> PostgresArgs(const std::string& dir,
                                       const PostgresTestServerOptions& options) {
-  return {std::string(OMNIROUTE_POSTGRES_BIN_DIR) + "/postgres",
+  return {options.bin_dir + "/postgres",
           "-D",
           dir + "/data",
           "-c",
@@ -169,7 +172,70 @@ void Stop(pid_t pid) {
   }
 }
 
+// The cluster every server starts from: initdb runs once per machine, user
+// and PostgreSQL build, into /tmp, and each server copies its data directory
+// (a tenth of initdb's second; a test binary's first test pays for initdb
+// otherwise, and ctest runs each test as a binary of its own). Processes
+// that ask at once wait on a lock file; the cluster counts only once its
+// "ready" file exists, so an initdb cut short is redone. The path of the
+// template's data directory, or why it could not be made.
+absl::StatusOr<std::string> TemplateCluster(const std::string& bin,
+                                            const std::optional<RunAs>& run_as) {
+  std::ostringstream name;
+  name << "/tmp/omniroute-pg-template-" << geteuid() << "-" << std::hex
+       << std::hash<std::string>()(bin);
+  const std::string root = name.str();
+  const std::string data = root + "/data";
+  const std::string ready = root + "/ready";
+  const std::string lock_path = root + ".lock";
+  const int lock = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0) return absl::InternalError(absl::StrCat("cannot open ", lock_path));
+  struct Unlock {
+    int fd;
+    ~Unlock() {
+      flock(fd, LOCK_UN);
+      close(fd);
+    }
+  } unlock{lock};
+  if (flock(lock, LOCK_EX) != 0)
+    return absl::InternalError(absl::StrCat("cannot lock ", lock_path));
+  std::error_code error;
+  if (std::filesystem::exists(ready, error)) return data;
+
+  std::filesystem::remove_all(root, error);  // an attempt that did not finish
+  if (mkdir(root.c_str(), 0755) != 0) {
+    return absl::InternalError(absl::StrCat("cannot create ", root));
+  }
+  if (run_as.has_value() && chown(root.c_str(), run_as->uid, run_as->gid) != 0) {
+    return absl::InternalError(absl::StrCat("cannot give ", root, " to the postgres user"));
+  }
+  const std::string log = root + "/initdb.log";
+  absl::StatusOr<pid_t> initdb =
+      Spawn({bin + "/initdb", "-D", data, "-U", kSuperuser, "-A", "trust", "--no-sync",
+             "--no-instructions", "--encoding=UTF8", "--locale=C.UTF-8"},
+            log, run_as);
+  if (!initdb.ok()) return initdb.status();
+  const std::optional<int> status = WaitFor(*initdb, absl::Minutes(2));
+  if (!status.has_value()) {
+    kill(*initdb, SIGKILL);
+    WaitFor(*initdb, absl::Seconds(10));
+    return absl::UnavailableError(
+        absl::StrCat("initdb did not finish within 2 minutes\n--- ", log, " ---\n", Tail(log)));
+  }
+  if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("initdb: exit status ", *status, "\n--- ", log, " ---\n", Tail(log)));
+  }
+  std::ofstream(ready) << "made by initdb of " << bin << "\n";
+  if (!std::filesystem::exists(ready, error)) {
+    return absl::InternalError(absl::StrCat("cannot write ", ready));
+  }
+  return data;
+}
+
 }  // namespace
+
+std::string DefaultPostgresBinDir() { return OMNIROUTE_POSTGRES_BIN_DIR; }
 
 absl::Status PostgresTestServer::Restart(const std::function<void()>& while_down) {
   absl::MutexLock lock(&mu_);
@@ -203,7 +269,7 @@ absl::StatusOr<std::unique_ptr<PostgresTestServer>> PostgresTestServer::Start(
     std::filesystem::remove_all(dir);
     return absl::InternalError(absl::StrCat("cannot give ", dir, " to the postgres user"));
   }
-  const std::string bin = OMNIROUTE_POSTGRES_BIN_DIR;
+  const std::string& bin = options.bin_dir;
   const std::string data = dir + "/data";
   const std::string log = dir + "/server.log";
   auto fail = [&](absl::string_view step, const std::string& why) {
@@ -214,19 +280,25 @@ absl::StatusOr<std::unique_ptr<PostgresTestServer>> PostgresTestServer::Start(
     return status;
   };
 
-  absl::StatusOr<pid_t> initdb =
-      Spawn({bin + "/initdb", "-D", data, "-U", kSuperuser, "-A", "trust", "--no-sync",
-             "--no-instructions", "--encoding=UTF8", "--locale=C.UTF-8"},
-            log, *run_as);
-  if (!initdb.ok()) return fail("initdb", std::string(initdb.status().message()));
-  const std::optional<int> initdb_status = WaitFor(*initdb, absl::Minutes(2));
-  if (!initdb_status.has_value()) {
-    kill(*initdb, SIGKILL);
-    WaitFor(*initdb, absl::Seconds(10));
-    return fail("initdb", "did not finish within 2 minutes");
+  std::error_code error;
+  if (!std::filesystem::exists(bin + "/initdb", error) ||
+      !std::filesystem::exists(bin + "/postgres", error)) {
+    return fail("initdb", "no initdb and postgres there (Debian's postgresql-15 package has them)");
   }
-  if (!WIFEXITED(*initdb_status) || WEXITSTATUS(*initdb_status) != 0) {
-    return fail("initdb", absl::StrCat("exit status ", *initdb_status));
+  absl::StatusOr<std::string> cluster = TemplateCluster(bin, *run_as);
+  if (!cluster.ok()) return fail("initdb", std::string(cluster.status().message()));
+  // As the server's user, so that the copy is theirs; -a keeps the modes
+  // PostgreSQL checks (0700 on the data directory).
+  absl::StatusOr<pid_t> copy = Spawn({"/bin/cp", "-a", *cluster, data}, log, *run_as);
+  if (!copy.ok()) return fail("copy of the template cluster", std::string(copy.status().message()));
+  const std::optional<int> copy_status = WaitFor(*copy, absl::Minutes(2));
+  if (!copy_status.has_value()) {
+    kill(*copy, SIGKILL);
+    WaitFor(*copy, absl::Seconds(10));
+    return fail("copy of the template cluster", "did not finish within 2 minutes");
+  }
+  if (!WIFEXITED(*copy_status) || WEXITSTATUS(*copy_status) != 0) {
+    return fail("copy of the template cluster", absl::StrCat("exit status ", *copy_status));
   }
 
   absl::StatusOr<pid_t> server = Spawn(PostgresArgs(dir, options), log, *run_as);

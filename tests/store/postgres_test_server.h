@@ -1,9 +1,11 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
 // A real PostgreSQL server for the tests of the PostgreSQL event store: a
-// fresh cluster (initdb) in a temporary directory, served by `postgres` on a
-// unix socket in that directory and no TCP port at all, stopped and removed
-// at the end of the test binary.
+// fresh cluster in a temporary directory, served by `postgres` on a unix
+// socket in that directory and no TCP port at all, stopped and removed at
+// the end of the test binary. The cluster is a copy of one made by initdb
+// once per machine (in /tmp, under a lock: concurrent test processes wait
+// for the first), since ctest runs every test as a process of its own.
 //
 // One server per test binary, started the first time a test asks for it
 // (so tests of other stores in the same binary never pay for it) and
@@ -48,6 +50,9 @@
 
 namespace omniroute::testing_internal {
 
+// The directory of initdb and postgres this build was configured with.
+std::string DefaultPostgresBinDir();
+
 // How to run the server. Plain data; each field says its default.
 struct PostgresTestServerOptions {
   // Whether commits reach the disk as on a production server: fsync=on
@@ -60,6 +65,9 @@ struct PostgresTestServerOptions {
   // The server's shared_buffers. Default: "16MB" (small: test binaries may
   // run side by side).
   std::string shared_buffers = "16MB";
+  // Where initdb and postgres are. Default: OMNIROUTE_POSTGRES_BIN_DIR as
+  // CMake set it (Debian's /usr/lib/postgresql/15/bin).
+  std::string bin_dir = DefaultPostgresBinDir();
 };
 
 class PostgresTestServer {
