@@ -286,6 +286,25 @@ TEST_F(OmnirouteLoadTest, MixedClosedLoopRoutesWorkToAgents) {
   EXPECT_EQ(Number(run.report, "agents"), 3);
 }
 
+TEST_F(OmnirouteLoadTest, OffersTimesEachOfferFromItsTasksCreation) {
+  const LoadRun run = Load({"--workload=offers", "--concurrency=4", "--agents=3"});
+  ExpectSucceeded(run, {"IngestMessage", "AcceptOffer", "CompleteTask"});
+  // Nothing but first messages: no other call is made.
+  EXPECT_EQ(Field(run.report, "rpcs").struct_value().fields_size(), 3) << run;
+  const double offers = Number(run.report, "offers");
+  EXPECT_GT(offers, 0);
+  EXPECT_NEAR(Number(run.report, "offers_per_second"),
+              offers / Number(run.report, "measured_seconds"), 0.1);
+  const google::protobuf::Struct& latency = Field(run.report, "offer_latency_us").struct_value();
+  EXPECT_GT(Number(latency, "p50"), 0);
+  EXPECT_LE(Number(latency, "p50"), Number(latency, "p90"));
+  EXPECT_LE(Number(latency, "p90"), Number(latency, "p99"));
+  EXPECT_LE(Number(latency, "p99"), Number(latency, "max"));
+  // Every task offered was created during this run of 1.2 s.
+  EXPECT_LT(Number(latency, "max"), 1.2e6) << run;
+  EXPECT_NE(run.out.find("offers received by the agents"), std::string::npos) << run;
+}
+
 TEST_F(OmnirouteLoadTest, IngestOpenLoopKeepsItsRate) {
   const LoadRun run = Load({"--workload=ingest", "--rate=200"});
   ExpectSucceeded(run, {"IngestMessage"});
@@ -370,6 +389,9 @@ TEST_F(OmnirouteLoadTest, RefusesBadFlags) {
   const LoadRun retention = Load({"--workload=churn", "--closed_retention=-1s"});
   EXPECT_EQ(retention.exit_code, 2) << retention;
   EXPECT_NE(retention.err.find("--closed_retention"), std::string::npos) << retention;
+  const LoadRun no_agents = Load({"--workload=offers", "--agents=0"});
+  EXPECT_EQ(no_agents.exit_code, 2) << no_agents;
+  EXPECT_NE(no_agents.err.find("--agents"), std::string::npos) << no_agents;
   const LoadRun population = Load({"--workload=churn", "--population=0"});
   EXPECT_EQ(population.exit_code, 2) << population;
   EXPECT_NE(population.err.find("--population"), std::string::npos) << population;

@@ -2,6 +2,8 @@
 
 #include "load/agents.h"
 
+#include <chrono>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 
@@ -41,6 +43,8 @@ class AgentStream : public grpc::ClientReadReactor<v1::OfferUpdate> {
   void OnReadDone(bool ok) override {
     if (!ok) return;  // The stream is over; OnDone follows.
     if (update_.kind() == v1::OfferUpdate::KIND_OFFERED) {
+      driver_.recorder().OfferArrived(update_.task().task_id(), Clock::now(),
+                                      std::chrono::system_clock::now());
       Answer(update_.task().task_id(), update_.task().offer().offered_at());
     } else if (update_.kind() == v1::OfferUpdate::KIND_ASSIGNED) {
       // Work given without an offer (a handoff the agent keeps) takes their

@@ -55,6 +55,15 @@ void Driver::Execute(Operation op, Clock::time_point start, std::function<void()
             stubs->conversations->async()->IngestMessage(c, q, r, std::move(f));
           },
           [this, shared, done](const grpc::Status& status, const v1::IngestMessageResponse& r) {
+            if (status.ok() && r.task().task_id() != 0) {
+              const google::protobuf::Timestamp& created = r.task().created_at();
+              recorder_.TaskCreated(
+                  r.task().task_id(),
+                  std::chrono::system_clock::time_point(
+                      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                          std::chrono::seconds(created.seconds()) +
+                          std::chrono::nanoseconds(created.nanos()))));
+            }
             workload_.FinishIngest(*shared, status.ok(), r);
             done();
           });

@@ -44,7 +44,7 @@
 ABSL_FLAG(std::string, target, "127.0.0.1:50051",
           "host:port of the omniroute-server, or of several nodes of a cluster (comma-separated "
           "IP literals: each channel starts on another one and moves on when it goes away)");
-ABSL_FLAG(std::string, workload, "ingest", "ping, ingest, mixed or churn");
+ABSL_FLAG(std::string, workload, "ingest", "ping, ingest, mixed, churn or offers");
 ABSL_FLAG(int, concurrency, 16, "closed loop: operations in flight at all times");
 ABSL_FLAG(double, rate, 0,
           "open loop: operations started per second whatever the server does (0: closed loop)");
@@ -53,7 +53,8 @@ ABSL_FLAG(std::string, arrivals, "poisson",
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "how long the measured run lasts");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "run this long first, not measured");
 ABSL_FLAG(int, channels, 2, "gRPC channels (separate connections); calls take them in turn");
-ABSL_FLAG(int, agents, 8, "mixed: agents who stream their offers, accept and complete them");
+ABSL_FLAG(int, agents, 8,
+          "mixed and offers: agents who stream their offers, accept and complete them");
 ABSL_FLAG(std::string, tenant, "",
           "tenant the run creates and loads (default: load-<pid>-<time>, a fresh one)");
 ABSL_FLAG(std::string, json, "", "also write the report as JSON to this file");
@@ -116,7 +117,9 @@ int main(int argc, char** argv) {
   const absl::Duration duration = absl::GetFlag(FLAGS_duration);
   const absl::Duration warmup = absl::GetFlag(FLAGS_warmup);
   const int channels = absl::GetFlag(FLAGS_channels);
-  const int agents = *kind == load::WorkloadKind::kMixed ? absl::GetFlag(FLAGS_agents) : 0;
+  const bool with_agents =
+      *kind == load::WorkloadKind::kMixed || *kind == load::WorkloadKind::kOffers;
+  const int agents = with_agents ? absl::GetFlag(FLAGS_agents) : 0;
   if (rate < 0) return Fail("--rate: must not be negative", 2);
   if (rate == 0 && concurrency < 1) return Fail("--concurrency: must be at least 1", 2);
   if (arrivals != "poisson" && arrivals != "uniform") {
@@ -126,6 +129,9 @@ int main(int argc, char** argv) {
   if (warmup < absl::ZeroDuration()) return Fail("--warmup: must not be negative", 2);
   if (channels < 1) return Fail("--channels: must be at least 1", 2);
   if (agents < 0) return Fail("--agents: must not be negative", 2);
+  if (*kind == load::WorkloadKind::kOffers && agents < 1) {
+    return Fail("--agents: the offers workload needs at least 1", 2);
+  }
   if (absl::GetFlag(FLAGS_max_in_flight) < 1) return Fail("--max_in_flight: must be positive", 2);
   const int population = absl::GetFlag(FLAGS_population);
   if (population < 1) return Fail("--population: must be at least 1", 2);
@@ -189,6 +195,7 @@ int main(int argc, char** argv) {
   const load::Clock::time_point begin = start + absl::ToChronoNanoseconds(warmup);
   const load::Clock::time_point end = begin + absl::ToChronoNanoseconds(duration);
   load::Recorder recorder(begin, end);
+  if (*kind == load::WorkloadKind::kOffers) recorder.TimeOffers();
   const std::string slow_calls_path = absl::GetFlag(FLAGS_slow_calls);
   if (!slow_calls_path.empty()) {
     recorder.KeepSlowCalls(absl::ToChronoNanoseconds(absl::GetFlag(FLAGS_slow_call_threshold)),

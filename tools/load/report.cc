@@ -89,7 +89,13 @@ std::string TextReport(const RunDescription& run, const RunOutcome& outcome) {
   }
   absl::StrAppend(&out, "\n");
   if (outcome.stats.offers > 0) {
-    absl::StrAppend(&out, "offers received by the agents: ", outcome.stats.offers, "\n");
+    const Histogram& h = outcome.stats.offer_latency_ns;
+    absl::StrAppendFormat(&out,
+                          "offers received by the agents: %d, %.1f/s; from the task's creation: "
+                          "p50 %.1f us, p99 %.1f us, max %.1f us\n",
+                          outcome.stats.offers,
+                          static_cast<double>(outcome.stats.offers) / outcome.measured_seconds,
+                          Micros(h.Percentile(50)), Micros(h.Percentile(99)), Micros(h.max()));
   }
   if (outcome.customers > 0) absl::StrAppend(&out, "customers created: ", outcome.customers, "\n");
   if (outcome.delayed_starts > 0) {
@@ -152,6 +158,16 @@ std::string JsonReport(const RunDescription& run, const RunOutcome& outcome) {
                   ", \"warmup_calls\": ", outcome.stats.warmup_calls,
                   ", \"warmup_errors\": ", outcome.stats.warmup_errors, "},\n");
   absl::StrAppend(&out, "  \"offers\": ", outcome.stats.offers, ",\n");
+  {
+    const Histogram& h = outcome.stats.offer_latency_ns;
+    absl::StrAppend(&out, "  \"offers_per_second\": ",
+                    Number(static_cast<double>(outcome.stats.offers) / outcome.measured_seconds),
+                    ",\n");
+    absl::StrAppend(&out, "  \"offer_latency_us\": {\"p50\": ", Number(Micros(h.Percentile(50))),
+                    ", \"p90\": ", Number(Micros(h.Percentile(90))),
+                    ", \"p99\": ", Number(Micros(h.Percentile(99))),
+                    ", \"max\": ", Number(Micros(h.max())), "},\n");
+  }
   absl::StrAppend(&out, "  \"customers\": ", outcome.customers, ",\n");
   absl::StrAppend(&out, "  \"delayed_starts\": ", outcome.delayed_starts, ",\n");
   std::vector<std::string> failures;

@@ -72,7 +72,9 @@ absl::StatusOr<std::vector<std::string>> SetUpTenant(Connections& connections,
       !s.ok()) {
     return Failed(absl::StrCat("create tenant ", options.tenant), s);
   }
-  if (options.workload != WorkloadKind::kMixed) return agents;
+  if (options.workload != WorkloadKind::kMixed && options.workload != WorkloadKind::kOffers) {
+    return agents;
+  }
 
   for (const QueueSpec& spec : Queues()) {
     v1::UpsertQueueRequest queue;

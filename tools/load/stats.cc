@@ -135,6 +135,43 @@ void Recorder::CountOffer(Clock::time_point at) {
   ++data_.offers;
 }
 
+void Recorder::TimeOffers() {
+  absl::MutexLock lock(&mu_);
+  time_offers_ = true;
+}
+
+void Recorder::RecordOfferTime(const OfferTimes& times) {
+  if (!InWindow(times.arrived)) return;
+  const int64_t ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(*times.arrived_wall - *times.created)
+          .count();
+  if (ns >= 0) data_.offer_latency_ns.Record(std::min<int64_t>(ns, Histogram::kMaxValue));
+}
+
+void Recorder::TaskCreated(uint64_t task, std::chrono::system_clock::time_point created) {
+  absl::MutexLock lock(&mu_);
+  if (!time_offers_) return;
+  OfferTimes& times = offer_times_[task];
+  times.created = created;
+  if (times.arrived_wall.has_value()) {
+    RecordOfferTime(times);
+    offer_times_.erase(task);
+  }
+}
+
+void Recorder::OfferArrived(uint64_t task, Clock::time_point at,
+                            std::chrono::system_clock::time_point wall) {
+  absl::MutexLock lock(&mu_);
+  if (!time_offers_) return;
+  OfferTimes& times = offer_times_[task];
+  times.arrived = at;
+  times.arrived_wall = wall;
+  if (times.created.has_value()) {
+    RecordOfferTime(times);
+    offer_times_.erase(task);
+  }
+}
+
 Recorder::Snapshot Recorder::Take() const {
   absl::MutexLock lock(&mu_);
   return data_;

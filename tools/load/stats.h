@@ -12,9 +12,11 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/support/status.h"
 #include "load/histogram.h"
@@ -90,9 +92,22 @@ class Recorder {
 
   void CountOffer(Clock::time_point at);
 
+  // From now on, times each offer from its task's creation: TaskCreated
+  // (the answer of the ingest that created the task: its created_at, the
+  // server's clock) and OfferArrived (an agent's stream; this machine's
+  // clock) are paired by task id, whichever comes first, and the offers that
+  // arrived in the window are timed. Only meaningful when the server runs
+  // on this machine, as the benchmarks do; a negative time (a clock that
+  // stepped) is not recorded.
+  void TimeOffers();
+  void TaskCreated(uint64_t task, std::chrono::system_clock::time_point created);
+  void OfferArrived(uint64_t task, Clock::time_point at,
+                    std::chrono::system_clock::time_point wall);
+
   struct Snapshot {
     std::array<RpcStats, kRpcKinds> rpcs;
     int64_t offers = 0;
+    Histogram offer_latency_ns;  // task created -> offer received
     int64_t warmup_calls = 0;
     int64_t warmup_errors = 0;
     int64_t late_calls = 0;  // Started after the window: not measured.
@@ -115,6 +130,15 @@ class Recorder {
   std::chrono::nanoseconds slow_threshold_ ABSL_GUARDED_BY(mu_) = std::chrono::nanoseconds::max();
   size_t max_slow_calls_ ABSL_GUARDED_BY(mu_) = 0;
   Snapshot data_ ABSL_GUARDED_BY(mu_);
+  // TimeOffers: the half of each pair known so far, by task id.
+  struct OfferTimes {
+    std::optional<std::chrono::system_clock::time_point> created;
+    std::optional<std::chrono::system_clock::time_point> arrived_wall;
+    Clock::time_point arrived;
+  };
+  bool time_offers_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_map<uint64_t, OfferTimes> offer_times_ ABSL_GUARDED_BY(mu_);
+  void RecordOfferTime(const OfferTimes& times) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 };
 
 }  // namespace omniroute::load

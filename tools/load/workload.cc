@@ -42,8 +42,9 @@ absl::StatusOr<WorkloadKind> ParseWorkload(absl::string_view name) {
   if (name == "ingest") return WorkloadKind::kIngest;
   if (name == "mixed") return WorkloadKind::kMixed;
   if (name == "churn") return WorkloadKind::kChurn;
+  if (name == "offers") return WorkloadKind::kOffers;
   return absl::InvalidArgumentError(
-      absl::StrCat("--workload: \"", name, "\" must be ping, ingest, mixed or churn"));
+      absl::StrCat("--workload: \"", name, "\" must be ping, ingest, mixed, churn or offers"));
 }
 
 const char* WorkloadName(WorkloadKind kind) {
@@ -56,6 +57,8 @@ const char* WorkloadName(WorkloadKind kind) {
       return "mixed";
     case WorkloadKind::kChurn:
       return "churn";
+    case WorkloadKind::kOffers:
+      return "offers";
   }
   return "?";
 }
@@ -84,6 +87,10 @@ Operation Workload::NextLocked() {
   }
   const int percent = Percent();
   bool filled = false;
+  if (kind_ == WorkloadKind::kOffers) {
+    FillNewIngest(op, percent < 50 ? v1::CHANNEL_EMAIL : v1::CHANNEL_CHAT);
+    return op;
+  }
   if (kind_ == WorkloadKind::kChurn) {
     // Half new customers until the population is reached, none after.
     const bool grow = static_cast<int64_t>(customers_.size()) < population_ && percent < 50;
@@ -101,7 +108,7 @@ Operation Workload::NextLocked() {
   }
   // Until the model has idle customers of the right kind, new customers
   // write in.
-  if (!filled) FillNewIngest(op);
+  if (!filled) FillNewIngest(op, NewCustomerChannel(Percent()));
   return op;
 }
 
@@ -133,12 +140,11 @@ std::string Workload::NextExternalId(v1::Channel channel) {
   return absl::StrCat(v1::Channel_Name(channel), "-", n);
 }
 
-void Workload::FillNewIngest(Operation& op) {
+void Workload::FillNewIngest(Operation& op, v1::Channel channel) {
   op.kind = Operation::Kind::kIngestNew;
   op.customer = static_cast<int>(customers_.size());
   Customer& c = customers_.emplace_back();
   const uint64_t n = next_identity_++;
-  const v1::Channel channel = NewCustomerChannel(Percent());
   v1::IngestMessageRequest& r = op.ingest;
   r.set_tenant_id(tenant_);
   r.set_channel(channel);

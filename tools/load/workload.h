@@ -15,6 +15,11 @@
 //           customer's, which merges the two), 5% Handoff to another
 //           channel, 10% GetConversation. Agents answering the offers run
 //           beside it (agents.h).
+//   offers  IngestMessage of new customers alone, on email and chat: each
+//           operation opens a conversation whose task is routed at once, to
+//           the agents answering beside it (agents.h). What routing over
+//           the wire delivers: offers received per second, and the time
+//           from a task's creation to its offer's arrival.
 //   churn   Conversations opened and closed at a steady rate by a fixed
 //           population of customers (--population): each conversation gets
 //           a first message, one reply, then SetConversationStatus CLOSED,
@@ -43,7 +48,7 @@
 
 namespace omniroute::load {
 
-enum class WorkloadKind { kPing, kIngest, kMixed, kChurn };
+enum class WorkloadKind { kPing, kIngest, kMixed, kChurn, kOffers };
 
 absl::StatusOr<WorkloadKind> ParseWorkload(absl::string_view name);
 const char* WorkloadName(WorkloadKind kind);
@@ -123,7 +128,7 @@ class Workload {
   };
 
   Operation NextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void FillNewIngest(Operation& op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FillNewIngest(Operation& op, v1::Channel channel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool FillExistingIngest(Operation& op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A message of customers_[index], held already: a reply on its last
   // channel mostly, sometimes on another of its channels.
