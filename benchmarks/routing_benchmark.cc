@@ -1,9 +1,9 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
 // Benchmarks of the routing matcher (lib/routing/matcher.h): one routing
-// decision with 10,000 agents, 200 queues, 50 skills and 1k to 1M waiting
-// tasks (the benchmark argument). Each iteration leaves the matcher as it
-// found it, so the sizes stay constant:
+// decision with 200 queues, 50 skills, 1k to 1M waiting tasks (the first
+// benchmark argument) and 10,000 or 50,000 agents (the second). Each
+// iteration leaves the matcher as it found it, so the sizes stay constant:
 //
 //   TaskArrives            a task is enqueued, its best agent chosen, and it
 //                          leaves the queue (as on assignment).
@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "benchmark/benchmark.h"
@@ -35,7 +36,6 @@
 namespace omniroute::routing {
 namespace {
 
-constexpr int kAgents = RoutingWorkload::kAgents;
 constexpr int kRing = 4096;  // pre-generated arrivals and agents, cycled
 constexpr uint64_t kArrivingTaskIdBase = uint64_t{1} << 40;
 
@@ -46,7 +46,8 @@ void Check(const absl::Status& s) {
   }
 }
 
-// A tenant-sized matcher (routing_workload.h) with `waiting` tasks.
+// A tenant-sized matcher (routing_workload.h) with `waiting` tasks and
+// `agents` agents.
 struct World {
   Matcher matcher;
   RoutingWorkload workload;
@@ -54,7 +55,7 @@ struct World {
   std::vector<AgentId> full_agents;  // available, load == capacity
   uint64_t next_arrival;
 
-  explicit World(int64_t waiting) {
+  World(int64_t waiting, int agents) : workload(agents) {
     for (const Queue& queue : workload.queues) Check(matcher.AddQueue(queue));
     for (const Agent& agent : workload.agents) Check(matcher.AddAgent(agent));
     full_agents = workload.full_agents;
@@ -67,19 +68,20 @@ struct World {
 };
 
 // One world at a time: the 1M-task one is a few hundred MB.
-World& WorldOf(int64_t waiting) {
+World& WorldOf(const benchmark::State& state) {
   static std::unique_ptr<World> world;
-  static int64_t size = -1;
-  if (size != waiting) {
+  static std::pair<int64_t, int64_t> size = {-1, -1};
+  const std::pair<int64_t, int64_t> wanted = {state.range(0), state.range(1)};
+  if (size != wanted) {
     world.reset();
-    world = std::make_unique<World>(waiting);
-    size = waiting;
+    world = std::make_unique<World>(wanted.first, static_cast<int>(wanted.second));
+    size = wanted;
   }
   return *world;
 }
 
 void BM_TaskArrives(benchmark::State& state) {
-  World& w = WorldOf(state.range(0));
+  World& w = WorldOf(state);
   size_t i = 0;
   int64_t matched = 0;
   for (auto _ : state) {
@@ -97,7 +99,7 @@ void BM_TaskArrives(benchmark::State& state) {
 }
 
 void BM_TaskArrivesAndAssigned(benchmark::State& state) {
-  World& w = WorldOf(state.range(0));
+  World& w = WorldOf(state);
   size_t i = 0;
   int64_t matched = 0;
   for (auto _ : state) {
@@ -123,7 +125,7 @@ void BM_TaskArrivesAndAssigned(benchmark::State& state) {
 }
 
 void BM_AgentFreesCapacity(benchmark::State& state) {
-  World& w = WorldOf(state.range(0));
+  World& w = WorldOf(state);
   size_t i = 0;
   int64_t matched = 0;
   for (auto _ : state) {
@@ -146,7 +148,7 @@ void BM_AgentFreesCapacity(benchmark::State& state) {
 }
 
 void BM_BestAgentFor(benchmark::State& state) {
-  World& w = WorldOf(state.range(0));
+  World& w = WorldOf(state);
   // Waiting tasks 1..n exist; query them in a scattered order.
   const uint64_t n = static_cast<uint64_t>(state.range(0));
   uint64_t k = 0;
@@ -158,10 +160,10 @@ void BM_BestAgentFor(benchmark::State& state) {
 }
 
 void BM_BestTaskFor(benchmark::State& state) {
-  World& w = WorldOf(state.range(0));
+  World& w = WorldOf(state);
   uint64_t k = 0;
   for (auto _ : state) {
-    k = (k + 7919) % kAgents;
+    k = (k + 7919) % static_cast<uint64_t>(state.range(1));
     benchmark::DoNotOptimize(w.matcher.BestTaskFor(AgentId(k + 1)));
   }
   state.SetItemsProcessed(state.iterations());
@@ -170,17 +172,21 @@ void BM_BestTaskFor(benchmark::State& state) {
 }  // namespace
 }  // namespace omniroute::routing
 
-// Registered size by size, so that each world is built once.
+// Registered world by world, so that each is built once.
 int main(int argc, char** argv) {
   using namespace omniroute::routing;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  for (int64_t n : {1'000, 10'000, 100'000, 1'000'000}) {
-    benchmark::RegisterBenchmark("BM_TaskArrives", BM_TaskArrives)->Arg(n);
-    benchmark::RegisterBenchmark("BM_TaskArrivesAndAssigned", BM_TaskArrivesAndAssigned)->Arg(n);
-    benchmark::RegisterBenchmark("BM_AgentFreesCapacity", BM_AgentFreesCapacity)->Arg(n);
-    benchmark::RegisterBenchmark("BM_BestAgentFor", BM_BestAgentFor)->Arg(n);
-    benchmark::RegisterBenchmark("BM_BestTaskFor", BM_BestTaskFor)->Arg(n);
+  for (int64_t agents : {int64_t{RoutingWorkload::kDefaultAgents}, int64_t{50'000}}) {
+    for (int64_t n : {1'000, 10'000, 100'000, 1'000'000}) {
+      benchmark::RegisterBenchmark("BM_TaskArrives", BM_TaskArrives)->Args({n, agents});
+      benchmark::RegisterBenchmark("BM_TaskArrivesAndAssigned", BM_TaskArrivesAndAssigned)
+          ->Args({n, agents});
+      benchmark::RegisterBenchmark("BM_AgentFreesCapacity", BM_AgentFreesCapacity)
+          ->Args({n, agents});
+      benchmark::RegisterBenchmark("BM_BestAgentFor", BM_BestAgentFor)->Args({n, agents});
+      benchmark::RegisterBenchmark("BM_BestTaskFor", BM_BestTaskFor)->Args({n, agents});
+    }
   }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -7,10 +7,11 @@
 //
 // Queue q (200 of them) requires skill q % 50 at level 1 + q / 50 (1 to 4),
 // odd queues a second skill at level 1 or above; queues serve two or three
-// channels and cycle through the four strategies. Agents (10,000) have 6 of
-// the 50 skills at random levels; about one in ten qualifies for a
-// single-skill queue, so each agent sits in about a dozen queues and each
-// queue has several hundred agents. 90% of agents are available, with a
+// channels and cycle through the four strategies. Agents (10,000 unless
+// the constructor says otherwise) have 6 of the 50 skills at random levels;
+// about one in ten qualifies for a single-skill queue, so each agent sits in
+// about a dozen queues and each queue has several hundred agents (five times
+// as many with 50,000 agents). 90% of agents are available, with a
 // random load below their capacity of 4; the first 4,096 available ones are
 // full (load == capacity), for benchmarks where an agent frees capacity.
 // A task goes to a random queue, on one of its channels, with a priority
@@ -31,7 +32,7 @@
 namespace omniroute::routing {
 
 struct RoutingWorkload {
-  static constexpr int kAgents = 10'000;
+  static constexpr int kDefaultAgents = 10'000;
   static constexpr int kQueues = 200;
   static constexpr int kSkills = 50;
   static constexpr size_t kFullAgents = 4096;
@@ -42,7 +43,7 @@ struct RoutingWorkload {
   std::vector<AgentId> full_agents;  // available, load == capacity
   std::mt19937_64 rng;
 
-  explicit RoutingWorkload(uint64_t seed = 42) : rng(seed) {
+  explicit RoutingWorkload(int agent_count = kDefaultAgents, uint64_t seed = 42) : rng(seed) {
     auto below = [&](uint64_t n) { return rng() % n; };
     const Channel kMix[] = {::omniroute::v1::CHANNEL_EMAIL, ::omniroute::v1::CHANNEL_CHAT,
                             ::omniroute::v1::CHANNEL_VOICE, ::omniroute::v1::CHANNEL_MESSAGING,
@@ -64,7 +65,7 @@ struct RoutingWorkload {
       queues.push_back(queue);
       queue_channels.push_back(channels);
     }
-    for (int i = 0; i < kAgents; ++i) {
+    for (int i = 0; i < agent_count; ++i) {
       Agent a;
       a.id = AgentId(i + 1);
       while (a.skills.size() < 6) {

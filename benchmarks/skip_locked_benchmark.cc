@@ -32,6 +32,7 @@
 //   build/release/benchmarks/omniroute_skip_locked_benchmark
 //       [--waiting=1000,100000] [--connections=16] [--seconds=5]
 //       [--durable=true] [--sql=benchmarks/skip_locked/baseline.sql]
+//       [--postgres_bin_dir=/usr/lib/postgresql/15/bin]
 //
 // The PostgreSQL server is started by the program (initdb in a temporary
 // directory, a unix socket there, no TCP; as the "postgres" user when run
@@ -70,6 +71,8 @@ ABSL_FLAG(int, connections, 16, "baseline: connections (one thread each)");
 ABSL_FLAG(double, seconds, 5, "timed seconds per side and size");
 ABSL_FLAG(bool, durable, true, "baseline: PostgreSQL with fsync on (false: fsync off)");
 ABSL_FLAG(std::string, sql, OMNIROUTE_BASELINE_SQL, "the baseline's SQL file");
+ABSL_FLAG(std::string, postgres_bin_dir, ::omniroute::testing_internal::DefaultPostgresBinDir(),
+          "where the PostgreSQL server's initdb and postgres are");
 
 namespace omniroute::routing {
 namespace {
@@ -99,11 +102,13 @@ struct Side {
   int64_t attempts = 0;
   double seconds = 0;
   std::vector<int64_t> latencies_ns;  // of the successful claims
+  bool sorted = false;
 
   double PerSecond() const { return seconds > 0 ? claims / seconds : 0; }
   double PercentileUs(double p) {
     if (latencies_ns.empty()) return 0;
-    std::sort(latencies_ns.begin(), latencies_ns.end());
+    if (!sorted) std::sort(latencies_ns.begin(), latencies_ns.end());
+    sorted = true;
     const size_t rank = static_cast<size_t>(p * (latencies_ns.size() - 1) + 0.5);
     return latencies_ns[rank] / 1000.0;
   }
@@ -207,10 +212,10 @@ Side RunSkipLocked(const std::string& conninfo, const BaselineSql& sql, int64_t 
       uint64_t next_id = kArrivalIdBase + t * kArrivalIdsPerThread;
       Side& side = sides[t];
       side.latencies_ns.reserve(1 << 16);
+      // Agent i belongs to thread i % connections: no two threads claim for
+      // one agent.
+      const size_t share = (claimers.size() - t + connections - 1) / connections;
       while (!stop.load(std::memory_order_relaxed)) {
-        // Agent i belongs to thread i % connections: no two threads claim
-        // for one agent.
-        const size_t share = (claimers.size() - t + connections - 1) / connections;
         const AgentId agent = claimers[t + (pick() % share) * connections];
         const bool timed = timing.load(std::memory_order_relaxed);
         const Clock::time_point t0 = Clock::now();
@@ -289,6 +294,7 @@ int Main(int argc, char** argv) {
   options.durable = absl::GetFlag(FLAGS_durable);
   options.max_connections = connections + 10;
   options.shared_buffers = "256MB";
+  options.bin_dir = absl::GetFlag(FLAGS_postgres_bin_dir);
   absl::StatusOr<std::unique_ptr<PostgresTestServer>> server = PostgresTestServer::Start(options);
   if (!server.ok()) Die(absl::StrCat("PostgreSQL did not start: ", server.status().ToString()));
   absl::StatusOr<std::string> conninfo = (*server)->CreateDatabase();
