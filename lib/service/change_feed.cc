@@ -7,12 +7,13 @@
 
 namespace omniroute::service {
 
-std::deque<::omniroute::v1::Event> Subscription::Take(bool* overflowed, absl::Status* ended) {
+std::deque<EventBatch> Subscription::Take(bool* overflowed, absl::Status* ended) {
   absl::MutexLock lock(&mu_);
   *overflowed = overflowed_;
   *ended = ended_;
-  std::deque<::omniroute::v1::Event> out;
+  std::deque<EventBatch> out;
   out.swap(buffer_);
+  buffered_events_ = 0;
   return out;
 }
 
@@ -32,17 +33,19 @@ void Subscription::SetWake(std::function<void()> wake) {
   wake_ = std::move(wake);
 }
 
-void Subscription::Append(absl::Span<const ::omniroute::v1::Event> events) {
+void Subscription::Append(const EventBatch& batch) {
   std::function<void()> wake;
   {
     absl::MutexLock lock(&mu_);
     if (overflowed_) return;
-    if (buffer_.size() + events.size() > max_buffered_) {
+    if (buffered_events_ + batch->size() > max_buffered_) {
       // Holding more would let one slow reader exhaust the server's memory.
       overflowed_ = true;
       buffer_.clear();
+      buffered_events_ = 0;
     } else {
-      buffer_.insert(buffer_.end(), events.begin(), events.end());
+      buffer_.push_back(batch);
+      buffered_events_ += batch->size();
     }
     wake = wake_;
   }
@@ -58,7 +61,9 @@ void ChangeFeed::Publish(absl::string_view tenant_id,
     if (it == tenants_.end()) return;
     subscribers = it->second;
   }
-  for (const auto& s : subscribers) s->Append(events);
+  const EventBatch batch =
+      std::make_shared<const std::vector<::omniroute::v1::Event>>(events.begin(), events.end());
+  for (const auto& s : subscribers) s->Append(batch);
 }
 
 std::shared_ptr<Subscription> ChangeFeed::Subscribe(absl::string_view tenant_id) {

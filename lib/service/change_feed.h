@@ -12,7 +12,10 @@
 //
 // Thread-safe. Publish() runs on the committing thread while the tenant's
 // commands are serialized, so it only appends and wakes: it never reads the
-// store or calls the engine.
+// store or calls the engine. A commit's events are copied once and shared,
+// read-only, by every subscription (an agent's offer stream per agent: a
+// copy each would cost the committing thread a copy of every event per
+// agent).
 
 #ifndef OMNIROUTE_LIB_SERVICE_CHANGE_FEED_H_
 #define OMNIROUTE_LIB_SERVICE_CHANGE_FEED_H_
@@ -34,6 +37,10 @@
 
 namespace omniroute::service {
 
+// The events of one commit, in sequence order; immutable, shared by the
+// subscriptions that buffer them.
+using EventBatch = std::shared_ptr<const std::vector<::omniroute::v1::Event>>;
+
 // Live events of one tenant for one watcher, in sequence order.
 class Subscription {
  public:
@@ -45,19 +52,20 @@ class Subscription {
   // Sets *ended, read together with the events taken, to why no more
   // events will come (ChangeFeed::End), OK while they may: once it is set,
   // every event appended before the end is in what was taken.
-  std::deque<::omniroute::v1::Event> Take(bool* overflowed, absl::Status* ended);
+  std::deque<EventBatch> Take(bool* overflowed, absl::Status* ended);
 
   // Called (without locks held by the feed) after events were appended.
   void SetWake(std::function<void()> wake);
 
  private:
   friend class ChangeFeed;
-  void Append(absl::Span<const ::omniroute::v1::Event> events);
+  void Append(const EventBatch& batch);
   void End(const absl::Status& why);
 
   const size_t max_buffered_;
   absl::Mutex mu_;
-  std::deque<::omniroute::v1::Event> buffer_ ABSL_GUARDED_BY(mu_);
+  std::deque<EventBatch> buffer_ ABSL_GUARDED_BY(mu_);
+  size_t buffered_events_ ABSL_GUARDED_BY(mu_) = 0;
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status ended_ ABSL_GUARDED_BY(mu_);
   std::function<void()> wake_ ABSL_GUARDED_BY(mu_);

@@ -160,7 +160,7 @@ class FeedWriter final : public grpc::ServerWriteReactor<Out> {
       }
       bool overflowed = false;
       absl::Status ended;
-      std::deque<Event> live = subscription_->Take(&overflowed, &ended);
+      std::deque<EventBatch> live = subscription_->Take(&overflowed, &ended);
       if (overflowed) {
         finished_ = true;
         finish_status_ = grpc::Status(
@@ -180,9 +180,11 @@ class FeedWriter final : public grpc::ServerWriteReactor<Out> {
         }
         return;
       }
-      for (const Event& event : live) {
-        // Below next_: already read from the store.
-        if (event.sequence() >= next_) Take(event);
+      for (const EventBatch& batch : live) {
+        for (const Event& event : *batch) {
+          // Below next_: already read from the store.
+          if (event.sequence() >= next_) Take(event);
+        }
       }
     }
   }
@@ -217,16 +219,22 @@ class FeedWriter final : public grpc::ServerWriteReactor<Out> {
 // may be the committing one, which must not call back into the engine.
 std::optional<v1::OfferUpdate> OfferUpdateOf(const Event& event, const std::string& agent,
                                              absl::flat_hash_set<uint64_t>& announced) {
-  v1::OfferUpdate update;
-  update.set_sequence(event.sequence());
-  v1::Task* task = update.mutable_task();
+  // Most events are not for this agent (each agent's stream sees all of
+  // them): nothing is allocated until one is.
+  std::optional<v1::OfferUpdate> update;
+  auto start = [&]() -> v1::Task* {
+    update.emplace();
+    update->set_sequence(event.sequence());
+    return update->mutable_task();
+  };
   switch (event.payload_case()) {
     case Event::kTaskOffered: {
       const auto& e = event.task_offered();
       if (e.agent_id() != agent) return std::nullopt;
       // Already sent as pending when the stream opened.
       if (announced.erase(e.task_id()) > 0) return std::nullopt;
-      update.set_kind(v1::OfferUpdate::KIND_OFFERED);
+      v1::Task* task = start();
+      update->set_kind(v1::OfferUpdate::KIND_OFFERED);
       task->set_task_id(e.task_id());
       task->set_conversation_id(e.conversation_id());
       task->set_channel(e.channel());
@@ -242,7 +250,8 @@ std::optional<v1::OfferUpdate> OfferUpdateOf(const Event& event, const std::stri
       const auto& e = event.task_assigned();
       if (e.agent_id() != agent) return std::nullopt;
       announced.erase(e.task_id());
-      update.set_kind(v1::OfferUpdate::KIND_ASSIGNED);
+      v1::Task* task = start();
+      update->set_kind(v1::OfferUpdate::KIND_ASSIGNED);
       task->set_task_id(e.task_id());
       task->set_conversation_id(e.conversation_id());
       task->set_channel(e.channel());
@@ -261,9 +270,10 @@ std::optional<v1::OfferUpdate> OfferUpdateOf(const Event& event, const std::stri
                                                            : event.offer_withdrawn().agent_id();
       if (who != agent) return std::nullopt;
       announced.erase(id);
-      update.set_kind(event.has_offer_declined()  ? v1::OfferUpdate::KIND_DECLINED
-                      : event.has_offer_expired() ? v1::OfferUpdate::KIND_EXPIRED
-                                                  : v1::OfferUpdate::KIND_WITHDRAWN);
+      v1::Task* task = start();
+      update->set_kind(event.has_offer_declined()  ? v1::OfferUpdate::KIND_DECLINED
+                       : event.has_offer_expired() ? v1::OfferUpdate::KIND_EXPIRED
+                                                   : v1::OfferUpdate::KIND_WITHDRAWN);
       task->set_task_id(id);
       task->set_status(v1::TASK_STATUS_WAITING);
       return update;
