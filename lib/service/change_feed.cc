@@ -34,6 +34,7 @@ void Subscription::SetWake(std::function<void()> wake) {
 }
 
 void Subscription::Append(const EventBatch& batch) {
+  if (interest_ && std::none_of(batch->begin(), batch->end(), interest_)) return;
   std::function<void()> wake;
   {
     absl::MutexLock lock(&mu_);
@@ -66,8 +67,9 @@ void ChangeFeed::Publish(absl::string_view tenant_id,
   for (const auto& s : subscribers) s->Append(batch);
 }
 
-std::shared_ptr<Subscription> ChangeFeed::Subscribe(absl::string_view tenant_id) {
-  auto subscription = std::make_shared<Subscription>(max_buffered_);
+std::shared_ptr<Subscription> ChangeFeed::Subscribe(absl::string_view tenant_id,
+                                                    Subscription::Interest interest) {
+  auto subscription = std::make_shared<Subscription>(max_buffered_, std::move(interest));
   absl::MutexLock lock(&mu_);
   auto it = tenants_.find(tenant_id);
   if (it == tenants_.end()) {

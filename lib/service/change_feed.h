@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -44,7 +45,11 @@ using EventBatch = std::shared_ptr<const std::vector<::omniroute::v1::Event>>;
 // Live events of one tenant for one watcher, in sequence order.
 class Subscription {
  public:
-  explicit Subscription(size_t max_buffered) : max_buffered_(max_buffered) {}
+  // Which events the watcher wants; null: all of them.
+  using Interest = std::function<bool(const ::omniroute::v1::Event&)>;
+
+  Subscription(size_t max_buffered, Interest interest)
+      : max_buffered_(max_buffered), interest_(std::move(interest)) {}
 
   // Moves the buffered events out. Sets *overflowed when the watcher fell so
   // far behind that events were dropped (the stream must then end, and the
@@ -63,6 +68,7 @@ class Subscription {
   void End(const absl::Status& why);
 
   const size_t max_buffered_;
+  const Interest interest_;
   absl::Mutex mu_;
   std::deque<EventBatch> buffer_ ABSL_GUARDED_BY(mu_);
   size_t buffered_events_ ABSL_GUARDED_BY(mu_) = 0;
@@ -80,8 +86,13 @@ class ChangeFeed {
   void Publish(absl::string_view tenant_id, absl::Span<const ::omniroute::v1::Event> events);
 
   // A watcher subscribes before it checks that the tenant is served here,
-  // so that an End after the check always reaches it.
-  std::shared_ptr<Subscription> Subscribe(absl::string_view tenant_id);
+  // so that an End after the check always reaches it. With an `interest`,
+  // a commit none of whose events it wants is neither buffered nor
+  // signalled to the watcher (an agent's offer stream wants its agent's
+  // events: the committing thread skips the others' streams); the interest
+  // runs on the committing thread and must be cheap.
+  std::shared_ptr<Subscription> Subscribe(absl::string_view tenant_id,
+                                          Subscription::Interest interest = nullptr);
   void Unsubscribe(absl::string_view tenant_id, const std::shared_ptr<Subscription>& subscription);
 
   // Ends every current subscription of the tenant with `why` (not OK): the

@@ -215,6 +215,25 @@ class FeedWriter final : public grpc::ServerWriteReactor<Out> {
   TenantLimiter::StreamSlot slot_;
 };
 
+// The agent an offer stream's event is about (offered, assigned, declined,
+// expired, withdrawn), or null for the events no offer stream sends.
+const std::string* AgentOf(const Event& event) {
+  switch (event.payload_case()) {
+    case Event::kTaskOffered:
+      return &event.task_offered().agent_id();
+    case Event::kTaskAssigned:
+      return &event.task_assigned().agent_id();
+    case Event::kOfferDeclined:
+      return &event.offer_declined().agent_id();
+    case Event::kOfferExpired:
+      return &event.offer_expired().agent_id();
+    case Event::kOfferWithdrawn:
+      return &event.offer_withdrawn().agent_id();
+    default:
+      return nullptr;
+  }
+}
+
 // The offer updates of one agent, from events alone: the stream's thread
 // may be the committing one, which must not call back into the engine.
 std::optional<v1::OfferUpdate> OfferUpdateOf(const Event& event, const std::string& agent,
@@ -342,7 +361,11 @@ grpc::ServerWriteReactor<v1::OfferUpdate>* RoutingServiceImpl::StreamOffers(
       AdmitStream(admission_, context, "/omniroute.v1.RoutingService/StreamOffers", request);
   if (!slot.ok()) return new FailedStream<v1::OfferUpdate>(context, slot.status());
   const std::string& tenant = request->tenant_id();
-  std::shared_ptr<Subscription> subscription = feed_.Subscribe(tenant);
+  std::shared_ptr<Subscription> subscription =
+      feed_.Subscribe(tenant, [agent_id = request->agent_id()](const Event& event) {
+        const std::string* agent = AgentOf(event);
+        return agent != nullptr && *agent == agent_id;
+      });
   absl::StatusOr<uint64_t> last = engine_.LastSequence(tenant);
   if (!last.ok()) {
     feed_.Unsubscribe(tenant, subscription);

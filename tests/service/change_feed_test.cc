@@ -74,6 +74,28 @@ TEST(ChangeFeedTest, ACommitIsCopiedOnceAndSharedBySubscribers) {
   EXPECT_EQ(from_a.front()->at(1).message_recorded().body(), "Where is my parcel?");
 }
 
+TEST(ChangeFeedTest, AnInterestedWatcherIsNeitherSentNorWokenForCommitsItDoesNotWant) {
+  ChangeFeed feed(/*max_buffered=*/2);
+  // Wants even sequences only.
+  std::shared_ptr<Subscription> even =
+      feed.Subscribe("acme", [](const Event& event) { return event.sequence() % 2 == 0; });
+  std::shared_ptr<Subscription> all = feed.Subscribe("acme");
+  int wakes = 0;
+  even->SetWake([&wakes] { ++wakes; });
+  feed.Publish("acme", Events(1, 1));
+  feed.Publish("acme", Events(3, 1));
+  EXPECT_EQ(wakes, 0);
+  // A commit with one wanted event comes whole, in order.
+  feed.Publish("acme", Events(5, 2));
+  EXPECT_EQ(wakes, 1);
+  bool overflowed = true;
+  EXPECT_EQ(Sequences(*even, &overflowed), (std::vector<uint64_t>{5, 6}));
+  // The unwanted commits did not count against its limit.
+  EXPECT_FALSE(overflowed);
+  EXPECT_TRUE(Sequences(*all, &overflowed).empty());
+  EXPECT_TRUE(overflowed);  // 4 events over a limit of 2
+}
+
 TEST(ChangeFeedTest, ASubscriberTooFarBehindIsToldAndHoldsNothing) {
   ChangeFeed feed(/*max_buffered=*/4);
   std::shared_ptr<Subscription> slow = feed.Subscribe("acme");
