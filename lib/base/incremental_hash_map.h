@@ -207,14 +207,20 @@ class IncrementalHashMap {
     if (draining_.empty()) FinishMigration();
     return 1;
   }
-  // Erases the entry at `pos`; returns the iterator after it.
-  iterator erase(iterator pos) {
-    iterator next = pos;
-    ++next;
-    // Erasing invalidates nothing but the erased entry, and a draining table
-    // emptied by it had `next` already moved on to the active table.
-    erase(pos->first);
-    return next;
+  // Erases the entry at `pos`. Returns nothing, as absl's maps: finding
+  // the next entry would mean a walk over the empty slots after `pos`,
+  // which in a sparse table costs more than the erase (the matcher, which
+  // erases a waiting task at every assignment, spent 40% of its time
+  // there at 100k waiting tasks). To erase during a walk: erase(it++).
+  void erase(iterator pos) {
+    if (!pos.in_draining_) {
+      active_.erase(pos.inner_);
+      return;
+    }
+    // The cursor must not point at an erased slot.
+    if (pos.inner_ == cursor_) ++cursor_;
+    draining_.erase(pos.inner_);
+    if (draining_.empty()) FinishMigration();
   }
 
   void clear() {

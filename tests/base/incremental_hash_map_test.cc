@@ -144,7 +144,7 @@ TEST(IncrementalHashMapTest, EraseDuringAWalkVisitsTheRestOnce) {
   for (auto it = map.begin(); it != map.end();) {
     ++visited;
     if (it->first % 2 == 0) {
-      it = map.erase(it);
+      map.erase(it++);  // the absl idiom: erase invalidates only the erased entry
     } else {
       ++kept;
       ++it;
