@@ -175,7 +175,7 @@ def chart(out, matcher, sides):
     x_hi = max(x_hi, x_lo + 1)
     y_hi = max(y_hi, y_lo + 1)
     width, height = 720, 440
-    left, right, top, bottom = 80, 20, 30, 130
+    left, right, top, bottom = 80, 45, 30, 130
 
     def x(w):
         return left + (math.log10(w) - x_lo) / (x_hi - x_lo) * (width - left - right)
