@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -40,8 +41,12 @@ ProgramRun RunProgram(const std::string& binary, const std::vector<std::string>&
   const int status = std::system(command.c_str());
   ProgramRun run;
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err);
-  run.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  {
+    std::ifstream in(err);
+    run.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  std::error_code ignored;
+  std::filesystem::remove(err, ignored);
   return run;
 }
 

@@ -10,6 +10,7 @@
 // state must be what it was.
 
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -478,9 +479,14 @@ class TenantConfigFileTest : public ::testing::Test {
                                           ::testing::UnitTest::GetInstance()->random_seed(), "-",
                                           ++files_, ".textproto");
     std::ofstream(path) << text;
+    written_.push_back(path);
     return path;
   }
+  void TearDown() override {
+    for (const std::string& path : written_) std::remove(path.c_str());
+  }
   int files_ = 0;
+  std::vector<std::string> written_;
 };
 
 TEST_F(TenantConfigFileTest, OutOfRangeSettingsAreRefusedWithTheFileAndTheField) {
