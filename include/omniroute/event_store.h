@@ -113,6 +113,24 @@ class EventStore {
       absl::string_view tenant_id, ConversationId conversation,
       std::optional<MessageCursor> after, size_t limit) const = 0;
 
+  // The same messages, handed to `visitor` one at a time, in order, until
+  // it returns false; the message it sees is valid during the call only.
+  // A store may parse every message into the same object, which saves a
+  // page the allocations of its events (the timeline reads this way). The
+  // errors of ReadConversationMessages. By default, collects them with
+  // ReadConversationMessages.
+  virtual absl::Status VisitConversationMessages(
+      absl::string_view tenant_id, ConversationId conversation, std::optional<MessageCursor> after,
+      size_t limit, const std::function<bool(const StoredMessage&)>& visitor) const {
+    absl::StatusOr<std::vector<StoredMessage>> messages =
+        ReadConversationMessages(tenant_id, conversation, after, limit);
+    if (!messages.ok()) return messages.status();
+    for (const StoredMessage& message : *messages) {
+      if (!visitor(message)) break;
+    }
+    return absl::OkStatus();
+  }
+
   // One message; NOT_FOUND if the tenant has no such message.
   virtual absl::StatusOr<StoredMessage> ReadMessage(absl::string_view tenant_id,
                                                     MessageId message) const = 0;

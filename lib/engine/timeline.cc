@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -80,10 +81,19 @@ absl::StatusOr<TimelinePage> ReadTimelinePage(const EventStore& store,
                        ? MessageId(after->index)
                        : MessageId(std::numeric_limits<uint64_t>::max())};
   }
-  // One more than a page tells whether another page follows.
-  absl::StatusOr<std::vector<EventStore::StoredMessage>> messages = store.ReadConversationMessages(
-      tenant_id, thread, cursor, static_cast<size_t>(page_size) + 1);
-  if (!messages.ok()) return messages.status();
+  // One more than a page tells whether another page follows. Visited, not
+  // collected: the store may parse each message into the same event.
+  std::vector<MessageView> messages;
+  messages.reserve(static_cast<size_t>(page_size) + 1);
+  if (absl::Status s = store.VisitConversationMessages(
+          tenant_id, thread, cursor, static_cast<size_t>(page_size) + 1,
+          [&](const EventStore::StoredMessage& stored) {
+            messages.push_back(ToMessageView(stored));
+            return true;
+          });
+      !s.ok()) {
+    return s;
+  }
 
   // Handoffs with their keys (rank among those of the same instant).
   std::vector<std::pair<TimelineKey, const HandoffView*>> pending_handoffs;
@@ -98,17 +108,17 @@ absl::StatusOr<TimelinePage> ReadTimelinePage(const EventStore& store,
   size_t m = 0;
   size_t h = 0;
   TimelineKey last;
+  page.entries.reserve(static_cast<size_t>(page_size));
   while (page.entries.size() < static_cast<size_t>(page_size) &&
-         (m < messages->size() || h < pending_handoffs.size())) {
+         (m < messages.size() || h < pending_handoffs.size())) {
     std::optional<TimelineKey> message_key;
-    if (m < messages->size()) {
-      const EventStore::StoredMessage& stored = (*messages)[m];
-      message_key = TimelineKey{core::FromProto(stored.event.time()), TimelineKey::kMessage,
-                                stored.id.value()};
+    if (m < messages.size()) {
+      message_key =
+          TimelineKey{messages[m].recorded_at, TimelineKey::kMessage, messages[m].id.value()};
     }
     if (message_key.has_value() &&
         (h == pending_handoffs.size() || Before(*message_key, pending_handoffs[h].first))) {
-      MessageView view = ToMessageView((*messages)[m++]);
+      MessageView view = std::move(messages[m++]);
       const absl::Time at = view.recorded_at;
       page.entries.push_back(TimelineEntry{at, std::move(view), std::nullopt});
       last = *message_key;
@@ -118,7 +128,7 @@ absl::StatusOr<TimelinePage> ReadTimelinePage(const EventStore& store,
       last = key;
     }
   }
-  if (m < messages->size() || h < pending_handoffs.size()) {
+  if (m < messages.size() || h < pending_handoffs.size()) {
     page.next_page_token =
         EncodePageToken(tenant_id, TimelineScope(requested), EncodeTimelineKey(last));
   }

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -50,8 +51,8 @@
 #include "omniroute/sqlite_event_store.h"
 #include "omniroute/v1/events.pb.h"
 #include "store/customer_redaction.h"
-#include "store/stored_event.h"
 #include "store/sqlite_wal_checkpointer.h"
+#include "store/stored_event.h"
 
 namespace omniroute::store {
 
@@ -104,6 +105,9 @@ class SqliteEventStore final : public EventStore {
   absl::StatusOr<std::vector<StoredMessage>> ReadConversationMessages(
       absl::string_view tenant_id, ConversationId conversation,
       std::optional<MessageCursor> after, size_t limit) const override;
+  absl::Status VisitConversationMessages(
+      absl::string_view tenant_id, ConversationId conversation, std::optional<MessageCursor> after,
+      size_t limit, const std::function<bool(const StoredMessage&)>& visitor) const override;
   absl::StatusOr<StoredMessage> ReadMessage(absl::string_view tenant_id,
                                             MessageId message) const override;
   absl::StatusOr<std::optional<MessageLocation>> FindMessageByExternalId(
@@ -203,6 +207,11 @@ class SqliteEventStore final : public EventStore {
   // OK if the file has the message history; FAILED_PRECONDITION for a
   // version-1 store opened read-only (`what`: "read message 4 of tenant
   // acme").
+  // The messages of a conversation's timeline, each read into one message
+  // handed to `take` (which may move from it) until it returns false.
+  absl::Status ReadTimeline(absl::string_view tenant_id, ConversationId conversation,
+                            std::optional<MessageCursor> after, size_t limit,
+                            absl::FunctionRef<bool(StoredMessage&)> take) const;
   absl::Status CheckHistory(absl::string_view what) const;
   // OK if the file has the archive (schema version 3 or later).
   absl::Status CheckArchive(absl::string_view what) const;

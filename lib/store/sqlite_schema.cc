@@ -47,11 +47,19 @@ CREATE TABLE messages (
   PRIMARY KEY (tenant, message_id)
 ) WITHOUT ROWID;
 CREATE INDEX messages_by_conversation
-  ON messages (tenant, conversation_id, recorded_at, message_id);
+  ON messages (tenant, conversation_id, recorded_at, message_id, sequence);
 CREATE INDEX messages_by_external_id
   ON messages (tenant, channel, external_id) WHERE external_id <> '';
 CREATE INDEX messages_by_thread_key
   ON messages (tenant, channel, thread_key, message_id) WHERE thread_key <> '';
+)sql";
+
+// Version 6: the conversation index covers the timeline's query (see
+// sqlite_schema.h); a store of version 2 to 5 has it without `sequence`.
+constexpr char kCoverTimeline[] = R"sql(
+DROP INDEX messages_by_conversation;
+CREATE INDEX messages_by_conversation
+  ON messages (tenant, conversation_id, recorded_at, message_id, sequence);
 )sql";
 
 // Added by version 3 (see sqlite_schema.h).
@@ -285,7 +293,12 @@ absl::Status Upgrade(SqliteConnection& connection, absl::string_view path) {
     if (status.ok() && identity->schema_version < 4) {
       status = connection.ExecuteScript(kCreateUnredactedErasures, context);
     }
-    if (status.ok()) status = connection.ExecuteScript(kCreateSnapshotParts, context);
+    if (status.ok() && identity->schema_version < 5) {
+      status = connection.ExecuteScript(kCreateSnapshotParts, context);
+    }
+    if (status.ok() && identity->schema_version >= 2) {
+      status = connection.ExecuteScript(kCoverTimeline, context);
+    }
     if (status.ok() && identity->schema_version == 1) {
       status = connection.ExecuteScript(kCreateMessages, context);
       if (status.ok()) {

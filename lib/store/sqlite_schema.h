@@ -43,7 +43,10 @@
 //     channel: the omniroute.v1.Channel number; external_id, thread_key: ''
 //     when the message has none. Indexes:
 //       messages_by_conversation (tenant, conversation_id, recorded_at,
-//         message_id): a conversation's timeline, paged from a cursor;
+//         message_id, sequence): a conversation's timeline, paged from a
+//         cursor; `sequence` since version 6, so that a page joins each
+//         message's event from the index alone, without a seek into
+//         `messages` per message (a random page in a large store);
 //       messages_by_external_id (tenant, channel, external_id)
 //         WHERE external_id <> '': a redelivery's lookup;
 //       messages_by_thread_key (tenant, channel, thread_key, message_id)
@@ -79,9 +82,11 @@
 // empty for versions 2 and 3: an erasure of theirs left unfinished is
 // finished by erasing the customer again), and versions 1 to 4 the parts
 // column of snapshots (0: every older snapshot is whole) and the empty
-// snapshot_parts table, in one transaction with the new version number.
-// Read-only, a version-1 store is read as it is (events and snapshots; no
-// history), and a store of versions 1 to 4 has whole snapshots only.
+// snapshot_parts table, and versions 2 to 5 messages_by_conversation built
+// again with `sequence`, in one transaction with the new version number. Read-only, a version-1
+// store is read as it is (events and snapshots; no history), a store of
+// versions 1 to 4 has whole snapshots only, and one of versions 2 to 5 reads
+// timelines through its older index, at one more seek per message.
 //
 // Thread-compatible: called once, at open, before the store is shared.
 
@@ -102,7 +107,7 @@ namespace omniroute::store {
 inline constexpr int32_t kSqliteApplicationId = 0x4F6D5274;
 
 // The schema version this build reads and writes.
-inline constexpr int32_t kSqliteSchemaVersion = 5;
+inline constexpr int32_t kSqliteSchemaVersion = 6;
 
 // Makes sure that the database of `connection` (the file at `path`) is an
 // omniroute store in WAL mode, creating the schema in an empty database when

@@ -38,6 +38,7 @@ namespace {
 using ::omniroute::v1::Event;
 using testing_internal::ExecSql;
 using testing_internal::FlipPayloadByte;
+using testing_internal::QueryInt64;
 using testing_internal::ScratchDir;
 using testing_internal::StoreKind;
 using ::testing::AllOf;
@@ -293,6 +294,65 @@ TEST_P(MessageHistoryTest, PagesResumeStrictlyAfterTheCursor) {
   rest = store_->ReadConversationMessages("acme", ConversationId(7), std::nullopt, 0);
   ASSERT_TRUE(rest.ok()) << rest.status();
   EXPECT_THAT(*rest, IsEmpty());
+}
+
+// A store may parse every visited message into the same event: what the
+// visitor sees must still be each message whole, nothing of the one before
+// (message 2 has no external id or thread key after message 1's).
+TEST_P(MessageHistoryTest, VisitingGivesEachMessageOfAReadWholeAndStopsWhenAsked) {
+  LogBuilder log("acme");
+  MustAppend("acme", {log.Message(1, 10, kStart, kChat, "a-long-external-id-of-message-1",
+                                  "a-long-thread-key-of-message-1"),
+                      log.Message(2, 10, kStart + absl::Seconds(1)), log.Other(),
+                      log.Message(3, 20, kStart),
+                      log.Message(4, 10, kStart + absl::Seconds(2), kSms, "s-4")});
+  absl::StatusOr<std::vector<StoredMessage>> read =
+      store_->ReadConversationMessages("acme", ConversationId(10), std::nullopt, 10);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->size(), 3u);
+
+  std::vector<StoredMessage> visited;
+  absl::Status s = store_->VisitConversationMessages("acme", ConversationId(10), std::nullopt, 10,
+                                                     [&](const StoredMessage& m) {
+                                                       visited.push_back(m);
+                                                       return true;
+                                                     });
+  ASSERT_TRUE(s.ok()) << s;
+  ASSERT_EQ(visited.size(), read->size());
+  for (size_t i = 0; i < visited.size(); ++i) {
+    EXPECT_EQ(visited[i].id, (*read)[i].id);
+    EXPECT_EQ(visited[i].conversation, (*read)[i].conversation);
+    EXPECT_EQ(visited[i].event.SerializeAsString(), (*read)[i].event.SerializeAsString()) << i;
+  }
+  EXPECT_EQ(visited[1].event.message_recorded().external_id(), "");
+  EXPECT_EQ(visited[1].event.message_recorded().thread_key(), "");
+  EXPECT_EQ(visited[1].event.message_recorded().body(), "body of message 2 in acme");
+
+  // From a cursor, and stopped by the visitor after the first.
+  std::vector<uint64_t> ids;
+  s = store_->VisitConversationMessages("acme", ConversationId(10),
+                                        MessageCursor{kStart, MessageId(1)}, 10,
+                                        [&](const StoredMessage& m) {
+                                          ids.push_back(m.id.value());
+                                          return false;
+                                        });
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_THAT(ids, ElementsAre(2));
+  // A limit, a limit of 0, an unknown conversation.
+  ids.clear();
+  auto collect = [&](const StoredMessage& m) {
+    ids.push_back(m.id.value());
+    return true;
+  };
+  ASSERT_TRUE(
+      store_->VisitConversationMessages("acme", ConversationId(10), std::nullopt, 2, collect).ok());
+  EXPECT_THAT(ids, ElementsAre(1, 2));
+  ids.clear();
+  ASSERT_TRUE(
+      store_->VisitConversationMessages("acme", ConversationId(10), std::nullopt, 0, collect).ok());
+  ASSERT_TRUE(
+      store_->VisitConversationMessages("acme", ConversationId(99), std::nullopt, 9, collect).ok());
+  EXPECT_THAT(ids, IsEmpty());
 }
 
 TEST_P(MessageHistoryTest, AStoredMessageIsItsEventAsAppended) {
@@ -599,6 +659,16 @@ TEST_F(SqliteMessageHistoryTest, ADamagedRecordIsDataLossNamingTenantAndSequence
   EXPECT_EQ(message.status().code(), absl::StatusCode::kDataLoss) << message.status();
   EXPECT_THAT(std::string(message.status().message()),
               AllOf(HasSubstr("acme"), HasSubstr("sequence 2")));
+  // Visited, the sound message before it is seen, then the same error.
+  std::vector<uint64_t> visited;
+  absl::Status visit = store->VisitConversationMessages("acme", ConversationId(10), std::nullopt,
+                                                        10, [&](const StoredMessage& m) {
+                                                          visited.push_back(m.id.value());
+                                                          return true;
+                                                        });
+  EXPECT_EQ(visit.code(), absl::StatusCode::kDataLoss) << visit;
+  EXPECT_THAT(std::string(visit.message()), AllOf(HasSubstr("acme"), HasSubstr("sequence 2")));
+  EXPECT_THAT(visited, ElementsAre(1));
   // The sound messages are still served.
   EXPECT_TRUE(store->ReadMessage("acme", MessageId(3)).ok());
   timeline = store->ReadConversationMessages(
@@ -839,6 +909,51 @@ TEST_F(SqliteUpgradeTest, ADamagedEventFailsTheUpgradeAndLeavesTheFileAtVersion1
   std::unique_ptr<store::SqliteEventStore> store = MustOpen(OptionsAt(Path()));
   ASSERT_NE(store, nullptr);
   EXPECT_THAT(TimelineIds(*store, "acme", 10), ElementsAre(3, 2));
+}
+
+// Version 6 put `sequence` in messages_by_conversation (a page joins each
+// message's event from the index alone). A version-5 store has the index
+// without it: read-only it is read as it is, writable it gets the new one.
+TEST_F(SqliteUpgradeTest, AVersion5StoreGetsTheConversationIndexWithTheSequence) {
+  const std::string kSequenceInIndex =
+      "SELECT count(*) FROM pragma_index_info('messages_by_conversation') "
+      "WHERE name = 'sequence'";
+  WriteStory();
+  ASSERT_NE(MustOpen(OptionsAt(Path())), nullptr);
+  ASSERT_EQ(UserVersion(Path()), store::kSqliteSchemaVersion);
+  EXPECT_EQ(QueryInt64(Path(), kSequenceInIndex), 1);
+  // What version 5 had.
+  ExecSql(Path(),
+          "DROP INDEX messages_by_conversation; "
+          "CREATE INDEX messages_by_conversation "
+          "ON messages (tenant, conversation_id, recorded_at, message_id); "
+          "PRAGMA user_version = 5");
+  ASSERT_EQ(QueryInt64(Path(), kSequenceInIndex), 0);
+  {
+    SqliteStoreOptions options = OptionsAt(Path());
+    options.read_only = true;
+    std::unique_ptr<store::SqliteEventStore> store = MustOpen(options);
+    ASSERT_NE(store, nullptr);
+    EXPECT_THAT(TimelineIds(*store, "acme", 10), ElementsAre(3, 2));
+    EXPECT_THAT(TimelineIds(*store, "acme", 30), ElementsAre(1));
+  }
+  EXPECT_EQ(UserVersion(Path()), 5);
+  EXPECT_EQ(QueryInt64(Path(), kSequenceInIndex), 0);
+
+  std::unique_ptr<store::SqliteEventStore> store = MustOpen(OptionsAt(Path()));
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(UserVersion(Path()), store::kSqliteSchemaVersion);
+  EXPECT_EQ(QueryInt64(Path(), kSequenceInIndex), 1);
+  EXPECT_EQ(
+      QueryInt64(Path(), "SELECT count(*) FROM pragma_index_info('messages_by_conversation')"), 5);
+  EXPECT_THAT(TimelineIds(*store, "acme", 10), ElementsAre(3, 2));
+  EXPECT_THAT(TimelineIds(*store, "acme", 30), ElementsAre(1));
+  EXPECT_THAT(TimelineIds(*store, "globex", 99), ElementsAre(1));
+  // Paged from a cursor, through the new index.
+  absl::StatusOr<std::vector<StoredMessage>> after = store->ReadConversationMessages(
+      "acme", ConversationId(10), EventStore::MessageCursor{kStart, MessageId(3)}, 100);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_THAT(Ids(*after), ElementsAre(2));
 }
 
 }  // namespace
