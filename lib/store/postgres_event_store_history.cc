@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -71,11 +73,11 @@ int64_t ClampToInt64(size_t value) {
       std::min<uint64_t>(value, static_cast<uint64_t>(std::numeric_limits<int64_t>::max())));
 }
 
-// The message of row `row` of one of the timeline queries, its event checked
-// like any read's.
-absl::StatusOr<EventStore::StoredMessage> MessageAt(const PgResult& rows, int row,
-                                                    absl::string_view tenant) {
-  EventStore::StoredMessage message;
+// Reads the message of row `row` of one of the timeline queries into
+// `message` (its event parsed into the one there, whose memory it reuses),
+// the event checked like any read's.
+absl::Status MessageAt(const PgResult& rows, int row, absl::string_view tenant,
+                       EventStore::StoredMessage& message) {
   const auto id = static_cast<uint64_t>(rows.Int64(row, 0));
   message.id = MessageId(id);
   message.conversation = ConversationId(static_cast<uint64_t>(rows.Int64(row, 1)));
@@ -97,18 +99,16 @@ absl::StatusOr<EventStore::StoredMessage> MessageAt(const PgResult& rows, int ro
                         absl::StrCat("the stored event is not the record of message ", id,
                                      " that the message index points to"));
   }
-  return message;
+  return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<EventStore::StoredMessage>>
-PostgresEventStore::ReadConversationMessages(absl::string_view tenant_id,
-                                             ConversationId conversation,
-                                             std::optional<MessageCursor> after,
-                                             size_t limit) const {
-  std::vector<StoredMessage> messages;
-  if (limit == 0) return messages;
+absl::Status PostgresEventStore::ReadTimeline(absl::string_view tenant_id,
+                                              ConversationId conversation,
+                                              std::optional<MessageCursor> after, size_t limit,
+                                              absl::FunctionRef<bool(StoredMessage&)> take) const {
+  if (limit == 0) return absl::OkStatus();
   absl::StatusOr<Lease> connection = Acquire();
   if (!connection.ok()) return connection.status();
   PgParams params;
@@ -122,13 +122,33 @@ PostgresEventStore::ReadConversationMessages(absl::string_view tenant_id,
       after.has_value() ? kTimelineAfter : kTimelineFromStart, params,
       absl::StrCat("reading conversation ", conversation.value(), " of tenant ", tenant_id));
   if (!rows.ok()) return rows.status();
-  messages.reserve(rows->rows());
+  StoredMessage message;
   for (int row = 0; row < rows->rows(); ++row) {
-    absl::StatusOr<StoredMessage> message = MessageAt(*rows, row, tenant_id);
-    if (!message.ok()) return message.status();
-    messages.push_back(*std::move(message));
+    if (absl::Status s = MessageAt(*rows, row, tenant_id, message); !s.ok()) return s;
+    if (!take(message)) break;
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<EventStore::StoredMessage>> PostgresEventStore::ReadConversationMessages(
+    absl::string_view tenant_id, ConversationId conversation, std::optional<MessageCursor> after,
+    size_t limit) const {
+  std::vector<StoredMessage> messages;
+  messages.reserve(std::min<size_t>(limit, 1024));
+  absl::Status status =
+      ReadTimeline(tenant_id, conversation, after, limit, [&](StoredMessage& message) {
+        messages.push_back(std::move(message));
+        return true;
+      });
+  if (!status.ok()) return status;
   return messages;
+}
+
+absl::Status PostgresEventStore::VisitConversationMessages(
+    absl::string_view tenant_id, ConversationId conversation, std::optional<MessageCursor> after,
+    size_t limit, const std::function<bool(const StoredMessage&)>& visitor) const {
+  return ReadTimeline(tenant_id, conversation, after, limit,
+                      [&](StoredMessage& message) { return visitor(message); });
 }
 
 absl::StatusOr<EventStore::StoredMessage> PostgresEventStore::ReadMessage(
@@ -145,7 +165,9 @@ absl::StatusOr<EventStore::StoredMessage> PostgresEventStore::ReadMessage(
     return absl::NotFoundError(
         absl::StrCat("tenant ", tenant_id, " has no message ", message.value()));
   }
-  return MessageAt(*rows, 0, tenant_id);
+  StoredMessage stored;
+  if (absl::Status s = MessageAt(*rows, 0, tenant_id, stored); !s.ok()) return s;
+  return stored;
 }
 
 absl::StatusOr<std::optional<EventStore::MessageLocation>>

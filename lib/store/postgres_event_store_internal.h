@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -86,6 +87,9 @@ class PostgresEventStore final : public EventStore {
   absl::StatusOr<std::vector<StoredMessage>> ReadConversationMessages(
       absl::string_view tenant_id, ConversationId conversation,
       std::optional<MessageCursor> after, size_t limit) const override;
+  absl::Status VisitConversationMessages(
+      absl::string_view tenant_id, ConversationId conversation, std::optional<MessageCursor> after,
+      size_t limit, const std::function<bool(const StoredMessage&)>& visitor) const override;
   absl::StatusOr<StoredMessage> ReadMessage(absl::string_view tenant_id,
                                             MessageId message) const override;
   absl::StatusOr<std::optional<MessageLocation>> FindMessageByExternalId(
@@ -114,6 +118,11 @@ class PostgresEventStore final : public EventStore {
   void HoldNextLeaderForTesting(int writes);
 
  private:
+  // The messages of a conversation's timeline, each read into one message
+  // handed to `take` (which may move from it) until it returns false.
+  absl::Status ReadTimeline(absl::string_view tenant_id, ConversationId conversation,
+                            std::optional<MessageCursor> after, size_t limit,
+                            absl::FunctionRef<bool(StoredMessage&)> take) const;
   struct Write;
 
   // A pooled connection, given back (or, if it broke, closed) when the lease
