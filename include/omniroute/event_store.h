@@ -163,6 +163,19 @@ class EventStore {
   virtual absl::StatusOr<std::optional<::omniroute::v1::Event>> FindArchive(
       absl::string_view tenant_id, ArchivedKind kind, uint64_t id) const = 0;
 
+  // The same event, parsed into `event` (which may live on an arena: the
+  // archive of a long conversation holds hundreds of records, each an
+  // allocation off one); whether there was one (`event` is left alone if
+  // not). The errors of FindArchive. By default, moves FindArchive's answer.
+  virtual absl::StatusOr<bool> FindArchiveInto(absl::string_view tenant_id, ArchivedKind kind,
+                                               uint64_t id, ::omniroute::v1::Event& event) const {
+    absl::StatusOr<std::optional<::omniroute::v1::Event>> found = FindArchive(tenant_id, kind, id);
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) return false;
+    event = **std::move(found);
+    return true;
+  }
+
   // The archived conversations that belonged to one of `customers` when
   // they were archived (conversations merged into another are not listed),
   // with ids above `after`, by id, at most `limit`.

@@ -12,12 +12,14 @@
 #ifndef OMNIROUTE_LIB_ENGINE_ARCHIVED_CONVERSATION_H_
 #define OMNIROUTE_LIB_ENGINE_ARCHIVED_CONVERSATION_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/core_state.h"
+#include "google/protobuf/arena.h"
 #include "omniroute/conversation.h"
 #include "omniroute/event_store.h"
 #include "omniroute/routing.h"
@@ -53,14 +55,17 @@ class ArchivedConversation {
   std::vector<CommitmentView> Commitments(ConversationId conversation) const;
 
  private:
-  ArchivedConversation(::omniroute::v1::ConversationArchive archive, core::CoreState state)
-      : archive_(std::move(archive)), state_(std::move(state)) {}
+  ArchivedConversation(std::unique_ptr<google::protobuf::Arena> arena,
+                       const ::omniroute::v1::ConversationArchive& archive, core::CoreState state)
+      : arena_(std::move(arena)), archive_(&archive), state_(std::move(state)) {}
 
   // The routing record of a conversation of the archive; null if it had none.
   const ::omniroute::v1::ConversationRoutingRecord* RoutingRecord(
       ConversationId conversation) const;
 
-  ::omniroute::v1::ConversationArchive archive_;
+  // The archive lives on the arena (moving the object keeps it in place).
+  std::unique_ptr<google::protobuf::Arena> arena_;
+  const ::omniroute::v1::ConversationArchive* archive_;
   core::CoreState state_;
 };
 

@@ -203,6 +203,16 @@ absl::StatusOr<std::optional<EventStore::MessageLocation>> PostgresEventStore::F
 absl::StatusOr<std::optional<Event>> PostgresEventStore::FindArchive(absl::string_view tenant_id,
                                                                      ArchivedKind kind,
                                                                      uint64_t id) const {
+  Event event;
+  absl::StatusOr<bool> found = FindArchiveInto(tenant_id, kind, id, event);
+  if (!found.ok()) return found.status();
+  if (!*found) return std::nullopt;
+  return event;
+}
+
+absl::StatusOr<bool> PostgresEventStore::FindArchiveInto(absl::string_view tenant_id,
+                                                         ArchivedKind kind, uint64_t id,
+                                                         Event& event) const {
   absl::StatusOr<Lease> connection = Acquire();
   if (!connection.ok()) return connection.status();
   PgParams params;
@@ -213,13 +223,12 @@ absl::StatusOr<std::optional<Event>> PostgresEventStore::FindArchive(absl::strin
       kArchiveEvent, params,
       absl::StrCat("reading the archive of item ", id, " of tenant ", tenant_id));
   if (!rows.ok()) return rows.status();
-  if (rows->rows() == 0) return std::nullopt;
+  if (rows->rows() == 0) return false;
   const auto sequence = static_cast<uint64_t>(rows->Int64(0, 0));
   if (rows->IsNull(0, 1)) {
     return DamagedEvent(tenant_id, sequence,
                         absl::StrCat("missing from the store (the archive of item ", id, ")"));
   }
-  Event event;
   if (absl::Status s = ParseStoredEvent(tenant_id, sequence, rows->Bytes(0, 1),
                                         static_cast<uint64_t>(rows->Int64(0, 2)), event);
       !s.ok()) {
@@ -230,7 +239,7 @@ absl::StatusOr<std::optional<Event>> PostgresEventStore::FindArchive(absl::strin
                         absl::StrCat("the stored event is not the archive of item ", id,
                                      " that the archive index points to"));
   }
-  return event;
+  return true;
 }
 
 absl::StatusOr<std::vector<ConversationId>> PostgresEventStore::ListArchivedConversations(

@@ -254,6 +254,16 @@ absl::Status SqliteEventStore::CheckArchive(absl::string_view what) const {
 
 absl::StatusOr<std::optional<::omniroute::v1::Event>> SqliteEventStore::FindArchive(
     absl::string_view tenant_id, ArchivedKind kind, uint64_t id) const {
+  Event event;
+  absl::StatusOr<bool> found = FindArchiveInto(tenant_id, kind, id, event);
+  if (!found.ok()) return found.status();
+  if (!*found) return std::nullopt;
+  return event;
+}
+
+absl::StatusOr<bool> SqliteEventStore::FindArchiveInto(absl::string_view tenant_id,
+                                                       ArchivedKind kind, uint64_t id,
+                                                       Event& event) const {
   if (absl::Status s = CheckArchive(absl::StrCat("read the archive of tenant ", tenant_id));
       !s.ok()) {
     return s;
@@ -264,7 +274,7 @@ absl::StatusOr<std::optional<::omniroute::v1::Event>> SqliteEventStore::FindArch
   const int kind_index = static_cast<int>(kind) - 1;
   // Nothing is archived under another kind (as in the other stores).
   if (kind_index < 0 || kind_index >= static_cast<int>(std::size(kArchiveEvent))) {
-    return std::nullopt;
+    return false;
   }
   absl::StatusOr<sqlite3_stmt*> statement = reader->Prepare(kArchiveEvent[kind_index]);
   if (!statement.ok()) return statement.status();
@@ -274,7 +284,7 @@ absl::StatusOr<std::optional<::omniroute::v1::Event>> SqliteEventStore::FindArch
   // int64 of the same bits, so it must be looked up as such, not clamped.
   sqlite3_bind_int64(*statement, 2, static_cast<int64_t>(id));
   const int rc = sqlite3_step(*statement);
-  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc == SQLITE_DONE) return false;
   if (rc != SQLITE_ROW) {
     return reader->Error(rc, absl::StrCat("reading the archive of item ", id, " of tenant ",
                                           tenant_id));
@@ -284,7 +294,6 @@ absl::StatusOr<std::optional<::omniroute::v1::Event>> SqliteEventStore::FindArch
     return DamagedEvent(tenant_id, sequence,
                         absl::StrCat("missing from the store (the archive of item ", id, ")"));
   }
-  Event event;
   if (absl::Status s = ParseStoredEvent(tenant_id, sequence, ColumnBytes(*statement, 1),
                                         static_cast<uint64_t>(sqlite3_column_int64(*statement, 2)),
                                         event);
@@ -296,7 +305,7 @@ absl::StatusOr<std::optional<::omniroute::v1::Event>> SqliteEventStore::FindArch
                         absl::StrCat("the stored event is not the archive of item ", id,
                                      " that the archive index points to"));
   }
-  return event;
+  return true;
 }
 
 absl::StatusOr<std::vector<ConversationId>> SqliteEventStore::ListArchivedConversations(

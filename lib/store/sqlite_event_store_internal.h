@@ -117,6 +117,8 @@ class SqliteEventStore final : public EventStore {
       absl::string_view tenant_id, Channel channel, absl::string_view thread_key) const override;
   absl::StatusOr<std::optional<::omniroute::v1::Event>> FindArchive(
       absl::string_view tenant_id, ArchivedKind kind, uint64_t id) const override;
+  absl::StatusOr<bool> FindArchiveInto(absl::string_view tenant_id, ArchivedKind kind, uint64_t id,
+                                       ::omniroute::v1::Event& event) const override;
   absl::StatusOr<std::vector<ConversationId>> ListArchivedConversations(
       absl::string_view tenant_id, absl::Span<const CustomerId> customers, ConversationId after,
       size_t limit) const override;

@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
 #include "omniroute/event_store.h"
 #include "omniroute/sqlite_event_store.h"
@@ -263,12 +264,27 @@ void ExpectFinds(const EventStore& store, absl::string_view tenant, Kind kind, u
   EXPECT_EQ(found->sequence(), want.sequence()) << tenant << " " << KindName(kind) << " " << id;
   EXPECT_TRUE(found->SerializeAsString() == want.SerializeAsString())
       << tenant << " " << KindName(kind) << " " << id << ": not the event as appended";
+  // The same, parsed into an event on an arena.
+  google::protobuf::Arena arena;
+  Event* into = google::protobuf::Arena::CreateMessage<Event>(&arena);
+  absl::StatusOr<bool> parsed = store.FindArchiveInto(tenant, kind, id, *into);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_TRUE(*parsed) << tenant << " " << KindName(kind) << " " << id;
+  EXPECT_TRUE(into->SerializeAsString() == want.SerializeAsString())
+      << tenant << " " << KindName(kind) << " " << id << ": FindArchiveInto differs";
 }
 
 void ExpectFindsNothing(const EventStore& store, absl::string_view tenant, Kind kind, uint64_t id) {
   std::optional<Event> found = Find(store, tenant, kind, id);
   EXPECT_FALSE(found.has_value()) << tenant << " " << KindName(kind) << " " << id
                                   << " found in event " << found->sequence();
+  // FindArchiveInto says no and leaves the event alone.
+  Event into;
+  into.set_sequence(77);
+  absl::StatusOr<bool> parsed = store.FindArchiveInto(tenant, kind, id, into);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_FALSE(*parsed) << tenant << " " << KindName(kind) << " " << id;
+  EXPECT_EQ(into.sequence(), 77u);
 }
 
 std::vector<uint64_t> List(const EventStore& store, absl::string_view tenant,
@@ -986,6 +1002,9 @@ TEST_F(SqliteArchiveTest, ADamagedOrMissingArchiveEventIsDataLoss) {
   EXPECT_EQ(found.status().code(), absl::StatusCode::kDataLoss) << found.status();
   EXPECT_THAT(std::string(found.status().message()),
               AllOf(HasSubstr("acme"), HasSubstr(absl::StrCat("sequence ", damaged))));
+  Event into;
+  absl::StatusOr<bool> parsed = store->FindArchiveInto("acme", Kind::kTask, 101, into);
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kDataLoss) << parsed.status();
   // The others are still served.
   ExpectFinds(*store, "acme", Kind::kConversation, 20, story.acme_archives[2]);
 
