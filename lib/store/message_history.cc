@@ -2,10 +2,15 @@
 
 #include "store/message_history.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 
@@ -113,6 +118,19 @@ absl::Status ProjectMessageHistory(absl::Span<const Event> events, MessageHistor
     if (absl::Status s = ProjectMessageHistory(event, sink); !s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<EventStore::StoredMessage>> CollectTimeline(size_t limit,
+                                                                       TimelineRead read) {
+  std::vector<EventStore::StoredMessage> messages;
+  // A page at once: growing by doubling moves every parsed event again.
+  messages.reserve(std::min<size_t>(limit, 1024));
+  absl::Status status = read([&](EventStore::StoredMessage& message) {
+    messages.push_back(std::move(message));
+    return true;
+  });
+  if (!status.ok()) return status;
+  return messages;
 }
 
 }  // namespace omniroute::store

@@ -40,9 +40,13 @@
 #ifndef OMNIROUTE_LIB_STORE_MESSAGE_HISTORY_H_
 #define OMNIROUTE_LIB_STORE_MESSAGE_HISTORY_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -104,6 +108,16 @@ int64_t ToHistoryNanos(absl::Time time);
 
 // The recorded time of an event as the history keeps it.
 int64_t RecordedAtNanos(const ::omniroute::v1::Event& event);
+
+// A store's read of a conversation's timeline that hands each message to
+// `take` (which may move from it) until `take` returns false.
+using TimelineRead =
+    absl::FunctionRef<absl::Status(absl::FunctionRef<bool(EventStore::StoredMessage&)> take)>;
+
+// ReadConversationMessages by way of `read`: up to `limit` messages,
+// collected (each moved, not copied); read's errors.
+absl::StatusOr<std::vector<EventStore::StoredMessage>> CollectTimeline(size_t limit,
+                                                                       TimelineRead read);
 
 }  // namespace omniroute::store
 

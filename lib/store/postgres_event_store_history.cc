@@ -133,20 +133,16 @@ absl::Status PostgresEventStore::ReadTimeline(absl::string_view tenant_id,
 absl::StatusOr<std::vector<EventStore::StoredMessage>> PostgresEventStore::ReadConversationMessages(
     absl::string_view tenant_id, ConversationId conversation, std::optional<MessageCursor> after,
     size_t limit) const {
-  std::vector<StoredMessage> messages;
-  messages.reserve(std::min<size_t>(limit, 1024));
-  absl::Status status =
-      ReadTimeline(tenant_id, conversation, after, limit, [&](StoredMessage& message) {
-        messages.push_back(std::move(message));
-        return true;
-      });
-  if (!status.ok()) return status;
-  return messages;
+  return CollectTimeline(limit, [&](absl::FunctionRef<bool(StoredMessage&)> take) {
+    return ReadTimeline(tenant_id, conversation, after, limit, take);
+  });
 }
 
 absl::Status PostgresEventStore::VisitConversationMessages(
     absl::string_view tenant_id, ConversationId conversation, std::optional<MessageCursor> after,
     size_t limit, const std::function<bool(const StoredMessage&)>& visitor) const {
+  // Every row parsed into the same message: after the first, a parse
+  // reuses the strings and submessages of the one before.
   return ReadTimeline(tenant_id, conversation, after, limit,
                       [&](StoredMessage& message) { return visitor(message); });
 }

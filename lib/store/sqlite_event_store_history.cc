@@ -171,16 +171,9 @@ absl::Status SqliteEventStore::ReadTimeline(absl::string_view tenant_id,
 absl::StatusOr<std::vector<EventStore::StoredMessage>> SqliteEventStore::ReadConversationMessages(
     absl::string_view tenant_id, ConversationId conversation, std::optional<MessageCursor> after,
     size_t limit) const {
-  std::vector<StoredMessage> messages;
-  // A page at once: growing by doubling moves every parsed event again.
-  messages.reserve(std::min<size_t>(limit, 1024));
-  absl::Status status =
-      ReadTimeline(tenant_id, conversation, after, limit, [&](StoredMessage& message) {
-        messages.push_back(std::move(message));
-        return true;
-      });
-  if (!status.ok()) return status;
-  return messages;
+  return CollectTimeline(limit, [&](absl::FunctionRef<bool(StoredMessage&)> take) {
+    return ReadTimeline(tenant_id, conversation, after, limit, take);
+  });
 }
 
 absl::Status SqliteEventStore::VisitConversationMessages(
