@@ -5,6 +5,7 @@
 // binaries, run as a user would.
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -31,10 +32,14 @@ std::ostream& operator<<(std::ostream& out, const ProgramRun& run) {
 
 // Runs `binary` with `args` (no shell characters in them), stdout dropped.
 ProgramRun RunProgram(const std::string& binary, const std::vector<std::string>& args) {
+  // Named by process and call: ctest runs each test as a process of its
+  // own, two at a time, and both share the temporary directory (a name
+  // made of gtest's seed, 0 unless shuffling, and std::rand(), the same
+  // first value in every process, let one test read or remove the other's).
+  static int calls = 0;
   const std::filesystem::path err =
       std::filesystem::path(::testing::TempDir()) /
-      absl::StrCat("benchmark-flags-", ::testing::UnitTest::GetInstance()->random_seed(), "-",
-                   std::rand(), ".err");
+      absl::StrCat("benchmark-flags-", getpid(), "-", ++calls, ".err");
   std::string command = absl::StrCat("'", binary, "'");
   for (const std::string& arg : args) absl::StrAppend(&command, " '", arg, "'");
   absl::StrAppend(&command, " > /dev/null 2> '", err.string(), "'");

@@ -6,6 +6,8 @@
 // write fails its batch and the one decided on top of it, and the log stays
 // contiguous and replays to the same state.
 
+#include <unistd.h>
+
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -271,7 +273,7 @@ TEST(GroupCommitWithoutStoreTest, AnAsyncIngestIsAnsweredBeforeItReturns) {
 TEST(GroupCommitSqliteTest, ConcurrentCommandsAllLandAndReplayToTheSameState) {
   const std::filesystem::path dir =
       std::filesystem::path(::testing::TempDir()) /
-      absl::StrCat("group_commit_", ::testing::UnitTest::GetInstance()->random_seed());
+      absl::StrCat("group_commit_", getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   SqliteStoreOptions options;

@@ -9,6 +9,8 @@
 // call must be refused INVALID_ARGUMENT naming the field, and the tenant's
 // state must be what it was.
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -475,8 +477,8 @@ TEST_F(WireInputTest, AnAgentWithTwoCostsForOneChannelIsRefused) {
 class TenantConfigFileTest : public ::testing::Test {
  protected:
   std::string Write(absl::string_view text) {
-    const std::string path = absl::StrCat(::testing::TempDir(), "/wire-input-",
-                                          ::testing::UnitTest::GetInstance()->random_seed(), "-",
+    // By process: ctest runs this fixture's tests side by side.
+    const std::string path = absl::StrCat(::testing::TempDir(), "/wire-input-", getpid(), "-",
                                           ++files_, ".textproto");
     std::ofstream(path) << text;
     written_.push_back(path);
