@@ -17,12 +17,13 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "base/huge_page_heap.h"
 #include "benchmark/benchmark.h"
 #include "core/tenant_core.h"
-#include "tenant/tenant_state.h"
 #include "engine/pending_message_keys.h"
-#include "omniroute/event_store.h"
 #include "omniroute/clock.h"
+#include "omniroute/event_store.h"
+#include "tenant/tenant_state.h"
 
 namespace omniroute {
 namespace {
@@ -221,4 +222,12 @@ BENCHMARK(BM_IngestIntoNewConversation);
 }  // namespace
 }  // namespace omniroute
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // The heap on huge pages, as omniroute-server's (base/huge_page_heap.h).
+  omniroute::base::RestartWithHugePageHeap(argv);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

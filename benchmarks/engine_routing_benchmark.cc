@@ -34,6 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "base/huge_page_heap.h"
 #include "benchmark/benchmark.h"
 #include "omniroute/clock.h"
 #include "omniroute/engine.h"
@@ -131,6 +132,7 @@ void BM_RoutingCycle(benchmark::State& state) {
 }  // namespace omniroute
 
 int main(int argc, char** argv) {
+  omniroute::base::RestartWithHugePageHeap(argv);
   using namespace omniroute;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -47,6 +47,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "base/huge_page_heap.h"
 #include "benchmark/benchmark.h"
 #include "omniroute/clock.h"
 #include "omniroute/engine.h"
@@ -278,6 +279,7 @@ BENCHMARK(BM_OpenTimelinePage_First)->Iterations(20'000)->Unit(benchmark::kMicro
 }  // namespace omniroute
 
 int main(int argc, char** argv) {
+  omniroute::base::RestartWithHugePageHeap(argv);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

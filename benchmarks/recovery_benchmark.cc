@@ -29,13 +29,14 @@
 
 #include <cstdlib>
 #include <deque>
-#include <utility>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "base/huge_page_heap.h"
 #include "benchmark/benchmark.h"
 #include "omniroute/clock.h"
 #include "omniroute/engine.h"
@@ -247,6 +248,7 @@ BENCHMARK(BM_StartupFromSnapshotAndTail)
 }  // namespace omniroute
 
 int main(int argc, char** argv) {
+  omniroute::base::RestartWithHugePageHeap(argv);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/huge_page_heap.h"
 #include "benchmark/benchmark.h"
 #include "routing/matcher.h"
 #include "routing_workload.h"
@@ -174,6 +175,7 @@ void BM_BestTaskFor(benchmark::State& state) {
 
 // Registered world by world, so that each is built once.
 int main(int argc, char** argv) {
+  omniroute::base::RestartWithHugePageHeap(argv);
   using namespace omniroute::routing;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -79,9 +79,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "base/huge_page_heap.h"
 #include "benchmark/benchmark.h"
-#include "core/identity_index.h"
 #include "core/core_state.h"
+#include "core/identity_index.h"
 #include "omniroute/clock.h"
 #include "omniroute/engine.h"
 #include "omniroute/event_store.h"
@@ -533,6 +534,7 @@ void RegisterAll() {
 }  // namespace omniroute
 
 int main(int argc, char** argv) {
+  omniroute::base::RestartWithHugePageHeap(argv);
   omniroute::RegisterAll();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

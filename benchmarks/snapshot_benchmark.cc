@@ -43,6 +43,7 @@
 #include "omniroute/engine.h"
 #include "omniroute/sqlite_event_store.h"
 #ifdef OMNIROUTE_BENCH_SNAPSHOTTER
+#include "base/huge_page_heap.h"
 #include "engine/snapshotter.h"
 #endif
 
@@ -250,4 +251,12 @@ BENCHMARK(BM_BackgroundSnapshot)
 }  // namespace
 }  // namespace omniroute
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // The heap on huge pages, as omniroute-server's (base/huge_page_heap.h).
+  omniroute::base::RestartWithHugePageHeap(argv);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/huge_page_heap.h"
 #include "benchmark/benchmark.h"
 #include "omniroute/sqlite_event_store.h"
 #include "omniroute/v1/events.pb.h"
@@ -324,4 +325,12 @@ BENCHMARK(BM_Replay)->UseRealTime()->Unit(benchmark::kMillisecond);
 }  // namespace
 }  // namespace omniroute
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // The heap on huge pages, as omniroute-server's (base/huge_page_heap.h).
+  omniroute::base::RestartWithHugePageHeap(argv);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -33,6 +33,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "base/huge_page_heap.h"
 #include "common/flag_help.h"
 #include "google/protobuf/text_format.h"
 #include "service/auth/api_keys.h"
@@ -110,6 +111,8 @@ ABSL_FLAG(std::string, new_api_key, "",
           "ID:ROLE:TENANT[:AGENT] (ROLE admin, integration, agent or reader; TENANT an id or *)");
 
 int main(int argc, char** argv) {
+  // First, before any thread: see base/huge_page_heap.h.
+  omniroute::base::RestartWithHugePageHeap(argv);
   omniroute::tools::SetUpFlagHelp(
       "Serves the omniroute.v1 gRPC API on an embedded SQLite event store, in memory, or on a "
       "PostgreSQL database shared with other servers.\n\n"
