@@ -6,14 +6,17 @@
 // stored twice.
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/core_state.h"
 #include "core/proto_convert.h"
 #include "core/records.h"
-#include "core/core_state.h"
 
 namespace omniroute::core {
 namespace {
@@ -23,15 +26,21 @@ namespace {
 // the ids are too sparse for one, a binary search) rather than a lookup in
 // the state's maps: a cache miss per check into a node map, which was a
 // fifth of a start-up from a snapshot of 500k open conversations.
+uint64_t IdOf(uint64_t id) { return id; }
+template <typename Record>
+uint64_t IdOf(const Record& r) {
+  return r.id();
+}
+
 class ListedIds {
  public:
-  // `records` sorted by ascending id(); ListedIds::Sorted() tells whether
-  // they were.
+  // `records` (records with an id(), or ids) sorted by ascending id;
+  // ListedIds::Sorted() tells whether they were.
   template <typename Records>
   explicit ListedIds(const Records& records) {
     if (records.empty()) return;
-    first_ = records.begin()->id();
-    const uint64_t last = records.rbegin()->id();
+    first_ = IdOf(*records.begin());
+    const uint64_t last = IdOf(*records.rbegin());
     if (last < first_) {
       sorted_ = false;
       return;
@@ -46,13 +55,13 @@ class ListedIds {
     }
     uint64_t previous = 0;
     for (const auto& r : records) {
-      if (r.id() <= previous) sorted_ = false;
-      previous = r.id();
-      if (r.id() < first_ || r.id() > last) continue;
+      if (IdOf(r) <= previous) sorted_ = false;
+      previous = IdOf(r);
+      if (IdOf(r) < first_ || IdOf(r) > last) continue;
       if (bits_.empty()) {
-        ids_.push_back(r.id());
+        ids_.push_back(IdOf(r));
       } else {
-        const uint64_t offset = r.id() - first_;
+        const uint64_t offset = IdOf(r) - first_;
         bits_[offset / 64] |= uint64_t{1} << (offset % 64);
       }
     }
@@ -99,6 +108,60 @@ template <typename Ids>
 void AddIds(const Ids& ids, google::protobuf::RepeatedField<uint64_t>* out) {
   out->Reserve(static_cast<int>(ids.size()));
   for (auto id : ids) out->Add(id.value());
+}
+
+// The message records as columns (snapshot.proto, MessageColumns).
+void WriteMessageColumns(const std::vector<const MessageState*>& messages,
+                         ::omniroute::v1::MessageColumns* columns) {
+  const int n = static_cast<int>(messages.size());
+  columns->mutable_id_deltas()->Reserve(n);
+  columns->mutable_conversation_ids()->Reserve(n);
+  columns->mutable_origin_conversation_ids()->Reserve(n);
+  columns->mutable_recorded_at_deltas()->Reserve(n);
+  columns->mutable_channels()->Reserve(n);
+  columns->mutable_directions()->Reserve(n);
+  columns->mutable_visibilities()->Reserve(n);
+  columns->mutable_outcomes()->Reserve(n);
+  columns->mutable_sender_fingerprints()->Reserve(n);
+  uint64_t previous_id = 0;
+  int64_t previous_ns = 0;
+  for (const MessageState* m : messages) {
+    columns->add_id_deltas(m->id.value() - previous_id);
+    previous_id = m->id.value();
+    columns->add_conversation_ids(m->conversation.value());
+    columns->add_origin_conversation_ids(m->origin.value());
+    const int64_t ns = absl::ToUnixNanos(m->recorded_at);
+    // Wraps like the reader's sum: exact for any two times of an event.
+    columns->add_recorded_at_deltas(
+        static_cast<int64_t>(static_cast<uint64_t>(ns) - static_cast<uint64_t>(previous_ns)));
+    previous_ns = ns;
+    columns->add_channels(m->channel);
+    columns->add_directions(m->direction);
+    columns->add_visibilities(m->visibility);
+    columns->add_outcomes(m->outcome);
+    columns->add_sender_fingerprints(m->sender_fingerprint);
+  }
+}
+
+// The ids of MessageColumns, summed up from their deltas; nullopt when the
+// columns are not all as long as the ids, or an id is not above the one
+// before it.
+std::optional<std::vector<uint64_t>> ColumnIds(const ::omniroute::v1::MessageColumns& c) {
+  const int n = c.id_deltas_size();
+  if (c.conversation_ids_size() != n || c.origin_conversation_ids_size() != n ||
+      c.recorded_at_deltas_size() != n || c.channels_size() != n || c.directions_size() != n ||
+      c.visibilities_size() != n || c.outcomes_size() != n || c.sender_fingerprints_size() != n) {
+    return std::nullopt;
+  }
+  std::vector<uint64_t> ids;
+  ids.reserve(n);
+  uint64_t id = 0;
+  for (uint64_t delta : c.id_deltas()) {
+    if (delta == 0 || delta > std::numeric_limits<uint64_t>::max() - id) return std::nullopt;
+    id += delta;
+    ids.push_back(id);
+  }
+  return ids;
 }
 
 }  // namespace
@@ -210,7 +273,7 @@ void CoreState::ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const {
   for (const ConversationState* c : ConversationsById()) {
     ConversationToRecord(*c, snapshot->add_conversations());
   }
-  for (const MessageState* m : MessagesById()) MessageToRecord(*m, snapshot->add_messages());
+  WriteMessageColumns(MessagesById(), snapshot->mutable_message_columns());
   snapshot->set_next_conversation_id(next_conversation_id_);
   snapshot->set_next_message_id(next_message_id_);
   // Sorted by absorbed id so that equal states give equal bytes.
@@ -250,7 +313,16 @@ absl::StatusOr<CoreState> CoreState::FromSnapshot(
   auto optional_valid = [](uint64_t id, uint64_t count) { return id <= count; };
   // Conversations and messages first: customers and merges point at them.
   const ListedIds listed_conversations(snapshot.conversations());
-  const ListedIds listed_messages(snapshot.messages());
+  // Format 4 lists the messages in columns, format 3 as records.
+  const ::omniroute::v1::MessageColumns& columns = snapshot.message_columns();
+  if (snapshot.messages_size() > 0 && columns.id_deltas_size() > 0) {
+    return corrupt("messages listed both as records and in columns");
+  }
+  std::optional<std::vector<uint64_t>> column_ids = ColumnIds(columns);
+  if (!column_ids.has_value())
+    return corrupt("message columns of unequal lengths or ids out of order");
+  const ListedIds listed_messages =
+      snapshot.messages_size() > 0 ? ListedIds(snapshot.messages()) : ListedIds(*column_ids);
   if (!listed_conversations.Sorted()) return corrupt("conversation ids out of order");
   if (!listed_messages.Sorted()) return corrupt("message ids out of order");
   auto listed = [&](ConversationId id) { return listed_conversations.contains(id.value()); };
@@ -307,7 +379,7 @@ absl::StatusOr<CoreState> CoreState::FromSnapshot(
   // Sized once: growing by doubling would rehash a million entries twenty
   // times over during a start-up.
   state.conversations_.reserve(snapshot.conversations_size());
-  state.messages_.reserve(snapshot.messages_size());
+  state.messages_.reserve(snapshot.messages_size() + column_ids->size());
   uint64_t last_conversation = 0;
   for (const auto& r : snapshot.conversations()) {
     last_conversation = r.id();
@@ -330,13 +402,36 @@ absl::StatusOr<CoreState> CoreState::FromSnapshot(
   // An origin may name an archived conversation: any id below
   // next_conversation_id.
   const uint64_t next_conversation = snapshot.next_conversation_id();
-  for (const auto& r : snapshot.messages()) {
-    last_message = r.id();
-    if (!listed(ConversationId(r.conversation_id()))) return corrupt("dangling conversation");
-    if (r.origin_conversation_id() < 1 || r.origin_conversation_id() >= next_conversation) {
+  auto check_message = [&](const MessageState& m) -> absl::Status {
+    if (!listed(m.conversation)) return corrupt("dangling conversation");
+    if (m.origin.value() < 1 || m.origin.value() >= next_conversation) {
       return corrupt("dangling origin");
     }
-    state.messages_.emplace(r.id(), MessageFromRecord(r));
+    return absl::OkStatus();
+  };
+  for (const auto& r : snapshot.messages()) {
+    last_message = r.id();
+    MessageState m = MessageFromRecord(r);
+    if (absl::Status s = check_message(m); !s.ok()) return s;
+    state.messages_.emplace(r.id(), m);
+  }
+  int64_t recorded_at_ns = 0;
+  for (size_t i = 0; i < column_ids->size(); ++i) {
+    MessageState m;
+    m.id = MessageId((*column_ids)[i]);
+    m.conversation = ConversationId(columns.conversation_ids(i));
+    m.origin = ConversationId(columns.origin_conversation_ids(i));
+    recorded_at_ns = static_cast<int64_t>(static_cast<uint64_t>(recorded_at_ns) +
+                                          static_cast<uint64_t>(columns.recorded_at_deltas(i)));
+    m.recorded_at = absl::FromUnixNanos(recorded_at_ns);
+    m.channel = static_cast<Channel>(columns.channels(i));
+    m.direction = static_cast<Direction>(columns.directions(i));
+    m.visibility = static_cast<Visibility>(columns.visibilities(i));
+    m.outcome = static_cast<ThreadOutcome>(columns.outcomes(i));
+    m.sender_fingerprint = columns.sender_fingerprints(i);
+    if (absl::Status s = check_message(m); !s.ok()) return s;
+    last_message = m.id.value();
+    state.messages_.emplace(m.id.value(), m);
   }
   if (next_conversation <= last_conversation || snapshot.next_message_id() <= last_message) {
     return corrupt("next ids behind the ids in use");

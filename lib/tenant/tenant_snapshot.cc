@@ -20,7 +20,10 @@ namespace {
 // event store).
 // 3: sparse ids (archived conversations, messages, tasks and commitments are
 // not listed; the next ids are), closed_at.
-constexpr uint32_t kSnapshotFormatVersion = 3;
+// Version 4 lists the message records in columns (MessageColumns); version
+// 3, which listed them as MessageRecords, is still read.
+constexpr uint32_t kSnapshotFormatVersion = 4;
+constexpr uint32_t kOldestSnapshotFormatVersion = 3;
 
 // Below this many routing records a second thread costs more than it saves.
 constexpr int kParallelRecords = 10'000;
@@ -30,11 +33,14 @@ bool LargeRouting(const v1::RoutingSnapshot& r) {
 }
 
 absl::Status CheckFormat(const v1::TenantSnapshot& snapshot) {
-  if (snapshot.format_version() == kSnapshotFormatVersion) return absl::OkStatus();
+  if (snapshot.format_version() >= kOldestSnapshotFormatVersion &&
+      snapshot.format_version() <= kSnapshotFormatVersion) {
+    return absl::OkStatus();
+  }
   return absl::FailedPreconditionError(
       absl::StrCat("snapshot of tenant ", snapshot.tenant_id(), " has format version ",
-                   snapshot.format_version(), "; this build reads version ",
-                   kSnapshotFormatVersion));
+                   snapshot.format_version(), "; this build reads versions ",
+                   kOldestSnapshotFormatVersion, " to ", kSnapshotFormatVersion));
 }
 
 // Where the routing field of a serialized TenantSnapshot is: the whole

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "core/records.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "omniroute/clock.h"
@@ -101,6 +102,80 @@ TEST_F(LargeSnapshotTest, RestoredFromBytesItEqualsTheFoldOfTheLog) {
   absl::StatusOr<tenant::TenantState> from_proto = tenant::TenantState::FromSnapshot(proto_);
   ASSERT_TRUE(from_proto.ok()) << from_proto.status();
   EXPECT_EQ(tenant::DumpState(*from_proto), tenant::DumpState(folded_));
+}
+
+// Format 3: the same snapshot with its message records listed as
+// MessageRecords, as version 3 wrote them.
+v1::TenantSnapshot AsVersion3(const v1::TenantSnapshot& v4, const tenant::TenantState& state) {
+  v1::TenantSnapshot v3 = v4;
+  v3.set_format_version(3);
+  v3.clear_message_columns();
+  for (const core::MessageState* m : state.core().MessagesById()) {
+    core::MessageToRecord(*m, v3.add_messages());
+  }
+  return v3;
+}
+
+TEST_F(LargeSnapshotTest, MessagesAreWrittenInColumnsInFewerBytes) {
+  const size_t messages = folded_.core().MessagesById().size();
+  ASSERT_GT(messages, static_cast<size_t>(kCustomers));
+  EXPECT_EQ(proto_.format_version(), 4u);
+  EXPECT_EQ(proto_.messages_size(), 0);
+  EXPECT_EQ(static_cast<size_t>(proto_.message_columns().id_deltas_size()), messages);
+  const v1::TenantSnapshot v3 = AsVersion3(proto_, folded_);
+  const size_t column_bytes = proto_.message_columns().ByteSizeLong();
+  const size_t record_bytes = v3.ByteSizeLong() - (proto_.ByteSizeLong() - column_bytes);
+  EXPECT_LT(column_bytes, record_bytes);
+}
+
+TEST_F(LargeSnapshotTest, AVersion3SnapshotWithMessageRecordsRestoresTheSameState) {
+  const v1::TenantSnapshot v3 = AsVersion3(proto_, folded_);
+  absl::StatusOr<tenant::TenantState> from_proto = tenant::TenantState::FromSnapshot(v3);
+  ASSERT_TRUE(from_proto.ok()) << from_proto.status();
+  EXPECT_EQ(tenant::DumpState(*from_proto), tenant::DumpState(folded_));
+  std::string bytes;
+  ASSERT_TRUE(v3.SerializeToString(&bytes));
+  absl::StatusOr<tenant::TenantState> from_bytes =
+      tenant::TenantState::FromSerializedSnapshot(bytes);
+  ASSERT_TRUE(from_bytes.ok()) << from_bytes.status();
+  EXPECT_EQ(tenant::DumpState(*from_bytes), tenant::DumpState(folded_));
+}
+
+TEST_F(LargeSnapshotTest, DamagedMessageColumnsAreDataLoss) {
+  auto expect_data_loss = [](const v1::TenantSnapshot& bad, absl::string_view why) {
+    absl::StatusOr<tenant::TenantState> restored = tenant::TenantState::FromSnapshot(bad);
+    EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss) << why;
+  };
+  {
+    v1::TenantSnapshot bad = proto_;
+    bad.mutable_message_columns()->mutable_channels()->RemoveLast();
+    expect_data_loss(bad, "a column shorter than the ids");
+  }
+  {
+    v1::TenantSnapshot bad = proto_;
+    bad.mutable_message_columns()->add_sender_fingerprints(7);
+    expect_data_loss(bad, "a column longer than the ids");
+  }
+  {
+    v1::TenantSnapshot bad = proto_;
+    bad.mutable_message_columns()->set_id_deltas(5, 0);
+    expect_data_loss(bad, "two messages with one id");
+  }
+  {
+    v1::TenantSnapshot bad = proto_;
+    bad.mutable_message_columns()->set_conversation_ids(9, bad.next_conversation_id() + 3);
+    expect_data_loss(bad, "a message of a conversation not listed");
+  }
+  {
+    v1::TenantSnapshot bad = proto_;
+    bad.mutable_message_columns()->set_origin_conversation_ids(9, 0);
+    expect_data_loss(bad, "a message without an origin");
+  }
+  {
+    v1::TenantSnapshot bad = AsVersion3(proto_, folded_);
+    *bad.mutable_message_columns() = proto_.message_columns();
+    expect_data_loss(bad, "messages listed twice");
+  }
 }
 
 TEST_F(LargeSnapshotTest, ADanglingReferenceIsFoundWhileTheCustomersAreBuiltBeside) {
