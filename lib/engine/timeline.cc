@@ -15,6 +15,9 @@
 namespace omniroute::engine_internal {
 namespace {
 
+// Views reserved up front for a page: a page of 100 and its look-ahead.
+constexpr size_t kReservedViews = 128;
+
 bool Before(const TimelineKey& a, const TimelineKey& b) {
   if (a.at != b.at) return a.at < b.at;
   if (a.kind != b.kind) return a.kind < b.kind;
@@ -83,8 +86,13 @@ absl::StatusOr<TimelinePage> ReadTimelinePage(const EventStore& store,
   }
   // One more than a page tells whether another page follows. Visited, not
   // collected: the store may parse each message into the same event.
+  // Room for a page of the usual size only: reserving for the largest page
+  // (1,000 views, hundreds of kB) on every call made malloc grow and trim
+  // the heap each time, a system call and a TLB flush on every core per
+  // call, even for a conversation of three messages.
+  const size_t expected = std::min<size_t>(static_cast<size_t>(page_size) + 1, kReservedViews);
   std::vector<MessageView> messages;
-  messages.reserve(static_cast<size_t>(page_size) + 1);
+  messages.reserve(expected);
   if (absl::Status s = store.VisitConversationMessages(
           tenant_id, thread, cursor, static_cast<size_t>(page_size) + 1,
           [&](const EventStore::StoredMessage& stored) {
@@ -108,7 +116,7 @@ absl::StatusOr<TimelinePage> ReadTimelinePage(const EventStore& store,
   size_t m = 0;
   size_t h = 0;
   TimelineKey last;
-  page.entries.reserve(static_cast<size_t>(page_size));
+  page.entries.reserve(expected);
   while (page.entries.size() < static_cast<size_t>(page_size) &&
          (m < messages.size() || h < pending_handoffs.size())) {
     std::optional<TimelineKey> message_key;
