@@ -256,7 +256,7 @@ void CoreState::ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const {
     r->set_language(c.language().data(), c.language().size());
     r->set_tier(c.tier);
     r->set_reach(c.reach);
-    ToProto(c.created_at(), r->mutable_created_at());
+    r->set_created_at_ns(c.created_at_ns);
     c.profile.ForEachIdentity([&](const IdentityRef& identity) {
       auto* out = r->add_identities();
       out->set_kind(identity.kind);
@@ -342,7 +342,8 @@ absl::StatusOr<CoreState> CoreState::FromSnapshot(
       c.id = CustomerId(r.id());
       c.tier = r.tier();
       c.reach = r.reach();
-      c.created_at_ns = absl::ToUnixNanos(FromProto(r.created_at()));
+      c.created_at_ns =
+          r.has_created_at() ? absl::ToUnixNanos(FromProto(r.created_at())) : r.created_at_ns();
       std::vector<Identity> identities;
       identities.reserve(r.identities_size());
       for (const auto& identity : r.identities()) {
