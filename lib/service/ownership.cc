@@ -259,6 +259,11 @@ absl::Status Ownership::Tick() {
 
 absl::Status Ownership::CreateTenant(absl::string_view tenant_id, const TenantOptions& options,
                                      const Caller& caller) {
+  // Not during a round: a round that read the new lease's row before this
+  // call recorded it as held would take the tenant again, find it in the
+  // engine already (ALREADY_EXISTS), and release the lease of a tenant the
+  // engine goes on holding, which every later round would then retry.
+  absl::MutexLock round(&tick_mu_);
   absl::StatusOr<std::vector<ClusterNode>> nodes = leases_.Nodes();
   if (!nodes.ok()) return nodes.status();
   std::string placed;

@@ -171,8 +171,9 @@ class Ownership final : public AppendFence {
   TenantLeases& leases_;
   Engine* engine_ = nullptr;
 
-  // One round at a time (the thread's, a test's, Stop's).
-  absl::Mutex tick_mu_;
+  // One round at a time (the thread's, a test's, Stop's), and no round
+  // while CreateTenant places a new tenant here.
+  absl::Mutex tick_mu_ ABSL_ACQUIRED_BEFORE(mu_);
 
   mutable absl::Mutex mu_;
   // The epoch of each tenant this node holds (the fence).
