@@ -123,12 +123,15 @@ class MemoryHistoryWriter final : public store::MessageHistorySink {
       arriving.push_back(key);
       message.conversation = conversation_id;
     }
-    for (auto& [from_id, keys] : leaving) {
+    for (auto& [from_id, gone] : leaving) {
+      // A name of its own: a lambda may not capture a structured binding
+      // before C++20 (clang 14).
+      TenantLog::Timeline& keys = gone;
       std::sort(keys.begin(), keys.end());
       auto from = log_.timelines.find(from_id);
       if (from == log_.timelines.end()) continue;
       TenantLog::Timeline& timeline = from->second;
-      std::erase_if(timeline, [&](const TenantLog::TimelineKey& key) {
+      std::erase_if(timeline, [&keys](const TenantLog::TimelineKey& key) {
         return std::binary_search(keys.begin(), keys.end(), key);
       });
       if (timeline.empty()) log_.timelines.erase(from);
