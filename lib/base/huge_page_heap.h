@@ -7,9 +7,9 @@
 // command's time is spent in misses, and on x86 each miss into a 4 KiB page
 // that is not in the TLB also walks the page tables (in a virtual machine,
 // two sets of them). With 2 MiB pages one TLB entry covers 512 times as
-// much. Measured on a 2-core virtual machine, ingest into an existing
-// conversation of a tenant of 1M customers took half the time with the heap
-// on huge pages (benchmarks/README.md, "The heap on huge pages").
+// much. Measured on a 2-core virtual machine, ingest into a tenant of 1M
+// customers took 35-55% less CPU time with the heap on huge pages
+// (benchmarks/README.md, "The heap on huge pages").
 //
 // glibc (2.35 and later) puts its heap on huge pages when the tunable
 // glibc.malloc.hugetlb=1 is set, and reads tunables only when a process
