@@ -38,11 +38,18 @@ size_t CustomerCount() {
 
 std::string EmailOf(size_t i) { return absl::StrCat("customer", i, "@example.com"); }
 
+// Whether a benchmarked command's events are appended to the store after
+// they are applied. kNo measures the core alone (decide, stamp, apply; the
+// redelivery and reference checks still look up the store's indexes), as
+// this benchmark did before the history moved to the store; the store's own
+// cost is omniroute_store_benchmark's.
+enum class Append { kYes, kNo };
+
 // Decides, stamps and applies one command; aborts on error (a benchmark
 // measures the path that works).
 template <typename Decide>
 void Run(tenant::TenantState& state, EventStore& store, absl::Time now, Events& events,
-         Decide decide) {
+         Decide decide, Append append = Append::kYes) {
   events.clear();
   auto result = decide(events);
   if (!result.ok()) {
@@ -53,6 +60,7 @@ void Run(tenant::TenantState& state, EventStore& store, absl::Time now, Events& 
   for (const ::omniroute::v1::Event& event : events) {
     if (absl::Status s = state.Apply(event); !s.ok()) std::abort();
   }
+  if (append == Append::kNo) return;
   if (absl::Status s = store.Append(state.tenant_id(), events); !s.ok()) std::abort();
 }
 
@@ -182,7 +190,9 @@ void BM_LinkThatMerges(benchmark::State& state) {
 }
 BENCHMARK(BM_LinkThatMerges)->Iterations(200'000);
 
-void BM_IngestIntoExistingConversation(benchmark::State& state) {
+// Each message is from a known customer, picked at random over the whole
+// population, and joins that customer's open conversation.
+void IngestIntoExistingConversation(benchmark::State& state, Append append) {
   World& w = TheWorld();
   absl::BitGen gen;
   Events events;
@@ -193,14 +203,21 @@ void BM_IngestIntoExistingConversation(benchmark::State& state) {
   for (auto _ : state) {
     m.sender.value = EmailOf(absl::Uniform<size_t>(gen, 0, w.customers));
     m.external_id = absl::StrCat("x-", w.next_external_id++);
-    Run(w.state, *w.store, w.clock.Now(), events,
-        [&](Events& e) { return w.core.DecideIngest(m, w.clock.Now(), w.keys, &e); });
+    Run(
+        w.state, *w.store, w.clock.Now(), events,
+        [&](Events& e) { return w.core.DecideIngest(m, w.clock.Now(), w.keys, &e); }, append);
   }
   state.SetItemsProcessed(state.iterations());
 }
+
+void BM_IngestIntoExistingConversation(benchmark::State& state) {
+  IngestIntoExistingConversation(state, Append::kYes);
+}
 BENCHMARK(BM_IngestIntoExistingConversation);
 
-void BM_IngestIntoNewConversation(benchmark::State& state) {
+// Each message is from a new customer on a public channel: a customer, an
+// identity, a conversation and the message.
+void IngestIntoNewConversation(benchmark::State& state, Append append) {
   World& w = TheWorld();
   Events events;
   InboundMessage m;
@@ -212,12 +229,28 @@ void BM_IngestIntoNewConversation(benchmark::State& state) {
     const uint64_t n = w.next_external_id++;
     m.sender.value = absl::StrCat("newcomer", n);
     m.external_id = absl::StrCat("p-", n);
-    Run(w.state, *w.store, w.clock.Now(), events,
-        [&](Events& e) { return w.core.DecideIngest(m, w.clock.Now(), w.keys, &e); });
+    Run(
+        w.state, *w.store, w.clock.Now(), events,
+        [&](Events& e) { return w.core.DecideIngest(m, w.clock.Now(), w.keys, &e); }, append);
   }
   state.SetItemsProcessed(state.iterations());
 }
+
+void BM_IngestIntoNewConversation(benchmark::State& state) {
+  IngestIntoNewConversation(state, Append::kYes);
+}
 BENCHMARK(BM_IngestIntoNewConversation);
+
+// The same two without the store's append: the core alone.
+void BM_CoreOnlyIngestIntoExistingConversation(benchmark::State& state) {
+  IngestIntoExistingConversation(state, Append::kNo);
+}
+BENCHMARK(BM_CoreOnlyIngestIntoExistingConversation);
+
+void BM_CoreOnlyIngestIntoNewConversation(benchmark::State& state) {
+  IngestIntoNewConversation(state, Append::kNo);
+}
+BENCHMARK(BM_CoreOnlyIngestIntoNewConversation);
 
 }  // namespace
 }  // namespace omniroute
