@@ -142,6 +142,19 @@ struct EngineOptions {
   std::function<void(absl::string_view tenant_id,
                      absl::Span<const ::omniroute::v1::Event> events)>
       on_commit;
+  // Called after each write of a batch of events to the store (one or more
+  // commands' events in one transaction), with how many events, how long
+  // the store took (its sync included) and its answer; on the writing
+  // thread, without any lock of the engine. Must be quick and must not call
+  // the engine. Default: none. Used by the server's metrics.
+  std::function<void(size_t events, absl::Duration took, const absl::Status& stored)>
+      on_store_write;
+  // Called after each snapshot the engine builds (automatic or
+  // TakeSnapshot), with its size in bytes (0 if it failed before it was
+  // built), how long building and saving took, and the result; on the
+  // thread that built it, without any lock of the engine. Same rules as
+  // on_store_write.
+  std::function<void(size_t bytes, absl::Duration took, const absl::Status& result)> on_snapshot;
 
   // Whether Open rebuilds every tenant of the store. A node of a cluster
   // (several engines on one shared store, one owner per tenant: see
@@ -406,6 +419,11 @@ class Engine {
   absl::StatusOr<QueueStats> GetQueueStats(absl::string_view tenant_id,
                                            absl::string_view queue_id) const;
   absl::StatusOr<RoutingSettings> GetRoutingSettings(absl::string_view tenant_id) const;
+  // Every queue's statistics and the agents by state, read at one point of
+  // the tenant's log. Costs a walk of the tenant's tasks (those of the
+  // working set) and agents under its lock: for dashboards and metrics
+  // scrapes, not for every call. NOT_FOUND for an unknown tenant.
+  absl::StatusOr<RoutingOverview> GetRoutingOverview(absl::string_view tenant_id) const;
   absl::StatusOr<ConversationRouting> GetConversationRouting(absl::string_view tenant_id,
                                                              ConversationId conversation) const;
   absl::StatusOr<CommitmentView> GetCommitment(absl::string_view tenant_id,

@@ -57,6 +57,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -267,6 +268,21 @@ struct QueueStats {
   // When the oldest waiting task was created; nullopt if none waits.
   std::optional<absl::Time> oldest_waiting_since;
   // Eligible-agent count is not a statistic: it changes with every offer.
+};
+
+// A tenant's routing at a glance: what a wallboard and the metrics show.
+struct RoutingOverview {
+  // Every queue, in configuration order.
+  std::vector<QueueStats> queues;
+  // Agents by presence, one entry per presence (unspecified excluded), in
+  // the enum's order, zeros included.
+  std::vector<std::pair<AgentPresence, int>> agents_by_presence;
+  // Agents holding at least one assigned task, and agents wrapping up at
+  // least one, whatever their presence.
+  int agents_with_assigned_work = 0;
+  int agents_wrapping_up = 0;
+  // Offers made and not answered yet, across the queues.
+  int offers_pending = 0;
 };
 
 // Routing figures of one conversation across all its channels.

@@ -149,12 +149,14 @@ class Engine::Impl {
         store_(options.store != nullptr ? options.store : owned_store_.get()),
         snapshot_every_events_(options.store != nullptr ? options.snapshot_every_events : 0),
         on_commit_(options.on_commit),
+        on_store_write_(options.on_store_write),
         open_tenants_(options.open_tenants),
         absent_tenant_(options.absent_tenant),
         on_release_(options.on_release) {
     if (options.store != nullptr) {
       snapshotter_ = std::make_unique<Snapshotter>(
-          *store_, Snapshotter::Options{.background = snapshot_every_events_ > 0});
+          *store_, Snapshotter::Options{.background = snapshot_every_events_ > 0,
+                                        .on_snapshot = options.on_snapshot});
     }
   }
 
@@ -527,7 +529,7 @@ class Engine::Impl {
       tenant.writing = batch.get();
       const std::string id = tenant.state.tenant_id();
       tenant.mu.Unlock();
-      const absl::Status stored = store_->Append(id, batch->events);
+      const absl::Status stored = TimedAppend(id, batch->events);
       tenant.mu.Lock();
       tenant.writing = nullptr;
       if (stored.ok()) {
@@ -580,6 +582,16 @@ class Engine::Impl {
     for (CommitWaiter& waiter : lost->waiters) std::move(waiter)(not_stored);
   }
 
+  // The store's Append, reported to on_store_write.
+  absl::Status TimedAppend(const std::string& tenant_id,
+                           absl::Span<const ::omniroute::v1::Event> events) {
+    if (!on_store_write_) return store_->Append(tenant_id, events);
+    const absl::Time started = absl::Now();
+    absl::Status stored = store_->Append(tenant_id, events);
+    on_store_write_(events.size(), absl::Now() - started, stored);
+    return stored;
+  }
+
   static bool NotWriting(Tenant* tenant) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     return tenant->writing == nullptr;
   }
@@ -589,7 +601,7 @@ class Engine::Impl {
   absl::Status Persist(Tenant& tenant, const Events& events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu) {
     if (events.empty()) return absl::OkStatus();
-    if (absl::Status s = store_->Append(tenant.state.tenant_id(), events); !s.ok()) {
+    if (absl::Status s = TimedAppend(tenant.state.tenant_id(), events); !s.ok()) {
       return s;
     }
     if (on_commit_) on_commit_(tenant.state.tenant_id(), events);
@@ -629,6 +641,7 @@ class Engine::Impl {
   const uint64_t snapshot_every_events_;
   const std::function<void(absl::string_view, absl::Span<const ::omniroute::v1::Event>)>
       on_commit_;
+  const std::function<void(size_t, absl::Duration, const absl::Status&)> on_store_write_;
   const bool open_tenants_;
   const std::function<absl::Status(absl::string_view)> absent_tenant_;
   const std::function<void(absl::string_view)> on_release_;

@@ -228,6 +228,12 @@ absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view tenant_id,
       });
 }
 
+absl::StatusOr<RoutingOverview> Engine::GetRoutingOverview(absl::string_view tenant_id) const {
+  return impl_->Query<RoutingOverview>(tenant_id, [](const tenant::TenantState& state) {
+    return routing::OverviewOf(state.routing());
+  });
+}
+
 absl::StatusOr<RoutingSettings> Engine::GetRoutingSettings(absl::string_view tenant_id) const {
   return impl_->Query<RoutingSettings>(
       tenant_id, [](const tenant::TenantState& state) { return state.routing().settings_view(); });

@@ -51,7 +51,7 @@ void LowerBackgroundThreadPriority() {
 }  // namespace
 
 Snapshotter::Snapshotter(EventStore& store, const Options& options)
-    : store_(store), keep_states_(options.keep_states) {
+    : store_(store), keep_states_(options.keep_states), on_snapshot_(options.on_snapshot) {
   if (options.background) thread_ = std::thread([this] { Run(); });
 }
 
@@ -90,7 +90,10 @@ absl::StatusOr<uint64_t> Snapshotter::Take(absl::string_view tenant_id) {
     slot->busy = true;
     state = std::move(slot->state);
   }
-  absl::StatusOr<uint64_t> saved = FoldAndSave(tenant_id, state);
+  const absl::Time started = absl::Now();
+  size_t bytes = 0;
+  absl::StatusOr<uint64_t> saved = FoldAndSave(tenant_id, state, &bytes);
+  if (on_snapshot_) on_snapshot_(bytes, absl::Now() - started, saved.status());
   // A state that failed half way is dropped: the next snapshot rebuilds it.
   if (!saved.ok() || !keep_states_) {
     state.reset();
@@ -112,7 +115,8 @@ absl::StatusOr<uint64_t> Snapshotter::Take(absl::string_view tenant_id) {
 }
 
 absl::StatusOr<uint64_t> Snapshotter::FoldAndSave(absl::string_view tenant_id,
-                                                  std::unique_ptr<tenant::TenantState>& state) {
+                                                  std::unique_ptr<tenant::TenantState>& state,
+                                                  size_t* bytes_out) {
   if (state == nullptr) {
     absl::StatusOr<StoredState> stored = LoadStoredState(store_, tenant_id);
     if (!stored.ok()) return stored.status();
@@ -128,6 +132,7 @@ absl::StatusOr<uint64_t> Snapshotter::FoldAndSave(absl::string_view tenant_id,
   if (!proto->SerializeToString(&bytes)) {
     return absl::InternalError("the tenant state could not be serialized");
   }
+  *bytes_out = bytes.size();
   const uint64_t sequence = state->last_sequence();
   if (absl::Status s = store_.SaveSnapshot(tenant_id, sequence, bytes); !s.ok()) return s;
   return sequence;

@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -39,9 +40,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "tenant/tenant_state.h"
+#include "absl/time/time.h"
 #include "omniroute/engine.h"
 #include "omniroute/event_store.h"
+#include "tenant/tenant_state.h"
 
 namespace omniroute {
 
@@ -55,6 +57,8 @@ class Snapshotter {
     // only the new events next time) instead of rebuilding it from the
     // store's snapshot. See the file comment.
     bool keep_states = false;
+    // Called after each snapshot taken (EngineOptions::on_snapshot).
+    std::function<void(size_t bytes, absl::Duration took, const absl::Status& result)> on_snapshot;
   };
 
   // `store` is not owned and must outlive the snapshotter.
@@ -99,7 +103,8 @@ class Snapshotter {
   // Folds `state` (loaded from the store when null) up to the store's last
   // event and saves it; returns its sequence.
   absl::StatusOr<uint64_t> FoldAndSave(absl::string_view tenant_id,
-                                       std::unique_ptr<tenant::TenantState>& state);
+                                       std::unique_ptr<tenant::TenantState>& state,
+                                       size_t* bytes_out);
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
 
   bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -111,6 +116,7 @@ class Snapshotter {
 
   EventStore& store_;
   const bool keep_states_;
+  const std::function<void(size_t, absl::Duration, const absl::Status&)> on_snapshot_;
   mutable absl::Mutex mu_;
   // Slots are never removed, so references to them stay valid.
   absl::flat_hash_map<std::string, std::unique_ptr<TenantSlot>> slots_ ABSL_GUARDED_BY(mu_);

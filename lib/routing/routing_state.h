@@ -278,6 +278,10 @@ class RoutingState {
   const AgentState* agent(absl::string_view id) const;
   const AgentState* agent(AgentId number) const;
   const QueueState* queue(absl::string_view id) const;
+  // Every agent, in registration order.
+  const std::vector<AgentState>& agents() const { return agents_; }
+  // Queue ids in configuration order.
+  const std::vector<std::string>& queue_order() const { return queue_order_; }
   const TaskState* task(TaskId id) const;
   const CommitmentState* commitment(CommitmentId id) const;
   const ConversationRoutingState* conversation(ConversationId id) const;

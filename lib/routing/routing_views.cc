@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "routing/routing_config.h"
 
 namespace omniroute::routing {
@@ -99,6 +100,56 @@ QueueStats StatsOf(const RoutingState& routing, const QueueState& q) {
     }
   }
   return stats;
+}
+
+RoutingOverview OverviewOf(const RoutingState& routing) {
+  RoutingOverview overview;
+  absl::flat_hash_map<absl::string_view, size_t> index;
+  overview.queues.reserve(routing.queue_order().size());
+  for (const std::string& id : routing.queue_order()) {
+    const QueueState* q = routing.queue(id);
+    if (q == nullptr) continue;
+    index.emplace(q->config.queue_id(), overview.queues.size());
+    QueueStats& stats = overview.queues.emplace_back();
+    stats.queue = q->config.queue_id();
+    stats.entered = q->counters.entered;
+    stats.assigned_total = q->counters.assigned;
+    stats.cancelled_total = q->counters.cancelled;
+    stats.assigned_within_target = q->counters.assigned_within_target;
+  }
+  for (const auto& [id, t] : routing.tasks()) {
+    if (t.status == v1::TASK_STATUS_OFFERED) ++overview.offers_pending;
+    const auto it = index.find(t.queue);
+    if (it == index.end()) continue;
+    QueueStats& stats = overview.queues[it->second];
+    switch (t.status) {
+      case v1::TASK_STATUS_WAITING:
+        ++stats.waiting;
+        if (!stats.oldest_waiting_since.has_value() || t.created_at < *stats.oldest_waiting_since) {
+          stats.oldest_waiting_since = t.created_at;
+        }
+        break;
+      case v1::TASK_STATUS_OFFERED:
+        ++stats.offered;
+        break;
+      case v1::TASK_STATUS_ASSIGNED:
+        ++stats.assigned;
+        break;
+      default:
+        break;
+    }
+  }
+  constexpr AgentPresence kPresences[] = {v1::AGENT_PRESENCE_AVAILABLE, v1::AGENT_PRESENCE_BUSY,
+                                          v1::AGENT_PRESENCE_AWAY, v1::AGENT_PRESENCE_OFFLINE};
+  for (AgentPresence presence : kPresences) overview.agents_by_presence.emplace_back(presence, 0);
+  for (const AgentState& agent : routing.agents()) {
+    for (auto& [presence, count] : overview.agents_by_presence) {
+      if (presence == agent.presence) ++count;
+    }
+    if (!agent.assigned.empty()) ++overview.agents_with_assigned_work;
+    if (!agent.wrapping_up.empty()) ++overview.agents_wrapping_up;
+  }
+  return overview;
 }
 
 }  // namespace omniroute::routing

@@ -14,6 +14,8 @@ TaskView ToView(const TaskState& task);
 AgentView ToView(const AgentState& agent);
 CommitmentView ToView(const CommitmentState& commitment);
 QueueStats StatsOf(const RoutingState& routing, const QueueState& queue);
+// Every queue's StatsOf and the agents by state, in one walk of the tasks.
+RoutingOverview OverviewOf(const RoutingState& routing);
 
 }  // namespace omniroute::routing
 

@@ -42,6 +42,7 @@ void Subscription::Append(const EventBatch& batch) {
     if (buffered_events_ + batch->size() > max_buffered_) {
       // Holding more would let one slow reader exhaust the server's memory.
       overflowed_ = true;
+      if (overflows_ != nullptr) overflows_->fetch_add(1, std::memory_order_relaxed);
       buffer_.clear();
       buffered_events_ = 0;
     } else {
@@ -69,7 +70,8 @@ void ChangeFeed::Publish(absl::string_view tenant_id,
 
 std::shared_ptr<Subscription> ChangeFeed::Subscribe(absl::string_view tenant_id,
                                                     Subscription::Interest interest) {
-  auto subscription = std::make_shared<Subscription>(max_buffered_, std::move(interest));
+  auto subscription =
+      std::make_shared<Subscription>(max_buffered_, std::move(interest), &overflows_);
   absl::MutexLock lock(&mu_);
   auto it = tenants_.find(tenant_id);
   if (it == tenants_.end()) {
@@ -107,6 +109,30 @@ size_t ChangeFeed::subscriber_count() const {
   size_t n = 0;
   for (const auto& [tenant, list] : tenants_) n += list.size();
   return n;
+}
+
+size_t Subscription::buffered_events() const {
+  absl::MutexLock lock(&mu_);
+  return buffered_events_;
+}
+
+ChangeFeed::Stats ChangeFeed::stats() const {
+  std::vector<std::shared_ptr<Subscription>> subscribers;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [tenant, list] : tenants_) {
+      subscribers.insert(subscribers.end(), list.begin(), list.end());
+    }
+  }
+  Stats stats;
+  stats.subscribers = subscribers.size();
+  for (const auto& s : subscribers) {
+    const size_t buffered = s->buffered_events();
+    stats.buffered_events += buffered;
+    stats.most_buffered_events = std::max(stats.most_buffered_events, buffered);
+  }
+  stats.overflows = overflows_.load(std::memory_order_relaxed);
+  return stats;
 }
 
 }  // namespace omniroute::service

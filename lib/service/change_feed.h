@@ -20,6 +20,7 @@
 #ifndef OMNIROUTE_LIB_SERVICE_CHANGE_FEED_H_
 #define OMNIROUTE_LIB_SERVICE_CHANGE_FEED_H_
 
+#include <atomic>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -48,8 +49,10 @@ class Subscription {
   // Which events the watcher wants; null: all of them.
   using Interest = std::function<bool(const ::omniroute::v1::Event&)>;
 
-  Subscription(size_t max_buffered, Interest interest)
-      : max_buffered_(max_buffered), interest_(std::move(interest)) {}
+  // `overflows`, if not null, counts the subscriptions that overflowed; it
+  // must outlive this.
+  Subscription(size_t max_buffered, Interest interest, std::atomic<uint64_t>* overflows = nullptr)
+      : max_buffered_(max_buffered), interest_(std::move(interest)), overflows_(overflows) {}
 
   // Moves the buffered events out. Sets *overflowed when the watcher fell so
   // far behind that events were dropped (the stream must then end, and the
@@ -62,6 +65,9 @@ class Subscription {
   // Called (without locks held by the feed) after events were appended.
   void SetWake(std::function<void()> wake);
 
+  // Events buffered and not taken yet: how far the watcher is behind.
+  size_t buffered_events() const;
+
  private:
   friend class ChangeFeed;
   void Append(const EventBatch& batch);
@@ -69,7 +75,8 @@ class Subscription {
 
   const size_t max_buffered_;
   const Interest interest_;
-  absl::Mutex mu_;
+  std::atomic<uint64_t>* const overflows_;
+  mutable absl::Mutex mu_;
   std::deque<EventBatch> buffer_ ABSL_GUARDED_BY(mu_);
   size_t buffered_events_ ABSL_GUARDED_BY(mu_) = 0;
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
@@ -104,8 +111,21 @@ class ChangeFeed {
 
   size_t subscriber_count() const;
 
+  struct Stats {
+    // Subscriptions now, over every tenant.
+    size_t subscribers = 0;
+    // Events buffered for them and not yet sent: in all, and for the one
+    // furthest behind.
+    size_t buffered_events = 0;
+    size_t most_buffered_events = 0;
+    // Subscriptions dropped for falling too far behind, since the feed began.
+    uint64_t overflows = 0;
+  };
+  Stats stats() const;
+
  private:
   const size_t max_buffered_;
+  std::atomic<uint64_t> overflows_{0};
   mutable absl::Mutex mu_;
   std::map<std::string, std::vector<std::shared_ptr<Subscription>>, std::less<>> tenants_
       ABSL_GUARDED_BY(mu_);
