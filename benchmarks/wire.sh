@@ -15,7 +15,9 @@
 # WIRE_CONCURRENCY (64), WIRE_DURATION (8s) and WIRE_WARMUP (2s) change the
 # runs; the defaults take about two minutes. WIRE_STORES lists the stores
 # (default "memory sqlite"; any of memory, sqlite, postgresql). OMNIROUTE_SERVER names another
-# server binary (to compare two builds with the same generator).
+# server binary (to compare two builds with the same generator). WIRE_SERVER_FLAGS adds
+# flags to every server started (e.g. "--metrics_listen=127.0.0.1:0", to measure the
+# metrics' cost).
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
@@ -29,6 +31,7 @@ duration="${WIRE_DURATION:-8s}"
 warmup="${WIRE_WARMUP:-2s}"
 stores="${WIRE_STORES:-memory sqlite}"
 server_bin="${OMNIROUTE_SERVER:-${build}/tools/omniroute-server}"
+read -r -a server_flags <<< "${WIRE_SERVER_FLAGS:-}"
 load_bin="${build}/tools/omniroute-load"
 for bin in "${server_bin}" "${load_bin}"; do
   if [[ ! -x "${bin}" ]]; then
@@ -69,7 +72,7 @@ start_server() {
   local name="$1"
   shift
   rm -f "${work}/port"
-  "${server_bin}" --listen=127.0.0.1:0 --port_file="${work}/port" "$@" \
+  "${server_bin}" --listen=127.0.0.1:0 --port_file="${work}/port" "$@" "${server_flags[@]}" \
     2> "${out}/server-${name}.log" &
   server_pid=$!
   for _ in $(seq 600); do

@@ -28,12 +28,18 @@ PACKAGES=(
   postgresql
   libssl-dev
   nlohmann-json3-dev
+  # the server's metrics: Prometheus client library and HTTP listener
+  prometheus-cpp-dev
+  libcivetweb-dev
   # tests and benchmarks
   libgtest-dev
   libgmock-dev
   libbenchmark-dev
   # certificates made by the TLS tests
   openssl
+  # promtool, which checks the metrics page in the tests (the package's
+  # daemon is not started: see below)
+  prometheus
   # Python client
   python3-grpcio
   python3-protobuf
@@ -87,8 +93,26 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+# Packages with a daemon (postgresql, prometheus) would start it on a
+# machine with an init system; the tests start their own on loopback, so
+# Debian's policy-rc.d keeps the packages' from starting during the install.
+policy="/usr/sbin/policy-rc.d"
+added_policy=""
+if [[ ! -e "${policy}" ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "${policy}" >/dev/null
+  "${sudo[@]}" chmod 755 "${policy}"
+  added_policy="yes"
+fi
+status=0
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-  apt-get install -y --no-install-recommends "${missing[@]}"
+  apt-get install -y --no-install-recommends "${missing[@]}" || status=$?
+if [[ -n "${added_policy}" ]]; then
+  "${sudo[@]}" rm -f "${policy}"
+fi
+if [[ ${status} -ne 0 ]]; then
+  echo "install-deps: apt-get install failed (status ${status})" >&2
+  exit "${status}"
+fi
 
 # Check that apt did what it said.
 still_missing=()

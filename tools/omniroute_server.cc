@@ -56,6 +56,11 @@ ABSL_FLAG(int64_t, snapshot_every_events, 100000,
           "so that a start-up or a takeover by another node reads its latest snapshot and at "
           "most this many events after it; SQLite and PostgreSQL stores only");
 ABSL_FLAG(std::string, port_file, "", "write the bound port to this file once listening");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port of an HTTP listener serving Prometheus metrics at /metrics (not "
+          "authenticated; port 0: any free port, see --metrics_port_file); empty: none");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "write the metrics listener's bound port to this file once listening");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest request accepted, in bytes");
 ABSL_FLAG(std::string, node_id, "",
           "run as one node of a cluster on the --store PostgreSQL database: this node's id, "
@@ -267,25 +272,37 @@ int main(int argc, char** argv) {
               << " may read and change every tenant (give --api_keys or --jwks)\n";
   }
 
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  if (options.metrics_listen.empty() && !absl::GetFlag(FLAGS_metrics_port_file).empty()) {
+    std::cerr << "omniroute-server: --metrics_port_file needs --metrics_listen\n";
+    return 2;
+  }
+
   absl::StatusOr<std::unique_ptr<omniroute::service::Server>> server =
       omniroute::service::Server::Start(options);
   if (!server.ok()) {
     std::cerr << "omniroute-server: " << server.status() << "\n";
     return 1;
   }
-  const std::string port_file = absl::GetFlag(FLAGS_port_file);
-  if (!port_file.empty()) {
-    // Written whole under a temporary name, then renamed: a reader never
-    // sees half a number.
-    const std::string temporary = port_file + ".tmp";
+  // Written whole under a temporary name, then renamed: a reader never
+  // sees half a number.
+  const auto write_port_file = [](const char* flag, const std::string& path, int port) {
+    if (path.empty()) return true;
+    const std::string temporary = path + ".tmp";
     {
       std::ofstream out(temporary, std::ios::trunc);
-      out << (*server)->port() << "\n";
+      out << port << "\n";
     }
-    if (std::rename(temporary.c_str(), port_file.c_str()) != 0) {
-      std::cerr << "omniroute-server: --port_file: cannot write " << port_file << "\n";
-      return 1;
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+      std::cerr << "omniroute-server: --" << flag << ": cannot write " << path << "\n";
+      return false;
     }
+    return true;
+  };
+  if (!write_port_file("metrics_port_file", absl::GetFlag(FLAGS_metrics_port_file),
+                       (*server)->metrics_port()) ||
+      !write_port_file("port_file", absl::GetFlag(FLAGS_port_file), (*server)->port())) {
+    return 1;
   }
 
   // After the port file (whoever waits for the line finds the file
@@ -296,8 +313,12 @@ int main(int argc, char** argv) {
       : !options.postgres_conninfo.empty() ? std::string("PostgreSQL store")
       : options.data_dir.empty()           ? std::string("in memory")
                                            : absl::StrCat("store in ", options.data_dir);
-  std::cerr << absl::StrCat("omniroute-server: listening on port ", (*server)->port(), " (",
-                            where, ")\n")
+  const std::string metrics =
+      options.metrics_listen.empty()
+          ? std::string()
+          : absl::StrCat("; metrics on port ", (*server)->metrics_port(), " at /metrics");
+  std::cerr << absl::StrCat("omniroute-server: listening on port ", (*server)->port(), " (", where,
+                            metrics, ")\n")
             << std::flush;
   int received = 0;
   while (sigwait(&signals, &received) == 0 && received == SIGHUP) {

@@ -2,6 +2,7 @@
 
 #include "service/server.h"
 
+#include <atomic>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -18,6 +19,8 @@
 #include "service/call_executor.h"
 #include "service/change_feed.h"
 #include "service/forwarder.h"
+#include "service/http_endpoint.h"
+#include "service/metrics.h"
 #include "service/services.h"
 #include "service/tenant_config.h"
 #include "service/wire_guard.h"
@@ -45,6 +48,16 @@ class Server::Impl {
       limiter_ = std::make_unique<TenantLimiter>(options_.tenant_limits, *clock_);
     }
     admission_ = Admission{auth_.get(), limiter_.get()};
+    if (!options_.metrics_listen.empty()) {
+      // Bound before anything is opened, so that a port in use is reported
+      // at once; scrapes before the server is ready are answered 503.
+      metrics_ = std::make_unique<ServerMetrics>();
+      absl::StatusOr<std::unique_ptr<HttpEndpoint>> endpoint =
+          HttpEndpoint::Start("metrics_listen", options_.metrics_listen,
+                              {{"/metrics", [this] { return ServeMetrics(); }}});
+      if (!endpoint.ok()) return endpoint.status();
+      metrics_endpoint_ = *std::move(endpoint);
+    }
     const bool durable = !options_.data_dir.empty() || !options_.postgres_conninfo.empty();
     const bool node = !options_.node_id.empty();
     if (node) {
@@ -131,6 +144,17 @@ class Server::Impl {
         }
       }
     };
+    if (metrics_ != nullptr) {
+      ServerMetrics* metrics = metrics_.get();
+      engine_options.on_store_write = [metrics](size_t events, absl::Duration took,
+                                                const absl::Status& stored) {
+        metrics->ObserveStoreWrite(events, took, stored);
+      };
+      engine_options.on_snapshot = [metrics](size_t bytes, absl::Duration took,
+                                             const absl::Status& result) {
+        metrics->ObserveSnapshot(bytes, took, result);
+      };
+    }
     if (node) {
       engine_options.open_tenants = false;
       engine_options.absent_tenant = [this](absl::string_view tenant) {
@@ -210,6 +234,12 @@ class Server::Impl {
     builder.RegisterService(commitments_.get());
     builder.RegisterService(events_.get());
     builder.RegisterService(diagnostics_.get());
+    if (metrics_ != nullptr) {
+      std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+          interceptors;
+      interceptors.push_back(metrics_->NewInterceptorFactory());
+      builder.experimental().SetInterceptorCreators(std::move(interceptors));
+    }
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
       return absl::UnavailableError(
@@ -241,6 +271,7 @@ class Server::Impl {
       }
     }
     if (options_.run_timers) timer_thread_ = std::thread([this] { TimerLoop(); });
+    serving_.store(true, std::memory_order_release);
     return absl::OkStatus();
   }
 
@@ -250,6 +281,9 @@ class Server::Impl {
       if (shut_down_) return;
       shut_down_ = true;
     }
+    // Scrapes read the engine: they end before it goes.
+    serving_.store(false, std::memory_order_release);
+    metrics_endpoint_.reset();
     // A node hands its tenants off first: the calls in flight on them
     // finish, later ones are sent to the new owners.
     if (ownership_ != nullptr) ownership_->Stop(/*hand_off=*/true);
@@ -279,6 +313,7 @@ class Server::Impl {
   }
 
   int port() const { return port_; }
+  int metrics_port() const { return metrics_endpoint_ != nullptr ? metrics_endpoint_->port() : 0; }
   Engine& engine() { return *engine_; }
   Ownership* ownership() { return ownership_.get(); }
   Forwarder* forwarder() { return forwarder_.get(); }
@@ -294,6 +329,18 @@ class Server::Impl {
     if (absl::Status s = ApplyTenantConfig(*engine_, it->second); !s.ok()) {
       std::cerr << "omniroute-server: node " << options_.node_id << ": " << s << "\n";
     }
+  }
+
+  HttpResponse ServeMetrics() {
+    HttpResponse response;
+    if (!serving_.load(std::memory_order_acquire)) {
+      response.status = 503;
+      response.body = "omniroute-server is starting or stopping\n";
+      return response;
+    }
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = metrics_->Render(*engine_, feed_, clock_->Now());
+    return response;
   }
 
   void WakeTimers() {
@@ -347,6 +394,11 @@ class Server::Impl {
   // What the services check each call against: the two above.
   Admission admission_;
   ChangeFeed feed_;
+  // Null without metrics_listen. The endpoint serves scrapes while
+  // serving_ (after Start, until Shutdown).
+  std::unique_ptr<ServerMetrics> metrics_;
+  std::unique_ptr<HttpEndpoint> metrics_endpoint_;
+  std::atomic<bool> serving_{false};
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<CallExecutor> executor_;
   std::unique_ptr<TenantServiceImpl> tenants_;
@@ -378,6 +430,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { impl_->Shutdown(); }
 int Server::port() const { return impl_->port(); }
+int Server::metrics_port() const { return impl_->metrics_port(); }
 Engine& Server::engine() { return impl_->engine(); }
 Ownership* Server::ownership() { return impl_->ownership(); }
 Forwarder* Server::forwarder() { return impl_->forwarder(); }

@@ -101,6 +101,11 @@ struct ServerOptions {
   // instead of gRPC's; in memory nothing waits and they run inline.
   // Default 64.
   int blocking_call_threads = 64;
+  // host:port of an HTTP listener serving Prometheus metrics at /metrics
+  // (service/metrics.h); port 0 picks a free one (see metrics_port()). The
+  // page is not authenticated: bind it where only the scraper reaches.
+  // Default: empty, no listener.
+  std::string metrics_listen;
   // Time source. Not owned. Default: the system clock.
   Clock* clock = nullptr;
   // Fire routing timers when due. Tests on a ManualClock turn this off and
@@ -125,6 +130,8 @@ class Server {
 
   // The port bound (useful with port 0).
   int port() const;
+  // The metrics listener's port; 0 without metrics_listen.
+  int metrics_port() const;
   Engine& engine();
   // The node's share of the tenants; null unless node_id was set.
   Ownership* ownership();

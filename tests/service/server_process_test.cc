@@ -11,11 +11,16 @@
 // Waits are bounded and event-driven: inotify for the port file, a pidfd
 // for the child's exit, WaitForConnected for the channel. Nothing sleeps.
 
+#include "service/server_process.h"
+
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,7 +43,6 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
-#include "service/server_process.h"
 #include "service/service_test_support.h"
 #include "store/postgres_test_server.h"
 
@@ -466,6 +470,54 @@ TEST_F(ServerProcessTest, ABadTenantLimitIsRefusedNamingTheFlag) {
   EXPECT_NE(WEXITSTATUS(*status), 0) << server.log();
   EXPECT_THAT(server.log(), HasSubstr("tenant_requests_per_second: must be a number >= 0"));
   EXPECT_FALSE(fs::exists(dir_ / "port"));
+}
+
+// ------------------------------------------------------------ --metrics_listen
+
+// The binary serves its metrics where --metrics_listen says and writes the
+// port bound to --metrics_port_file; a second server asked for the same
+// port exits 1 naming the flag and the address, before listening on gRPC.
+TEST_F(ServerProcessTest, ServesMetricsAndAMetricsPortInUseExitsNamingTheFlag) {
+  std::vector<std::string> args = Args();
+  args.push_back("--metrics_listen=127.0.0.1:0");
+  args.push_back(absl::StrCat("--metrics_port_file=", (dir_ / "metrics-port").string()));
+  ServerProcess server(args, dir_ / "server.log");
+  ASSERT_TRUE(Connect(server));
+  std::optional<int> metrics_port = server.WaitForPort(dir_ / "metrics-port");
+  ASSERT_TRUE(metrics_port.has_value());
+  EXPECT_THAT(server.log(), HasSubstr(absl::StrCat("metrics on port ", *metrics_port)));
+  {
+    // A scrape over plain HTTP: the page lists the process's memory.
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(*metrics_port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    const std::string request = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+    std::string page;
+    char buffer[8192];
+    for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) page.append(buffer, n);
+    close(fd);
+    EXPECT_THAT(page, AllOf(HasSubstr("HTTP/1.1 200"), HasSubstr("process_resident_memory_bytes")));
+  }
+
+  const fs::path second_dir = dir_ / "second";
+  fs::create_directories(second_dir);
+  const std::string taken = absl::StrCat("127.0.0.1:", *metrics_port);
+  ServerProcess second(
+      {"--listen=127.0.0.1:0", absl::StrCat("--data_dir=", (second_dir / "data").string()),
+       absl::StrCat("--port_file=", (second_dir / "port").string()),
+       absl::StrCat("--metrics_listen=", taken)},
+      dir_ / "second.log");
+  std::optional<int> status = second.WaitForExit(kStartTimeout);
+  ASSERT_TRUE(status.has_value()) << "still running:\n" << second.log();
+  ASSERT_TRUE(WIFEXITED(*status)) << second.log();
+  EXPECT_EQ(WEXITSTATUS(*status), 1) << second.log();
+  EXPECT_THAT(second.log(), AllOf(HasSubstr("metrics_listen"), HasSubstr(taken)));
+  EXPECT_FALSE(fs::exists(second_dir / "port"));
 }
 
 // ------------------------------------------------------------ --store
