@@ -71,33 +71,48 @@ CommitmentView ToView(const CommitmentState& c) {
   return view;
 }
 
-QueueStats StatsOf(const RoutingState& routing, const QueueState& q) {
+namespace {
+
+// The queue's counters, without the live counts.
+QueueStats CountersOf(const QueueState& q) {
   QueueStats stats;
   stats.queue = q.config.queue_id();
   stats.entered = q.counters.entered;
   stats.assigned_total = q.counters.assigned;
   stats.cancelled_total = q.counters.cancelled;
   stats.assigned_within_target = q.counters.assigned_within_target;
+  return stats;
+}
+
+// Adds a task of the queue to its live counts.
+void CountLive(const TaskState& t, QueueStats& stats) {
+  switch (t.status) {
+    case v1::TASK_STATUS_WAITING:
+      ++stats.waiting;
+      if (!stats.oldest_waiting_since.has_value() || t.created_at < *stats.oldest_waiting_since) {
+        stats.oldest_waiting_since = t.created_at;
+      }
+      break;
+    case v1::TASK_STATUS_OFFERED:
+      ++stats.offered;
+      break;
+    case v1::TASK_STATUS_ASSIGNED:
+      ++stats.assigned;
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+QueueStats StatsOf(const RoutingState& routing, const QueueState& q) {
+  QueueStats stats = CountersOf(q);
   // Live counts walk the tasks: statistics are read rarely, tasks change
   // often, so they are not kept up to date on every decision.
   for (const auto& [id, t] : routing.tasks()) {
     if (t.queue != stats.queue) continue;
-    switch (t.status) {
-      case v1::TASK_STATUS_WAITING:
-        ++stats.waiting;
-        if (!stats.oldest_waiting_since.has_value() || t.created_at < *stats.oldest_waiting_since) {
-          stats.oldest_waiting_since = t.created_at;
-        }
-        break;
-      case v1::TASK_STATUS_OFFERED:
-        ++stats.offered;
-        break;
-      case v1::TASK_STATUS_ASSIGNED:
-        ++stats.assigned;
-        break;
-      default:
-        break;
-    }
+    CountLive(t, stats);
   }
   return stats;
 }
@@ -110,34 +125,14 @@ RoutingOverview OverviewOf(const RoutingState& routing) {
     const QueueState* q = routing.queue(id);
     if (q == nullptr) continue;
     index.emplace(q->config.queue_id(), overview.queues.size());
-    QueueStats& stats = overview.queues.emplace_back();
-    stats.queue = q->config.queue_id();
-    stats.entered = q->counters.entered;
-    stats.assigned_total = q->counters.assigned;
-    stats.cancelled_total = q->counters.cancelled;
-    stats.assigned_within_target = q->counters.assigned_within_target;
+    overview.queues.push_back(CountersOf(*q));
   }
   for (const auto& [id, t] : routing.tasks()) {
     if (t.status == v1::TASK_STATUS_OFFERED) ++overview.offers_pending;
     const auto it = index.find(t.queue);
     if (it == index.end()) continue;
     QueueStats& stats = overview.queues[it->second];
-    switch (t.status) {
-      case v1::TASK_STATUS_WAITING:
-        ++stats.waiting;
-        if (!stats.oldest_waiting_since.has_value() || t.created_at < *stats.oldest_waiting_since) {
-          stats.oldest_waiting_since = t.created_at;
-        }
-        break;
-      case v1::TASK_STATUS_OFFERED:
-        ++stats.offered;
-        break;
-      case v1::TASK_STATUS_ASSIGNED:
-        ++stats.assigned;
-        break;
-      default:
-        break;
-    }
+    CountLive(t, stats);
   }
   constexpr AgentPresence kPresences[] = {v1::AGENT_PRESENCE_AVAILABLE, v1::AGENT_PRESENCE_BUSY,
                                           v1::AGENT_PRESENCE_AWAY, v1::AGENT_PRESENCE_OFFLINE};
