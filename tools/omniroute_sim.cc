@@ -26,6 +26,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "omniroute/types.h"
 #include "omniroute/v1/simulation.pb.h"
+#include "sim/charts.h"
 #include "sim/scenario.h"
 #include "sim/simulator.h"
 
@@ -34,7 +35,8 @@ namespace {
 
 namespace v1 = ::omniroute::v1;
 
-constexpr char kHelp[] = R"(usage: omniroute-sim <scenario.textproto> [--json] [--threads=N]
+constexpr char kHelp[] =
+    R"(usage: omniroute-sim <scenario.textproto> [--json] [--threads=N] [--plot=DIR]
 
 Runs a contact-centre scenario (omniroute.v1.Scenario in protobuf text format,
 see proto/omniroute/v1/simulation.proto and examples/scenarios/) against the
@@ -44,8 +46,13 @@ per conversation and per agent group.
 Options:
   --json       print the omniroute.v1.SimulationReport as JSON instead
   --threads=N  run replications on N threads (default 1; same report)
+  --plot=DIR   also write SVG charts to DIR (created if missing): service level
+               and average speed of answer per channel against the number of
+               agents (the scenario run again with every agent group scaled by
+               0.5 to 1.5), and the distribution of waiting times per channel
 
-Exit codes: 0 success, 1 the scenario is invalid or the run failed,
+Exit codes: 0 success, 1 the scenario is invalid, the run failed or the charts
+cannot be written,
 2 usage error or a scenario file that cannot be read or parsed.
 )";
 
@@ -156,6 +163,7 @@ int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string path;
   bool json = false;
+  std::string plot_dir;
   sim::SimulateOptions options;
   for (const std::string& arg : args) {
     absl::string_view a = arg;
@@ -171,6 +179,12 @@ int Main(int argc, char** argv) {
                   << "\"\n";
         return kExitUsage;
       }
+    } else if (absl::ConsumePrefix(&a, "--plot=")) {
+      if (a.empty()) {
+        std::cerr << "omniroute-sim: --plot needs a directory\n";
+        return kExitUsage;
+      }
+      plot_dir = std::string(a);
     } else if (absl::StartsWith(a, "-")) {
       std::cerr << "omniroute-sim: unknown option \"" << a << "\"\nTry 'omniroute-sim --help'.\n";
       return kExitUsage;
@@ -208,6 +222,22 @@ int Main(int argc, char** argv) {
   if (!report.ok()) {
     std::cerr << "omniroute-sim: " << path << ": " << report.status().message() << "\n";
     return kExitFailure;
+  }
+  if (!plot_dir.empty()) {
+    // The agents' share of the work around the scenario's roster.
+    const std::vector<double> factors = {0.5, 0.625, 0.75, 0.875, 1.0, 1.125, 1.25, 1.5};
+    absl::StatusOr<std::vector<sim::SweepPoint>> sweep =
+        sim::SweepAgents(scenario, factors, options);
+    if (!sweep.ok()) {
+      std::cerr << "omniroute-sim: " << path << ": --plot: " << sweep.status().message() << "\n";
+      return kExitFailure;
+    }
+    absl::StatusOr<std::vector<std::string>> written = sim::WriteCharts(plot_dir, *sweep, *report);
+    if (!written.ok()) {
+      std::cerr << "omniroute-sim: --plot: " << written.status().message() << "\n";
+      return kExitFailure;
+    }
+    for (const std::string& file : *written) std::cerr << "omniroute-sim: wrote " << file << "\n";
   }
   if (json) {
     google::protobuf::util::JsonPrintOptions print;

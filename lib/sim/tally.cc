@@ -61,6 +61,14 @@ void FillWaitFigures(const WaitTally& t, absl::Span<const ReplicationTally> reps
   out->set_abandonment_rate(Ratio(static_cast<double>(t.abandoned),
                                   static_cast<double>(t.answered + t.abandoned)));
   ToProto(MeanOf(t.abandoned_wait, t.abandoned), out->mutable_average_time_to_abandon());
+  for (size_t i = 0; i < t.answered_by_wait.size(); ++i) {
+    v1::WaitBucket* bucket = out->add_wait_distribution();
+    if (i < kWaitBucketBoundsSeconds.size()) {
+      ToProto(absl::Seconds(kWaitBucketBoundsSeconds[i]), bucket->mutable_up_to());
+    }
+    bucket->set_answered(t.answered_by_wait[i]);
+    bucket->set_abandoned(t.abandoned_by_wait[i]);
+  }
   if (reps.size() < 2) return;
   v1::StandardErrors* se = out->mutable_standard_errors();
   se->set_service_level(StandardError(
@@ -81,12 +89,14 @@ void WaitTally::Answer(absl::Duration wait, absl::Duration threshold) {
   if (wait <= threshold) ++answered_within_threshold;
   if (wait > absl::ZeroDuration()) ++waited;
   answered_wait += wait;
+  ++answered_by_wait[WaitBucketOf(wait)];
 }
 
 void WaitTally::Abandon(absl::Duration waited_for) {
   ++abandoned;
   ++waited;
   abandoned_wait += waited_for;
+  ++abandoned_by_wait[WaitBucketOf(waited_for)];
 }
 
 void WaitTally::Add(const WaitTally& o) {
@@ -98,6 +108,17 @@ void WaitTally::Add(const WaitTally& o) {
   waited += o.waited;
   answered_wait += o.answered_wait;
   abandoned_wait += o.abandoned_wait;
+  for (size_t i = 0; i < answered_by_wait.size(); ++i) {
+    answered_by_wait[i] += o.answered_by_wait[i];
+    abandoned_by_wait[i] += o.abandoned_by_wait[i];
+  }
+}
+
+size_t WaitBucketOf(absl::Duration wait) {
+  for (size_t i = 0; i < kWaitBucketBoundsSeconds.size(); ++i) {
+    if (wait <= absl::Seconds(kWaitBucketBoundsSeconds[i])) return i;
+  }
+  return kWaitBucketBoundsSeconds.size();
 }
 
 double WaitTally::ServiceLevel() const {

@@ -21,6 +21,13 @@
 
 namespace omniroute::sim {
 
+// The upper bounds of the wait distribution's buckets (WaitFigures), and
+// the bucket of a wait: the first whose bound is at least the wait, or
+// kWaitBucketBounds.size() for a longer one.
+inline constexpr std::array<int64_t, 14> kWaitBucketBoundsSeconds = {
+    0, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200, 1800};
+size_t WaitBucketOf(absl::Duration wait);
+
 // Waiting figures of a set of tasks (or of first responses).
 struct WaitTally {
   int64_t offered = 0;
@@ -32,6 +39,9 @@ struct WaitTally {
   int64_t waited = 0;
   absl::Duration answered_wait;   // summed over the answered
   absl::Duration abandoned_wait;  // summed over the abandoned
+  // By WaitBucketOf.
+  std::array<int64_t, kWaitBucketBoundsSeconds.size() + 1> answered_by_wait{};
+  std::array<int64_t, kWaitBucketBoundsSeconds.size() + 1> abandoned_by_wait{};
 
   void Answer(absl::Duration wait, absl::Duration threshold);
   void Abandon(absl::Duration waited_for);
