@@ -110,6 +110,12 @@ void AddIds(const Ids& ids, google::protobuf::RepeatedField<uint64_t>* out) {
   for (auto id : ids) out->Add(id.value());
 }
 
+// Whether the message's time is within the columns' nanoseconds.
+bool TimeFitsInColumns(const MessageState* m) {
+  return m->recorded_at >= absl::FromUnixNanos(std::numeric_limits<int64_t>::min()) &&
+         m->recorded_at <= absl::FromUnixNanos(std::numeric_limits<int64_t>::max());
+}
+
 // The message records as columns (snapshot.proto, MessageColumns).
 void WriteMessageColumns(const std::vector<const MessageState*>& messages,
                          ::omniroute::v1::MessageColumns* columns) {
@@ -273,7 +279,16 @@ void CoreState::ToSnapshot(::omniroute::v1::TenantSnapshot* snapshot) const {
   for (const ConversationState* c : ConversationsById()) {
     ConversationToRecord(*c, snapshot->add_conversations());
   }
-  WriteMessageColumns(MessagesById(), snapshot->mutable_message_columns());
+  const std::vector<const MessageState*> messages = MessagesById();
+  if (std::all_of(messages.begin(), messages.end(), TimeFitsInColumns)) {
+    WriteMessageColumns(messages, snapshot->mutable_message_columns());
+  } else {
+    // A time the columns cannot hold (they count nanoseconds in 64 bits:
+    // years 1678 to 2262; an event may carry any year from 1 to 9999):
+    // every message as a record, as format 3 wrote them, which this
+    // version reads too.
+    for (const MessageState* m : messages) MessageToRecord(*m, snapshot->add_messages());
+  }
   snapshot->set_next_conversation_id(next_conversation_id_);
   snapshot->set_next_message_id(next_message_id_);
   // Sorted by absorbed id so that equal states give equal bytes.

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -336,6 +337,44 @@ TEST(SnapshotIdChecksTest, AMessageOfAnUnlistedConversationIsRefused) {
   m->set_conversation_id(2);
   proto.mutable_conversations(0)->add_message_ids(9);  // not a listed message
   EXPECT_EQ(tenant::TenantState::FromSnapshot(proto).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// A message recorded after 2262 (events carry any year up to 9999): the
+// columns count nanoseconds in 64 bits and cannot hold its time, so the
+// snapshot lists the messages as records, and restores the same state.
+TEST(SnapshotMessageTimesTest, ATimeBeyondTheColumnsIsWrittenAsARecord) {
+  ManualClock clock;
+  std::unique_ptr<EventStore> store = NewMemoryEventStore();
+  auto engine = Engine::Open({.clock = &clock, .store = store.get()});
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  ASSERT_TRUE((*engine)->CreateTenant(kTenant, {}).ok());
+  ASSERT_TRUE((*engine)->IngestMessage(kTenant, Mail(1, 1)).ok());
+  ASSERT_TRUE((*engine)->IngestMessage(kTenant, Mail(1, 2)).ok());
+  // The log, with the second message's event moved to the year 2970.
+  std::vector<v1::Event> events;
+  ASSERT_TRUE(store->Read(kTenant, 1, [&](const v1::Event& e) {
+                     events.push_back(e);
+                     return true;
+                   }).ok());
+  int recorded = 0;
+  for (v1::Event& e : events) {
+    if (e.has_message_recorded() && ++recorded == 2) e.mutable_time()->set_seconds(31556889600);
+  }
+  ASSERT_EQ(recorded, 2);
+  tenant::TenantState folded(kTenant);
+  for (const v1::Event& e : events) ASSERT_TRUE(folded.Apply(e).ok());
+
+  v1::TenantSnapshot proto;
+  folded.ToSnapshot(&proto);
+  EXPECT_EQ(proto.message_columns().id_deltas_size(), 0);
+  ASSERT_EQ(proto.messages_size(), 2);
+  EXPECT_GT(proto.messages(1).recorded_at().seconds(),
+            absl::ToUnixSeconds(absl::FromUnixNanos(std::numeric_limits<int64_t>::max())));
+  std::string bytes;
+  ASSERT_TRUE(proto.SerializeToString(&bytes));
+  absl::StatusOr<tenant::TenantState> restored = tenant::TenantState::FromSerializedSnapshot(bytes);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ(tenant::DumpState(*restored), tenant::DumpState(folded));
 }
 
 }  // namespace
