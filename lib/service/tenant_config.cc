@@ -85,6 +85,27 @@ absl::StatusOr<LoadedConfig> ParseTenantConfig(absl::string_view text, const std
       return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
     }
   }
+  // An id listed twice would be applied twice, the last one winning, and
+  // applied again at every start: the file would never be what the tenant
+  // has. Refused, naming both places.
+  absl::flat_hash_map<std::string, int> seen;
+  for (int i = 0; i < config.queues_size(); ++i) {
+    const auto [it, inserted] = seen.emplace(config.queues(i).queue_id(), i);
+    if (!inserted) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": queues[", i, "].queue_id: \"", config.queues(i).queue_id(),
+                       "\" is listed already (queues[", it->second, "])"));
+    }
+  }
+  seen.clear();
+  for (int i = 0; i < config.agents_size(); ++i) {
+    const auto [it, inserted] = seen.emplace(config.agents(i).agent_id(), i);
+    if (!inserted) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": agents[", i, "].agent_id: \"", config.agents(i).agent_id(),
+                       "\" is listed already (agents[", it->second, "])"));
+    }
+  }
   return loaded;
 }
 

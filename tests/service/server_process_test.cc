@@ -427,7 +427,23 @@ INSTANTIATE_TEST_SUITE_P(Files, BadConfigTest,
                                            BadConfig{"QueueWithoutChannels",
                                                      "tenant_id: \"broken\"\n"
                                                      "queues { queue_id: \"mail\" }\n",
-                                                     ": queues[0]: "}),
+                                                     ": queues[0]: "},
+                                           BadConfig{"QueueListedTwice",
+                                                     "tenant_id: \"broken\"\n"
+                                                     "queues { queue_id: \"mail\" channels: "
+                                                     "CHANNEL_EMAIL }\n"
+                                                     "queues { queue_id: \"mail\" channels: "
+                                                     "CHANNEL_VOICE }\n",
+                                                     ": queues[1].queue_id: \"mail\" is listed "
+                                                     "already (queues[0])"},
+                                           BadConfig{"AgentListedTwice",
+                                                     "tenant_id: \"broken\"\n"
+                                                     "agents { agent_id: \"paul\" channels: "
+                                                     "CHANNEL_EMAIL capacity: 2 }\n"
+                                                     "agents { agent_id: \"paul\" channels: "
+                                                     "CHANNEL_VOICE capacity: 4 }\n",
+                                                     ": agents[1].agent_id: \"paul\" is listed "
+                                                     "already (agents[0])"}),
                          [](const ::testing::TestParamInfo<BadConfig>& info) {
                            return std::string(info.param.name);
                          });
