@@ -88,23 +88,29 @@ absl::StatusOr<LoadedConfig> ParseTenantConfig(absl::string_view text, const std
   // An id listed twice would be applied twice, the last one winning, and
   // applied again at every start: the file would never be what the tenant
   // has. Refused, naming both places.
-  absl::flat_hash_map<std::string, int> seen;
-  for (int i = 0; i < config.queues_size(); ++i) {
-    const auto [it, inserted] = seen.emplace(config.queues(i).queue_id(), i);
-    if (!inserted) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": queues[", i, "].queue_id: \"", config.queues(i).queue_id(),
-                       "\" is listed already (queues[", it->second, "])"));
+  // `ids(i)` of `size` entries named `field`: the first listed twice.
+  const auto repeated = [&](absl::string_view field, absl::string_view id_field, int size,
+                            const auto& ids) -> absl::Status {
+    absl::flat_hash_map<std::string, int> seen;
+    for (int i = 0; i < size; ++i) {
+      const auto inserted = seen.emplace(ids(i), i);
+      if (!inserted.second) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": ", field, "[", i, "].", id_field,
+                                                       ": \"", ids(i), "\" is listed already (",
+                                                       field, "[", inserted.first->second, "])"));
+      }
     }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = repeated("queues", "queue_id", config.queues_size(),
+                                [&](int i) { return config.queues(i).queue_id(); });
+      !s.ok()) {
+    return s;
   }
-  seen.clear();
-  for (int i = 0; i < config.agents_size(); ++i) {
-    const auto [it, inserted] = seen.emplace(config.agents(i).agent_id(), i);
-    if (!inserted) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": agents[", i, "].agent_id: \"", config.agents(i).agent_id(),
-                       "\" is listed already (agents[", it->second, "])"));
-    }
+  if (absl::Status s = repeated("agents", "agent_id", config.agents_size(),
+                                [&](int i) { return config.agents(i).agent_id(); });
+      !s.ok()) {
+    return s;
   }
   return loaded;
 }
