@@ -411,6 +411,8 @@ class Engine {
   // RunDueTimers it leads to finds nothing due).
   absl::StatusOr<std::optional<absl::Time>> NextTimer(absl::string_view tenant_id) const;
 
+  // A task waiting in a queue comes with its position and estimated wait
+  // (TaskView::wait_estimate) as of the engine's clock.
   absl::StatusOr<TaskView> GetTask(absl::string_view tenant_id, TaskId task) const;
   absl::StatusOr<AgentView> GetAgent(absl::string_view tenant_id,
                                      absl::string_view agent_id) const;
@@ -424,6 +426,17 @@ class Engine {
   // working set) and agents under its lock: for dashboards and metrics
   // scrapes, not for every call. NOT_FOUND for an unknown tenant.
   absl::StatusOr<RoutingOverview> GetRoutingOverview(absl::string_view tenant_id) const;
+  // The real-time statistics of the named queues (all, in configuration
+  // order, when `queue_ids` is empty) as of the engine's clock, read at one
+  // point of the tenant's log; a walk of the working set's tasks and the
+  // agents. INVALID_ARGUMENT for a malformed queue id, NOT_FOUND naming the
+  // first unknown one, or an unknown tenant.
+  absl::StatusOr<std::vector<QueueStatistics>> GetQueueStatistics(
+      absl::string_view tenant_id, absl::Span<const std::string> queue_ids) const;
+  // An agent's last 60 minutes. INVALID_ARGUMENT for a malformed id,
+  // NOT_FOUND for an unknown agent or tenant.
+  absl::StatusOr<AgentStatistics> GetAgentStatistics(absl::string_view tenant_id,
+                                                     absl::string_view agent_id) const;
   absl::StatusOr<ConversationRouting> GetConversationRouting(absl::string_view tenant_id,
                                                              ConversationId conversation) const;
   absl::StatusOr<CommitmentView> GetCommitment(absl::string_view tenant_id,

@@ -210,6 +210,28 @@ struct OfferView {
   absl::Time expires_at;
 };
 
+// How much longer a waiting task is expected to wait.
+//
+// The method: a queue drains at the rate its agents answered tasks of the
+// same channel over the last 15 minutes (the minutes with activity, at least
+// one), so the task at `position` waits about position / rate. Unknown
+// (`wait` unset) while fewer than kMinAnswersForWaitEstimate answers back
+// the rate, or when no signed-in agent serves the queue and channel: the
+// past rate says nothing then.
+struct WaitEstimate {
+  // 1 for the task that is next among the queue's waiting tasks of its
+  // channel. 0 when the task does not wait in a queue (held for its
+  // preferred agent, unrouted, offered, assigned, ended).
+  int position = 0;
+  std::optional<absl::Duration> wait;
+  // The answers the rate rests on, and the span they were counted over.
+  int64_t answers = 0;
+  absl::Duration span = absl::ZeroDuration();
+};
+
+// Answers the estimated wait needs before it is given.
+inline constexpr int kMinAnswersForWaitEstimate = 3;
+
 struct TaskView {
   TaskId id;
   ConversationId conversation;
@@ -239,6 +261,8 @@ struct TaskView {
   // How it ended, once COMPLETED or CANCELLED.
   TaskEnd end = ::omniroute::v1::TASK_END_UNSPECIFIED;
   CancelReason cancel_reason = ::omniroute::v1::CANCEL_REASON_UNSPECIFIED;
+  // Set while WAITING in a queue, as of the read (Engine::GetTask).
+  std::optional<WaitEstimate> wait_estimate;
 };
 
 struct AgentView {
@@ -268,6 +292,83 @@ struct QueueStats {
   // When the oldest waiting task was created; nullopt if none waits.
   std::optional<absl::Time> oldest_waiting_since;
   // Eligible-agent count is not a statistic: it changes with every offer.
+};
+
+// A queue's activity over a sliding window of whole minutes: the current
+// minute and the ones before it (so "15 minutes" covers 14 to 15). Kept for
+// the last hour of event time; the same after a restart or a replay.
+struct WindowFigures {
+  absl::Duration window;
+  // Tasks that entered the queue (created in it, or moved to it by an
+  // overflow step or a transfer).
+  int64_t offered = 0;
+  // Assigned to an agent; and within the task's first-response target.
+  int64_t answered = 0;
+  int64_t answered_within_target = 0;
+  // Cancelled while waiting because the customer gave up (AbandonTask).
+  int64_t abandoned = 0;
+  // Assigned tasks finished, wrap-up included.
+  int64_t handled = 0;
+  // Unset when there is nothing to average or divide.
+  // Waiting time in the queue of the tasks answered.
+  std::optional<absl::Duration> average_speed_of_answer;
+  // answered_within_target / (answered + abandoned).
+  std::optional<double> service_level;
+  // Assignment to the end of wrap-up, of the tasks handled.
+  std::optional<absl::Duration> average_handle_time;
+};
+
+// One channel of a queue.
+struct ChannelStatistics {
+  Channel channel = ::omniroute::v1::CHANNEL_UNSPECIFIED;
+  int waiting = 0;
+  std::optional<absl::Duration> longest_wait;
+  WindowFigures last_15_minutes;
+  WindowFigures last_60_minutes;
+  // What a task entering the queue on this channel now would wait.
+  WaitEstimate new_task_wait;
+};
+
+// A queue now and over the last 15 and 60 minutes (Engine::
+// GetQueueStatistics).
+struct QueueStatistics {
+  std::string queue;
+  // When the figures were read (the engine's clock).
+  absl::Time at;
+  // Tasks now: waiting (those held for their preferred agent included),
+  // offered, assigned; how long the oldest waiting one has waited since it
+  // was created.
+  int waiting = 0;
+  int offered = 0;
+  int assigned = 0;
+  std::optional<absl::Duration> longest_wait;
+  // The agents who serve the queue (every required skill, a channel in
+  // common) and are signed in, each in one state: busy (assigned work),
+  // else wrapping up, else available (presence), else away (BUSY or AWAY).
+  int agents_available = 0;
+  int agents_busy = 0;
+  int agents_wrapping_up = 0;
+  int agents_away = 0;
+  WindowFigures last_15_minutes;
+  WindowFigures last_60_minutes;
+  // The queue's channels, in configuration order.
+  std::vector<ChannelStatistics> channels;
+};
+
+// An agent over the last 60 minutes (Engine::GetAgentStatistics).
+struct AgentStatistics {
+  std::string agent;
+  AgentPresence presence = ::omniroute::v1::AGENT_PRESENCE_OFFLINE;
+  absl::Time at;
+  absl::Duration window;
+  // Signed in (any presence but offline), and of that the time holding
+  // assigned or wrapping-up work, within the window.
+  absl::Duration staffed = absl::ZeroDuration();
+  absl::Duration busy = absl::ZeroDuration();
+  // busy / staffed; unset when not staffed in the window.
+  std::optional<double> occupancy;
+  int64_t handled = 0;
+  std::optional<absl::Duration> average_handle_time;
 };
 
 // A tenant's routing at a glance: what a wallboard and the metrics show.

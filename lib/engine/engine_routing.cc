@@ -14,6 +14,7 @@
 #include "routing/routing_config.h"
 #include "routing/routing_state.h"
 #include "routing/routing_views.h"
+#include "routing/statistics.h"
 #include "tenant/archival.h"
 #include "tenant/tenant_state.h"
 
@@ -173,9 +174,14 @@ absl::StatusOr<std::optional<absl::Time>> Engine::NextTimer(absl::string_view te
 }
 
 absl::StatusOr<TaskView> Engine::GetTask(absl::string_view tenant_id, TaskId task) const {
+  const absl::Time now = impl_->clock().Now();
   absl::StatusOr<std::optional<TaskView>> live = impl_->Query<std::optional<TaskView>>(
       tenant_id, [&](const tenant::TenantState& state) -> absl::StatusOr<std::optional<TaskView>> {
-        if (const routing::TaskState* t = state.routing().task(task)) return routing::ToView(*t);
+        if (const routing::TaskState* t = state.routing().task(task)) {
+          TaskView view = routing::ToView(*t);
+          view.wait_estimate = routing::WaitEstimateOf(state.routing(), *t, now);
+          return view;
+        }
         // Archived with its conversation, or never given.
         if (task.valid() && task < state.routing().NextTaskId()) return std::nullopt;
         return absl::NotFoundError(absl::StrCat("task: ", ToString(task), " not found"));
@@ -225,6 +231,45 @@ absl::StatusOr<QueueStats> Engine::GetQueueStats(absl::string_view tenant_id,
           return absl::NotFoundError(absl::StrCat("queue_id: queue \"", queue_id, "\" not found"));
         }
         return routing::StatsOf(state.routing(), *q);
+      });
+}
+
+absl::StatusOr<std::vector<QueueStatistics>> Engine::GetQueueStatistics(
+    absl::string_view tenant_id, absl::Span<const std::string> queue_ids) const {
+  const absl::Time now = impl_->clock().Now();
+  return impl_->Query<std::vector<QueueStatistics>>(
+      tenant_id,
+      [&](const tenant::TenantState& state) -> absl::StatusOr<std::vector<QueueStatistics>> {
+        const routing::RoutingState& routing = state.routing();
+        std::vector<const routing::QueueState*> queues;
+        for (size_t i = 0; i < queue_ids.size(); ++i) {
+          const std::string field = absl::StrCat("queue_ids[", i, "]");
+          if (absl::Status s = routing::ValidateQueueId(queue_ids[i], field); !s.ok()) return s;
+          const routing::QueueState* q = routing.queue(queue_ids[i]);
+          if (q == nullptr) {
+            return absl::NotFoundError(
+                absl::StrCat(field, ": queue \"", queue_ids[i], "\" not found"));
+          }
+          queues.push_back(q);
+        }
+        if (queue_ids.empty()) {
+          for (const std::string& id : routing.queue_order()) queues.push_back(routing.queue(id));
+        }
+        return routing::StatisticsOf(routing, queues, now);
+      });
+}
+
+absl::StatusOr<AgentStatistics> Engine::GetAgentStatistics(absl::string_view tenant_id,
+                                                           absl::string_view agent_id) const {
+  const absl::Time now = impl_->clock().Now();
+  return impl_->Query<AgentStatistics>(
+      tenant_id, [&](const tenant::TenantState& state) -> absl::StatusOr<AgentStatistics> {
+        if (absl::Status s = routing::ValidateAgentId(agent_id, "agent_id"); !s.ok()) return s;
+        const routing::AgentState* a = state.routing().agent(agent_id);
+        if (a == nullptr) {
+          return absl::NotFoundError(absl::StrCat("agent_id: agent \"", agent_id, "\" not found"));
+        }
+        return routing::StatisticsOf(*a, now);
       });
 }
 

@@ -121,9 +121,10 @@ void RoutingState::ApplyAgentConfigured(const Event& event, absl::Time at,
   a.costs = DefaultChannelCosts();
   for (const v1::ChannelCost& cost : config.channel_costs()) a.costs[cost.channel()] = cost.units();
   if (inserted) {
+    a.activity.Move(at, false, false);
     (void)matcher_.AddAgent(MatcherAgent(a));
   } else {
-    SyncAgent(a);
+    SyncAgent(a, at);
   }
   changes->agents.insert(a.number.value());
 }
@@ -154,7 +155,7 @@ void RoutingState::ApplyAgentPresenceChanged(const Event& event, absl::Time at,
     a.consecutive_expiries = 0;
     changes->agents.insert(a.number.value());
   }
-  SyncAgent(a);
+  SyncAgent(a, at);
 }
 
 }  // namespace omniroute::routing

@@ -213,6 +213,20 @@ std::optional<AgentId> AgentTournament::Best(Channel c,
 
 // --- Matcher -------------------------------------------------------------------
 
+size_t Matcher::CountAhead(QueueId queue, Channel channel, int64_t priority, uint64_t arrival,
+                           TaskId id) const {
+  auto q = queue_index_.find(queue);
+  if (q == queue_index_.end() || channel < 0 || channel >= kChannelCount) return 0;
+  const TaskKey target{priority, arrival, id.value(), 0, false};
+  const TaskOrder before;
+  size_t count = 0;
+  for (const TaskKey& key : queues_[q->second].tasks[channel]) {
+    if (!before(key, target)) break;
+    ++count;
+  }
+  return count;
+}
+
 Matcher::TaskKey Matcher::KeyOf(const Task& task, uint32_t slot) {
   return TaskKey{task.priority, task.arrival, task.id.value(), slot, !task.excluded.empty()};
 }

@@ -266,6 +266,11 @@ class Matcher {
   const Queue* FindQueue(QueueId id) const;
   const Task* FindTask(TaskId id) const;
 
+  // How many waiting tasks of `queue` and `channel` come before a task with
+  // this priority, arrival and id in task order. O(the answer).
+  size_t CountAhead(QueueId queue, Channel channel, int64_t priority, uint64_t arrival,
+                    TaskId id) const;
+
   size_t agent_count() const { return agent_index_.size(); }
   size_t queue_count() const { return queues_.size(); }
   size_t waiting_count() const { return task_index_.size(); }

@@ -31,6 +31,70 @@ absl::Time OptionalTimeFromProto(bool has, const google::protobuf::Timestamp& pr
   return has ? core::FromProto(proto) : absent;
 }
 
+void QueueActivityToRecord(const QueueState& q, v1::QueueRecord* r) {
+  // Minute order, then channel order: one canonical form.
+  std::vector<v1::QueueActivityMinute> minutes;
+  for (const auto& [channel, series] : q.activity) {
+    for (const auto& m : series.minutes()) {
+      v1::QueueActivityMinute& out = minutes.emplace_back();
+      out.set_minute(m.minute);
+      out.set_channel(channel);
+      out.set_offered(m.tally.offered);
+      out.set_answered(m.tally.answered);
+      out.set_answered_within_target(m.tally.answered_within_target);
+      out.set_wait_nanos(m.tally.wait_nanos);
+      out.set_abandoned(m.tally.abandoned);
+      out.set_handled(m.tally.handled);
+      out.set_handle_nanos(m.tally.handle_nanos);
+    }
+  }
+  std::stable_sort(minutes.begin(), minutes.end(),
+                   [](const auto& a, const auto& b) { return a.minute() < b.minute(); });
+  for (auto& m : minutes) *r->add_activity() = std::move(m);
+}
+
+absl::Status QueueActivityFromRecord(const v1::QueueRecord& r, QueueState* q) {
+  for (const v1::QueueActivityMinute& m : r.activity()) {
+    if (!v1::Channel_IsValid(m.channel()))
+      return absl::DataLossError("routing: bad activity channel");
+    auto& series = q->activity[m.channel()];
+    if (!series.minutes().empty() && series.minutes().back().minute >= m.minute()) {
+      return absl::DataLossError("routing: queue activity minutes out of order");
+    }
+    series.Append(m.minute(),
+                  QueueTally{m.offered(), m.answered(), m.answered_within_target(), m.wait_nanos(),
+                             m.abandoned(), m.handled(), m.handle_nanos()});
+  }
+  return absl::OkStatus();
+}
+
+void AgentActivityToRecord(const AgentActivity& activity, v1::AgentRecord* r) {
+  for (const auto& m : activity.minutes.minutes()) {
+    v1::AgentActivityMinute* out = r->add_activity();
+    out->set_minute(m.minute);
+    out->set_staffed_nanos(m.tally.staffed_nanos);
+    out->set_busy_nanos(m.tally.busy_nanos);
+    out->set_handled(m.tally.handled);
+    out->set_handle_nanos(m.tally.handle_nanos);
+  }
+  OptionalTimeToProto(activity.since, absl::InfinitePast(),
+                      [&] { return r->mutable_activity_since(); });
+}
+
+absl::Status AgentActivityFromRecord(const v1::AgentRecord& r, AgentActivity* activity) {
+  for (const v1::AgentActivityMinute& m : r.activity()) {
+    const auto& minutes = activity->minutes.minutes();
+    if (!minutes.empty() && minutes.back().minute >= m.minute()) {
+      return absl::DataLossError("routing: agent activity minutes out of order");
+    }
+    activity->minutes.Append(
+        m.minute(), AgentTally{m.staffed_nanos(), m.busy_nanos(), m.handled(), m.handle_nanos()});
+  }
+  activity->since =
+      OptionalTimeFromProto(r.has_activity_since(), r.activity_since(), absl::InfinitePast());
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void TaskToRecord(const TaskState& t, v1::TaskRecord* r) {
@@ -53,6 +117,8 @@ void TaskToRecord(const TaskState& t, v1::TaskRecord* r) {
     TimeToProto(t.offered_at, r->mutable_offered_at());
     TimeToProto(t.offer_expires_at, r->mutable_offer_expires_at());
   }
+  OptionalTimeToProto(t.assigned_at, absl::InfinitePast(),
+                      [&] { return r->mutable_assigned_at(); });
   for (const std::string& e : t.excluded) r->add_excluded_agent_ids(e);
   r->set_expansion_step(t.expansion_step);
   r->set_relax_level(t.relax_level);
@@ -114,6 +180,7 @@ TaskState TaskFromRecord(const v1::TaskRecord& r) {
   t.agent = r.agent_id();
   if (r.has_offered_at()) t.offered_at = core::FromProto(r.offered_at());
   if (r.has_offer_expires_at()) t.offer_expires_at = core::FromProto(r.offer_expires_at());
+  t.assigned_at = OptionalTimeFromProto(r.has_assigned_at(), r.assigned_at(), absl::InfinitePast());
   t.excluded.assign(r.excluded_agent_ids().begin(), r.excluded_agent_ids().end());
   t.expansion_step = r.expansion_step();
   t.relax_level = r.relax_level();
@@ -168,6 +235,7 @@ void RoutingState::ToSnapshot(v1::RoutingSnapshot* snapshot) const {
     r->set_assigned(q.counters.assigned);
     r->set_cancelled(q.counters.cancelled);
     r->set_assigned_within_target(q.counters.assigned_within_target);
+    QueueActivityToRecord(q, r);
   }
   for (const AgentState& a : agents_) {
     v1::AgentRecord* r = snapshot->add_agents();
@@ -176,6 +244,7 @@ void RoutingState::ToSnapshot(v1::RoutingSnapshot* snapshot) const {
     r->set_consecutive_expiries(a.consecutive_expiries);
     OptionalTimeToProto(a.last_assignment_end, absl::InfinitePast(), [&] { return r->mutable_last_assignment_end(); });
     r->set_round_robin_counter(a.round_robin_counter);
+    AgentActivityToRecord(a.activity, r);
   }
   for (const auto& [id, t] : tasks_) TaskToRecord(t, snapshot->add_tasks());
   for (const auto& [id, c] : commitments_) CommitmentToRecord(c, snapshot->add_commitments());
@@ -201,6 +270,7 @@ absl::StatusOr<RoutingState> RoutingState::FromSnapshot(const v1::RoutingSnapsho
     QueueState& q = state.queues_[id];
     q.config = r.config();
     q.counters = {r.entered(), r.assigned(), r.cancelled(), r.assigned_within_target()};
+    if (absl::Status s = QueueActivityFromRecord(r, &q); !s.ok()) return s;
     state.queue_configs_[id] = r.config();
   }
   for (const v1::AgentRecord& r : snapshot.agents()) {
@@ -215,6 +285,7 @@ absl::StatusOr<RoutingState> RoutingState::FromSnapshot(const v1::RoutingSnapsho
     a.last_assignment_end = OptionalTimeFromProto(r.has_last_assignment_end(),
                                                   r.last_assignment_end(), absl::InfinitePast());
     a.round_robin_counter = r.round_robin_counter();
+    if (absl::Status s = AgentActivityFromRecord(r, &a.activity); !s.ok()) return s;
     for (int c : a.config.channels()) a.channels |= MaskOf(static_cast<Channel>(c));
     for (int c : a.config.exclusive_channels()) {
       if (c != v1::CHANNEL_UNSPECIFIED) a.exclusive_channels |= MaskOf(static_cast<Channel>(c));
@@ -262,6 +333,11 @@ absl::StatusOr<RoutingState> RoutingState::FromSnapshot(const v1::RoutingSnapsho
   // Ids are never reused: archived tasks and commitments keep theirs.
   if (snapshot.next_task_id() <= last_task || snapshot.next_commitment_id() <= last_commitment) {
     return absl::DataLossError("routing: next ids behind the ids in use");
+  }
+  // What the agents' open stretch of activity counts as: their state now.
+  for (AgentState& a : state.agents_) {
+    a.activity.staffed = a.presence != v1::AGENT_PRESENCE_OFFLINE;
+    a.activity.busy = !a.assigned.empty() || !a.wrapping_up.empty();
   }
   state.next_task_id_ = snapshot.next_task_id();
   state.next_commitment_id_ = snapshot.next_commitment_id();

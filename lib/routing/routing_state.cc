@@ -213,7 +213,9 @@ Agent RoutingState::MatcherAgent(const AgentState& a) {
   return agent;
 }
 
-void RoutingState::SyncAgent(AgentState& a) {
+void RoutingState::SyncAgent(AgentState& a, absl::Time at) {
+  a.activity.Move(at, a.presence != v1::AGENT_PRESENCE_OFFLINE,
+                  !a.assigned.empty() || !a.wrapping_up.empty());
   ChannelMask active = 0;
   for (TaskId id : a.offered) active |= MaskOf(tasks_.at(id.value()).channel);
   for (TaskId id : a.assigned) active |= MaskOf(tasks_.at(id.value()).channel);
@@ -221,16 +223,48 @@ void RoutingState::SyncAgent(AgentState& a) {
   (void)matcher_.UpdateAgent(MatcherAgent(a));
 }
 
-void RoutingState::TakeCapacity(AgentState& a, TaskState& t) {
+void RoutingState::TakeCapacity(AgentState& a, TaskState& t, absl::Time at) {
   t.cost = a.costs[t.channel];
   a.load += t.cost;
-  SyncAgent(a);
+  SyncAgent(a, at);
 }
 
-void RoutingState::ReleaseCapacity(AgentState& a, TaskState& t, RoutingChanges* changes) {
+void RoutingState::ReleaseCapacity(AgentState& a, TaskState& t, absl::Time at,
+                                   RoutingChanges* changes) {
   a.load -= t.cost;
-  SyncAgent(a);
+  SyncAgent(a, at);
   changes->agents.insert(a.number.value());
+}
+
+int RoutingState::QueuePosition(const TaskState& t) const {
+  if (t.status != v1::TASK_STATUS_WAITING || t.queue.empty() || t.held) return 0;
+  const QueueState* q = queue(t.queue);
+  if (q == nullptr) return 0;
+  const int64_t priority = EffectivePriority(t);
+  size_t ahead = 0;
+  for (QueueId level : q->levels) {
+    ahead += matcher_.CountAhead(level, t.channel, priority, t.id.value(), t.id);
+  }
+  return static_cast<int>(ahead) + 1;
+}
+
+QueueTally* RoutingState::QueueMinute(const TaskState& t, absl::Time at) {
+  if (t.queue.empty()) return nullptr;
+  return queues_[t.queue].activity[t.channel].At(MinuteOf(at));
+}
+
+void RoutingState::CountHandled(const TaskState& t, AgentState& a, absl::Time at) {
+  const int64_t nanos = t.assigned_at == absl::InfinitePast() || at < t.assigned_at
+                            ? 0
+                            : absl::ToInt64Nanoseconds(at - t.assigned_at);
+  if (QueueTally* tally = QueueMinute(t, at)) {
+    ++tally->handled;
+    tally->handle_nanos += nanos;
+  }
+  if (AgentTally* tally = a.activity.minutes.At(MinuteOf(at))) {
+    ++tally->handled;
+    tally->handle_nanos += nanos;
+  }
 }
 
 void RoutingState::Insert(std::vector<TaskId>& ids, TaskId id) {

@@ -23,17 +23,18 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/types/span.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "base/incremental_hash_map.h"
+#include "core/core_state.h"
 #include "omniroute/ids.h"
 #include "omniroute/routing.h"
 #include "omniroute/types.h"
 #include "omniroute/v1/events.pb.h"
 #include "omniroute/v1/snapshot.pb.h"
-#include "base/incremental_hash_map.h"
-#include "core/core_state.h"
+#include "routing/activity.h"
 #include "routing/matcher.h"
 #include "routing/routing_changes.h"
 
@@ -58,6 +59,8 @@ struct AgentState {
   ChannelMask channels = 0;
   ChannelMask exclusive_channels = 0;
   ChannelCosts costs{};
+  // The last hour, for occupancy and handle time.
+  AgentActivity activity;
 };
 
 struct QueueCounters {
@@ -73,6 +76,8 @@ struct QueueState {
   // configured, [k] the queue after k relax steps (skills lowered).
   std::vector<QueueId> levels;
   QueueCounters counters;
+  // The last hour per channel, for the sliding-window statistics.
+  absl::btree_map<Channel, MinuteSeries<QueueTally>> activity;
 };
 
 struct TaskState {
@@ -96,6 +101,8 @@ struct TaskState {
   std::string agent;
   absl::Time offered_at;
   absl::Time offer_expires_at;
+  // When its agent was assigned; InfinitePast before.
+  absl::Time assigned_at = absl::InfinitePast();
   std::vector<std::string> excluded;
   // Expansion steps reached in the current queue, and in total.
   int expansion_step = 0;
@@ -312,6 +319,9 @@ class RoutingState {
   std::vector<TaskId> HeldFor(absl::string_view agent) const;
   // The effective priority the matcher orders waiting tasks by.
   int64_t EffectivePriority(const TaskState& task) const;
+  // 1 + the tasks ahead of a waiting task among its queue's waiting tasks of
+  // its channel (every expansion level); 0 when it does not wait in a queue.
+  int QueuePosition(const TaskState& task) const;
   // The earliest pending timer, if any.
   std::optional<Timer> NextTimer() const;
 
@@ -328,7 +338,8 @@ class RoutingState {
   Agent MatcherAgent(const AgentState& agent);
   // Skill names are numbered as first seen; the matcher compares numbers.
   SkillId SkillIdOf(const std::string& name);
-  void SyncAgent(AgentState& agent);
+  // After a change of the agent's presence, tasks or load at `at`.
+  void SyncAgent(AgentState& agent, absl::Time at);
   // Puts a waiting task where it belongs: held for its agent, in its
   // queue's matcher tree, or nowhere (unrouted); removes it first.
   void Unplace(const TaskState& task);
@@ -337,8 +348,13 @@ class RoutingState {
   void RefreshTimers(const CommitmentState& commitment);
   void RemoveTimers(TimerKind kind, uint64_t id);
   void AddQueueLevels(QueueState& queue);
-  void ReleaseCapacity(AgentState& agent, TaskState& task, RoutingChanges* changes);
-  void TakeCapacity(AgentState& agent, TaskState& task);
+  void ReleaseCapacity(AgentState& agent, TaskState& task, absl::Time at, RoutingChanges* changes);
+  void TakeCapacity(AgentState& agent, TaskState& task, absl::Time at);
+  // The minute of `at` of the task's queue and channel; nullptr for an
+  // unrouted task or a minute too old to keep.
+  QueueTally* QueueMinute(const TaskState& task, absl::Time at);
+  // An assigned task is finished (ended, wrap-up over): handled.
+  void CountHandled(const TaskState& task, AgentState& agent, absl::Time at);
   static void Erase(std::vector<TaskId>& ids, TaskId id);
   static void Insert(std::vector<TaskId>& ids, TaskId id);
 

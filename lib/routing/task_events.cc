@@ -66,6 +66,7 @@ void RoutingState::ApplyTaskCreated(const Event& event, absl::Time at,
   c.tasks.push_back(t.id);
   if (t.reason == v1::TASK_REASON_TRANSFER) ++c.transfers;
   if (!t.queue.empty()) ++queues_[t.queue].counters.entered;
+  if (QueueTally* tally = QueueMinute(t, at)) ++tally->offered;
   Place(t);
   RefreshTimers(t);
   changes->tasks.insert(t.id.value());
@@ -100,7 +101,7 @@ void RoutingState::ApplyTaskOffered(const Event& event, absl::Time at,
   t.offer_expires_at = core::FromProto(e.expires_at());
   AgentState& a = mutable_agent(e.agent_id());
   Insert(a.offered, t.id);
-  TakeCapacity(a, t);
+  TakeCapacity(a, t, at);
   RefreshTimers(t);
 }
 
@@ -129,13 +130,14 @@ void RoutingState::ApplyTaskAssigned(const Event& event, absl::Time at,
   } else {
     Unplace(t);
     Insert(a.assigned, t.id);
-    TakeCapacity(a, t);
+    TakeCapacity(a, t, at);
   }
   t.status = v1::TASK_STATUS_ASSIGNED;
   t.agent = e.agent_id();
+  t.assigned_at = at;
   a.consecutive_expiries = 0;
   ++a.round_robin_counter;
-  SyncAgent(a);
+  SyncAgent(a, at);
   ConversationRoutingState& c = conversations_[t.conversation];
   c.owner = t.agent;
   ++c.assignments;
@@ -146,6 +148,12 @@ void RoutingState::ApplyTaskAssigned(const Event& event, absl::Time at,
     QueueCounters& counters = queues_[t.queue].counters;
     ++counters.assigned;
     if (at <= t.first_response_due) ++counters.assigned_within_target;
+  }
+  if (QueueTally* tally = QueueMinute(t, at)) {
+    ++tally->answered;
+    if (at <= t.first_response_due) ++tally->answered_within_target;
+    if (at > t.entered_queue_at)
+      tally->wait_nanos += absl::ToInt64Nanoseconds(at - t.entered_queue_at);
   }
   RefreshTimers(t);
 }
@@ -174,7 +182,7 @@ void RoutingState::ApplyOfferEnded(const Event& event, absl::Time at,
   TaskState& t = mutable_task(id);
   AgentState& a = mutable_agent(t.agent);
   Erase(a.offered, t.id);
-  ReleaseCapacity(a, t, changes);
+  ReleaseCapacity(a, t, at, changes);
   // A held task stays held until its TaskReleased, which the router
   // sends with a decline or an expiry by the preferred agent.
   if (!event.has_offer_withdrawn()) t.excluded.push_back(t.agent);
@@ -210,10 +218,11 @@ void RoutingState::ApplyTaskEnded(const Event& event, absl::Time at,
     t.wrapping_up = true;
     t.wrap_up_until = core::FromProto(e.wrap_up_until());
     Insert(a.wrapping_up, t.id);
-    SyncAgent(a);
+    SyncAgent(a, at);
   } else {
     a.last_assignment_end = at;
-    ReleaseCapacity(a, t, changes);
+    CountHandled(t, a, at);
+    ReleaseCapacity(a, t, at, changes);
   }
   RefreshTimers(t);
 }
@@ -234,7 +243,8 @@ void RoutingState::ApplyWrapUpEnded(const Event& event, absl::Time at,
   Erase(a.wrapping_up, t.id);
   t.wrapping_up = false;
   a.last_assignment_end = at;
-  ReleaseCapacity(a, t, changes);
+  CountHandled(t, a, at);
+  ReleaseCapacity(a, t, at, changes);
   RefreshTimers(t);
 }
 
@@ -256,6 +266,9 @@ void RoutingState::ApplyTaskCancelled(const Event& event, absl::Time at,
   t.cancel_reason = event.task_cancelled().reason();
   t.held = false;
   if (!t.queue.empty()) ++queues_[t.queue].counters.cancelled;
+  if (t.cancel_reason == v1::CANCEL_REASON_ABANDONED) {
+    if (QueueTally* tally = QueueMinute(t, at)) ++tally->abandoned;
+  }
   RefreshTimers(t);
 }
 
@@ -308,6 +321,7 @@ void RoutingState::ApplyTaskExpanded(const Event& event, absl::Time at,
     t.relax_level = 0;
     t.entered_queue_at = at;
     ++queues_[t.queue].counters.entered;
+    if (QueueTally* tally = QueueMinute(t, at)) ++tally->offered;
   } else {
     // A relax step, or an overflow the router skipped (its queue does
     // not serve the task's channel).

@@ -374,6 +374,68 @@ void ToProto(const TaskView& view, v1::Task* p) {
   if (view.previous_task.has_value()) p->set_previous_task_id(view.previous_task->value());
   p->set_end(view.end);
   p->set_cancel_reason(view.cancel_reason);
+  if (view.wait_estimate.has_value()) ToProto(*view.wait_estimate, p->mutable_wait_estimate());
+}
+
+void ToProto(const WaitEstimate& estimate, v1::WaitEstimate* p) {
+  p->set_position(estimate.position);
+  if (estimate.wait.has_value()) routing::ToProto(*estimate.wait, p->mutable_wait());
+  p->set_answers(estimate.answers);
+  routing::ToProto(estimate.span, p->mutable_span());
+}
+
+void ToProto(const WindowFigures& f, v1::WindowFigures* p) {
+  routing::ToProto(f.window, p->mutable_window());
+  p->set_offered(f.offered);
+  p->set_answered(f.answered);
+  p->set_answered_within_target(f.answered_within_target);
+  p->set_abandoned(f.abandoned);
+  p->set_handled(f.handled);
+  if (f.average_speed_of_answer.has_value()) {
+    routing::ToProto(*f.average_speed_of_answer, p->mutable_average_speed_of_answer());
+  }
+  if (f.service_level.has_value()) p->set_service_level(*f.service_level);
+  if (f.average_handle_time.has_value()) {
+    routing::ToProto(*f.average_handle_time, p->mutable_average_handle_time());
+  }
+}
+
+void ToProto(const QueueStatistics& stats, v1::QueueStatistics* p) {
+  p->set_queue_id(stats.queue);
+  p->set_waiting(stats.waiting);
+  p->set_offered(stats.offered);
+  p->set_assigned(stats.assigned);
+  if (stats.longest_wait.has_value())
+    routing::ToProto(*stats.longest_wait, p->mutable_longest_wait());
+  p->set_agents_available(stats.agents_available);
+  p->set_agents_busy(stats.agents_busy);
+  p->set_agents_wrapping_up(stats.agents_wrapping_up);
+  p->set_agents_away(stats.agents_away);
+  ToProto(stats.last_15_minutes, p->mutable_last_15_minutes());
+  ToProto(stats.last_60_minutes, p->mutable_last_60_minutes());
+  for (const ChannelStatistics& c : stats.channels) {
+    v1::ChannelStatistics* out = p->add_channels();
+    out->set_channel(c.channel);
+    out->set_waiting(c.waiting);
+    if (c.longest_wait.has_value()) routing::ToProto(*c.longest_wait, out->mutable_longest_wait());
+    ToProto(c.last_15_minutes, out->mutable_last_15_minutes());
+    ToProto(c.last_60_minutes, out->mutable_last_60_minutes());
+    ToProto(c.new_task_wait, out->mutable_new_task_wait());
+  }
+}
+
+void ToProto(const AgentStatistics& stats, v1::AgentStatistics* p) {
+  p->set_agent_id(stats.agent);
+  p->set_presence(stats.presence);
+  SetTime(stats.at, [&] { return p->mutable_at(); });
+  routing::ToProto(stats.window, p->mutable_window());
+  routing::ToProto(stats.staffed, p->mutable_staffed());
+  routing::ToProto(stats.busy, p->mutable_busy());
+  if (stats.occupancy.has_value()) p->set_occupancy(*stats.occupancy);
+  p->set_handled(stats.handled);
+  if (stats.average_handle_time.has_value()) {
+    routing::ToProto(*stats.average_handle_time, p->mutable_average_handle_time());
+  }
 }
 
 void ToProto(const AgentView& view, v1::Agent* p) {

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -81,6 +82,13 @@ void AddValue(MetricFamily& family, std::vector<ClientMetric::Label> labels, dou
   } else {
     metric.gauge.value = value;
   }
+}
+
+// "email" for CHANNEL_EMAIL.
+std::string ChannelLabel(Channel channel) {
+  absl::string_view name = ChannelName(channel);
+  absl::ConsumePrefix(&name, "CHANNEL_");
+  return absl::AsciiStrToLower(name);
 }
 
 const char* PresenceName(AgentPresence presence) {
@@ -350,6 +358,32 @@ std::string ServerMetrics::Render(const Engine& engine, const ChangeFeed& feed,
                                     "Agents wrapping up at least one task.", MetricType::Gauge);
   auto& offers = AddFamily(families, "omniroute_offers_pending",
                            "Offers made to agents and not answered yet.", MetricType::Gauge);
+  // Sliding windows (RoutingService.GetQueueStatistics), labelled 15m and
+  // 60m; a figure with nothing to average is left out.
+  auto& window_answered =
+      AddFamily(families, "omniroute_queue_window_answered_tasks",
+                "Tasks of the queue assigned to an agent within the window.", MetricType::Gauge);
+  auto& window_abandoned = AddFamily(
+      families, "omniroute_queue_window_abandoned_tasks",
+      "Tasks of the queue the customer gave up waiting for within the window.", MetricType::Gauge);
+  auto& service_level = AddFamily(
+      families, "omniroute_queue_service_level_ratio",
+      "Answered within target / (answered + abandoned), within the window.", MetricType::Gauge);
+  auto& speed_of_answer =
+      AddFamily(families, "omniroute_queue_average_speed_of_answer_seconds",
+                "Average wait of the tasks answered within the window.", MetricType::Gauge);
+  auto& handle_time = AddFamily(
+      families, "omniroute_queue_average_handle_time_seconds",
+      "Average time from assignment to the end of wrap-up of the tasks handled within the window.",
+      MetricType::Gauge);
+  auto& queue_agents = AddFamily(
+      families, "omniroute_queue_agents",
+      "Signed-in agents serving the queue, by state (busy, wrapping_up, available, away).",
+      MetricType::Gauge);
+  auto& estimated_wait = AddFamily(
+      families, "omniroute_queue_estimated_wait_seconds",
+      "What a task entering the queue on the channel now would wait (left out when unknown).",
+      MetricType::Gauge);
   auto& events =
       AddFamily(families, "omniroute_tenant_events",
                 "Events in the tenant's log (its last sequence number).", MetricType::Gauge);
@@ -377,6 +411,39 @@ std::string ServerMetrics::Render(const Engine& engine, const ChangeFeed& feed,
     AddValue(agents_working, {{"tenant", tenant}}, overview->agents_with_assigned_work);
     AddValue(agents_wrapping, {{"tenant", tenant}}, overview->agents_wrapping_up);
     AddValue(offers, {{"tenant", tenant}}, overview->offers_pending);
+    absl::StatusOr<std::vector<QueueStatistics>> statistics = engine.GetQueueStatistics(tenant, {});
+    if (statistics.ok()) {
+      for (const QueueStatistics& q : *statistics) {
+        for (const auto& [label, f] :
+             {std::pair<const char*, const WindowFigures&>{"15m", q.last_15_minutes},
+              std::pair<const char*, const WindowFigures&>{"60m", q.last_60_minutes}}) {
+          const std::vector<ClientMetric::Label> labels = {
+              {"tenant", tenant}, {"queue", q.queue}, {"window", label}};
+          AddValue(window_answered, labels, static_cast<double>(f.answered));
+          AddValue(window_abandoned, labels, static_cast<double>(f.abandoned));
+          if (f.service_level) AddValue(service_level, labels, *f.service_level);
+          if (f.average_speed_of_answer) {
+            AddValue(speed_of_answer, labels, absl::ToDoubleSeconds(*f.average_speed_of_answer));
+          }
+          if (f.average_handle_time) {
+            AddValue(handle_time, labels, absl::ToDoubleSeconds(*f.average_handle_time));
+          }
+        }
+        for (const auto& [state, count] :
+             {std::pair<const char*, int>{"busy", q.agents_busy},
+              std::pair<const char*, int>{"wrapping_up", q.agents_wrapping_up},
+              std::pair<const char*, int>{"available", q.agents_available},
+              std::pair<const char*, int>{"away", q.agents_away}}) {
+          AddValue(queue_agents, {{"tenant", tenant}, {"queue", q.queue}, {"state", state}}, count);
+        }
+        for (const ChannelStatistics& c : q.channels) {
+          if (!c.new_task_wait.wait.has_value()) continue;
+          AddValue(estimated_wait,
+                   {{"tenant", tenant}, {"queue", q.queue}, {"channel", ChannelLabel(c.channel)}},
+                   absl::ToDoubleSeconds(*c.new_task_wait.wait));
+        }
+      }
+    }
     absl::StatusOr<uint64_t> last = engine.LastSequence(tenant);
     if (last.ok()) AddValue(events, {{"tenant", tenant}}, static_cast<double>(*last));
   }

@@ -90,6 +90,34 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueueStats(grpc::CallbackServer
   });
 }
 
+grpc::ServerUnaryReactor* RoutingServiceImpl::GetQueueStatistics(
+    grpc::CallbackServerContext* context, const v1::GetQueueStatisticsRequest* request,
+    v1::GetQueueStatisticsResponse* response) {
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.RoutingService/GetQueueStatistics", request, response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+    const std::vector<std::string> ids(request->queue_ids().begin(), request->queue_ids().end());
+    auto stats = engine_.GetQueueStatistics(request->tenant_id(), ids);
+    if (!stats.ok()) return stats.status();
+    for (const QueueStatistics& queue : *stats) ToProto(queue, response->add_queues());
+    if (!stats->empty()) ToProto(stats->front().at, response->mutable_at());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::GetAgentStatistics(
+    grpc::CallbackServerContext* context, const v1::GetAgentRequest* request,
+    v1::AgentStatistics* response) {
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.RoutingService/GetAgentStatistics", request, response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+    auto stats = engine_.GetAgentStatistics(request->tenant_id(), request->agent_id());
+    if (!stats.ok()) return stats.status();
+    ToProto(*stats, response);
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertAgent(grpc::CallbackServerContext* context,
                                                           const v1::UpsertAgentRequest* request,
                                                           v1::UpsertAgentResponse* response) {

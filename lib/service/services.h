@@ -272,6 +272,16 @@ class RoutingServiceImpl final : public v1::RoutingService::CallbackService {
   grpc::ServerUnaryReactor* GetQueueStats(grpc::CallbackServerContext* context,
                                           const v1::GetQueueRequest* request,
                                           v1::QueueStats* response) override;
+  grpc::ServerUnaryReactor* GetQueueStatistics(grpc::CallbackServerContext* context,
+                                               const v1::GetQueueStatisticsRequest* request,
+                                               v1::GetQueueStatisticsResponse* response) override;
+  // lib/service/statistics_stream.cc.
+  grpc::ServerWriteReactor<v1::QueueStatisticsUpdate>* WatchQueueStatistics(
+      grpc::CallbackServerContext* context,
+      const v1::WatchQueueStatisticsRequest* request) override;
+  grpc::ServerUnaryReactor* GetAgentStatistics(grpc::CallbackServerContext* context,
+                                               const v1::GetAgentRequest* request,
+                                               v1::AgentStatistics* response) override;
   grpc::ServerUnaryReactor* UpsertAgent(grpc::CallbackServerContext* context,
                                         const v1::UpsertAgentRequest* request,
                                         v1::UpsertAgentResponse* response) override;

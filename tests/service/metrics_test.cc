@@ -202,6 +202,35 @@ TEST_F(MetricsTest, ThePagePassesPromtoolAndItsFiguresFollowTheCalls) {
   EXPECT_EQ(Sample(page, absl::StrCat("omniroute_agents{tenant=\"", kTenant,
                                       "\",presence=\"available\"}")),
             1);
+  // Holding an offer only, she is available for the social queue; the
+  // email queue has nobody.
+  EXPECT_EQ(Sample(page, absl::StrCat("omniroute_queue_agents{tenant=\"", kTenant,
+                                      "\",queue=\"social\",state=\"available\"}")),
+            1);
+  EXPECT_EQ(Sample(page, absl::StrCat("omniroute_queue_agents{tenant=\"", kTenant,
+                                      "\",queue=\"email\",state=\"available\"}")),
+            0);
+  EXPECT_EQ(Sample(page, absl::StrCat("omniroute_queue_window_answered_tasks{tenant=\"", kTenant,
+                                      "\",queue=\"social\",window=\"15m\"}")),
+            0);
+  // She accepts after the 30 s the posts waited: one answer, 30 s to answer,
+  // within target.
+  const v1::Agent amira = GetAgent(kTenant, "amira");
+  ASSERT_EQ(amira.offered_task_ids_size(), 1);
+  Accept(kTenant, amira.offered_task_ids(0), "amira");
+  page = Scrape();
+  const std::string social_15m =
+      absl::StrCat("{tenant=\"", kTenant, "\",queue=\"social\",window=\"15m\"}");
+  EXPECT_EQ(Sample(page, "omniroute_queue_window_answered_tasks" + social_15m), 1);
+  EXPECT_EQ(Sample(page, "omniroute_queue_average_speed_of_answer_seconds" + social_15m), 30);
+  EXPECT_EQ(Sample(page, "omniroute_queue_service_level_ratio" + social_15m), 1);
+  EXPECT_EQ(Sample(page, absl::StrCat("omniroute_queue_agents{tenant=\"", kTenant,
+                                      "\",queue=\"social\",state=\"busy\"}")),
+            1);
+  // One answer is too few to estimate the wait of the post still waiting.
+  EXPECT_EQ(Sample(page, absl::StrCat("omniroute_queue_estimated_wait_seconds{tenant=\"", kTenant,
+                                      "\",queue=\"social\",channel=\"public_social\"}")),
+            std::nullopt);
   // In memory there is no store write to time and no snapshot; the
   // process's own figures are there.
   EXPECT_EQ(Sample(page, "omniroute_snapshots_total{result=\"saved\"}"), 0);

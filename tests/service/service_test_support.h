@@ -90,7 +90,9 @@ inline google::protobuf::Timestamp ToTimestamp(absl::Time t) {
 
 inline google::protobuf::Duration ToDurationProto(absl::Duration d) {
   google::protobuf::Duration out;
-  out.set_seconds(absl::ToInt64Seconds(d));
+  const int64_t seconds = absl::IDivDuration(d, absl::Seconds(1), &d);
+  out.set_seconds(seconds);
+  out.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d)));
   return out;
 }
 
