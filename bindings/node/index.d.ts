@@ -679,6 +679,125 @@ export interface QueueStats {
   oldestWaitingSince: Date | null;
 }
 
+/**
+ * @proto omniroute.v1.WaitEstimate
+ * How much longer a waiting task is expected to wait: its position over the
+ * rate its queue answered tasks of its channel in the last 15 minutes.
+ */
+export interface WaitEstimate {
+  /** 1: next in its queue and channel. 0: not waiting in a queue. */
+  position: number;
+  /** Milliseconds; null: unknown (fewer than 3 answers back the rate, or no signed-in agent serves the queue and channel). */
+  wait: number | null;
+  /** The answers the rate rests on. */
+  answers: Long;
+  /** The span they were counted over, in milliseconds. */
+  span: number | null;
+}
+
+/**
+ * @proto omniroute.v1.WindowFigures
+ * A queue's activity over a sliding window of whole minutes (the current one
+ * and those before it). Durations are milliseconds.
+ */
+export interface WindowFigures {
+  window: number | null;
+  /** Tasks that entered the queue. */
+  offered: Long;
+  answered: Long;
+  answeredWithinTarget: Long;
+  /** The customer gave up while waiting. */
+  abandoned: Long;
+  /** Assigned tasks finished, wrap-up included. */
+  handled: Long;
+  /** null when there is nothing to average. */
+  averageSpeedOfAnswer: number | null;
+  /** answeredWithinTarget / (answered + abandoned); absent when both are 0. */
+  serviceLevel?: number;
+  /** Assignment to the end of wrap-up; null when there is nothing to average. */
+  averageHandleTime: number | null;
+}
+
+/**
+ * @proto omniroute.v1.ChannelStatistics
+ * One channel of a queue. The windows are named as proto-loader names
+ * last_15_minutes and last_60_minutes: last_15Minutes, last_60Minutes.
+ */
+export interface ChannelStatistics {
+  channel: Channel;
+  waiting: number;
+  /** Milliseconds; null when nothing waits. */
+  longestWait: number | null;
+  last_15Minutes: WindowFigures | null;
+  last_60Minutes: WindowFigures | null;
+  /** What a task entering the queue on this channel now would wait. */
+  newTaskWait: WaitEstimate | null;
+}
+
+/**
+ * @proto omniroute.v1.QueueStatistics
+ * A queue now and over the last 15 and 60 minutes. The windows are named as
+ * proto-loader names last_15_minutes and last_60_minutes: last_15Minutes,
+ * last_60Minutes.
+ */
+export interface QueueStatistics {
+  queueId: string;
+  /** Waiting (those held for their preferred agent included), offered, assigned now. */
+  waiting: number;
+  offered: number;
+  assigned: number;
+  /** How long the oldest waiting task has waited, in milliseconds; null when nothing waits. */
+  longestWait: number | null;
+  /** Signed-in agents who serve the queue, each in one state: busy, else wrapping up, else available, else away. */
+  agentsAvailable: number;
+  agentsBusy: number;
+  agentsWrappingUp: number;
+  agentsAway: number;
+  last_15Minutes: WindowFigures | null;
+  last_60Minutes: WindowFigures | null;
+  /** The queue's channels, in configuration order. */
+  channels: ChannelStatistics[];
+}
+
+/** @proto omniroute.v1.GetQueueStatisticsResponse */
+export interface GetQueueStatisticsResponse {
+  /** In the order asked for; every queue in configuration order when none was named. */
+  queues: QueueStatistics[];
+  /** When the figures were read (the server's clock). */
+  at: Date | null;
+}
+
+/** @proto omniroute.v1.WatchQueueStatisticsRequest input */
+export interface WatchQueueStatisticsRequest {
+  tenantId?: string;
+  /** Left out or empty: every queue, those configured while the stream runs included. */
+  queueIds?: string[];
+  /** How often the figures are read again: 100 ms to 60 s. Left out: 1 s. */
+  interval?: DurationInput;
+}
+
+/** @proto omniroute.v1.QueueStatisticsUpdate One update of the queue statistics stream. */
+export interface QueueStatisticsUpdate {
+  /** Every queue asked for in the first update; then those whose figures changed. */
+  queues: QueueStatistics[];
+  at: Date | null;
+}
+
+/** @proto omniroute.v1.AgentStatistics An agent's last 60 minutes. Durations are milliseconds. */
+export interface AgentStatistics {
+  agentId: string;
+  presence: AgentPresence;
+  at: Date | null;
+  window: number | null;
+  /** Time signed in, and of that holding assigned or wrapping-up work. */
+  staffed: number | null;
+  busy: number | null;
+  /** busy / staffed; absent when the agent was not signed in during the window. */
+  occupancy?: number;
+  handled: Long;
+  averageHandleTime: number | null;
+}
+
 /** @proto omniroute.v1.Agent */
 export interface Agent {
   config: AgentConfig | null;
@@ -729,6 +848,8 @@ export interface Task {
   previousTaskId: Long;
   end: TaskEnd;
   cancelReason: CancelReason;
+  /** Set while WAITING in a queue, as of the read (getTask); null otherwise. */
+  waitEstimate: WaitEstimate | null;
 }
 
 /** @proto omniroute.v1.OfferUpdate One update of the offer stream. */
@@ -1301,8 +1422,8 @@ export interface CallOptions {
  * return, throw) cancels the call. A call the server ends with an error makes
  * the loop throw an OmnirouteError; cancel() or close() ends it quietly. A
  * break of the connection reconnects it (the change feed from the last
- * sequence received + 1; the offers by subscribing again), for up to
- * RetryOptions.streamBudgetMs per break.
+ * sequence received + 1; the offers and queue statistics by subscribing
+ * again), for up to RetryOptions.streamBudgetMs per break.
  */
 export interface ServerStream<T> extends AsyncIterableIterator<T> {
   readonly method: string;
@@ -1413,9 +1534,26 @@ export declare class Client {
   upsertQueue(queue: QueueConfigInput, options?: CallOptions): Promise<void>;
   getQueue(queueId: string, options?: CallOptions): Promise<QueueConfig>;
   queueStats(queueId: string, options?: CallOptions): Promise<QueueStats>;
+  /**
+   * Queues now and over the last 15 and 60 minutes (service level, speed of
+   * answer, handle time, abandoned, agents by state, estimated waits): those
+   * named, in that order, or every queue (left out or empty). NOT_FOUND naming
+   * queue_ids[i] for an unknown queue.
+   */
+  queueStatistics(queueIds?: string[], options?: CallOptions): Promise<GetQueueStatisticsResponse>;
+  /**
+   * Queue statistics pushed: every queue asked for when the stream opens, then
+   * the queues whose figures changed, read again every interval (100 ms to
+   * 60 s, default 1 s; outside it the loop throws INVALID_ARGUMENT naming
+   * interval). Runs until cancelled; a reconnected stream starts again with
+   * every queue.
+   */
+  watchQueueStatistics(request?: WatchQueueStatisticsRequest, options?: CallOptions): ServerStream<QueueStatisticsUpdate>;
   /** Registers an agent or replaces their skills, channels and capacity. */
   upsertAgent(agent: AgentConfigInput, options?: CallOptions): Promise<void>;
   getAgent(agentId: string, options?: CallOptions): Promise<Agent>;
+  /** An agent's last 60 minutes: time staffed and busy, occupancy, handled, average handle time. NOT_FOUND for an unknown agent. */
+  agentStatistics(agentId: string, options?: CallOptions): Promise<AgentStatistics>;
   setPresence(request: SetPresenceRequest, options?: CallOptions): Promise<void>;
   /** Resolves to the task as it stands after the answer. */
   acceptOffer(request: OfferAnswerRequest, options?: CallOptions): Promise<Task>;
@@ -1425,6 +1563,7 @@ export declare class Client {
   transferTask(request: TransferTaskRequest, options?: CallOptions): Promise<Task>;
   /** The customer gave up. */
   abandonTask(taskId: LongInput, options?: CallOptions): Promise<Task>;
+  /** The task as it stands; while it waits in a queue, waitEstimate says its position and expected wait. */
   getTask(taskId: LongInput, options?: CallOptions): Promise<Task>;
   conversationRouting(conversationId: LongInput, options?: CallOptions): Promise<ConversationRouting>;
   /** Fires the routing timers due now; resolves to how many fired. */

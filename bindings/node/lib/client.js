@@ -5,7 +5,7 @@
 const grpc = require('@grpc/grpc-js');
 const { Schema } = require('./schema');
 const { OmnirouteError, Status } = require('./errors');
-const { ServerStream, Attempts, Resume, ResumeEvents, ResumeOffers } = require('./stream');
+const { ServerStream, Attempts, Resume, ResumeAgain, ResumeEvents, ResumeOffers } = require('./stream');
 const retry = require('./retry');
 const security = require('./security');
 
@@ -50,8 +50,10 @@ const UNARY = [
   ['upsertQueue', 'RoutingService', 'UpsertQueue', 'queue'],
   ['getQueue', 'RoutingService', 'GetQueue', 'queueId'],
   ['queueStats', 'RoutingService', 'GetQueueStats', 'queueId'],
+  ['queueStatistics', 'RoutingService', 'GetQueueStatistics', 'queueIds'],
   ['upsertAgent', 'RoutingService', 'UpsertAgent', 'agent'],
   ['getAgent', 'RoutingService', 'GetAgent', 'agentId'],
+  ['agentStatistics', 'RoutingService', 'GetAgentStatistics', 'agentId'],
   ['setPresence', 'RoutingService', 'SetAgentPresence', 'request'],
   ['acceptOffer', 'RoutingService', 'AcceptOffer', 'request'],
   ['declineOffer', 'RoutingService', 'DeclineOffer', 'request'],
@@ -83,6 +85,7 @@ const WHOLE_LISTS = [
 const STREAMS = [
   ['watch', 'EventService', 'WatchEvents', 'request'],
   ['offers', 'RoutingService', 'StreamOffers', 'agentId'],
+  ['watchQueueStatistics', 'RoutingService', 'WatchQueueStatistics', 'request'],
   ['exportCustomer', 'CustomerService', 'ExportCustomer', 'customerId'],
 ];
 
@@ -380,6 +383,7 @@ class Client {
     let resume;
     if (rpc === 'WatchEvents') resume = new ResumeEvents();
     else if (rpc === 'StreamOffers') resume = new ResumeOffers();
+    else if (rpc === 'WatchQueueStatistics') resume = new ResumeAgain();
     else resume = new Resume();
     const attempts = new Attempts({
       connection,

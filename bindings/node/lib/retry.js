@@ -34,8 +34,9 @@ const DEFAULT_RETRY = Object.freeze({
 const READS = new Set([
   'ListTenants', 'GetCustomer', 'FindCustomer', 'ListConversations', 'ExportCustomer',
   'GetConversation', 'GetTimeline', 'GetRoutingSettings', 'GetQueue', 'GetQueueStats',
-  'GetAgent', 'GetTask', 'GetConversationRouting', 'GetCommitment', 'ListCommitments',
-  'GetLastSequence', 'WatchEvents', 'StreamOffers', 'Ping',
+  'GetQueueStatistics', 'GetAgent', 'GetAgentStatistics', 'GetTask', 'GetConversationRouting',
+  'GetCommitment', 'ListCommitments', 'GetLastSequence', 'WatchEvents', 'StreamOffers',
+  'WatchQueueStatistics', 'Ping',
 ]);
 
 // Commands a repeat changes nothing more with: a redelivered message is

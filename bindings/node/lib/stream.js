@@ -9,7 +9,9 @@
 // streamBudgetMs per break. The change feed resumes from the last sequence
 // received + 1 (nothing missed, nothing repeated); an agent's offers are
 // subscribed to again (an offer already reported and still open is not
-// reported twice); ExportCustomer starts again only before its first record.
+// reported twice); queue statistics are subscribed to again (the first update
+// again holds every queue asked for); ExportCustomer starts again only before
+// its first record.
 
 const { status: grpcStatus } = require('@grpc/grpc-js');
 const { OmnirouteError } = require('./errors');
@@ -65,6 +67,14 @@ class ResumeEvents extends Resume {
     return true;
   }
 
+  resumable() {
+    return true;
+  }
+}
+
+// A stream whose first message says it all again (queue statistics: every
+// queue asked for): subscribed to again.
+class ResumeAgain extends Resume {
   resumable() {
     return true;
   }
@@ -328,4 +338,4 @@ class ServerStream {
   }
 }
 
-module.exports = { ServerStream, Attempts, Resume, ResumeEvents, ResumeOffers };
+module.exports = { ServerStream, Attempts, Resume, ResumeAgain, ResumeEvents, ResumeOffers };

@@ -1,7 +1,8 @@
 'use strict';
 // The client against a real omniroute-server: ingest, identity links and
 // merges, the timeline, an offer accepted through the offer stream, the
-// change feed resumed from a sequence number, and bad requests.
+// change feed resumed from a sequence number, queue and agent statistics
+// (and their stream), and bad requests.
 
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -401,6 +402,154 @@ describe('streams and the connection', () => {
     assert.ok((await c.listTenants()).includes(other.tenant));
     const payload = await c.ping({ payload: Buffer.from('echo') });
     assert.equal(payload.toString(), 'echo');
+  });
+});
+
+describe('statistics', () => {
+  // Queues 'care' (the default: email waits there) and 'sales', nobody to serve them.
+  async function queuesWithoutAgents(c) {
+    await c.upsertQueue({ queueId: 'care', channels: ['EMAIL', 'CHAT'] });
+    await c.upsertQueue({ queueId: 'sales', channels: ['EMAIL'] });
+    await c.configureRouting({ defaultQueueId: 'care' });
+  }
+  function waitingEmail(c, n) {
+    return c.ingest({ channel: 'EMAIL', sender: email(`waiting${n}@example.com`), externalId: `<w${n}@example.com>`, body: 'Anyone there?' });
+  }
+  // The first update `predicate` holds for, read within STREAM_WAIT_MS.
+  async function updateWhere(stream, what, predicate) {
+    const deadline = Date.now() + STREAM_WAIT_MS;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) assert.fail(`no update with ${what} within ${STREAM_WAIT_MS} ms`);
+      const { value, done } = await nextWithin(stream, left, `update with ${what}`);
+      assert.equal(done, false, `the stream ended before an update with ${what}`);
+      if (predicate(value)) return value;
+    }
+  }
+
+  it('queueStatistics counts a waiting email; an unknown queue is NOT_FOUND naming queue_ids[i]', async () => {
+    const c = await newTenant(server, 'qstats');
+    await queuesWithoutAgents(c);
+    const r = await waitingEmail(c, 1);
+    assert.equal(r.task.status, 'WAITING');
+    assert.equal(r.task.queueId, 'care');
+
+    const every = await c.queueStatistics();
+    assert.ok(every.at instanceof Date);
+    assert.deepEqual(every.queues.map((q) => q.queueId), ['care', 'sales'], 'every queue, in configuration order');
+    const [care, sales] = every.queues;
+    assert.deepEqual([care.waiting, care.offered, care.assigned], [1, 0, 0]);
+    assert.equal(care.last_15Minutes.offered, '1');
+    assert.equal(care.last_60Minutes.offered, '1');
+    assert.equal(care.last_15Minutes.window, 15 * 60 * 1000, 'durations are milliseconds');
+    assert.equal(care.last_15Minutes.serviceLevel, undefined, 'nothing answered or abandoned: no service level');
+    assert.ok(care.longestWait >= 0);
+    assert.deepEqual(care.channels.map((ch) => `${ch.channel} ${ch.waiting}`), ['EMAIL 1', 'CHAT 0']);
+    assert.equal(sales.waiting, 0);
+    assert.equal(sales.longestWait, null);
+
+    const some = await c.queueStatistics(['sales', 'care']);
+    assert.deepEqual(some.queues.map((q) => `${q.queueId} ${q.waiting}`), ['sales 0', 'care 1'], 'in the order asked for');
+
+    await assert.rejects(c.queueStatistics(['nope']), (e) => {
+      assert.ok(e instanceof OmnirouteError);
+      assert.equal(e.code, Status.NOT_FOUND);
+      assert.equal(e.field, 'queue_ids[0]');
+      assert.equal(e.method, 'GetQueueStatistics');
+      return true;
+    });
+    await assert.rejects(c.queueStatistics(['care', 'nope']), (e) => e.code === Status.NOT_FOUND && e.field === 'queue_ids[1]');
+  });
+
+  it('getTask gives a waiting task its position in the queue', async () => {
+    const c = await newTenant(server, 'position');
+    await queuesWithoutAgents(c);
+    const first = await waitingEmail(c, 1);
+    const second = await waitingEmail(c, 2);
+    assert.notEqual(first.task.taskId, second.task.taskId);
+    const task = await c.getTask(first.task.taskId);
+    assert.equal(task.status, 'WAITING');
+    assert.equal(task.waitEstimate.position, 1);
+    assert.equal((await c.getTask(second.task.taskId)).waitEstimate.position, 2);
+  });
+
+  it('agentStatistics gives an agent\'s last hour; an unknown agent is NOT_FOUND', async () => {
+    const c = await newTenant(server, 'astats');
+    await c.upsertAgent({ agentId: 'ana', channels: ['EMAIL'] });
+    await c.setPresence({ agentId: 'ana', presence: 'AVAILABLE' });
+    const stats = await c.agentStatistics('ana');
+    assert.equal(stats.agentId, 'ana');
+    assert.equal(stats.presence, 'AVAILABLE');
+    assert.equal(stats.handled, '0');
+    assert.equal(stats.window, 60 * 60 * 1000);
+    assert.ok(stats.at instanceof Date);
+
+    await assert.rejects(c.agentStatistics('nobody'), (e) => {
+      assert.ok(e instanceof OmnirouteError);
+      assert.equal(e.code, Status.NOT_FOUND);
+      assert.equal(e.field, 'agent_id');
+      assert.match(e.details, /nobody/);
+      assert.equal(e.method, 'GetAgentStatistics');
+      return true;
+    });
+  });
+
+  it('watchQueueStatistics sends every queue, then the changes; cancel() ends it', async () => {
+    const c = await newTenant(server, 'qwatch');
+    await queuesWithoutAgents(c);
+    const stream = c.watchQueueStatistics({ interval: 100 });
+    try {
+      assert.equal(stream.method, 'WatchQueueStatistics');
+      const first = await nextWithin(stream, STREAM_WAIT_MS, 'first update');
+      assert.equal(first.done, false);
+      assert.deepEqual(first.value.queues.map((q) => `${q.queueId} ${q.waiting}`), ['care 0', 'sales 0'], 'every queue');
+      assert.ok(first.value.at instanceof Date);
+
+      await waitingEmail(c, 1);
+      const changed = await updateWhere(stream, 'care waiting 1', (u) => u.queues.some((q) => q.queueId === 'care' && q.waiting === 1));
+      const care = changed.queues.find((q) => q.queueId === 'care');
+      assert.equal(care.last_15Minutes.offered, '1');
+      assert.ok(!changed.queues.some((q) => q.queueId === 'sales'), 'only the queues whose figures changed');
+    } finally {
+      stream.cancel();
+    }
+    assert.deepEqual(await stream.next(), { value: undefined, done: true }, 'cancel() ended the stream quietly');
+
+    // Some queues only, the interval as a string.
+    const sales = c.watchQueueStatistics({ queueIds: ['sales'], interval: '100ms' });
+    try {
+      const { value } = await nextWithin(sales, STREAM_WAIT_MS, 'first update of sales');
+      assert.deepEqual(value.queues.map((q) => q.queueId), ['sales']);
+    } finally {
+      sales.cancel();
+    }
+  });
+
+  it('watchQueueStatistics refuses an interval out of range or an unknown queue from the loop', async () => {
+    const c = await newTenant(server, 'qwatch-bad');
+    await queuesWithoutAgents(c);
+    for (const interval of [10, '10ms', '2m']) {
+      const stream = c.watchQueueStatistics({ interval });
+      await assert.rejects(nextWithin(stream, STREAM_WAIT_MS, 'stream error'), (e) => {
+        assert.ok(e instanceof OmnirouteError, String(e));
+        assert.equal(e.code, Status.INVALID_ARGUMENT);
+        assert.equal(e.field, 'interval');
+        assert.equal(e.method, 'WatchQueueStatistics');
+        assert.equal(e.local, false, 'the server refused it');
+        return true;
+      }, `interval ${interval}`);
+    }
+    const unknown = c.watchQueueStatistics({ queueIds: ['nope'] });
+    await assert.rejects(nextWithin(unknown, STREAM_WAIT_MS, 'stream error'), (e) => e.code === Status.NOT_FOUND && e.field === 'queue_ids[0]');
+  });
+
+  it('the client refuses statistics arguments of the wrong type before sending', async () => {
+    const c = await newTenant(server, 'stats-local');
+    await assert.rejects(c.queueStatistics('care'), (e) => e instanceof OmnirouteError && e.local && e.field === 'queueIds');
+    await assert.rejects(c.queueStatistics([7]), (e) => e instanceof OmnirouteError && e.local && e.field === 'queueIds[0]');
+    await assert.rejects(c.agentStatistics(7), (e) => e instanceof OmnirouteError && e.local && e.field === 'agentId');
+    assert.throws(() => c.watchQueueStatistics({ interval: 'soon' }), (e) => e instanceof OmnirouteError && e.local && e.field === 'interval');
+    assert.throws(() => c.watchQueueStatistics({ queues: ['care'] }), (e) => e instanceof OmnirouteError && e.local && e.field === 'queues');
   });
 });
 

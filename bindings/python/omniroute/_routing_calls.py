@@ -155,6 +155,69 @@ class RoutingCalls(Calls):
                            queue_id=v.to_str(queue_id, "queue_id"))
         return self._unary(self._routing.GetQueueStats, "GetQueueStats", request)
 
+    def queue_statistics(
+        self, queue_ids: Any = None
+    ) -> service_pb2.GetQueueStatisticsResponse:
+        """Queues now and over the last 15 and 60 minutes.
+
+        Per queue (``QueueStatistics``): tasks waiting, offered and assigned,
+        the longest wait, the agents who serve it by state (available, busy,
+        wrapping up, away), and per window (``last_15_minutes``,
+        ``last_60_minutes``) the tasks offered, answered (within the target),
+        abandoned and handled, the average speed of answer and handle time
+        and the service level; then the same per channel, with what a new
+        task would wait (``new_task_wait``).
+
+        Args:
+            queue_ids: a queue id or a list of them; None or empty: every
+                queue, in configuration order.
+
+        Returns:
+            ``GetQueueStatisticsResponse``: ``queues`` in the order asked
+            for, and ``at``, when the server read them.
+
+        Raises:
+            OmnirouteError: NOT_FOUND naming ``queue_ids[i]`` for an unknown
+                queue.
+        """
+        request = _message(service_pb2.GetQueueStatisticsRequest, tenant_id=self._tid(),
+                           queue_ids=v.to_strs(queue_ids, "queue_ids"))
+        return self._unary(self._routing.GetQueueStatistics, "GetQueueStatistics", request)
+
+    def watch_queue_statistics(
+        self, queue_ids: Any = None, *, interval: v.DurationLike = None
+    ) -> "Stream[service_pb2.QueueStatisticsUpdate]":
+        """Queue statistics pushed as they change, as a stream of ``QueueStatisticsUpdate``.
+
+        The first update holds every queue asked for; each later one the
+        queues whose figures changed (``QueueStatistics`` as
+        :meth:`queue_statistics` gives them), read again every ``interval``.
+        Runs until closed::
+
+            with c.watch_queue_statistics(["care"], interval=5) as updates:
+                for update in updates:
+                    for queue in update.queues:
+                        show(queue.queue_id, queue.waiting, queue.longest_wait)
+
+        A stream that reconnects after a break starts again with every queue.
+
+        Args:
+            queue_ids: a queue id or a list of them; None or empty: every
+                queue, those configured while the stream runs included.
+            interval: how often the figures are read again, 100 ms to 60 s
+                (a timedelta or seconds); None: 1 s.
+
+        Raises (from the iteration):
+            OmnirouteError: NOT_FOUND for an unknown tenant, or naming
+                ``queue_ids[i]`` for an unknown queue; INVALID_ARGUMENT
+                naming ``interval`` outside 100 ms to 60 s.
+        """
+        request = _message(service_pb2.WatchQueueStatisticsRequest, tenant_id=self._tid(),
+                           queue_ids=v.to_strs(queue_ids, "queue_ids"),
+                           interval=v.to_duration(interval, "interval"))
+        return self._stream(self._routing.WatchQueueStatistics, "WatchQueueStatistics",
+                            request)
+
     def upsert_agent(
         self,
         agent_id: str,
@@ -213,6 +276,20 @@ class RoutingCalls(Calls):
         request = _message(service_pb2.GetAgentRequest, tenant_id=self._tid(),
                            agent_id=v.to_str(agent_id, "agent_id"))
         return self._unary(self._routing.GetAgent, "GetAgent", request)
+
+    def agent_statistics(self, agent_id: str) -> service_pb2.AgentStatistics:
+        """An agent's last 60 minutes: presence, time staffed and busy, occupancy,
+        tasks handled and their average handle time.
+
+        ``occupancy`` (busy / staffed) is unset when the agent was not
+        signed in during the window (``HasField("occupancy")``).
+
+        Raises:
+            OmnirouteError: NOT_FOUND for an unknown agent.
+        """
+        request = _message(service_pb2.GetAgentRequest, tenant_id=self._tid(),
+                           agent_id=v.to_str(agent_id, "agent_id"))
+        return self._unary(self._routing.GetAgentStatistics, "GetAgentStatistics", request)
 
     def set_presence(self, agent_id: str, presence: Any) -> None:
         """Sets an agent's presence: "AVAILABLE", "BUSY", "AWAY" or "OFFLINE"."""
@@ -313,7 +390,12 @@ class RoutingCalls(Calls):
         return self._unary(self._routing.AbandonTask, "AbandonTask", request)
 
     def get_task(self, task_id: Any) -> service_pb2.Task:
-        """A task as it stands (status, offer, agent, priority)."""
+        """A task as it stands (status, offer, agent, priority).
+
+        While it waits in a queue, ``wait_estimate`` says where: its
+        ``position`` in its queue and channel (1: next) and, when the queue
+        answered enough tasks of the channel lately, the expected ``wait``.
+        """
         request = _message(service_pb2.GetTaskRequest, tenant_id=self._tid(),
                            task_id=_task_id(task_id))
         return self._unary(self._routing.GetTask, "GetTask", request)

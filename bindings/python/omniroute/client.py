@@ -16,7 +16,7 @@ from ._routing_calls import RoutingCalls
 from ._security import PemSource, bearer, channel_credentials, check_plaintext_token
 from .errors import OmnirouteError, invalid_argument
 from .retry import RetryPolicy
-from .streams import Attempts, Resume, ResumeEvents, ResumeOffers, Stream
+from .streams import Attempts, Resume, ResumeAgain, ResumeEvents, ResumeOffers, Stream
 
 __all__ = ["Client"]
 
@@ -268,6 +268,8 @@ class Client(CustomerCalls, RoutingCalls):
             resume: Resume = ResumeEvents()
         elif name == "StreamOffers":
             resume = ResumeOffers(service_pb2.OfferUpdate.KIND_OFFERED)
+        elif name == "WatchQueueStatistics":
+            resume = ResumeAgain()
         else:
             resume = Resume()
         stream: Stream = Stream(Attempts(self._pool, _tenant_of(request), rpc, request, resume),

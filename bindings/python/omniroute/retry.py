@@ -23,8 +23,8 @@ calls, and by every client ``for_tenant`` made from the same one.
 Which calls are retried (:func:`is_safe`):
 
 - Reads, always: every Get*/List*/Find* call, ``GetTimeline``,
-  ``GetQueueStats``, ``GetLastSequence``, ``ExportCustomer``, ``Ping``,
-  ``ListTenants``.
+  ``GetQueueStats``, ``GetQueueStatistics``, ``GetAgentStatistics``,
+  ``GetLastSequence``, ``ExportCustomer``, ``Ping``, ``ListTenants``.
 - Commands that change nothing more when repeated, always:
   ``IngestMessage`` (a redelivery with the same channel and external id is
   recognised: the answer of a retry may say ``duplicate`` for a message the
@@ -54,8 +54,9 @@ server) the same way, for up to ``stream_budget`` seconds per break:
 ``watch`` resumes from the last sequence received + 1, so nothing is missed
 or repeated; ``offers`` subscribes again (the offers pending then come
 first; one already reported and still open is not reported again; an offer
-that ended during the break is not reported); ``export_customer`` starts
-again only if no record had arrived.
+that ended during the break is not reported); ``watch_queue_statistics``
+subscribes again (its first update again holds every queue asked for);
+``export_customer`` starts again only if no record had arrived.
 """
 
 from __future__ import annotations
@@ -78,8 +79,9 @@ DEFAULT_BUDGET = 30.0
 _READS = frozenset({
     "ListTenants", "GetCustomer", "FindCustomer", "ListConversations", "ExportCustomer",
     "GetConversation", "GetTimeline", "GetRoutingSettings", "GetQueue", "GetQueueStats",
-    "GetAgent", "GetTask", "GetConversationRouting", "GetCommitment", "ListCommitments",
-    "GetLastSequence", "WatchEvents", "StreamOffers", "Ping",
+    "GetQueueStatistics", "GetAgent", "GetAgentStatistics", "GetTask",
+    "GetConversationRouting", "GetCommitment", "ListCommitments", "GetLastSequence",
+    "WatchEvents", "StreamOffers", "WatchQueueStatistics", "Ping",
 })
 
 # Commands a repeat changes nothing more with (see the module comment).

@@ -1,5 +1,5 @@
-"""Server streams (the change feed, an agent's offers) as Python iterators that
-reconnect after a break."""
+"""Server streams (the change feed, an agent's offers, queue statistics) as
+Python iterators that reconnect after a break."""
 
 from __future__ import annotations
 
@@ -42,8 +42,9 @@ class Stream(Generic[T]):
     per break). The change feed resumes from the last sequence received + 1,
     so nothing is missed or repeated; an agent's offers are subscribed to
     again (the offers pending then come first, without repeating one
-    already reported and still open). The error is raised once the budget
-    is spent.
+    already reported and still open); queue statistics are subscribed to
+    again (the first update again holds every queue asked for). The error
+    is raised once the budget is spent.
 
     :meth:`close` cancels the call; iteration then stops (StopIteration), and
     messages not read yet are dropped. Use the stream as a context manager so
@@ -82,7 +83,7 @@ class Stream(Generic[T]):
 
     @property
     def method(self) -> str:
-        """The RPC this stream reads ("WatchEvents", "StreamOffers")."""
+        """The RPC this stream reads ("WatchEvents", "StreamOffers", "WatchQueueStatistics")."""
         return self._method
 
     @property
@@ -291,6 +292,14 @@ class ResumeEvents(Resume):
             return False
         self.last = event.sequence
         return True
+
+    def resumable(self) -> bool:
+        return True
+
+
+class ResumeAgain(Resume):
+    """A stream whose first message says it all again (queue statistics:
+    every queue asked for): subscribed to again."""
 
     def resumable(self) -> bool:
         return True

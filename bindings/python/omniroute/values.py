@@ -266,7 +266,13 @@ def to_strs(values: Any, field: str) -> list:
         return []
     if isinstance(values, str):
         values = [values]
-    return [_str(v, f"{field}[{i}]") for i, v in enumerate(values)]
+    try:
+        items = list(values)
+    except TypeError:
+        raise invalid_argument(
+            f"{field}: expected a str or a list of str, got {type(values).__name__}"
+        ) from None
+    return [_str(v, f"{field}[{i}]") for i, v in enumerate(items)]
 
 
 def to_id(value: Any, field: str) -> int:

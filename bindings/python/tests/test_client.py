@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import sys
+import time
 import unittest
 from pathlib import Path
 
@@ -449,6 +450,11 @@ class BadRequestTest(ServerTest):
             ("due_at", lambda: self.c.record_commitment(1, kind="CALLBACK", due_at="tomorrow",
                                                         actor="a")),
             ("target", lambda: self.c.transfer_task(1, actor="a")),
+            ("queue_ids", lambda: self.c.queue_statistics(7)),
+            ("queue_ids[1]", lambda: self.c.queue_statistics(["care", 7])),
+            ("agent_id", lambda: self.c.agent_statistics(7)),
+            ("interval", lambda: self.c.watch_queue_statistics(interval="soon")),
+            ("queue_ids[0]", lambda: self.c.watch_queue_statistics([b"care"])),
         ]
         before = self.c.last_sequence()
         for field, call in cases:
@@ -556,6 +562,141 @@ class CommitmentTest(ServerTest):
         closed = self.c.close_commitment(c.commitment_id, actor="agent-ana")
         self.assertEqual(closed.status, proto.COMMITMENT_STATUS_FULFILLED)
         self.assertEqual(self.c.run_due_timers(), 0)
+
+
+class StatisticsTest(ServerTest):
+    """Queue and agent statistics, and the wait estimate of a waiting task."""
+
+    def queues_without_agents(self) -> None:
+        """Queues "care" (the default: email waits there) and "sales", nobody to serve them."""
+        self.c.upsert_queue("care", channels=["EMAIL", "CHAT"])
+        self.c.upsert_queue("sales", channels=["EMAIL"])
+        self.c.configure_routing(default_queue_id="care")
+
+    def email(self, n: int):
+        return self.c.ingest(channel="EMAIL", sender=omniroute.email(f"waiting{n}@example.com"),
+                             external_id=f"<w{n}@example.com>", body="Anyone there?")
+
+    def update_where(self, updates, what: str, predicate):
+        """The first update ``predicate`` holds for, read within WAIT seconds."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.fail(f"no update with {what} within {WAIT} s")
+            try:
+                update = updates.next(timeout=left)
+            except omniroute.OmnirouteError as error:
+                if error.code != grpc.StatusCode.DEADLINE_EXCEEDED:
+                    raise
+                self.fail(f"no update with {what} within {WAIT} s")
+            if predicate(update):
+                return update
+
+    def test_queue_statistics_count_a_waiting_email(self):
+        self.queues_without_agents()
+        r = self.email(1)
+        self.assertEqual((r.task.status, r.task.queue_id), (proto.TASK_STATUS_WAITING, "care"))
+
+        every = self.c.queue_statistics()
+        self.assertIsInstance(every, proto.GetQueueStatisticsResponse)
+        self.assertEqual([q.queue_id for q in every.queues], ["care", "sales"])
+        self.assertIsNotNone(omniroute.to_datetime(every.at))
+        care = every.queues[0]
+        self.assertEqual((care.waiting, care.offered, care.assigned), (1, 0, 0))
+        self.assertEqual(care.last_15_minutes.offered, 1)
+        self.assertEqual(care.last_60_minutes.offered, 1)
+        self.assertEqual(omniroute.to_timedelta(care.last_15_minutes.window),
+                         dt.timedelta(minutes=15))
+        self.assertEqual([(c.channel, c.waiting) for c in care.channels],
+                         [(proto.CHANNEL_EMAIL, 1), (proto.CHANNEL_CHAT, 0)])
+        self.assertEqual(every.queues[1].waiting, 0)
+
+        # One queue by its id, or several in the order asked for.
+        self.assertEqual([q.queue_id for q in self.c.queue_statistics("sales").queues], ["sales"])
+        both = self.c.queue_statistics(["sales", "care"])
+        self.assertEqual([(q.queue_id, q.waiting) for q in both.queues],
+                         [("sales", 0), ("care", 1)])
+
+    def test_an_unknown_queue_is_not_found_naming_its_place_in_queue_ids(self):
+        self.queues_without_agents()
+        error = self.assertError(grpc.StatusCode.NOT_FOUND, self.c.queue_statistics, "nope")
+        self.assertTrue(error.message.startswith("queue_ids[0]"), error.message)
+        self.assertEqual(error.method, "GetQueueStatistics")
+        error = self.assertError(grpc.StatusCode.NOT_FOUND, self.c.queue_statistics,
+                                 ["care", "nope"])
+        self.assertTrue(error.message.startswith("queue_ids[1]"), error.message)
+
+    def test_a_waiting_task_has_its_position_in_the_queue(self):
+        self.queues_without_agents()
+        first = self.email(1)
+        second = self.email(2)
+        self.assertNotEqual(first.task.task_id, second.task.task_id)
+        self.assertEqual(self.c.get_task(first.task.task_id).wait_estimate.position, 1)
+        self.assertEqual(self.c.get_task(second.task).wait_estimate.position, 2)
+
+    def test_agent_statistics_of_an_agent(self):
+        self.c.upsert_agent("agent-ana", channels=["EMAIL"])
+        self.c.set_presence("agent-ana", "AVAILABLE")
+        stats = self.c.agent_statistics("agent-ana")
+        self.assertIsInstance(stats, proto.AgentStatistics)
+        self.assertEqual(stats.agent_id, "agent-ana")
+        self.assertEqual(stats.presence, proto.AGENT_PRESENCE_AVAILABLE)
+        self.assertEqual(stats.handled, 0)
+        self.assertEqual(omniroute.to_timedelta(stats.window), dt.timedelta(hours=1))
+        self.assertIsNotNone(omniroute.to_datetime(stats.at))
+
+        error = self.assertError(grpc.StatusCode.NOT_FOUND, self.c.agent_statistics, "nobody")
+        self.assertTrue(error.message.startswith("agent_id"), error.message)
+        self.assertIn("nobody", error.message)
+        self.assertEqual(error.method, "GetAgentStatistics")
+
+    def test_watch_queue_statistics_sends_every_queue_then_the_changes(self):
+        self.queues_without_agents()
+        updates = self.c.watch_queue_statistics(interval=0.1)
+        self.addCleanup(updates.close)
+        self.assertEqual(updates.method, "WatchQueueStatistics")
+        first = updates.next(timeout=WAIT)
+        self.assertEqual([(q.queue_id, q.waiting) for q in first.queues],
+                         [("care", 0), ("sales", 0)])
+        self.assertIsNotNone(omniroute.to_datetime(first.at))
+
+        self.email(1)
+        changed = self.update_where(
+            updates, "care waiting 1",
+            lambda u: any(q.queue_id == "care" and q.waiting == 1 for q in u.queues))
+        care = next(q for q in changed.queues if q.queue_id == "care")
+        self.assertEqual(care.last_15_minutes.offered, 1)
+        # Only the queues whose figures changed: "sales" did not.
+        self.assertNotIn("sales", [q.queue_id for q in changed.queues])
+
+        # Closing cancels the call and ends the iteration.
+        updates.close()
+        self.assertTrue(updates.closed)
+        self.assertEqual(list(updates), [])
+        with self.assertRaises(StopIteration):
+            updates.next(timeout=WAIT)
+
+    def test_watch_queue_statistics_of_some_queues(self):
+        self.queues_without_agents()
+        with self.c.watch_queue_statistics("sales", interval=dt.timedelta(milliseconds=100)) as s:
+            self.assertEqual([q.queue_id for q in s.next(timeout=WAIT).queues], ["sales"])
+        self.assertTrue(s.closed)
+
+    def test_watch_queue_statistics_refuses_a_bad_interval_or_an_unknown_queue(self):
+        self.queues_without_agents()
+        for interval in (0.01, dt.timedelta(milliseconds=10), dt.timedelta(minutes=2)):
+            with self.subTest(interval=interval):
+                updates = self.c.watch_queue_statistics(interval=interval)
+                self.addCleanup(updates.close)
+                error = self.assertError(grpc.StatusCode.INVALID_ARGUMENT, updates.next,
+                                         timeout=WAIT)
+                self.assertTrue(error.message.startswith("interval"), error.message)
+                self.assertEqual(error.method, "WatchQueueStatistics")
+        updates = self.c.watch_queue_statistics(["nope"])
+        self.addCleanup(updates.close)
+        error = self.assertError(grpc.StatusCode.NOT_FOUND, updates.next, timeout=WAIT)
+        self.assertTrue(error.message.startswith("queue_ids[0]"), error.message)
 
 
 class PagingTest(ServerTest):

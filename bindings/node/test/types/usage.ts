@@ -16,6 +16,10 @@ import {
   type Conversation,
   type ConversationsPage,
   type ConversationRouting,
+  type GetQueueStatisticsResponse,
+  type QueueStatisticsUpdate,
+  type AgentStatistics,
+  type WaitEstimate,
 } from '../..';
 
 async function story(c: Client): Promise<void> {
@@ -80,6 +84,36 @@ async function story(c: Client): Promise<void> {
     if (event.payload === 'taskOffered') console.log(event.taskOffered.agentId);
     break;
   }
+
+  // Queue and agent statistics, and a waiting task's estimate.
+  const stats: GetQueueStatisticsResponse = await c.queueStatistics(['social']);
+  const every: GetQueueStatisticsResponse = await c.queueStatistics();
+  void every;
+  for (const q of stats.queues) {
+    const waiting: number = q.waiting;
+    const level: number | undefined = q.last_15Minutes?.serviceLevel;
+    const offered: string | undefined = q.last_60Minutes?.offered;
+    const estimate: WaitEstimate | null = q.channels[0].newTaskWait;
+    console.log(waiting, level, offered, estimate?.wait);
+  }
+  const ana: AgentStatistics = await c.agentStatistics('ana', { timeoutMs: 1000 });
+  const occupancy: number | undefined = ana.occupancy;
+  const handled: string = ana.handled;
+  void occupancy;
+  void handled;
+  const waitingTask: Task = await c.getTask('42');
+  const position: number | undefined = waitingTask.waitEstimate?.position;
+  void position;
+  for await (const u of c.watchQueueStatistics({ queueIds: ['social'], interval: '5s' })) {
+    const update: QueueStatisticsUpdate = u;
+    console.log(update.at, update.queues.map((q) => q.queueId));
+    break;
+  }
+  c.watchQueueStatistics().cancel();
+  // @ts-expect-error: queue ids are an array
+  await c.queueStatistics('social');
+  // @ts-expect-error: no such field
+  c.watchQueueStatistics({ every: 5 });
 
   try {
     await c.getTask('42', { timeoutMs: 1000 });
