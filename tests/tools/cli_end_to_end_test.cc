@@ -611,6 +611,79 @@ TEST_F(CliEndToEndTest, OffersFollowAnAgentFromOfferToAssignment) {
   EXPECT_THAT(complete.out, HasSubstr("COMPLETED by ann (DONE)"));
 }
 
+// A queue with a task waiting and nobody to answer it: one row of figures,
+// the task's place in line, and the server's refusals naming the field.
+TEST_F(CliEndToEndTest, StatisticsShowAWaitingTaskAndRefuseUnknownQueuesAndAgents) {
+  ASSERT_EQ(Cli({"queue-upsert", "support", "--channels=EMAIL"}).exit_code, 0);
+  ASSERT_EQ(Cli({"routing-settings", "--default-queue=support"}).exit_code, 0);
+  const v1::IngestMessageResponse in =
+      Ingest({"--channel=EMAIL", "--from=ann@example.com", "--id=s-1", "where", "is", "it"});
+  ASSERT_TRUE(in.has_task());
+  ASSERT_EQ(in.task().status(), v1::TASK_STATUS_WAITING);
+
+  CliRun run = Cli({"statistics"});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  std::vector<std::string> lines = Lines(run.out);
+  ASSERT_THAT(lines, SizeIs(3)) << run;  // When, the header, one queue.
+  EXPECT_THAT(lines[0], testing::MatchesRegex("^at 20[^ ]+Z; OFFERED to AHT over the last 15 "
+                                              "minutes$"));
+  EXPECT_THAT(lines[1], StartsWith("QUEUE    WAITING  LONGEST  AVAIL  BUSY  WRAP-UP  AWAY  "));
+  const std::vector<std::string> row = absl::StrSplit(lines[2], ' ', absl::SkipEmpty());
+  // queue, waiting, longest, 4 agent states, offered, answered, abandoned,
+  // SL, ASA, AHT, then the new task's wait on EMAIL: nobody serves it.
+  ASSERT_THAT(row, SizeIs(15)) << lines[2];
+  EXPECT_EQ(row[0], "support");
+  EXPECT_EQ(row[1], "1") << lines[2];
+  EXPECT_THAT(std::vector<std::string>(row.begin() + 3, row.end()),
+              ElementsAre("0", "0", "0", "0", "1", "0", "0", "-", "-", "-", "EMAIL", "unknown"))
+      << lines[2];
+
+  // Named, and as JSON.
+  run = Cli({"statistics", "support", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  ASSERT_THAT(Lines(run.out), SizeIs(1)) << run;
+  const auto stats = FromJson<v1::GetQueueStatisticsResponse>(run.out);
+  ASSERT_EQ(stats.queues_size(), 1) << run.out;
+  EXPECT_EQ(stats.queues(0).queue_id(), "support");
+  EXPECT_EQ(stats.queues(0).waiting(), 1);
+  EXPECT_EQ(stats.queues(0).last_15_minutes().offered(), 1);
+  EXPECT_TRUE(stats.has_at());
+
+  // The task itself: first in line, no rate to estimate its wait from.
+  run = Cli({"task", absl::StrCat(in.task().task_id())});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  EXPECT_THAT(run.out, ContainsRegex("\nwait estimate +position 1, wait unknown\n")) << run;
+
+  // An agent who never signed in: nothing staffed, nothing to divide.
+  ASSERT_EQ(Cli({"agent-upsert", "bea", "--channels=CHAT"}).exit_code, 0);
+  run = Cli({"agent-statistics", "bea"});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  EXPECT_THAT(run.out, AllOf(StartsWith("agent                bea\n"),
+                             ContainsRegex("\npresence +OFFLINE\n"),
+                             ContainsRegex("\nstaffed +0s\n"), ContainsRegex("\noccupancy +-\n"),
+                             ContainsRegex("\nhandled +0\n")))
+      << run;
+
+  run = Cli({"statistics", "nosuchqueue"});
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_THAT(run.err, AllOf(StartsWith("error: NOT_FOUND: "), HasSubstr("queue_ids[0]"),
+                             HasSubstr("nosuchqueue")))
+      << run;
+  EXPECT_THAT(run.err, Not(HasSubstr("usage:")));
+  EXPECT_THAT(run.out, IsEmpty());
+  // The second one named is the one refused.
+  run = Cli({"statistics", "support", "nosuchqueue"});
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_THAT(run.err, HasSubstr("queue_ids[1]")) << run;
+
+  run = Cli({"agent-statistics", "nobody"});
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_THAT(run.err,
+              AllOf(StartsWith("error: NOT_FOUND: "), HasSubstr("agent_id"), HasSubstr("nobody")))
+      << run;
+  EXPECT_THAT(run.out, IsEmpty());
+}
+
 TEST_F(CliEndToEndTest, CommitmentsAreRecordedListedAndClosed) {
   const v1::IngestMessageResponse in =
       Ingest({"--channel=VOICE", "--from=phone:+33612345678", "--id=call-1", "--thread=call-1",

@@ -16,6 +16,7 @@
 #include "cli/printer.h"
 #include "cli/routing_format.h"
 #include "cli/text_block.h"
+#include "cli/time_text.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -32,6 +33,7 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 template <typename Message>
@@ -183,6 +185,170 @@ TEST(RoutingFormatTest, EachTaskStateReads) {
 
   EXPECT_THAT(FormatTask(task),
               AllOf(HasSubstr("task                12\n"), HasSubstr("preferred agent     ann\n")));
+}
+
+TEST(RoutingFormatTest, AWaitingTaskShowsItsWaitEstimate) {
+  auto task = Parse<v1::Task>(R"pb(
+    task_id: 12
+    conversation_id: 3
+    channel: CHANNEL_EMAIL
+    reason: TASK_REASON_INBOUND
+    status: TASK_STATUS_WAITING
+    queue_id: "support"
+    priority_points: 10
+    wait_estimate {
+      position: 3
+      wait { seconds: 359 nanos: 700000000 }
+      answers: 5
+      span { seconds: 600 }
+    }
+  )pb");
+  EXPECT_EQ(FormatTaskLine(task),
+            "task 12  conversation 3  EMAIL  INBOUND  WAITING in support  priority 10  "
+            "position 3, about 6m");
+  EXPECT_THAT(FormatTask(task), HasSubstr("\nwait estimate       position 3, about 6m\n"));
+
+  task.mutable_wait_estimate()->clear_wait();
+  EXPECT_EQ(FormatWaitEstimate(task.wait_estimate()), "position 3, wait unknown");
+  EXPECT_THAT(FormatTask(task), HasSubstr("\nwait estimate       position 3, wait unknown\n"));
+  // Held for its preferred agent: not in line.
+  EXPECT_EQ(FormatWaitEstimate(Parse<v1::WaitEstimate>("position: 0")), "not in line");
+
+  // No estimate (a task that is not waiting): nothing said.
+  task.clear_wait_estimate();
+  EXPECT_EQ(FormatTaskLine(task),
+            "task 12  conversation 3  EMAIL  INBOUND  WAITING in support  priority 10");
+  EXPECT_THAT(FormatTask(task), Not(HasSubstr("wait estimate")));
+}
+
+TEST(RoutingFormatTest, MeasuredDurationsAndPercentages) {
+  const auto duration = [](int64_t seconds, int32_t nanos) {
+    google::protobuf::Duration d;
+    d.set_seconds(seconds);
+    d.set_nanos(nanos);
+    return FormatMeasuredDuration(d);
+  };
+  EXPECT_EQ(duration(42, 600000000), "43s");
+  EXPECT_EQ(duration(249, 500000000), "4m10s");
+  EXPECT_EQ(duration(3600, 200000000), "1h");
+  EXPECT_EQ(duration(0, 250000000), "250ms");
+  EXPECT_EQ(duration(0, 400), "0s");
+  EXPECT_EQ(duration(0, 0), "0s");
+  EXPECT_EQ(FormatPercent(0.625), "62.5%");
+  EXPECT_EQ(FormatPercent(2.0 / 3.0), "66.7%");
+  EXPECT_EQ(FormatPercent(1.0), "100.0%");
+  EXPECT_EQ(FormatPercent(0.0), "0.0%");
+}
+
+TEST(RoutingFormatTest, QueueStatisticsAreOneRowPerQueue) {
+  const auto response = Parse<v1::GetQueueStatisticsResponse>(R"pb(
+    at { seconds: 1714640400 }
+    queues {
+      queue_id: "support"
+      waiting: 1
+      offered: 1
+      assigned: 3
+      longest_wait { seconds: 150 }
+      agents_available: 1
+      agents_busy: 2
+      agents_wrapping_up: 0
+      agents_away: 1
+      last_15_minutes {
+        window { seconds: 900 }
+        offered: 8
+        answered: 6
+        answered_within_target: 5
+        abandoned: 2
+        handled: 4
+        average_speed_of_answer { seconds: 42 nanos: 600000000 }
+        service_level: 0.625
+        average_handle_time { seconds: 250 }
+      }
+      last_60_minutes { window { seconds: 3600 } offered: 30 }
+      channels {
+        channel: CHANNEL_EMAIL
+        waiting: 1
+        new_task_wait {
+          position: 2
+          wait { seconds: 420 }
+          answers: 4
+          span { seconds: 840 }
+        }
+      }
+      channels {
+        channel: CHANNEL_CHAT
+        new_task_wait { position: 1 answers: 2 span { seconds: 840 } }
+      }
+    }
+    queues {
+      queue_id: "billing"
+      last_15_minutes { window { seconds: 900 } }
+      last_60_minutes { window { seconds: 3600 } }
+      channels {
+        channel: CHANNEL_VOICE
+        new_task_wait { position: 1 }
+      }
+    }
+  )pb");
+  // Written out by hand: each column as wide as its widest cell, two spaces
+  // apart.
+  EXPECT_THAT(
+      Lines(FormatQueueStatistics(response)),
+      ElementsAre("at 2024-05-02T09:00:00Z; OFFERED to AHT over the last 15 minutes",
+                  "QUEUE    WAITING  LONGEST  AVAIL  BUSY  WRAP-UP  AWAY  OFFERED  ANSWERED  "
+                  "ABANDONED  SL     ASA  AHT    NEW TASK WAIT",
+                  "support  1        2m30s    1      2     0        1     8        6         "
+                  "2          62.5%  43s  4m10s  EMAIL 7m, CHAT unknown",
+                  "billing  0        -        0      0     0        0     0        0         "
+                  "0          -      -    -      VOICE unknown"));
+  EXPECT_EQ(FormatQueueStatistics(v1::GetQueueStatisticsResponse()), "(no queues)\n");
+
+  // --json: the whole response, the 60-minute window and channels included.
+  std::ostringstream out;
+  Printer printer(out, /*json=*/true);
+  ASSERT_TRUE(printer.Print(response, [&] { return FormatQueueStatistics(response); }).ok());
+  v1::GetQueueStatisticsResponse back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(out.str(), &back).ok()) << out.str();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(back, response)) << out.str();
+  EXPECT_THAT(out.str(), AllOf(HasSubstr("\"serviceLevel\":0.625"), HasSubstr("\"newTaskWait\"")));
+}
+
+TEST(RoutingFormatTest, AgentStatisticsAreAKeyValueBlock) {
+  auto stats = Parse<v1::AgentStatistics>(R"pb(
+    agent_id: "ann"
+    presence: AGENT_PRESENCE_AVAILABLE
+    at { seconds: 1714640400 }
+    window { seconds: 3600 }
+    staffed { seconds: 2700 }
+    busy { seconds: 1800 nanos: 400000000 }
+    occupancy: 0.6667
+    handled: 3
+    average_handle_time { seconds: 599 nanos: 800000000 }
+  )pb");
+  EXPECT_EQ(FormatAgentStatistics(stats),
+            "agent                ann\n"
+            "presence             AVAILABLE\n"
+            "at                   2024-05-02T09:00:00Z\n"
+            "window               the last 1h\n"
+            "staffed              45m\n"
+            "busy                 30m\n"
+            "occupancy            66.7%\n"
+            "handled              3\n"
+            "average handle time  10m\n");
+
+  // Not staffed in the window, nothing handled: nothing to divide.
+  stats.clear_staffed();
+  stats.clear_busy();
+  stats.clear_occupancy();
+  stats.clear_average_handle_time();
+  stats.set_handled(0);
+  stats.set_presence(v1::AGENT_PRESENCE_OFFLINE);
+  EXPECT_THAT(FormatAgentStatistics(stats),
+              AllOf(HasSubstr("\npresence             OFFLINE\n"),
+                    HasSubstr("\nstaffed              0s\n"),
+                    HasSubstr("\noccupancy            -\n"),
+                    HasSubstr("\nhandled              0\n"),
+                    HasSubstr("\naverage handle time  -\n")));
 }
 
 TEST(RoutingFormatTest, OfferUpdatesAndCommitments) {

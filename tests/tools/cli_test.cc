@@ -467,6 +467,9 @@ TEST(RunCommandTest, UsageErrorsNameTheFlagOrArgumentAndExitTwo) {
       {{"conversations", "3", "--page-size=-2"}, "--page-size: -2 is out of range"},
       {{"conversations", "3", "--page-size=99999999999"}, "--page-size: 99999999999"},
       {{"timeline", "7", "--page"}, "unknown option --page"},
+      {{"agent-statistics"}, "missing <agent>"},
+      {{"agent-statistics", "ann", "bob"}, "unexpected argument \"bob\""},
+      {{"statistics", "--window=5m"}, "unknown option --window"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(absl::StrJoin(c.args, " "));
@@ -482,6 +485,23 @@ TEST(RunCommandTest, TenantScopedCommandsNeedATenant) {
   const CommandRun run = RunCli({"timeline", "7"}, /*tenant=*/"");
   EXPECT_EQ(run.exit_code, kExitUsage);
   EXPECT_THAT(run.err, HasSubstr("--tenant: required by 'timeline'"));
+  for (const char* name : {"statistics", "agent-statistics"}) {
+    const CommandRun stats = RunCli({name, "ann"}, /*tenant=*/"");
+    EXPECT_EQ(stats.exit_code, kExitUsage) << name;
+    EXPECT_THAT(stats.err, HasSubstr(absl::StrCat("--tenant: required by '", name, "'")));
+  }
+}
+
+TEST(RunCommandTest, StatisticsTakesAnyNumberOfQueues) {
+  // No queue, one or several: each reaches the (missing) server.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"statistics"}, {"statistics", "support"},
+        {"statistics", "support", "billing", "--json"}}) {
+    SCOPED_TRACE(absl::StrJoin(args, " "));
+    const CommandRun run = RunCli(args);
+    EXPECT_EQ(run.exit_code, kExitFailure) << run.err;
+    EXPECT_THAT(run.err, StartsWith("error: UNAVAILABLE: "));
+  }
 }
 
 TEST(RunCommandTest, AnUnreachableServerIsAnRpcErrorNamingIt) {

@@ -1,8 +1,9 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
-// agent-upsert, agent, presence, queue-upsert, stats, routing-settings,
-// run-timers: the configuration side of RoutingService (its tasks are in
-// commands_tasks.cc, its StreamOffers in commands_streams.cc).
+// agent-upsert, agent, agent-statistics, presence, queue-upsert, stats,
+// statistics, routing-settings, run-timers: the configuration and figures
+// side of RoutingService (its tasks are in commands_tasks.cc, its
+// StreamOffers in commands_streams.cc).
 
 #include <algorithm>
 #include <optional>
@@ -209,6 +210,36 @@ absl::Status RunStats(CommandContext& c) {
   }
   return c.printer.Print(response, [&] { return FormatQueueStats(response); });
 }
+
+// Every positional argument is a queue; none: every queue.
+absl::Status RunStatistics(CommandContext& c) {
+  v1::GetQueueStatisticsRequest request;
+  request.set_tenant_id(c.options.tenant);
+  for (const std::string& queue : c.args.positional()) request.add_queue_ids(queue);
+  v1::GetQueueStatisticsResponse response;
+  if (absl::Status s = c.client.Call([&](grpc::ClientContext* ctx) {
+        return c.client.routing().GetQueueStatistics(ctx, request, &response);
+      });
+      !s.ok()) {
+    return s;
+  }
+  return c.printer.Print(response, [&] { return FormatQueueStatistics(response); });
+}
+
+absl::Status RunAgentStatistics(CommandContext& c) {
+  v1::GetAgentRequest request;
+  request.set_tenant_id(c.options.tenant);
+  request.set_agent_id(c.Arg(0));
+  v1::AgentStatistics response;
+  if (absl::Status s = c.client.Call([&](grpc::ClientContext* ctx) {
+        return c.client.routing().GetAgentStatistics(ctx, request, &response);
+      });
+      !s.ok()) {
+    return s;
+  }
+  return c.printer.Print(response, [&] { return FormatAgentStatistics(response); });
+}
+
 // Reads the settings, changes what the options say, and writes them back
 // whole (ConfigureRouting replaces them): without options it only prints.
 absl::Status RunRoutingSettings(CommandContext& c) {
@@ -285,6 +316,19 @@ void AddRoutingCommands(std::vector<Command>* table) {
       .run = RunAgent,
   });
   table->push_back({
+      .name = "agent-statistics",
+      .usage = "<agent>",
+      .summary = "an agent's last hour: time staffed and busy, occupancy, handled, handle time",
+      .details = R"(  staffed              time signed in (not OFFLINE) in the window
+  busy                 of that, time holding assigned or wrapping-up work
+  occupancy            busy / staffed ("-" when not staffed in the window)
+  average handle time  assignment to the end of wrap-up ("-" when none
+                       was handled)
+)",
+      .arguments = {"<agent>"},
+      .run = RunAgentStatistics,
+  });
+  table->push_back({
       .name = "presence",
       .usage = "<agent> <AVAILABLE|BUSY|AWAY|OFFLINE>",
       .summary = "set an agent's presence (only AVAILABLE agents are offered work)",
@@ -327,6 +371,34 @@ void AddRoutingCommands(std::vector<Command>* table) {
       .summary = "a queue's figures: waiting, offered, assigned, within target",
       .arguments = {"<queue>"},
       .run = RunStats,
+  });
+  table->push_back({
+      .name = "statistics",
+      .usage = "[<queue>...]",
+      .summary = "every queue (or those named), one row each: now and the last 15 minutes",
+      .details = R"(One row per queue, in configuration order:
+  WAITING        tasks waiting now (those held for a preferred agent included)
+  LONGEST        how long the oldest of them has waited ("-": none waits)
+  AVAIL, BUSY,   signed-in agents who serve the queue, each counted once:
+  WRAP-UP, AWAY  busy (assigned work), else wrapping up, else available,
+                 else away
+Over the last 15 minutes:
+  OFFERED        tasks that entered the queue
+  ANSWERED       tasks assigned to an agent
+  ABANDONED      tasks the customer gave up on while waiting
+  SL             service level: answered within target / (answered +
+                 abandoned), "-" when neither
+  ASA            average speed of answer ("-": nothing answered)
+  AHT            average handle time, assignment to the end of wrap-up
+                 ("-": nothing handled)
+  NEW TASK WAIT  per channel of the queue, what a task entering it now would
+                 wait ("unknown" while too few answers back the rate, or no
+                 signed-in agent serves the channel)
+--json prints the whole response, the last 60 minutes and each channel's
+figures included.
+)",
+      .takes_body = true,
+      .run = RunStatistics,
   });
   table->push_back({
       .name = "routing-settings",

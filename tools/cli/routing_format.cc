@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli/enum_names.h"
 #include "cli/text_block.h"
@@ -79,6 +80,7 @@ std::string FormatTaskLine(const v1::Task& task) {
     parts.push_back(absl::StrCat("queue ", task.queue_id()));
   }
   parts.push_back(absl::StrCat("priority ", task.priority_points()));
+  if (task.has_wait_estimate()) parts.push_back(FormatWaitEstimate(task.wait_estimate()));
   return absl::StrJoin(parts, "  ");
 }
 
@@ -87,6 +89,9 @@ std::string FormatTask(const v1::Task& task) {
   block.Add("task", absl::StrCat(task.task_id()));
   block.Add("conversation", absl::StrCat(task.conversation_id()));
   block.Add("state", TaskState(task));
+  if (task.has_wait_estimate()) {
+    block.Add("wait estimate", FormatWaitEstimate(task.wait_estimate()));
+  }
   block.Add("channel", ShortName(task.channel()));
   block.Add("reason", ShortName(task.reason()));
   block.Add("queue", task.queue_id());
@@ -149,6 +154,69 @@ std::string FormatQueueStats(const v1::QueueStats& s) {
   block.Add("assigned in total", absl::StrCat(s.assigned_total()));
   block.Add("assigned within target", absl::StrCat(s.assigned_within_target()));
   block.Add("cancelled in total", absl::StrCat(s.cancelled_total()));
+  return block.Render();
+}
+
+std::string FormatWaitEstimate(const v1::WaitEstimate& estimate) {
+  if (estimate.position() <= 0) return "not in line";
+  return absl::StrCat("position ", estimate.position(), ", ",
+                      estimate.has_wait()
+                          ? absl::StrCat("about ", FormatMeasuredDuration(estimate.wait()))
+                          : "wait unknown");
+}
+
+std::string FormatPercent(double fraction) { return absl::StrFormat("%.1f%%", fraction * 100); }
+
+std::string FormatQueueStatistics(const v1::GetQueueStatisticsResponse& response) {
+  if (response.queues().empty()) return "(no queues)\n";
+  // Unset durations are "-": nothing to average, or no task waiting.
+  const auto measured = [](bool set, const google::protobuf::Duration& d) {
+    return set ? FormatMeasuredDuration(d) : std::string("-");
+  };
+  Columns columns;
+  columns.AddRow({"QUEUE", "WAITING", "LONGEST", "AVAIL", "BUSY", "WRAP-UP", "AWAY", "OFFERED",
+                  "ANSWERED", "ABANDONED", "SL", "ASA", "AHT", "NEW TASK WAIT"});
+  for (const v1::QueueStatistics& q : response.queues()) {
+    const v1::WindowFigures& w = q.last_15_minutes();
+    std::vector<std::string> waits;
+    for (const v1::ChannelStatistics& c : q.channels()) {
+      const v1::WaitEstimate& e = c.new_task_wait();
+      waits.push_back(absl::StrCat(ShortName(c.channel()), " ",
+                                   e.has_wait() ? FormatMeasuredDuration(e.wait()) : "unknown"));
+    }
+    columns.AddRow({
+        q.queue_id(),
+        absl::StrCat(q.waiting()),
+        measured(q.has_longest_wait(), q.longest_wait()),
+        absl::StrCat(q.agents_available()),
+        absl::StrCat(q.agents_busy()),
+        absl::StrCat(q.agents_wrapping_up()),
+        absl::StrCat(q.agents_away()),
+        absl::StrCat(w.offered()),
+        absl::StrCat(w.answered()),
+        absl::StrCat(w.abandoned()),
+        w.has_service_level() ? FormatPercent(w.service_level()) : "-",
+        measured(w.has_average_speed_of_answer(), w.average_speed_of_answer()),
+        measured(w.has_average_handle_time(), w.average_handle_time()),
+        waits.empty() ? "-" : absl::StrJoin(waits, ", "),
+    });
+  }
+  return absl::StrCat("at ", FormatTimestamp(response.at()),
+                      "; OFFERED to AHT over the last 15 minutes\n", columns.Render());
+}
+
+std::string FormatAgentStatistics(const v1::AgentStatistics& s) {
+  KeyValueBlock block;
+  block.Add("agent", s.agent_id());
+  block.Add("presence", ShortName(s.presence()));
+  block.Add("at", FormatTimestamp(s.at()));
+  block.Add("window", absl::StrCat("the last ", FormatDuration(s.window())));
+  block.Add("staffed", FormatMeasuredDuration(s.staffed()));
+  block.Add("busy", FormatMeasuredDuration(s.busy()));
+  block.Add("occupancy", s.has_occupancy() ? FormatPercent(s.occupancy()) : "-");
+  block.Add("handled", absl::StrCat(s.handled()));
+  block.Add("average handle time",
+            s.has_average_handle_time() ? FormatMeasuredDuration(s.average_handle_time()) : "-");
   return block.Render();
 }
 

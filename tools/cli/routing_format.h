@@ -23,7 +23,8 @@ namespace omniroute::cli {
 std::string TaskState(const ::omniroute::v1::Task& task);
 
 // "task 12  conversation 3  EMAIL  INBOUND  ASSIGNED to ann  queue support
-// priority 10" (two spaces between the parts).
+// priority 10" (two spaces between the parts); a waiting task read with its
+// wait estimate ends with it ("position 2, about 4m").
 std::string FormatTaskLine(const ::omniroute::v1::Task& task);
 
 // Key/value block of everything a task records.
@@ -34,6 +35,26 @@ std::string FormatAgent(const ::omniroute::v1::Agent& agent);
 
 // Key/value block of a queue's figures.
 std::string FormatQueueStats(const ::omniroute::v1::QueueStats& stats);
+
+// A waiting task's estimate: "position 3, about 6m", "position 3, wait
+// unknown"; "not in line" at position 0 (a task held for its preferred
+// agent).
+std::string FormatWaitEstimate(const ::omniroute::v1::WaitEstimate& estimate);
+
+// A fraction as a percentage with one decimal: 0.875 -> "87.5%".
+std::string FormatPercent(double fraction);
+
+// One row per queue under a header: waiting now, the longest wait, the
+// agents by state, then the last 15 minutes (offered, answered, abandoned,
+// service level, average speed of answer, average handle time; "-" where
+// there is nothing to average) and what a new task would wait on each of the
+// queue's channels ("EMAIL 7m, CHAT unknown"). A first line says when the
+// figures were read; "(no queues)" when there are none.
+std::string FormatQueueStatistics(const ::omniroute::v1::GetQueueStatisticsResponse& response);
+
+// Key/value block of an agent's window: presence, time staffed and busy,
+// occupancy, tasks handled, average handle time.
+std::string FormatAgentStatistics(const ::omniroute::v1::AgentStatistics& stats);
 
 // The conversation's owner and counts, then one line per task.
 std::string FormatConversationRouting(const ::omniroute::v1::ConversationRouting& routing);

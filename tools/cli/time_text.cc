@@ -105,4 +105,15 @@ std::string FormatDuration(const google::protobuf::Duration& duration) {
                               absl::Nanoseconds(duration.nanos()));
 }
 
+std::string FormatMeasuredDuration(const google::protobuf::Duration& duration) {
+  const absl::Duration d = absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
+  const absl::Duration unit =
+      absl::AbsDuration(d) < absl::Milliseconds(500) ? absl::Milliseconds(1) : absl::Seconds(1);
+  // Half away from zero: absl::Trunc of the value moved half a unit out.
+  const absl::Duration half = d < absl::ZeroDuration() ? -unit / 2 : unit / 2;
+  const absl::Duration rounded = absl::Trunc(d + half, unit);
+  // absl writes zero as a bare "0".
+  return rounded == absl::ZeroDuration() ? "0s" : absl::FormatDuration(rounded);
+}
+
 }  // namespace omniroute::cli

@@ -42,6 +42,13 @@ std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp);
 // "1h30m", "45s"; "0s" for zero.
 std::string FormatDuration(const google::protobuf::Duration& duration);
 
+// FormatDuration() of a measured figure (an average, an estimate, a time
+// tallied from events), whose nanoseconds are noise: rounded to the second
+// from half a second up ("4m10s", not "4m9.871234s"), to the millisecond
+// below it ("250ms"), so that a short figure does not read as zero; "0s"
+// for what rounds to zero.
+std::string FormatMeasuredDuration(const google::protobuf::Duration& duration);
+
 }  // namespace omniroute::cli
 
 #endif  // OMNIROUTE_TOOLS_CLI_TIME_TEXT_H_
