@@ -43,6 +43,11 @@ PACKAGES=(
   # Python client
   python3-grpcio
   python3-protobuf
+  # the wallboard's browser test: headless Chromium driven through
+  # chromium-driver by Selenium
+  chromium
+  chromium-driver
+  python3-selenium
 )
 
 # The fuzz targets (tools/fuzz.sh): Debian's clang 14 and its libFuzzer and

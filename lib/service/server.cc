@@ -21,6 +21,7 @@
 #include "service/forwarder.h"
 #include "service/http_endpoint.h"
 #include "service/metrics.h"
+#include "service/wallboard.h"
 #include "service/services.h"
 #include "service/tenant_config.h"
 #include "service/wire_guard.h"
@@ -52,9 +53,13 @@ class Server::Impl {
       // Bound before anything is opened, so that a port in use is reported
       // at once; scrapes before the server is ready are answered 503.
       metrics_ = std::make_unique<ServerMetrics>();
+      std::map<std::string, HttpEndpoint::Handler> pages =
+          WallboardPages([this]() -> const Engine* {
+            return serving_.load(std::memory_order_acquire) ? engine_.get() : nullptr;
+          });
+      pages["/metrics"] = [this](const HttpRequest&) { return ServeMetrics(); };
       absl::StatusOr<std::unique_ptr<HttpEndpoint>> endpoint =
-          HttpEndpoint::Start("metrics_listen", options_.metrics_listen,
-                              {{"/metrics", [this] { return ServeMetrics(); }}});
+          HttpEndpoint::Start("metrics_listen", options_.metrics_listen, std::move(pages));
       if (!endpoint.ok()) return endpoint.status();
       metrics_endpoint_ = *std::move(endpoint);
     }
