@@ -433,6 +433,15 @@ class Engine {
   // first unknown one, or an unknown tenant.
   absl::StatusOr<std::vector<QueueStatistics>> GetQueueStatistics(
       absl::string_view tenant_id, absl::Span<const std::string> queue_ids) const;
+  // The tenant's queues per 15-minute interval and channel over [from, to)
+  // (widened to whole intervals), computed from its event log in the store:
+  // the log is read from kReportLookback before `from` (the first event of
+  // that time is found by bisection) to `to`, outside the tenant's lock.
+  // INVALID_ARGUMENT naming `from` or `to` when either is infinite, `to` is
+  // not after `from`, or the span exceeds kMaxReportSpan; NOT_FOUND for an
+  // unknown tenant; the store's error if it cannot be read.
+  absl::StatusOr<IntervalReport> GetIntervalReport(absl::string_view tenant_id, absl::Time from,
+                                                   absl::Time to) const;
   // An agent's last 60 minutes. INVALID_ARGUMENT for a malformed id,
   // NOT_FOUND for an unknown agent or tenant.
   absl::StatusOr<AgentStatistics> GetAgentStatistics(absl::string_view tenant_id,

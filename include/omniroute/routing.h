@@ -371,6 +371,64 @@ struct AgentStatistics {
   std::optional<absl::Duration> average_handle_time;
 };
 
+// ---------------------------------------------------------------- reports
+
+// Reports are cut in intervals of this length, aligned on the Unix epoch
+// (so on the quarter hours of UTC).
+inline constexpr absl::Duration kReportInterval = absl::Minutes(15);
+// The longest span one report covers.
+inline constexpr absl::Duration kMaxReportSpan = absl::Hours(24 * 31);
+// How far before a report's start the log is read, so that the tasks
+// answered or finished in the report know when they entered their queue and
+// were assigned. A task created earlier than that is not counted.
+inline constexpr absl::Duration kReportLookback = absl::Hours(24);
+
+// One queue and channel over one interval, computed from the event log (the
+// same after a restart or a replay). Each figure counts in the interval its
+// event's time falls in.
+struct IntervalFigures {
+  absl::Time start;
+  std::string queue;
+  Channel channel = ::omniroute::v1::CHANNEL_UNSPECIFIED;
+  // Tasks that entered the queue (created in it, or moved to it by an
+  // overflow step).
+  int64_t offered = 0;
+  // Assigned to an agent; within the task's first-response target.
+  int64_t answered = 0;
+  int64_t answered_within_target = 0;
+  // Cancelled while waiting because the customer gave up.
+  int64_t abandoned = 0;
+  // Assigned tasks finished, wrap-up included.
+  int64_t handled = 0;
+  // Tasks that left the queue by a transfer, and with the customer for
+  // another channel (a handoff), waiting or assigned.
+  int64_t transferred = 0;
+  int64_t handed_off = 0;
+  // Answers of conversations answered before, and of those the answers by
+  // the agent of the conversation's previous answer.
+  int64_t repeat_answers = 0;
+  int64_t same_agent_answers = 0;
+  // Unset when there is nothing to average or divide.
+  std::optional<absl::Duration> average_speed_of_answer;
+  // answered_within_target / (answered + abandoned).
+  std::optional<double> service_level;
+  // Assignment to the end of wrap-up.
+  std::optional<absl::Duration> average_handle_time;
+  // same_agent_answers / repeat_answers.
+  std::optional<double> same_agent_rate;
+};
+
+// Engine::GetIntervalReport.
+struct IntervalReport {
+  // The span covered: the request's, widened to whole intervals.
+  absl::Time from;
+  absl::Time to;
+  // The intervals with activity, by start, then queue id, then channel.
+  std::vector<IntervalFigures> rows;
+  // Events read from the log (the lookback included), for the report's cost.
+  int64_t events_read = 0;
+};
+
 // A tenant's routing at a glance: what a wallboard and the metrics show.
 struct RoutingOverview {
   // Every queue, in configuration order.

@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/proto_convert.h"
 #include "engine/archived_conversation.h"
 #include "engine/engine_impl.h"
 #include "omniroute/engine.h"
+#include "routing/interval_report.h"
 #include "routing/router.h"
 #include "routing/routing_config.h"
 #include "routing/routing_state.h"
@@ -257,6 +259,69 @@ absl::StatusOr<std::vector<QueueStatistics>> Engine::GetQueueStatistics(
         }
         return routing::StatisticsOf(routing, queues, now);
       });
+}
+
+absl::StatusOr<IntervalReport> Engine::GetIntervalReport(absl::string_view tenant_id,
+                                                         absl::Time from, absl::Time to) const {
+  if (from == absl::InfinitePast() || from == absl::InfiniteFuture()) {
+    return absl::InvalidArgumentError("from: must be a time, not infinite");
+  }
+  if (to == absl::InfinitePast() || to == absl::InfiniteFuture()) {
+    return absl::InvalidArgumentError("to: must be a time, not infinite");
+  }
+  if (to <= from) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "to: ", absl::FormatTime(to), " is not after from (", absl::FormatTime(from), ")"));
+  }
+  const absl::Time start = routing::IntervalStart(from);
+  const absl::Time end = routing::IntervalEnd(to);
+  if (end - start > kMaxReportSpan) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("to: the report would span ", absl::FormatDuration(end - start),
+                     ", more than ", absl::FormatDuration(kMaxReportSpan), " (31 days)"));
+  }
+  // The tenant is served here (or the caller is told where), and its log
+  // holds this many events.
+  absl::StatusOr<uint64_t> last = LastSequence(tenant_id);
+  if (!last.ok()) return last.status();
+  const EventStore& store = impl_->store();
+  const std::string tenant(tenant_id);
+
+  // The time of event `sequence`; InfiniteFuture past the end.
+  absl::Status read_status;
+  auto time_of = [&](uint64_t sequence) {
+    absl::Time at = absl::InfiniteFuture();
+    absl::Status s = store.Read(tenant, sequence, [&](const v1::Event& event) {
+      at = core::FromProto(event.time());
+      return false;
+    });
+    if (!s.ok() && read_status.ok()) read_status = s;
+    return at;
+  };
+  // The first event at or after the lookback's start. Event times follow
+  // the log's order but for clock steps: bisection finds a boundary where
+  // time crosses it, which is all a report needs.
+  const absl::Time read_from = start - kReportLookback;
+  uint64_t lo = 1;
+  uint64_t hi = *last + 1;
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    if (time_of(mid) < read_from) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (!read_status.ok()) return read_status;
+
+  routing::IntervalReportBuilder builder(start, end);
+  absl::Status s = store.Read(tenant, lo, [&](const v1::Event& event) {
+    if (event.sequence() > *last || core::FromProto(event.time()) >= end) return false;
+    builder.Add(event);
+    return true;
+  });
+  if (!s.ok()) return s;
+  return std::move(builder).Finish();
 }
 
 absl::StatusOr<AgentStatistics> Engine::GetAgentStatistics(absl::string_view tenant_id,

@@ -3,8 +3,20 @@
 #include "routing/activity.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace omniroute::routing {
+
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t sum;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+}
+
+void AddNanos(int64_t* total, absl::Duration d) {
+  if (d <= absl::ZeroDuration()) return;
+  *total = SaturatingAdd(*total, absl::ToInt64Nanoseconds(d));
+}
 
 int64_t MinuteOf(absl::Time t) {
   // IDivDuration truncates toward zero; a minute starts at its floor.
@@ -20,17 +32,17 @@ void QueueTally::Add(const QueueTally& o) {
   offered += o.offered;
   answered += o.answered;
   answered_within_target += o.answered_within_target;
-  wait_nanos += o.wait_nanos;
+  wait_nanos = SaturatingAdd(wait_nanos, o.wait_nanos);
   abandoned += o.abandoned;
   handled += o.handled;
-  handle_nanos += o.handle_nanos;
+  handle_nanos = SaturatingAdd(handle_nanos, o.handle_nanos);
 }
 
 void AgentTally::Add(const AgentTally& o) {
-  staffed_nanos += o.staffed_nanos;
-  busy_nanos += o.busy_nanos;
+  staffed_nanos = SaturatingAdd(staffed_nanos, o.staffed_nanos);
+  busy_nanos = SaturatingAdd(busy_nanos, o.busy_nanos);
   handled += o.handled;
-  handle_nanos += o.handle_nanos;
+  handle_nanos = SaturatingAdd(handle_nanos, o.handle_nanos);
 }
 
 void AccrueTime(absl::Time from, absl::Time to, bool staffed, bool busy,
@@ -45,8 +57,8 @@ void AccrueTime(absl::Time from, absl::Time to, bool staffed, bool busy,
     const absl::Time end = std::min(to, StartOfMinute(minute + 1));
     const int64_t nanos = absl::ToInt64Nanoseconds(end - from);
     if (AgentTally* tally = series->At(minute)) {
-      tally->staffed_nanos += nanos;
-      if (busy) tally->busy_nanos += nanos;
+      tally->staffed_nanos = SaturatingAdd(tally->staffed_nanos, nanos);
+      if (busy) tally->busy_nanos = SaturatingAdd(tally->busy_nanos, nanos);
     }
     from = end;
   }

@@ -25,6 +25,12 @@ namespace omniroute::routing {
 // Minutes kept: the longest window asked for.
 inline constexpr int kActivityMinutes = 60;
 
+// a + b, held at the int64 bounds instead of overflowing: event times come
+// from the log, and a tally must not wrap on an absurd one.
+int64_t SaturatingAdd(int64_t a, int64_t b);
+// Adds `d` in nanoseconds to `*total` (negative durations count as zero).
+void AddNanos(int64_t* total, absl::Duration d);
+
 // The minute holding `t` (floor, also before 1970).
 int64_t MinuteOf(absl::Time t);
 absl::Time StartOfMinute(int64_t minute);

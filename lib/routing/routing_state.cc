@@ -254,16 +254,15 @@ QueueTally* RoutingState::QueueMinute(const TaskState& t, absl::Time at) {
 }
 
 void RoutingState::CountHandled(const TaskState& t, AgentState& a, absl::Time at) {
-  const int64_t nanos = t.assigned_at == absl::InfinitePast() || at < t.assigned_at
-                            ? 0
-                            : absl::ToInt64Nanoseconds(at - t.assigned_at);
+  const absl::Duration took =
+      t.assigned_at == absl::InfinitePast() ? absl::ZeroDuration() : at - t.assigned_at;
   if (QueueTally* tally = QueueMinute(t, at)) {
     ++tally->handled;
-    tally->handle_nanos += nanos;
+    AddNanos(&tally->handle_nanos, took);
   }
   if (AgentTally* tally = a.activity.minutes.At(MinuteOf(at))) {
     ++tally->handled;
-    tally->handle_nanos += nanos;
+    AddNanos(&tally->handle_nanos, took);
   }
 }
 

@@ -152,8 +152,7 @@ void RoutingState::ApplyTaskAssigned(const Event& event, absl::Time at,
   if (QueueTally* tally = QueueMinute(t, at)) {
     ++tally->answered;
     if (at <= t.first_response_due) ++tally->answered_within_target;
-    if (at > t.entered_queue_at)
-      tally->wait_nanos += absl::ToInt64Nanoseconds(at - t.entered_queue_at);
+    AddNanos(&tally->wait_nanos, at - t.entered_queue_at);
   }
   RefreshTimers(t);
 }

@@ -377,6 +377,21 @@ void ToProto(const TaskView& view, v1::Task* p) {
   if (view.wait_estimate.has_value()) ToProto(*view.wait_estimate, p->mutable_wait_estimate());
 }
 
+const char* PresenceLabel(AgentPresence presence) {
+  switch (presence) {
+    case v1::AGENT_PRESENCE_AVAILABLE:
+      return "available";
+    case v1::AGENT_PRESENCE_BUSY:
+      return "busy";
+    case v1::AGENT_PRESENCE_AWAY:
+      return "away";
+    case v1::AGENT_PRESENCE_OFFLINE:
+      return "offline";
+    default:
+      return "unspecified";
+  }
+}
+
 void ToProto(const WaitEstimate& estimate, v1::WaitEstimate* p) {
   p->set_position(estimate.position);
   if (estimate.wait.has_value()) routing::ToProto(*estimate.wait, p->mutable_wait());
@@ -435,6 +450,35 @@ void ToProto(const AgentStatistics& stats, v1::AgentStatistics* p) {
   p->set_handled(stats.handled);
   if (stats.average_handle_time.has_value()) {
     routing::ToProto(*stats.average_handle_time, p->mutable_average_handle_time());
+  }
+}
+
+void ToProto(const IntervalReport& report, v1::IntervalReport* p) {
+  SetTime(report.from, [&] { return p->mutable_from(); });
+  SetTime(report.to, [&] { return p->mutable_to(); });
+  p->set_events_read(report.events_read);
+  for (const IntervalFigures& f : report.rows) {
+    v1::IntervalFigures* row = p->add_rows();
+    SetTime(f.start, [&] { return row->mutable_start(); });
+    row->set_queue_id(f.queue);
+    row->set_channel(f.channel);
+    row->set_offered(f.offered);
+    row->set_answered(f.answered);
+    row->set_answered_within_target(f.answered_within_target);
+    row->set_abandoned(f.abandoned);
+    row->set_handled(f.handled);
+    row->set_transferred(f.transferred);
+    row->set_handed_off(f.handed_off);
+    row->set_repeat_answers(f.repeat_answers);
+    row->set_same_agent_answers(f.same_agent_answers);
+    if (f.average_speed_of_answer.has_value()) {
+      routing::ToProto(*f.average_speed_of_answer, row->mutable_average_speed_of_answer());
+    }
+    if (f.service_level.has_value()) row->set_service_level(*f.service_level);
+    if (f.average_handle_time.has_value()) {
+      routing::ToProto(*f.average_handle_time, row->mutable_average_handle_time());
+    }
+    if (f.same_agent_rate.has_value()) row->set_same_agent_rate(*f.same_agent_rate);
   }
 }
 

@@ -67,10 +67,14 @@ void ToProto(const LinkResult& result, v1::LinkIdentityResponse* proto);
 void ToProto(const TaskView& view, v1::Task* proto);
 void ToProto(const AgentView& view, v1::Agent* proto);
 void ToProto(const QueueStats& stats, v1::QueueStats* proto);
+// "available", "busy", "away", "offline" ("unspecified" for anything else):
+// the presence as the metrics and the wallboard label it.
+const char* PresenceLabel(AgentPresence presence);
 void ToProto(const WaitEstimate& estimate, v1::WaitEstimate* proto);
 void ToProto(const WindowFigures& figures, v1::WindowFigures* proto);
 void ToProto(const QueueStatistics& stats, v1::QueueStatistics* proto);
 void ToProto(const AgentStatistics& stats, v1::AgentStatistics* proto);
+void ToProto(const IntervalReport& report, v1::IntervalReport* proto);
 void ToProto(const CommitmentView& view, v1::Commitment* proto);
 
 }  // namespace omniroute::service

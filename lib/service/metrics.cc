@@ -26,6 +26,7 @@
 #include "prometheus/metric_family.h"
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
+#include "service/convert.h"
 
 namespace omniroute::service {
 namespace {
@@ -89,21 +90,6 @@ std::string ChannelLabel(Channel channel) {
   absl::string_view name = ChannelName(channel);
   absl::ConsumePrefix(&name, "CHANNEL_");
   return absl::AsciiStrToLower(name);
-}
-
-const char* PresenceName(AgentPresence presence) {
-  switch (presence) {
-    case ::omniroute::v1::AGENT_PRESENCE_AVAILABLE:
-      return "available";
-    case ::omniroute::v1::AGENT_PRESENCE_BUSY:
-      return "busy";
-    case ::omniroute::v1::AGENT_PRESENCE_AWAY:
-      return "away";
-    case ::omniroute::v1::AGENT_PRESENCE_OFFLINE:
-      return "offline";
-    default:
-      return "unspecified";
-  }
 }
 
 // The process's figures from /proc (Linux), under the names Prometheus's
@@ -406,7 +392,7 @@ std::string ServerMetrics::Render(const Engine& engine, const ChangeFeed& feed,
       AddValue(cancelled, labels, static_cast<double>(q.cancelled_total));
     }
     for (const auto& [presence, count] : overview->agents_by_presence) {
-      AddValue(agents, {{"tenant", tenant}, {"presence", PresenceName(presence)}}, count);
+      AddValue(agents, {{"tenant", tenant}, {"presence", PresenceLabel(presence)}}, count);
     }
     AddValue(agents_working, {{"tenant", tenant}}, overview->agents_with_assigned_work);
     AddValue(agents_wrapping, {{"tenant", tenant}}, overview->agents_wrapping_up);

@@ -118,6 +118,22 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetAgentStatistics(
   });
 }
 
+grpc::ServerUnaryReactor* RoutingServiceImpl::GetIntervalReport(
+    grpc::CallbackServerContext* context, const v1::GetIntervalReportRequest* request,
+    v1::IntervalReport* response) {
+  const Forwarding forwarding{forwarder_, admission_,
+                              "/omniroute.v1.RoutingService/GetIntervalReport", request, response};
+  return Unary(executor_, context, forwarding, [=, this]() -> absl::Status {
+    if (!request->has_from()) return absl::InvalidArgumentError("from: required");
+    if (!request->has_to()) return absl::InvalidArgumentError("to: required");
+    auto report = engine_.GetIntervalReport(request->tenant_id(), FromProto(request->from()),
+                                            FromProto(request->to()));
+    if (!report.ok()) return report.status();
+    ToProto(*report, response);
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* RoutingServiceImpl::UpsertAgent(grpc::CallbackServerContext* context,
                                                           const v1::UpsertAgentRequest* request,
                                                           v1::UpsertAgentResponse* response) {

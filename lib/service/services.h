@@ -282,6 +282,9 @@ class RoutingServiceImpl final : public v1::RoutingService::CallbackService {
   grpc::ServerUnaryReactor* GetAgentStatistics(grpc::CallbackServerContext* context,
                                                const v1::GetAgentRequest* request,
                                                v1::AgentStatistics* response) override;
+  grpc::ServerUnaryReactor* GetIntervalReport(grpc::CallbackServerContext* context,
+                                              const v1::GetIntervalReportRequest* request,
+                                              v1::IntervalReport* response) override;
   grpc::ServerUnaryReactor* UpsertAgent(grpc::CallbackServerContext* context,
                                         const v1::UpsertAgentRequest* request,
                                         v1::UpsertAgentResponse* response) override;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
 #include "service/convert.h"
 
 namespace omniroute::service {
@@ -17,37 +18,6 @@ namespace {
 // silent at most (a comment then tells whether the screen is still there).
 constexpr absl::Duration kReadEvery = absl::Milliseconds(500);
 constexpr absl::Duration kKeepAliveEvery = absl::Seconds(15);
-
-std::string JsonString(absl::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
-const char* PresenceKey(AgentPresence presence) {
-  switch (presence) {
-    case ::omniroute::v1::AGENT_PRESENCE_AVAILABLE:
-      return "available";
-    case ::omniroute::v1::AGENT_PRESENCE_BUSY:
-      return "busy";
-    case ::omniroute::v1::AGENT_PRESENCE_AWAY:
-      return "away";
-    case ::omniroute::v1::AGENT_PRESENCE_OFFLINE:
-      return "offline";
-    default:
-      return "unspecified";
-  }
-}
 
 HttpResponse Plain(int status, std::string body) {
   HttpResponse response;
@@ -84,15 +54,14 @@ absl::StatusOr<std::string> WallboardFigures(const Engine& engine, const std::st
   if (auto s = google::protobuf::util::MessageToJsonString(statistics, &json, options); !s.ok()) {
     return absl::InternalError(absl::StrCat("wallboard: ", s.ToString()));
   }
-  std::string out = absl::StrCat("{\"tenant\":", JsonString(tenant), ",\"statistics\":", json,
-                                 ",\"agents\":{");
-  bool first = true;
+  nlohmann::ordered_json doc;
+  doc["tenant"] = tenant;
+  doc["statistics"] = nlohmann::ordered_json::parse(json);
+  doc["agents"] = nlohmann::ordered_json::object();
   for (const auto& [presence, count] : overview->agents_by_presence) {
-    absl::StrAppend(&out, first ? "" : ",", "\"", PresenceKey(presence), "\":", count);
-    first = false;
+    doc["agents"][PresenceLabel(presence)] = count;
   }
-  absl::StrAppend(&out, "}}");
-  return out;
+  return doc.dump();
 }
 
 std::map<std::string, HttpEndpoint::Handler> WallboardPages(std::function<const Engine*()> engine) {

@@ -287,6 +287,7 @@ absl::Status GuardRequests(TenantServiceImpl& tenants, CustomerServiceImpl& cust
                .Unary("GetQueueStatistics", &R::GetQueueStatistics)
                .Stream("WatchQueueStatistics", &R::WatchQueueStatistics)
                .Unary("GetAgentStatistics", &R::GetAgentStatistics)
+               .Unary("GetIntervalReport", &R::GetIntervalReport)
                .Unary("UpsertAgent", &R::UpsertAgent)
                .Unary("GetAgent", &R::GetAgent)
                .Unary("SetAgentPresence", &R::SetAgentPresence)

@@ -199,21 +199,35 @@ class MemoryEventStore final : public EventStore {
 
   absl::Status Read(absl::string_view tenant_id, uint64_t from_sequence,
                     const std::function<bool(const Event&)>& visitor) const override {
-    // Copy the range first so that the visitor may call back into the store.
-    std::vector<Event> range;
+    // Copied a chunk at a time, outside the lock, so that the visitor may
+    // call back into the store, and a reader that stops early (a bisection,
+    // a stream catching up) copies little.
+    constexpr size_t kChunk = 256;
+    std::vector<Event> chunk;
+    uint64_t next = from_sequence == 0 ? 0 : from_sequence - 1;
+    // The log as it stands now: events appended meanwhile are not visited.
+    uint64_t end = 0;
     {
       absl::MutexLock lock(&mu_);
       auto it = logs_.find(tenant_id);
       if (it == logs_.end()) return absl::OkStatus();
-      const std::deque<Event*>& events = it->second.events;
-      const uint64_t first = from_sequence == 0 ? 0 : from_sequence - 1;
-      if (first < events.size()) range.reserve(events.size() - first);
-      for (uint64_t i = first; i < events.size(); ++i) range.push_back(*events[i]);
+      end = it->second.events.size();
     }
-    for (const auto& event : range) {
-      if (!visitor(event)) break;
+    for (;;) {
+      chunk.clear();
+      {
+        absl::MutexLock lock(&mu_);
+        auto it = logs_.find(tenant_id);
+        if (it == logs_.end()) return absl::OkStatus();
+        const std::deque<Event*>& events = it->second.events;
+        end = std::min<uint64_t>(end, events.size());
+        for (; next < end && chunk.size() < kChunk; ++next) chunk.push_back(*events[next]);
+      }
+      if (chunk.empty()) return absl::OkStatus();
+      for (const auto& event : chunk) {
+        if (!visitor(event)) return absl::OkStatus();
+      }
     }
-    return absl::OkStatus();
   }
 
   absl::StatusOr<uint64_t> LastSequence(absl::string_view tenant_id) const override {

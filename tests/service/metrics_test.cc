@@ -243,9 +243,9 @@ TEST_F(MetricsTest, ThePagePassesPromtoolAndItsFiguresFollowTheCalls) {
 }
 
 TEST_F(MetricsTest, OnlyGetOfTheMetricsPageIsServed) {
-  const HttpReply missing = HttpRequest(server_->metrics_port(), "GET", "/wallboard");
+  const HttpReply missing = HttpRequest(server_->metrics_port(), "GET", "/no-such-page");
   EXPECT_EQ(missing.status, 404);
-  EXPECT_TRUE(absl::StrContains(missing.body, "/wallboard")) << missing.body;
+  EXPECT_TRUE(absl::StrContains(missing.body, "/no-such-page")) << missing.body;
   const HttpReply post = HttpRequest(server_->metrics_port(), "POST", "/metrics");
   EXPECT_EQ(post.status, 405);
   EXPECT_TRUE(absl::StrContains(post.body, "POST")) << post.body;

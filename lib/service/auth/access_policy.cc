@@ -55,6 +55,7 @@ constexpr std::array kTable = {
     MethodAccess{"/omniroute.v1.RoutingService/GetQueue", kReads, CallScope::kTenant},
     MethodAccess{"/omniroute.v1.RoutingService/GetQueueStats", kReads, CallScope::kTenant},
     MethodAccess{"/omniroute.v1.RoutingService/GetQueueStatistics", kReads, CallScope::kTenant},
+    MethodAccess{"/omniroute.v1.RoutingService/GetIntervalReport", kReads, CallScope::kTenant},
     MethodAccess{"/omniroute.v1.RoutingService/WatchQueueStatistics", kReads, CallScope::kTenant},
     MethodAccess{"/omniroute.v1.RoutingService/GetAgentStatistics", kReads | kG, CallScope::kAgent},
     MethodAccess{"/omniroute.v1.RoutingService/UpsertAgent", kA, CallScope::kTenant},
