@@ -783,6 +783,60 @@ export interface QueueStatisticsUpdate {
   at: Date | null;
 }
 
+/** @proto omniroute.v1.GetIntervalReportRequest input */
+export interface GetIntervalReportRequest {
+  tenantId?: string;
+  /** The start of the span; the server widens it down to a quarter hour of UTC. */
+  from: TimeInput;
+  /** The end of the span, after from and at most 31 days later; widened up to a quarter hour. */
+  to: TimeInput;
+}
+
+/**
+ * @proto omniroute.v1.IntervalFigures
+ * One queue and channel over one 15-minute interval. Durations are milliseconds.
+ */
+export interface IntervalFigures {
+  /** The interval's start, a quarter hour of UTC. */
+  start: Date | null;
+  queueId: string;
+  channel: Channel;
+  /** Tasks that entered the queue. */
+  offered: Long;
+  answered: Long;
+  answeredWithinTarget: Long;
+  /** The customer gave up while waiting. */
+  abandoned: Long;
+  /** Assigned tasks finished, wrap-up included. */
+  handled: Long;
+  /** Left the queue by a transfer. */
+  transferred: Long;
+  /** Left the queue with the customer for another channel. */
+  handedOff: Long;
+  /** Answers of conversations answered before, and of those by the agent of the previous answer. */
+  repeatAnswers: Long;
+  sameAgentAnswers: Long;
+  /** null when nothing was answered. */
+  averageSpeedOfAnswer: number | null;
+  /** answeredWithinTarget / (answered + abandoned); absent when both are 0. */
+  serviceLevel?: number;
+  /** Assignment to the end of wrap-up; null when nothing was handled. */
+  averageHandleTime: number | null;
+  /** sameAgentAnswers / repeatAnswers; absent when there was no repeat answer. */
+  sameAgentRate?: number;
+}
+
+/** @proto omniroute.v1.IntervalReport */
+export interface IntervalReport {
+  /** The span as the server widened it to whole 15-minute intervals. */
+  from: Date | null;
+  to: Date | null;
+  /** The intervals, queues and channels with activity, by start, then queue, then channel. */
+  rows: IntervalFigures[];
+  /** Events the server read from the log for the report. */
+  eventsRead: Long;
+}
+
 /** @proto omniroute.v1.AgentStatistics An agent's last 60 minutes. Durations are milliseconds. */
 export interface AgentStatistics {
   agentId: string;
@@ -1554,6 +1608,14 @@ export declare class Client {
   getAgent(agentId: string, options?: CallOptions): Promise<Agent>;
   /** An agent's last 60 minutes: time staffed and busy, occupancy, handled, average handle time. NOT_FOUND for an unknown agent. */
   agentStatistics(agentId: string, options?: CallOptions): Promise<AgentStatistics>;
+  /**
+   * Queue figures per 15-minute interval (quarter hours of UTC), queue and
+   * channel from `from` to `to`, widened to whole intervals: one row per
+   * interval, queue and channel with activity, by start, queue, channel.
+   * INVALID_ARGUMENT naming from or to when one is missing, naming to when it
+   * is not after from or the span exceeds 31 days.
+   */
+  intervalReport(request: GetIntervalReportRequest, options?: CallOptions): Promise<IntervalReport>;
   setPresence(request: SetPresenceRequest, options?: CallOptions): Promise<void>;
   /** Resolves to the task as it stands after the answer. */
   acceptOffer(request: OfferAnswerRequest, options?: CallOptions): Promise<Task>;

@@ -34,6 +34,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
@@ -681,6 +683,91 @@ TEST_F(CliEndToEndTest, StatisticsShowAWaitingTaskAndRefuseUnknownQueuesAndAgent
   EXPECT_THAT(run.err,
               AllOf(StartsWith("error: NOT_FOUND: "), HasSubstr("agent_id"), HasSubstr("nobody")))
       << run;
+  EXPECT_THAT(run.out, IsEmpty());
+}
+
+// One email waiting in a queue: the interval report has one row for the
+// queue and channel, offered 1, as a table, as CSV and as JSON; a span whose
+// end is before its start is the server's refusal, naming `to`.
+TEST_F(CliEndToEndTest, ReportCountsAnIngestedEmailInItsInterval) {
+  ASSERT_EQ(Cli({"queue-upsert", "support", "--channels=EMAIL"}).exit_code, 0);
+  ASSERT_EQ(Cli({"routing-settings", "--default-queue=support"}).exit_code, 0);
+  const absl::Time before = absl::Now();
+  const v1::IngestMessageResponse in =
+      Ingest({"--channel=EMAIL", "--from=ann@example.com", "--id=r-1", "how", "much"});
+  const absl::Time after = absl::Now();
+  ASSERT_TRUE(in.has_task());
+  ASSERT_EQ(in.task().queue_id(), "support");
+
+  const auto rfc3339 = [](absl::Time t) {
+    return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
+  };
+  const std::string from = absl::StrCat("--from=", rfc3339(before - absl::Hours(1)));
+  const std::string to = absl::StrCat("--to=", rfc3339(after + absl::Hours(1)));
+
+  CliRun run = Cli({"report", from, to});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  std::vector<std::string> lines = Lines(run.out);
+  ASSERT_THAT(lines, SizeIs(3)) << run;  // The span, the header, one row.
+  EXPECT_THAT(lines[0], testing::MatchesRegex("^from 20[^ ]+:[0-9]{2}:00Z to 20[^ ]+:00Z; "
+                                              "[1-9][0-9]* events read$"))
+      << run;
+  EXPECT_EQ(lines[1],
+            "START             QUEUE    CHANNEL  OFFERED  ANSWERED  ABANDONED  SL  ASA  AHT  "
+            "TRANSFERRED  HANDED OFF  SAME AGENT")
+      << run;
+  const std::vector<std::string> row = absl::StrSplit(lines[2], ' ', absl::SkipEmpty());
+  // The start is a date and a time: 13 cells in all.
+  ASSERT_THAT(row, SizeIs(13)) << lines[2];
+  EXPECT_THAT(row[1], testing::MatchesRegex("^[0-9]{2}:(00|15|30|45)$")) << lines[2];
+  EXPECT_THAT(std::vector<std::string>(row.begin() + 2, row.end()),
+              ElementsAre("support", "EMAIL", "1", "0", "0", "-", "-", "-", "0", "0", "-"))
+      << lines[2];
+
+  // CSV: the header, then the row with its start as RFC 3339.
+  run = Cli({"report", from, to, "--csv"});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  lines = Lines(run.out);
+  ASSERT_THAT(lines, SizeIs(2)) << run;
+  EXPECT_THAT(lines[0], StartsWith("start,queue_id,channel,offered,answered,")) << run;
+  std::vector<std::string> fields = absl::StrSplit(absl::StripSuffix(lines[1], "\r"), ',');
+  ASSERT_THAT(fields, SizeIs(16)) << lines[1];
+  EXPECT_THAT(fields[0], testing::MatchesRegex("^20[0-9-]+T[0-9]{2}:(00|15|30|45):00Z$"));
+  EXPECT_EQ(fields[1], "support");
+  EXPECT_EQ(fields[2], "EMAIL");
+  EXPECT_EQ(fields[3], "1");
+  EXPECT_EQ(fields[12], "") << "nothing answered: no speed of answer";
+
+  // JSON: the response, the span widened to whole quarter hours.
+  run = Cli({"report", from, to, "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  ASSERT_THAT(Lines(run.out), SizeIs(1)) << run;
+  const auto report = FromJson<v1::IntervalReport>(run.out);
+  ASSERT_EQ(report.rows_size(), 1) << run.out;
+  EXPECT_EQ(report.rows(0).queue_id(), "support");
+  EXPECT_EQ(report.rows(0).channel(), v1::CHANNEL_EMAIL);
+  EXPECT_EQ(report.rows(0).offered(), 1);
+  EXPECT_EQ(report.rows(0).start().seconds() % 900, 0);
+  EXPECT_GE(report.rows(0).start().seconds(), absl::ToUnixSeconds(before) - 900);
+  EXPECT_LE(report.rows(0).start().seconds(), absl::ToUnixSeconds(after));
+  EXPECT_EQ(report.from().seconds() % 900, 0);
+  EXPECT_EQ(report.to().seconds() % 900, 0);
+  EXPECT_GT(report.events_read(), 0);
+
+  // --csv and --json together: the command line is wrong, nothing is sent.
+  run = Cli({"report", from, to, "--csv", "--json"});
+  EXPECT_EQ(run.exit_code, 2) << run;
+  EXPECT_THAT(run.err, AllOf(StartsWith("error: INVALID_ARGUMENT: --csv: "),
+                             HasSubstr("usage: omniroute report")))
+      << run;
+  EXPECT_THAT(run.out, IsEmpty());
+
+  // The end before the start: the server refuses it, naming `to`.
+  run = Cli({"report", absl::StrCat("--from=", rfc3339(after + absl::Hours(1))),
+             absl::StrCat("--to=", rfc3339(before - absl::Hours(1)))});
+  EXPECT_EQ(run.exit_code, 1) << run;
+  EXPECT_THAT(run.err, StartsWith("error: INVALID_ARGUMENT: to: ")) << run;
+  EXPECT_THAT(run.err, Not(HasSubstr("usage:")));
   EXPECT_THAT(run.out, IsEmpty());
 }
 

@@ -351,6 +351,131 @@ TEST(RoutingFormatTest, AgentStatisticsAreAKeyValueBlock) {
                     HasSubstr("\naverage handle time  -\n")));
 }
 
+// Three rows over two intervals: one with every figure, one with only an
+// offer (nothing to average or divide), one with whole percentages.
+v1::IntervalReport ThreeRowReport() {
+  return Parse<v1::IntervalReport>(R"pb(
+    from { seconds: 1796634000 }
+    to { seconds: 1796637600 }
+    events_read: 1234
+    rows {
+      start { seconds: 1796634000 }
+      queue_id: "billing"
+      channel: CHANNEL_EMAIL
+      offered: 3
+      answered: 2
+      answered_within_target: 1
+      abandoned: 1
+      handled: 2
+      transferred: 0
+      handed_off: 1
+      repeat_answers: 2
+      same_agent_answers: 1
+      average_speed_of_answer { seconds: 42 nanos: 600000000 }
+      service_level: 0.3333333333333333
+      average_handle_time { seconds: 250 }
+      same_agent_rate: 0.5
+    }
+    rows {
+      start { seconds: 1796634900 }
+      queue_id: "support"
+      channel: CHANNEL_CHAT
+      offered: 1
+    }
+    rows {
+      start { seconds: 1796634900 }
+      queue_id: "support"
+      channel: CHANNEL_VOICE
+      offered: 12
+      answered: 10
+      answered_within_target: 10
+      handled: 9
+      transferred: 2
+      repeat_answers: 4
+      same_agent_answers: 4
+      average_speed_of_answer { nanos: 250000000 }
+      service_level: 1
+      average_handle_time { seconds: 3600 nanos: 200000000 }
+      same_agent_rate: 1
+    }
+  )pb");
+}
+
+TEST(RoutingFormatTest, IntervalReportIsOneRowPerIntervalQueueAndChannel) {
+  const v1::IntervalReport report = ThreeRowReport();
+  // Written out by hand: each column as wide as its widest cell, two spaces
+  // apart, the last one not padded.
+  EXPECT_EQ(FormatIntervalReport(report),
+            "from 2026-12-07T09:00:00Z to 2026-12-07T10:00:00Z; 1234 events read\n"
+            "START             QUEUE    CHANNEL  OFFERED  ANSWERED  ABANDONED  SL      ASA    "
+            "AHT    TRANSFERRED  HANDED OFF  SAME AGENT\n"
+            "2026-12-07 09:00  billing  EMAIL    3        2         1          33.3%   43s    "
+            "4m10s  0            1           50.0%\n"
+            "2026-12-07 09:15  support  CHAT     1        0         0          -       -      "
+            "-      0            0           -\n"
+            "2026-12-07 09:15  support  VOICE    12       10        0          100.0%  250ms  "
+            "1h     2            0           100.0%\n");
+
+  v1::IntervalReport empty;
+  *empty.mutable_from() = report.from();
+  *empty.mutable_to() = report.to();
+  empty.set_events_read(7);
+  EXPECT_EQ(FormatIntervalReport(empty),
+            "from 2026-12-07T09:00:00Z to 2026-12-07T10:00:00Z; 7 events read\n"
+            "(no activity)\n");
+
+  // --json: the whole response, every figure of every row.
+  std::ostringstream out;
+  Printer printer(out, /*json=*/true);
+  ASSERT_TRUE(printer.Print(report, [&] { return FormatIntervalReport(report); }).ok());
+  EXPECT_THAT(Lines(out.str()), testing::SizeIs(1));
+  v1::IntervalReport back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(out.str(), &back).ok()) << out.str();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(back, report)) << out.str();
+  EXPECT_THAT(out.str(),
+              AllOf(HasSubstr("\"eventsRead\":\"1234\""), HasSubstr("\"sameAgentRate\":0.5"),
+                    HasSubstr("\"answeredWithinTarget\":\"10\"")));
+}
+
+TEST(RoutingFormatTest, IntervalReportAsCsv) {
+  const std::string header =
+      "start,queue_id,channel,offered,answered,answered_within_target,abandoned,handled,"
+      "transferred,handed_off,repeat_answers,same_agent_answers,"
+      "average_speed_of_answer_seconds,service_level,average_handle_time_seconds,"
+      "same_agent_rate\r\n";
+  // Times RFC 3339, durations in seconds (to the millisecond), fractions to
+  // six decimals at most; the row with only an offer has its four averages
+  // and rates empty.
+  EXPECT_EQ(FormatIntervalReportCsv(ThreeRowReport()),
+            header +
+                "2026-12-07T09:00:00Z,billing,EMAIL,3,2,1,1,2,0,1,2,1,42.6,0.333333,250,0.5\r\n"
+                "2026-12-07T09:15:00Z,support,CHAT,1,0,0,0,0,0,0,0,0,,,,\r\n"
+                "2026-12-07T09:15:00Z,support,VOICE,12,10,10,0,9,2,0,4,4,0.25,1,3600.2,1\r\n");
+  // No rows: the header alone.
+  EXPECT_EQ(FormatIntervalReportCsv(v1::IntervalReport()), header);
+
+  // Durations are rounded to the millisecond, half up.
+  const auto row = Parse<v1::IntervalReport>(R"pb(
+    rows {
+      start { seconds: 1796634000 }
+      queue_id: "q"
+      channel: CHANNEL_SMS
+      average_speed_of_answer { seconds: 1 nanos: 999600000 }
+      average_handle_time { nanos: 1500000 }
+      service_level: 0
+    }
+  )pb");
+  EXPECT_EQ(Lines(FormatIntervalReportCsv(row))[1],
+            "2026-12-07T09:00:00Z,q,SMS,0,0,0,0,0,0,0,0,0,2,0,0.002,\r");
+
+  // Quoting as RFC 4180 says, should a field ever need it.
+  EXPECT_EQ(CsvField("support"), "support");
+  EXPECT_EQ(CsvField(""), "");
+  EXPECT_EQ(CsvField("a,b"), "\"a,b\"");
+  EXPECT_EQ(CsvField("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(CsvField("two\r\nlines"), "\"two\r\nlines\"");
+}
+
 TEST(RoutingFormatTest, OfferUpdatesAndCommitments) {
   const auto update = Parse<v1::OfferUpdate>(R"pb(
     kind: KIND_OFFERED

@@ -424,6 +424,10 @@ CommandRun RunCli(const std::vector<std::string>& args, const std::string& tenan
   // Nothing listens on port 1: a call fails at once with UNAVAILABLE.
   options.server = "127.0.0.1:1";
   options.tenant = tenant;
+  // --json as main() reads it (the other globals are set above).
+  for (const GlobalFlag& flag : split->globals) {
+    if (flag.name == "json") EXPECT_TRUE(absl::SimpleAtob(flag.value, &options.json)) << flag.value;
+  }
   Client client(options.server, absl::Seconds(5));
   std::ostringstream out, err;
   std::istringstream input(in);
@@ -470,6 +474,23 @@ TEST(RunCommandTest, UsageErrorsNameTheFlagOrArgumentAndExitTwo) {
       {{"agent-statistics"}, "missing <agent>"},
       {{"agent-statistics", "ann", "bob"}, "unexpected argument \"bob\""},
       {{"statistics", "--window=5m"}, "unknown option --window"},
+      {{"report", "--to=2026-12-07T10:00:00Z"}, "--from: required"},
+      {{"report", "--from=", "--to=2026-12-07T10:00:00Z"}, "--from: required"},
+      {{"report", "--from=2026-12-07T09:00:00Z"}, "--to: required"},
+      {{"report", "--from=2026-12-07T09:00:00Z", "--to=tomorrow"},
+       "--to: \"tomorrow\" is not a time"},
+      {{"report", "--from=2026-12-07 09:00", "--to=2026-12-07T10:00:00Z"},
+       "--from: \"2026-12-07 09:00\" is not a time"},
+      {{"report", "--from=2026-12-07T09:00:00Z", "--to=2026-12-07T25:00:00Z"},
+       "--to: \"2026-12-07T25:00:00Z\" is not a time"},
+      {{"report", "--from=2026-12-07T09:00:00Z", "--to=2026-12-07T10:00:00Z", "--csv", "--json"},
+       "--csv: cannot be combined with --json"},
+      {{"report", "--json", "--csv", "--from=2026-12-07T09:00:00Z", "--to=2026-12-07T10:00:00Z"},
+       "--csv: cannot be combined with --json"},
+      {{"report", "--from=2026-12-07T09:00:00Z", "--to=2026-12-07T10:00:00Z", "--csv=yes"},
+       "--csv takes no value"},
+      {{"report", "support", "--from=2026-12-07T09:00:00Z", "--to=2026-12-07T10:00:00Z"},
+       "unexpected argument \"support\""},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(absl::StrJoin(c.args, " "));
@@ -502,6 +523,32 @@ TEST(RunCommandTest, StatisticsTakesAnyNumberOfQueues) {
     EXPECT_EQ(run.exit_code, kExitFailure) << run.err;
     EXPECT_THAT(run.err, StartsWith("error: UNAVAILABLE: "));
   }
+}
+
+TEST(RunCommandTest, ReportTakesRfc3339OrRelativeTimesAndEitherOutput) {
+  // Well-formed: each reaches the (missing) server. The order of the times
+  // is the server's to check (it names the field).
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"report", "--from=2026-12-07T09:00:00Z",
+                                 "--to=2026-12-07T10:00:00Z"},
+        {"report", "--from", "2026-12-07T10:00:00+01:00", "--to", "+1h", "--csv"},
+        {"report", "--from=2026-12-07T09:00:00.5Z", "--to=2026-12-07T09:00:00Z", "--json"}}) {
+    SCOPED_TRACE(absl::StrJoin(args, " "));
+    const CommandRun run = RunCli(args);
+    EXPECT_EQ(run.exit_code, kExitFailure) << run.err;
+    EXPECT_THAT(run.err, StartsWith("error: UNAVAILABLE: "));
+    EXPECT_THAT(run.out, IsEmpty());
+  }
+  const CommandRun run =
+      RunCli({"report", "--from=2026-12-07T09:00:00Z", "--to=2026-12-07T10:00:00Z"}, "");
+  EXPECT_EQ(run.exit_code, kExitUsage);
+  EXPECT_THAT(run.err, HasSubstr("--tenant: required by 'report'"));
+
+  const CommandRun help = RunCli({"report", "--help"});
+  EXPECT_EQ(help.exit_code, kExitOk);
+  EXPECT_THAT(help.out, AllOf(StartsWith("usage: omniroute report --from=TIME --to=TIME [--csv]\n"),
+                              HasSubstr("--csv"), HasSubstr("RFC 3339"), HasSubstr("SAME AGENT")));
+  EXPECT_THAT(GeneralHelp(), HasSubstr("  report "));
 }
 
 TEST(RunCommandTest, AnUnreachableServerIsAnRpcErrorNamingIt) {

@@ -1,8 +1,8 @@
 // Copyright omniroute authors. Licensed under the Apache License 2.0.
 //
 // agent-upsert, agent, agent-statistics, presence, queue-upsert, stats,
-// statistics, routing-settings, run-timers: the configuration and figures
-// side of RoutingService (its tasks are in commands_tasks.cc, its
+// statistics, report, routing-settings, run-timers: the configuration and
+// figures side of RoutingService (its tasks are in commands_tasks.cc, its
 // StreamOffers in commands_streams.cc).
 
 #include <algorithm>
@@ -240,6 +240,44 @@ absl::Status RunAgentStatistics(CommandContext& c) {
   return c.printer.Print(response, [&] { return FormatAgentStatistics(response); });
 }
 
+// A time option the report requires: --from, --to.
+absl::StatusOr<absl::Time> RequiredTime(const CommandContext& c, absl::string_view option) {
+  std::optional<std::string> text = c.args.Value(option);
+  if (!text.has_value() || text->empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", option, ": required (e.g. --", option, "=2026-12-07T09:00:00Z)"));
+  }
+  return ParseTimeArg(absl::StrCat("--", option), *text, c.now);
+}
+
+// --from and --to are checked here for their form only: the server widens
+// them to whole intervals and refuses, naming the field, a span that is
+// empty, reversed or longer than 31 days.
+absl::Status RunReport(CommandContext& c) {
+  const bool csv = c.args.Has("csv");
+  if (csv && c.options.json) {
+    return absl::InvalidArgumentError("--csv: cannot be combined with --json; give one of them");
+  }
+  absl::StatusOr<absl::Time> from = RequiredTime(c, "from");
+  if (!from.ok()) return from.status();
+  absl::StatusOr<absl::Time> to = RequiredTime(c, "to");
+  if (!to.ok()) return to.status();
+  v1::GetIntervalReportRequest request;
+  request.set_tenant_id(c.options.tenant);
+  ToProto(*from, request.mutable_from());
+  ToProto(*to, request.mutable_to());
+  v1::IntervalReport response;
+  if (absl::Status s = c.client.Call([&](grpc::ClientContext* ctx) {
+        return c.client.routing().GetIntervalReport(ctx, request, &response);
+      });
+      !s.ok()) {
+    return s;
+  }
+  return c.printer.Print(response, [&] {
+    return csv ? FormatIntervalReportCsv(response) : FormatIntervalReport(response);
+  });
+}
+
 // Reads the settings, changes what the options say, and writes them back
 // whole (ConfigureRouting replaces them): without options it only prints.
 absl::Status RunRoutingSettings(CommandContext& c) {
@@ -399,6 +437,43 @@ figures included.
 )",
       .takes_body = true,
       .run = RunStatistics,
+  });
+  table->push_back({
+      .name = "report",
+      .usage = "--from=TIME --to=TIME [--csv]",
+      .summary = "queue figures per 15-minute interval and channel over a span of up to 31 days",
+      .details = R"txt(  --from=TIME  start of the span: an RFC 3339 time (2026-12-07T09:00:00Z,
+               2026-12-07T10:00:00+01:00) or a duration from now (+1h)
+  --to=TIME    its end, after --from and at most 31 days later
+  --csv        comma-separated values (RFC 4180) instead of the table
+The server widens the span to whole 15-minute intervals (quarter hours of
+UTC). The first line says the span and how many events were read; then one
+row per interval, queue and channel that saw activity, by start, queue and
+channel ("(no activity)" when none did):
+  START        the interval's start, UTC
+  OFFERED      tasks that entered the queue
+  ANSWERED     tasks assigned to an agent
+  ABANDONED    tasks the customer gave up on while waiting
+  SL           service level: answered within target / (answered +
+               abandoned), "-" when neither
+  ASA          average speed of answer ("-": nothing answered)
+  AHT          average handle time, assignment to the end of wrap-up
+               ("-": nothing handled)
+  TRANSFERRED  tasks that left the queue by a transfer
+  HANDED OFF   tasks that left with the customer for another channel
+  SAME AGENT   of the answers of conversations answered before, the share
+               by the agent of the previous answer ("-": none)
+--csv writes a header line, then one line per row with every figure:
+start, queue_id, channel, offered, answered, answered_within_target,
+abandoned, handled, transferred, handed_off, repeat_answers,
+same_agent_answers, average_speed_of_answer_seconds, service_level,
+average_handle_time_seconds, same_agent_rate. Times are RFC 3339 (UTC),
+durations seconds with up to 3 decimals, service_level and same_agent_rate
+fractions (0.625); an unset figure is an empty field. Lines end in CRLF.
+--json prints the whole response instead (not with --csv).
+)txt",
+      .options = {{"from"}, {"to"}, {"csv", Kind::kSwitch}},
+      .run = RunReport,
   });
   table->push_back({
       .name = "routing-settings",

@@ -2,12 +2,16 @@
 
 #include "cli/routing_format.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "cli/enum_names.h"
 #include "cli/text_block.h"
 #include "cli/time_text.h"
@@ -32,6 +36,37 @@ std::string Skills(const google::protobuf::RepeatedPtrField<v1::SkillLevel>& ski
   std::vector<std::string> parts;
   for (const v1::SkillLevel& s : skills) parts.push_back(absl::StrCat(s.skill(), ":", s.level()));
   return absl::StrJoin(parts, " ");
+}
+
+// An interval's start as the table shows it: "2026-12-07 09:15" (UTC).
+std::string IntervalStart(const google::protobuf::Timestamp& start) {
+  if (start.seconds() == 0 && start.nanos() == 0) return "-";
+  const absl::Time time = absl::FromUnixSeconds(start.seconds()) + absl::Nanoseconds(start.nanos());
+  return absl::FormatTime("%Y-%m-%d %H:%M", time, absl::UTCTimeZone());
+}
+
+// Fixed-point text without trailing zeros: "42.6", "250", "0.25".
+std::string TrimmedDecimal(std::string text) {
+  if (text.find('.') == std::string::npos) return text;
+  while (!text.empty() && text.back() == '0') text.pop_back();
+  if (!text.empty() && text.back() == '.') text.pop_back();
+  return text == "-0" ? "0" : text;
+}
+
+// A duration in seconds, rounded to the millisecond: "42.6", "250", "0.25".
+std::string CsvSeconds(const google::protobuf::Duration& d) {
+  // Seconds and nanos share their sign; rounded half away from zero.
+  const int64_t nanos = d.nanos();
+  int64_t millis = d.seconds() * 1000 + (nanos + (nanos < 0 ? -500000 : 500000)) / 1000000;
+  const bool negative = millis < 0;
+  if (negative) millis = -millis;
+  return TrimmedDecimal(
+      absl::StrFormat("%s%d.%03d", negative ? "-" : "", millis / 1000, millis % 1000));
+}
+
+// A fraction to six decimals at most: "0.625", "0.666667", "1".
+std::string CsvFraction(double fraction) {
+  return TrimmedDecimal(absl::StrFormat("%.6f", fraction));
 }
 
 }  // namespace
@@ -218,6 +253,76 @@ std::string FormatAgentStatistics(const v1::AgentStatistics& s) {
   block.Add("average handle time",
             s.has_average_handle_time() ? FormatMeasuredDuration(s.average_handle_time()) : "-");
   return block.Render();
+}
+
+std::string FormatIntervalReport(const v1::IntervalReport& report) {
+  std::string out =
+      absl::StrCat("from ", FormatTimestamp(report.from()), " to ", FormatTimestamp(report.to()),
+                   "; ", report.events_read(), " events read\n");
+  if (report.rows().empty()) return absl::StrCat(out, "(no activity)\n");
+  const auto measured = [](bool set, const google::protobuf::Duration& d) {
+    return set ? FormatMeasuredDuration(d) : std::string("-");
+  };
+  Columns columns;
+  columns.AddRow({"START", "QUEUE", "CHANNEL", "OFFERED", "ANSWERED", "ABANDONED", "SL", "ASA",
+                  "AHT", "TRANSFERRED", "HANDED OFF", "SAME AGENT"});
+  for (const v1::IntervalFigures& row : report.rows()) {
+    columns.AddRow({
+        IntervalStart(row.start()),
+        row.queue_id(),
+        ShortName(row.channel()),
+        absl::StrCat(row.offered()),
+        absl::StrCat(row.answered()),
+        absl::StrCat(row.abandoned()),
+        row.has_service_level() ? FormatPercent(row.service_level()) : "-",
+        measured(row.has_average_speed_of_answer(), row.average_speed_of_answer()),
+        measured(row.has_average_handle_time(), row.average_handle_time()),
+        absl::StrCat(row.transferred()),
+        absl::StrCat(row.handed_off()),
+        row.has_same_agent_rate() ? FormatPercent(row.same_agent_rate()) : "-",
+    });
+  }
+  return absl::StrCat(out, columns.Render());
+}
+
+std::string CsvField(absl::string_view text) {
+  if (text.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(text);
+  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
+}
+
+std::string FormatIntervalReportCsv(const v1::IntervalReport& report) {
+  constexpr absl::string_view kEol = "\r\n";
+  std::string out = absl::StrCat(
+      "start,queue_id,channel,offered,answered,answered_within_target,abandoned,handled,"
+      "transferred,handed_off,repeat_answers,same_agent_answers,"
+      "average_speed_of_answer_seconds,service_level,average_handle_time_seconds,"
+      "same_agent_rate",
+      kEol);
+  for (const v1::IntervalFigures& row : report.rows()) {
+    const std::vector<std::string> fields = {
+        row.has_start() ? FormatTimestamp(row.start()) : "",
+        row.queue_id(),
+        ShortName(row.channel()),
+        absl::StrCat(row.offered()),
+        absl::StrCat(row.answered()),
+        absl::StrCat(row.answered_within_target()),
+        absl::StrCat(row.abandoned()),
+        absl::StrCat(row.handled()),
+        absl::StrCat(row.transferred()),
+        absl::StrCat(row.handed_off()),
+        absl::StrCat(row.repeat_answers()),
+        absl::StrCat(row.same_agent_answers()),
+        row.has_average_speed_of_answer() ? CsvSeconds(row.average_speed_of_answer()) : "",
+        row.has_service_level() ? CsvFraction(row.service_level()) : "",
+        row.has_average_handle_time() ? CsvSeconds(row.average_handle_time()) : "",
+        row.has_same_agent_rate() ? CsvFraction(row.same_agent_rate()) : "",
+    };
+    std::vector<std::string> quoted;
+    quoted.reserve(fields.size());
+    for (const std::string& field : fields) quoted.push_back(CsvField(field));
+    absl::StrAppend(&out, absl::StrJoin(quoted, ","), kEol);
+  }
+  return out;
 }
 
 std::string FormatConversationRouting(const v1::ConversationRouting& r) {

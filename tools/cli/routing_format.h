@@ -12,6 +12,7 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "omniroute/v1/routing.pb.h"
 #include "omniroute/v1/service.pb.h"
 
@@ -51,6 +52,26 @@ std::string FormatPercent(double fraction);
 // queue's channels ("EMAIL 7m, CHAT unknown"). A first line says when the
 // figures were read; "(no queues)" when there are none.
 std::string FormatQueueStatistics(const ::omniroute::v1::GetQueueStatisticsResponse& response);
+
+// The interval report: a first line with the span (as the server widened
+// it) and the events read, then one row per interval, queue and channel under
+// a header: START (UTC, "2026-12-07 09:15"), QUEUE, CHANNEL, OFFERED,
+// ANSWERED, ABANDONED, SL, ASA, AHT, TRANSFERRED, HANDED OFF and SAME AGENT
+// ("-" where there is nothing to average or divide); "(no activity)" instead
+// of the rows when there are none.
+std::string FormatIntervalReport(const ::omniroute::v1::IntervalReport& report);
+
+// The interval report as comma-separated values (RFC 4180: lines end in
+// CRLF, a field holding a comma, a quote or a line break is quoted): a header
+// line, then one line per row with every figure of IntervalFigures. Times
+// are RFC 3339 in UTC, durations seconds with up to 3 decimals, the service
+// level and the same-agent rate fractions (0.625); an unset figure is an
+// empty field. Only the header when there are no rows.
+std::string FormatIntervalReportCsv(const ::omniroute::v1::IntervalReport& report);
+
+// One CSV field as RFC 4180 writes it: as it is, or in double quotes (its
+// quotes doubled) when it holds a comma, a double quote, CR or LF.
+std::string CsvField(absl::string_view text);
 
 // Key/value block of an agent's window: presence, time staffed and busy,
 // occupancy, tasks handled, average handle time.

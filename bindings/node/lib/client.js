@@ -54,6 +54,7 @@ const UNARY = [
   ['upsertAgent', 'RoutingService', 'UpsertAgent', 'agent'],
   ['getAgent', 'RoutingService', 'GetAgent', 'agentId'],
   ['agentStatistics', 'RoutingService', 'GetAgentStatistics', 'agentId'],
+  ['intervalReport', 'RoutingService', 'GetIntervalReport', 'request'],
   ['setPresence', 'RoutingService', 'SetAgentPresence', 'request'],
   ['acceptOffer', 'RoutingService', 'AcceptOffer', 'request'],
   ['declineOffer', 'RoutingService', 'DeclineOffer', 'request'],

@@ -34,9 +34,9 @@ const DEFAULT_RETRY = Object.freeze({
 const READS = new Set([
   'ListTenants', 'GetCustomer', 'FindCustomer', 'ListConversations', 'ExportCustomer',
   'GetConversation', 'GetTimeline', 'GetRoutingSettings', 'GetQueue', 'GetQueueStats',
-  'GetQueueStatistics', 'GetAgent', 'GetAgentStatistics', 'GetTask', 'GetConversationRouting',
-  'GetCommitment', 'ListCommitments', 'GetLastSequence', 'WatchEvents', 'StreamOffers',
-  'WatchQueueStatistics', 'Ping',
+  'GetQueueStatistics', 'GetAgent', 'GetAgentStatistics', 'GetIntervalReport', 'GetTask',
+  'GetConversationRouting', 'GetCommitment', 'ListCommitments', 'GetLastSequence',
+  'WatchEvents', 'StreamOffers', 'WatchQueueStatistics', 'Ping',
 ]);
 
 // Commands a repeat changes nothing more with: a redelivered message is

@@ -553,6 +553,62 @@ describe('statistics', () => {
   });
 });
 
+describe('interval report', () => {
+  const HOUR_MS = 60 * 60 * 1000;
+  const QUARTER_MS = 15 * 60 * 1000;
+
+  it('counts an ingested email as offered in its interval, queue and channel', async () => {
+    const c = await newTenant(server, 'report');
+    await c.upsertQueue({ queueId: 'care', channels: ['EMAIL'] });
+    await c.configureRouting({ defaultQueueId: 'care' });
+    const before = Date.now();
+    const r = await c.ingest({ channel: 'EMAIL', sender: email('report@example.com'), externalId: '<r1@example.com>', body: 'How much?' });
+    const after = Date.now();
+    assert.equal(r.task.queueId, 'care');
+
+    const report = await c.intervalReport({ from: new Date(before - HOUR_MS), to: new Date(after + HOUR_MS) });
+    assert.equal(report.rows.length, 1, JSON.stringify(report.rows));
+    const [row] = report.rows;
+    assert.deepEqual([row.queueId, row.channel, row.offered, row.answered, row.abandoned], ['care', 'EMAIL', '1', '0', '0']);
+    assert.equal(row.averageSpeedOfAnswer, null, 'nothing answered: nothing to average');
+    assert.equal(row.serviceLevel, undefined);
+    assert.equal(row.sameAgentRate, undefined);
+    assert.ok(row.start instanceof Date);
+    assert.equal(row.start.getTime() % QUARTER_MS, 0, 'a quarter hour of UTC');
+    assert.ok(row.start.getTime() <= after && row.start.getTime() + QUARTER_MS > before, `${row.start.toISOString()} holds the email`);
+    assert.equal(report.from.getTime() % QUARTER_MS, 0, 'the span is widened to whole intervals');
+    assert.ok(report.from.getTime() <= before - HOUR_MS);
+    assert.equal(report.to.getTime() % QUARTER_MS, 0);
+    assert.ok(report.to.getTime() >= after + HOUR_MS);
+    assert.match(report.eventsRead, /^[1-9]\d*$/);
+
+    // ISO strings and milliseconds, the same.
+    const again = await c.intervalReport({ from: new Date(before - HOUR_MS).toISOString(), to: after + HOUR_MS });
+    assert.deepEqual(again.rows.map((x) => `${x.queueId} ${x.offered}`), ['care 1']);
+    // A span before the email: no rows.
+    const empty = await c.intervalReport({ from: before - 3 * HOUR_MS, to: before - 2 * HOUR_MS });
+    assert.deepEqual(empty.rows, []);
+  });
+
+  it('to before from is INVALID_ARGUMENT naming to; bad times are refused before sending', async () => {
+    const c = await newTenant(server, 'report-bad');
+    const now = Date.now();
+    await assert.rejects(c.intervalReport({ from: new Date(now), to: new Date(now - HOUR_MS) }), (e) => {
+      assert.ok(e instanceof OmnirouteError, String(e));
+      assert.equal(e.code, Status.INVALID_ARGUMENT);
+      assert.equal(e.field, 'to');
+      assert.equal(e.method, 'GetIntervalReport');
+      assert.equal(e.local, false, 'the server refused it');
+      return true;
+    });
+    await assert.rejects(c.intervalReport({ from: now - 40 * 24 * HOUR_MS, to: now }), (e) => e.code === Status.INVALID_ARGUMENT && e.field === 'to');
+    await assert.rejects(c.intervalReport({ to: now }), (e) => e.code === Status.INVALID_ARGUMENT && e.field === 'from');
+    await assert.rejects(c.intervalReport({ from: 'yesterday', to: now }), (e) => e instanceof OmnirouteError && e.local && e.field === 'from');
+    await assert.rejects(c.intervalReport({ from: now, to: [2026, 12, 7] }), (e) => e instanceof OmnirouteError && e.local && e.field === 'to');
+    await assert.rejects(c.intervalReport({ since: now }), (e) => e instanceof OmnirouteError && e.local && e.field === 'since');
+  });
+});
+
 describe('bad requests', () => {
   it('a missing field is INVALID_ARGUMENT naming it, and nothing is applied', async () => {
     const c = await newTenant(server, 'bad');

@@ -24,7 +24,8 @@ Which calls are retried (:func:`is_safe`):
 
 - Reads, always: every Get*/List*/Find* call, ``GetTimeline``,
   ``GetQueueStats``, ``GetQueueStatistics``, ``GetAgentStatistics``,
-  ``GetLastSequence``, ``ExportCustomer``, ``Ping``, ``ListTenants``.
+  ``GetIntervalReport``, ``GetLastSequence``, ``ExportCustomer``, ``Ping``,
+  ``ListTenants``.
 - Commands that change nothing more when repeated, always:
   ``IngestMessage`` (a redelivery with the same channel and external id is
   recognised: the answer of a retry may say ``duplicate`` for a message the
@@ -79,7 +80,7 @@ DEFAULT_BUDGET = 30.0
 _READS = frozenset({
     "ListTenants", "GetCustomer", "FindCustomer", "ListConversations", "ExportCustomer",
     "GetConversation", "GetTimeline", "GetRoutingSettings", "GetQueue", "GetQueueStats",
-    "GetQueueStatistics", "GetAgent", "GetAgentStatistics", "GetTask",
+    "GetQueueStatistics", "GetIntervalReport", "GetAgent", "GetAgentStatistics", "GetTask",
     "GetConversationRouting", "GetCommitment", "ListCommitments", "GetLastSequence",
     "WatchEvents", "StreamOffers", "WatchQueueStatistics", "Ping",
 })

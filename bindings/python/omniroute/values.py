@@ -12,12 +12,15 @@ Enums are given as their name without the prefix, in any case ("EMAIL",
 the proto value itself (``proto.CHANNEL_EMAIL``). Durations are
 ``datetime.timedelta``, a number of seconds, or ``google.protobuf.Duration``;
 times are ``datetime.datetime`` (naive ones are read as UTC, as protobuf
-does), seconds since the epoch, or ``google.protobuf.Timestamp``.
+does), seconds since the epoch, an RFC 3339 string
+("2026-12-07T09:00:00Z", "2026-12-07T10:00:00+01:00"), or
+``google.protobuf.Timestamp``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Any, Iterable, Mapping, Optional, Union
 
 from google.protobuf import duration_pb2, timestamp_pb2
@@ -47,7 +50,7 @@ __all__ = [
 
 EnumLike = Union[str, int]
 DurationLike = Union[_dt.timedelta, int, float, duration_pb2.Duration]
-TimeLike = Union[_dt.datetime, int, float, timestamp_pb2.Timestamp]
+TimeLike = Union[_dt.datetime, int, float, str, timestamp_pb2.Timestamp]
 
 # ------------------------------------------------------------ identities
 
@@ -210,8 +213,14 @@ def to_duration(value: Any, field: str) -> Optional[duration_pb2.Duration]:
     return d
 
 
+# RFC 3339's date-time: a full date and time with its offset from UTC.
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
+
+
 def to_timestamp(value: Any, field: str) -> Optional[timestamp_pb2.Timestamp]:
-    """A Timestamp from a datetime, seconds since the epoch or a Timestamp; None stays None."""
+    """A Timestamp from a datetime, seconds since the epoch, an RFC 3339 string
+    or a Timestamp; None stays None."""
     if value is None:
         return None
     if isinstance(value, timestamp_pb2.Timestamp):
@@ -223,9 +232,22 @@ def to_timestamp(value: Any, field: str) -> Optional[timestamp_pb2.Timestamp]:
         t.FromDatetime(value)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         t.FromNanoseconds(int(round(value * 1e9)))
+    elif isinstance(value, str):
+        text = value.strip()
+        ok = _RFC3339.fullmatch(text) is not None
+        if ok:
+            try:
+                t.FromJsonString(text.upper())
+            except ValueError:  # out of range: month 13, hour 25
+                ok = False
+        if not ok:
+            raise invalid_argument(
+                f"{field}: {value!r} is not an RFC 3339 time (write e.g. 2026-12-07T09:00:00Z)"
+            )
     else:
         raise invalid_argument(
-            f"{field}: expected a datetime or seconds since the epoch, got {type(value).__name__}"
+            f"{field}: expected a datetime, seconds since the epoch or an RFC 3339 string, "
+            f"got {type(value).__name__}"
         )
     return t
 

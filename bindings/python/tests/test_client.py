@@ -455,6 +455,11 @@ class BadRequestTest(ServerTest):
             ("agent_id", lambda: self.c.agent_statistics(7)),
             ("interval", lambda: self.c.watch_queue_statistics(interval="soon")),
             ("queue_ids[0]", lambda: self.c.watch_queue_statistics([b"care"])),
+            ("from_time", lambda: self.c.interval_report("yesterday", time.time())),
+            ("from_time", lambda: self.c.interval_report(None, time.time())),
+            ("to_time", lambda: self.c.interval_report(time.time(), "2026-12-07T09:00:00")),
+            ("to_time", lambda: self.c.interval_report(time.time(), "2026-12-07T25:00:00Z")),
+            ("to_time", lambda: self.c.interval_report(time.time(), [2026, 12, 7])),
         ]
         before = self.c.last_sequence()
         for field, call in cases:
@@ -697,6 +702,62 @@ class StatisticsTest(ServerTest):
         self.addCleanup(updates.close)
         error = self.assertError(grpc.StatusCode.NOT_FOUND, updates.next, timeout=WAIT)
         self.assertTrue(error.message.startswith("queue_ids[0]"), error.message)
+
+
+class IntervalReportTest(ServerTest):
+    """The interval report: queue figures per 15 minutes, queue and channel."""
+
+    def test_an_ingested_email_is_offered_in_its_interval(self):
+        self.route_to()  # queue "care", the default, nobody to answer
+        before = dt.datetime.now(dt.timezone.utc)
+        r = self.c.ingest(channel="EMAIL", sender=omniroute.email("report@example.com"),
+                          external_id="<r1@example.com>", body="How much?")
+        after = dt.datetime.now(dt.timezone.utc)
+        self.assertEqual(r.task.queue_id, "care")
+
+        report = self.c.interval_report(before - dt.timedelta(hours=1),
+                                        after + dt.timedelta(hours=1))
+        self.assertIsInstance(report, proto.IntervalReport)
+        self.assertEqual(len(report.rows), 1, report)
+        row = report.rows[0]
+        self.assertEqual((row.queue_id, row.channel, row.offered, row.answered),
+                         ("care", proto.CHANNEL_EMAIL, 1, 0))
+        # Nothing answered or abandoned: nothing to average or divide.
+        for field in ("average_speed_of_answer", "service_level", "average_handle_time",
+                      "same_agent_rate"):
+            self.assertFalse(row.HasField(field), field)
+        # The interval holding the email: a quarter hour of UTC.
+        start = omniroute.to_datetime(row.start)
+        self.assertEqual((start.minute % 15, start.second), (0, 0))
+        self.assertLessEqual(start, after)
+        self.assertGreater(start + dt.timedelta(minutes=15), before)
+        # The span widened to whole intervals.
+        widened_from = omniroute.to_datetime(getattr(report, "from"))
+        self.assertEqual((widened_from.minute % 15, widened_from.second), (0, 0))
+        self.assertLessEqual(widened_from, before - dt.timedelta(hours=1))
+        self.assertGreater(report.events_read, 0)
+
+        # RFC 3339 strings, and epoch seconds, say the same.
+        fmt = "%Y-%m-%dT%H:%M:%SZ"
+        again = self.c.interval_report((before - dt.timedelta(hours=1)).strftime(fmt),
+                                       (after + dt.timedelta(hours=1)).timestamp())
+        self.assertEqual([(x.queue_id, x.offered) for x in again.rows], [("care", 1)])
+
+        # A span before the email: no rows.
+        empty = self.c.interval_report(before - dt.timedelta(hours=3),
+                                       before - dt.timedelta(hours=2))
+        self.assertEqual(list(empty.rows), [])
+
+    def test_to_before_from_is_the_servers_invalid_argument_naming_to(self):
+        now = dt.datetime.now(dt.timezone.utc)
+        error = self.assertError(grpc.StatusCode.INVALID_ARGUMENT, self.c.interval_report,
+                                 now, now - dt.timedelta(hours=1))
+        self.assertTrue(error.message.startswith("to"), error.message)
+        self.assertEqual(error.method, "GetIntervalReport")
+        # Longer than 31 days, too.
+        error = self.assertError(grpc.StatusCode.INVALID_ARGUMENT, self.c.interval_report,
+                                 now - dt.timedelta(days=40), now)
+        self.assertTrue(error.message.startswith("to"), error.message)
 
 
 class PagingTest(ServerTest):

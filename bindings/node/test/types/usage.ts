@@ -18,6 +18,8 @@ import {
   type ConversationRouting,
   type GetQueueStatisticsResponse,
   type QueueStatisticsUpdate,
+  type IntervalReport,
+  type IntervalFigures,
   type AgentStatistics,
   type WaitEstimate,
 } from '../..';
@@ -114,6 +116,24 @@ async function story(c: Client): Promise<void> {
   await c.queueStatistics('social');
   // @ts-expect-error: no such field
   c.watchQueueStatistics({ every: 5 });
+
+  // The interval report: times as Dates, ISO strings or milliseconds.
+  const report: IntervalReport = await c.intervalReport({ from: '2026-12-07T09:00:00Z', to: new Date() });
+  const spanStart: Date | null = report.from;
+  const read: string = report.eventsRead;
+  void spanStart;
+  void read;
+  for (const row of report.rows) {
+    const r: IntervalFigures = row;
+    const sl: number | undefined = r.serviceLevel;
+    const asa: number | null = r.averageSpeedOfAnswer;
+    console.log(r.start, r.queueId, r.channel, r.offered, r.handedOff, sl, asa, r.sameAgentRate);
+  }
+  await c.intervalReport({ from: Date.now() - 3600000, to: Date.now() }, { timeoutMs: 1000 });
+  // @ts-expect-error: to is required
+  await c.intervalReport({ from: new Date() });
+  // @ts-expect-error: the request is an object
+  await c.intervalReport('2026-12-07T09:00:00Z');
 
   try {
     await c.getTask('42', { timeoutMs: 1000 });
